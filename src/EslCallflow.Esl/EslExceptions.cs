@@ -1,0 +1,33 @@
+namespace EslCallflow.Esl;
+
+/// <summary>Connecting or authenticating to FreeSWITCH failed.</summary>
+public sealed class EslConnectException : Exception
+{
+    public EslConnectException(string message, Exception? inner = null) : base(message, inner) { }
+}
+
+/// <summary>FreeSWITCH answered a command with <c>-ERR</c>; <see cref="ReplyText"/> keeps its words.</summary>
+public sealed class EslCommandException : Exception
+{
+    public EslCommandException(string command, string replyText)
+        : base($"FreeSWITCH rejected '{command}': {replyText}")
+    {
+        Command = command;
+        ReplyText = replyText;
+    }
+
+    public string Command { get; }
+    public string ReplyText { get; }
+}
+
+/// <summary>The connection went away while work was pending; <see cref="Exception.InnerException"/> says why.</summary>
+public sealed class EslConnectionClosedException : Exception
+{
+    public EslConnectionClosedException(string message, Exception? reason = null) : base(message, reason) { }
+}
+
+/// <summary>The peer sent bytes that are not valid ESL. The connection is closed when this is raised.</summary>
+public sealed class EslProtocolException : Exception
+{
+    public EslProtocolException(string message, Exception? inner = null) : base(message, inner) { }
+}

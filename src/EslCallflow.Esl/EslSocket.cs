@@ -1,0 +1,142 @@
+using System.IO.Pipelines;
+using System.Net.Sockets;
+using System.Runtime.CompilerServices;
+using EslCallflow.Esl.Internal;
+using EslCallflow.Esl.Messages;
+using EslCallflow.Esl.Protocol;
+using Microsoft.Extensions.Logging;
+
+namespace EslCallflow.Esl;
+
+/// <summary>What inbound and outbound connections share: api, bgapi, raw commands and the event stream.</summary>
+public abstract class EslSocket : IAsyncDisposable
+{
+    private static readonly TimeSpan ExitTimeout = TimeSpan.FromSeconds(1);
+    private readonly int _eventQueueCapacity;
+
+    private protected EslSocket(EslConnection connection, int eventQueueCapacity)
+    {
+        Connection = connection;
+        _eventQueueCapacity = eventQueueCapacity;
+    }
+
+    private protected EslConnection Connection { get; }
+
+    /// <summary>A short id for logs (not the channel UUID).</summary>
+    public string ConnectionId => Connection.Id;
+
+    public bool IsConnected => !Connection.IsClosed;
+
+    /// <summary>Completes with the reason the connection closed.</summary>
+    public Task<Exception> Completion => Connection.Closed;
+
+    /// <summary>Sends a raw command and returns its reply frame (command/reply or api/response) as is.</summary>
+    public Task<EslFrame> SendCommandAsync(string command, CancellationToken cancellationToken = default)
+    {
+        ArgumentException.ThrowIfNullOrWhiteSpace(command);
+        return Connection.SendAsync(command, cancellationToken);
+    }
+
+    /// <summary>Runs a blocking API command; returns its body, or throws <see cref="EslCommandException"/> on <c>-ERR</c>.</summary>
+    public async Task<string> ApiAsync(string command, CancellationToken cancellationToken = default)
+    {
+        EslCommandText.EnsureSingleLine(command, nameof(command));
+        var reply = await Connection.SendAsync("api " + command, cancellationToken).ConfigureAwait(false);
+        var body = reply.ContentType == EslContentType.ApiResponse ? reply.BodyText : reply.ReplyText;
+        if (body.StartsWith("-ERR", StringComparison.Ordinal))
+        {
+            throw new EslCommandException(command, body.Trim());
+        }
+        return body;
+    }
+
+    /// <summary>Runs an API command in the background and waits for its BACKGROUND_JOB (matched by our Job-UUID).</summary>
+    public async Task<EslBackgroundJobResult> BgApiAsync(string command, CancellationToken cancellationToken = default)
+    {
+        EslCommandText.EnsureSingleLine(command, nameof(command));
+        var jobUuid = Guid.NewGuid().ToString();
+        var completion = Connection.RegisterJob(jobUuid);
+        try
+        {
+            var reply = await Connection.SendAsync($"bgapi {command}\nJob-UUID: {jobUuid}", cancellationToken).ConfigureAwait(false);
+            if (!reply.IsOk)
+            {
+                throw new EslCommandException(command, reply.ReplyText);
+            }
+            var job = await completion.WaitAsync(cancellationToken).ConfigureAwait(false);
+            return new EslBackgroundJobResult(jobUuid, job.Body ?? string.Empty);
+        }
+        finally
+        {
+            Connection.ForgetJob(jobUuid);
+        }
+    }
+
+    /// <summary>
+    /// Events as they arrive, optionally filtered. Each call gets its own bounded queue (oldest dropped when
+    /// the consumer falls behind). The sequence ends when the connection closes.
+    /// </summary>
+    public async IAsyncEnumerable<EslEvent> ReadEventsAsync(
+        Func<EslEvent, bool>? filter = null,
+        [EnumeratorCancellation] CancellationToken cancellationToken = default)
+    {
+        var subscriber = Connection.Subscribe(filter, _eventQueueCapacity);
+        try
+        {
+            while (await subscriber.Reader.WaitToReadAsync(cancellationToken).ConfigureAwait(false))
+            {
+                while (subscriber.Reader.TryRead(out var evt))
+                {
+                    yield return evt;
+                }
+            }
+        }
+        finally
+        {
+            subscriber.Dispose();
+        }
+    }
+
+    /// <summary>Sends <c>exit</c> (briefly), then closes the socket.</summary>
+    public async ValueTask DisposeAsync()
+    {
+        if (!Connection.IsClosed)
+        {
+            try
+            {
+                using var timeout = new CancellationTokenSource(ExitTimeout);
+                await Connection.SendAsync("exit", timeout.Token).ConfigureAwait(false);
+            }
+            catch (Exception ex) when (ex is EslConnectionClosedException or OperationCanceledException or EslProtocolException)
+            {
+                // Closing anyway.
+            }
+        }
+        await Connection.DisposeAsync().ConfigureAwait(false);
+        GC.SuppressFinalize(this);
+    }
+
+    private protected static EslConnection CreateConnection(Socket socket, EslFrameLimits limits, ILogger logger, string id)
+    {
+        socket.NoDelay = true;
+        var stream = new NetworkStream(socket, ownsSocket: true);
+        var connection = new EslConnection(
+            PipeReader.Create(stream, new StreamPipeReaderOptions(leaveOpen: true)),
+            PipeWriter.Create(stream, new StreamPipeWriterOptions(leaveOpen: true)),
+            stream,
+            limits,
+            logger,
+            id);
+        connection.Start();
+        return connection;
+    }
+
+    private protected static async Task ExpectOkAsync(EslConnection connection, string command, CancellationToken cancellationToken)
+    {
+        var reply = await connection.SendAsync(command, cancellationToken).ConfigureAwait(false);
+        if (!reply.IsOk)
+        {
+            throw new EslCommandException(command, reply.ReplyText);
+        }
+    }
+}

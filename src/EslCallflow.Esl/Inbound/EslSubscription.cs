@@ -1,0 +1,7 @@
+namespace EslCallflow.Esl.Inbound;
+
+/// <summary>The events (and filters) re-applied after every (re)connect.</summary>
+public sealed record EslSubscription(EslEventFormat Format, IReadOnlyList<string> EventNames)
+{
+    public IReadOnlyList<KeyValuePair<string, string>> Filters { get; init; } = [];
+}

@@ -1,0 +1,139 @@
+using System.Buffers;
+using System.IO.Pipelines;
+using EslCallflow.Esl.Messages;
+using EslCallflow.Esl.Protocol;
+
+namespace EslCallflow.Esl.Internal;
+
+internal sealed partial class EslConnection
+{
+    private async Task ReadLoopAsync()
+    {
+        Exception reason;
+        try
+        {
+            reason = await ReadFramesAsync().ConfigureAwait(false);
+        }
+        catch (Exception ex)
+        {
+            reason = ex;
+        }
+        Abort(reason);
+        await _input.CompleteAsync().ConfigureAwait(false);
+        await _output.CompleteAsync().ConfigureAwait(false);
+    }
+
+    private async Task<Exception> ReadFramesAsync()
+    {
+        while (true)
+        {
+            ReadResult result;
+            var idleTicks = Interlocked.Read(ref _idleTimeoutTicks);
+            if (idleTicks > 0)
+            {
+                // Not linked to _closing: Abort wakes the read with CancelPendingRead instead.
+                using var idle = new CancellationTokenSource(TimeSpan.FromTicks(idleTicks));
+                try
+                {
+                    result = await _input.ReadAsync(idle.Token).ConfigureAwait(false);
+                }
+                catch (OperationCanceledException) when (idle.IsCancellationRequested && !_closing.IsCancellationRequested)
+                {
+                    return new EslConnectionClosedException(
+                        $"no data from FreeSWITCH for {TimeSpan.FromTicks(idleTicks).TotalSeconds:0} s (HEARTBEAT missing): connection presumed dead");
+                }
+            }
+            else
+            {
+                result = await _input.ReadAsync().ConfigureAwait(false);
+            }
+
+            if (result.IsCanceled && _closing.IsCancellationRequested)
+            {
+                return _closeReason ?? new EslConnectionClosedException("read cancelled");
+            }
+
+            var buffer = result.Buffer;
+            try
+            {
+                while (EslFrameParser.TryParse(ref buffer, _limits, out var frame))
+                {
+                    Dispatch(frame!);
+                }
+
+                if (result.IsCompleted)
+                {
+                    return buffer.IsEmpty
+                        ? new EslConnectionClosedException("the peer closed the connection")
+                        : new EslProtocolException($"the peer closed the connection in the middle of a frame ({buffer.Length} bytes unread)");
+                }
+            }
+            finally
+            {
+                _input.AdvanceTo(buffer.Start, buffer.End);
+            }
+        }
+    }
+
+    private void Dispatch(EslFrame frame)
+    {
+        switch (frame.ContentType)
+        {
+            case EslContentType.AuthRequest:
+                _authRequested.TrySetResult();
+                break;
+            case EslContentType.CommandReply:
+            case EslContentType.ApiResponse:
+                CompleteReply(frame);
+                break;
+            case EslContentType.EventPlain:
+            case EslContentType.EventJson:
+            case EslContentType.EventXml:
+                DispatchEvent(EslEventDecoder.Decode(frame));
+                break;
+            case EslContentType.DisconnectNotice:
+                LogDisconnectNotice(_logger, Id, frame.Headers["Content-Disposition"] ?? "disconnect");
+                DisconnectNoticeObserver?.Invoke(frame);
+                break;
+            case EslContentType.RudeRejection:
+                throw new EslConnectionClosedException($"FreeSWITCH rejected the connection: {frame.BodyText.Trim()}");
+            case EslContentType.LogData:
+                LogLogData(_logger, Id, frame.BodyText);
+                break;
+        }
+    }
+
+    private void CompleteReply(EslFrame frame)
+    {
+        TaskCompletionSource<EslFrame>? pending;
+        lock (_pendingReplies)
+        {
+            _pendingReplies.TryDequeue(out pending);
+        }
+        if (pending is null)
+        {
+            throw new EslProtocolException($"{frame.ContentType} received with no command waiting for it");
+        }
+        pending.TrySetResult(frame);
+    }
+
+    private void DispatchEvent(EslEvent evt)
+    {
+        switch (evt.EventName)
+        {
+            case "BACKGROUND_JOB" when evt.JobUuid is { } job && _jobs.TryRemove(job, out var jobCompletion):
+                jobCompletion.TrySetResult(evt);
+                break;
+            case "CHANNEL_EXECUTE_COMPLETE" when evt.ApplicationUuid is { } app && _executions.TryRemove(app, out var appCompletion):
+                appCompletion.TrySetResult(evt);
+                break;
+        }
+
+        EventObserver?.Invoke(evt);
+
+        foreach (var subscriber in _subscribers)
+        {
+            subscriber.Offer(evt);
+        }
+    }
+}

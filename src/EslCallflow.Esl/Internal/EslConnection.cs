@@ -1,0 +1,246 @@
+using System.Collections.Concurrent;
+using System.IO.Pipelines;
+using System.Text;
+using System.Threading.Channels;
+using EslCallflow.Esl.Messages;
+using EslCallflow.Esl.Protocol;
+using Microsoft.Extensions.Logging;
+
+namespace EslCallflow.Esl.Internal;
+
+/// <summary>
+/// One ESL link: a read loop that frames and dispatches, a FIFO of commands awaiting replies, correlation
+/// tables for bgapi jobs and executed applications, and per-subscriber bounded event queues.
+/// Every failure path goes through <see cref="Abort"/>, which keeps the first reason.
+/// </summary>
+internal sealed partial class EslConnection : IAsyncDisposable
+{
+    private readonly PipeReader _input;
+    private readonly PipeWriter _output;
+    private readonly IDisposable? _transport;
+    private readonly EslFrameLimits _limits;
+    private readonly ILogger _logger;
+    private readonly SemaphoreSlim _writeLock = new(1, 1);
+    private readonly Queue<TaskCompletionSource<EslFrame>> _pendingReplies = new();
+    private readonly ConcurrentDictionary<string, TaskCompletionSource<EslEvent>> _jobs = new(StringComparer.Ordinal);
+    private readonly ConcurrentDictionary<string, TaskCompletionSource<EslEvent>> _executions = new(StringComparer.Ordinal);
+    private readonly TaskCompletionSource _authRequested = new(TaskCreationOptions.RunContinuationsAsynchronously);
+    private readonly TaskCompletionSource<Exception> _closed = new(TaskCreationOptions.RunContinuationsAsynchronously);
+    private readonly CancellationTokenSource _closing = new();
+    private volatile EventSubscriber[] _subscribers = [];
+    private Exception? _closeReason;
+    private long _idleTimeoutTicks;
+    private Task _readLoop = Task.CompletedTask;
+
+    public EslConnection(PipeReader input, PipeWriter output, IDisposable? transport, EslFrameLimits limits, ILogger logger, string connectionId)
+    {
+        _input = input;
+        _output = output;
+        _transport = transport;
+        _limits = limits;
+        _logger = logger;
+        Id = connectionId;
+    }
+
+    public string Id { get; }
+
+    /// <summary>Completes with the reason once the connection is closed, for whatever cause.</summary>
+    public Task<Exception> Closed => _closed.Task;
+
+    public CancellationToken ClosingToken => _closing.Token;
+
+    public bool IsClosed => Volatile.Read(ref _closeReason) is not null;
+
+    public Task AuthRequested => _authRequested.Task;
+
+    /// <summary>Sees every event on the reader before subscribers do. Must be quick and must not throw.</summary>
+    public Action<EslEvent>? EventObserver { get; set; }
+
+    public Action<EslFrame>? DisconnectNoticeObserver { get; set; }
+
+    /// <summary>
+    /// Silence longer than this (no bytes at all) means the link is dead. FreeSWITCH sends HEARTBEAT every
+    /// 20 s to subscribers of it, so 60 s of silence is not a quiet switch but a lost one.
+    /// </summary>
+    public void SetIdleTimeout(TimeSpan? timeout)
+    {
+        Interlocked.Exchange(ref _idleTimeoutTicks, timeout?.Ticks ?? 0);
+        // Wake the pending read so the next one is bounded by the new timeout.
+        WakeReader();
+    }
+
+    public void Start() => _readLoop = Task.Run(ReadLoopAsync);
+
+    public async Task<EslFrame> SendAsync(string command, CancellationToken cancellationToken)
+    {
+        var reply = new TaskCompletionSource<EslFrame>(TaskCreationOptions.RunContinuationsAsynchronously);
+        await _writeLock.WaitAsync(cancellationToken).ConfigureAwait(false);
+        try
+        {
+            lock (_pendingReplies)
+            {
+                ThrowIfClosed();
+                // Enqueued in the same critical section as the write, so FIFO order is wire order.
+                _pendingReplies.Enqueue(reply);
+            }
+            LogSend(_logger, Id, Redact(command));
+            var bytes = Encoding.UTF8.GetBytes(command + "\n\n");
+            // No token: Abort wakes a stuck flush with CancelPendingFlush and by closing the socket.
+            var flush = await _output.WriteAsync(bytes).ConfigureAwait(false);
+            if (flush.IsCompleted || flush.IsCanceled)
+            {
+                throw new EslConnectionClosedException("the connection is closed");
+            }
+        }
+        catch (Exception ex) when (ex is not EslConnectionClosedException and not OperationCanceledException)
+        {
+            Abort(ex);
+        }
+        finally
+        {
+            _writeLock.Release();
+        }
+        // Cancelling abandons the wait only: the FIFO slot stays until the late reply is read and dropped.
+        return await reply.Task.WaitAsync(cancellationToken).ConfigureAwait(false);
+    }
+
+    /// <summary>Register before sending the bgapi, so a fast BACKGROUND_JOB is never missed.</summary>
+    public Task<EslEvent> RegisterJob(string jobUuid) => Register(_jobs, jobUuid);
+
+    /// <summary>Register before sending the sendmsg, so a fast CHANNEL_EXECUTE_COMPLETE is never missed.</summary>
+    public Task<EslEvent> RegisterExecution(string applicationUuid) => Register(_executions, applicationUuid);
+
+    public void ForgetJob(string jobUuid) => _jobs.TryRemove(jobUuid, out _);
+
+    public void ForgetExecution(string applicationUuid) => _executions.TryRemove(applicationUuid, out _);
+
+    public EventSubscriber Subscribe(Func<EslEvent, bool>? filter, int capacity)
+    {
+        var subscriber = new EventSubscriber(this, filter, capacity);
+        lock (_pendingReplies)
+        {
+            if (_closeReason is not null)
+            {
+                subscriber.Complete();
+                return subscriber;
+            }
+            _subscribers = [.. _subscribers, subscriber];
+        }
+        return subscriber;
+    }
+
+    public void Unsubscribe(EventSubscriber subscriber)
+    {
+        lock (_pendingReplies)
+        {
+            _subscribers = Array.FindAll(_subscribers, s => !ReferenceEquals(s, subscriber));
+        }
+        subscriber.Complete();
+    }
+
+    /// <summary>Closes the link once; the first reason is kept and handed to everything still waiting.</summary>
+    public void Abort(Exception reason)
+    {
+        TaskCompletionSource<EslFrame>[] replies;
+        EventSubscriber[] subscribers;
+        lock (_pendingReplies)
+        {
+            if (_closeReason is not null)
+            {
+                return;
+            }
+            _closeReason = reason;
+            replies = [.. _pendingReplies];
+            _pendingReplies.Clear();
+            subscribers = _subscribers;
+            _subscribers = [];
+        }
+
+        if (reason is EslProtocolException)
+        {
+            LogProtocolError(_logger, Id, reason.Message);
+        }
+        else
+        {
+            LogClosed(_logger, Id, reason.Message);
+        }
+
+        var failure = reason as EslConnectionClosedException ?? new EslConnectionClosedException($"ESL connection closed: {reason.Message}", reason);
+        foreach (var reply in replies)
+        {
+            reply.TrySetException(failure);
+        }
+        FailAll(_jobs, failure);
+        FailAll(_executions, failure);
+        foreach (var subscriber in subscribers)
+        {
+            subscriber.Complete();
+        }
+
+        _closing.Cancel();
+        WakeReader();
+        try
+        {
+            _output.CancelPendingFlush();
+        }
+        catch (ObjectDisposedException)
+        {
+            // Writer already completed.
+        }
+        _transport?.Dispose();
+        _closed.TrySetResult(reason);
+    }
+
+    public async ValueTask DisposeAsync()
+    {
+        Abort(new EslConnectionClosedException("the connection was disposed"));
+        // The write lock and token source are left to the GC: a late writer may still be releasing them.
+        await _readLoop.ConfigureAwait(false);
+    }
+
+    private Task<EslEvent> Register(ConcurrentDictionary<string, TaskCompletionSource<EslEvent>> table, string key)
+    {
+        var completion = new TaskCompletionSource<EslEvent>(TaskCreationOptions.RunContinuationsAsynchronously);
+        table[key] = completion;
+        if (Volatile.Read(ref _closeReason) is { } reason)
+        {
+            table.TryRemove(key, out _);
+            completion.TrySetException(new EslConnectionClosedException($"ESL connection closed: {reason.Message}", reason));
+        }
+        return completion.Task;
+    }
+
+    private static void FailAll(ConcurrentDictionary<string, TaskCompletionSource<EslEvent>> table, Exception failure)
+    {
+        foreach (var key in table.Keys)
+        {
+            if (table.TryRemove(key, out var completion))
+            {
+                completion.TrySetException(failure);
+            }
+        }
+    }
+
+    private void ThrowIfClosed()
+    {
+        if (_closeReason is { } reason)
+        {
+            throw reason as EslConnectionClosedException ?? new EslConnectionClosedException($"ESL connection closed: {reason.Message}", reason);
+        }
+    }
+
+    private void WakeReader()
+    {
+        try
+        {
+            _input.CancelPendingRead();
+        }
+        catch (ObjectDisposedException)
+        {
+            // The read loop has already completed the reader.
+        }
+    }
+
+    private static string Redact(string command) =>
+        command.StartsWith("auth ", StringComparison.Ordinal) ? "auth ********" : command;
+}

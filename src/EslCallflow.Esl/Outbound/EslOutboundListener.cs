@@ -1,0 +1,207 @@
+using System.Collections.Concurrent;
+using System.Net;
+using System.Net.Sockets;
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Logging.Abstractions;
+
+namespace EslCallflow.Esl.Outbound;
+
+/// <summary>
+/// Accepts FreeSWITCH's outbound connections (one per call), performs <c>connect</c>, <c>myevents</c> and
+/// <c>linger</c>, then runs the handler. Stopping unbinds first, lets sessions finish until the stop token
+/// fires, then aborts the rest (Kestrel's sequence).
+/// </summary>
+public sealed partial class EslOutboundListener : IAsyncDisposable
+{
+    private readonly EslOutboundListenerOptions _options;
+    private readonly Func<EslOutboundSession, CancellationToken, Task> _handler;
+    private readonly ILogger _logger;
+    private readonly PeerAllowList _allowList;
+    private readonly ConcurrentDictionary<int, (Task Task, EslOutboundSession Session)> _sessions = new();
+    private readonly CancellationTokenSource _stopAccepting = new();
+    private readonly CancellationTokenSource _abortSessions = new();
+    private Socket? _listenSocket;
+    private Task _acceptLoop = Task.CompletedTask;
+    private int _nextId;
+
+    public EslOutboundListener(EslOutboundListenerOptions options, Func<EslOutboundSession, CancellationToken, Task> handler, ILoggerFactory? loggerFactory = null)
+    {
+        _options = options;
+        _handler = handler;
+        _logger = (loggerFactory ?? NullLoggerFactory.Instance).CreateLogger<EslOutboundListener>();
+        _allowList = new PeerAllowList(options.AllowedPeers);
+    }
+
+    public IPEndPoint? LocalEndPoint => _listenSocket?.LocalEndPoint as IPEndPoint;
+
+    public int ActiveSessions => _sessions.Count;
+
+    /// <summary>True while bound and accepting.</summary>
+    public bool IsAccepting => _listenSocket is not null && !_stopAccepting.IsCancellationRequested && !_acceptLoop.IsCompleted;
+
+    public Task StartAsync(CancellationToken cancellationToken = default)
+    {
+        var endpoint = new IPEndPoint(IPAddress.Parse(_options.Address), _options.Port);
+        var socket = new Socket(endpoint.AddressFamily, SocketType.Stream, ProtocolType.Tcp);
+        try
+        {
+            socket.SetSocketOption(SocketOptionLevel.Socket, SocketOptionName.ReuseAddress, true);
+            socket.Bind(endpoint);
+            socket.Listen(512);
+        }
+        catch (SocketException ex)
+        {
+            socket.Dispose();
+            throw new InvalidOperationException($"cannot listen for FreeSWITCH outbound sockets on {endpoint}: {ex.Message}", ex);
+        }
+        _listenSocket = socket;
+        LogListening(_logger, LocalEndPoint!.ToString());
+        _acceptLoop = Task.Run(AcceptLoopAsync, CancellationToken.None);
+        return Task.CompletedTask;
+    }
+
+    /// <summary>Stops accepting, waits for sessions until <paramref name="cancellationToken"/> fires, then aborts them.</summary>
+    public async Task StopAsync(CancellationToken cancellationToken = default)
+    {
+        await _stopAccepting.CancelAsync().ConfigureAwait(false);
+        _listenSocket?.Dispose();
+        await _acceptLoop.ConfigureAwait(false);
+
+        var running = _sessions.Values.Select(s => s.Task).ToArray();
+        if (running.Length > 0)
+        {
+            LogDraining(_logger, running.Length);
+        }
+        try
+        {
+            await Task.WhenAll(running).WaitAsync(cancellationToken).ConfigureAwait(false);
+        }
+        catch (OperationCanceledException)
+        {
+            LogAborting(_logger, _sessions.Count);
+            await _abortSessions.CancelAsync().ConfigureAwait(false);
+            foreach (var (_, session) in _sessions.Values)
+            {
+                await session.DisposeAsync().ConfigureAwait(false);
+            }
+            await Task.WhenAll(_sessions.Values.Select(s => s.Task)).ConfigureAwait(false);
+        }
+    }
+
+    public async ValueTask DisposeAsync()
+    {
+        using var immediate = new CancellationTokenSource(TimeSpan.Zero);
+        await StopAsync(immediate.Token).ConfigureAwait(false);
+        _stopAccepting.Dispose();
+        _abortSessions.Dispose();
+    }
+
+    private async Task AcceptLoopAsync()
+    {
+        while (!_stopAccepting.IsCancellationRequested)
+        {
+            Socket socket;
+            try
+            {
+                socket = await _listenSocket!.AcceptAsync(_stopAccepting.Token).ConfigureAwait(false);
+            }
+            catch (Exception ex) when (ex is OperationCanceledException or ObjectDisposedException || _stopAccepting.IsCancellationRequested)
+            {
+                return;
+            }
+            catch (SocketException ex)
+            {
+                LogAcceptError(_logger, ex.Message);
+                continue;
+            }
+
+            var remote = (IPEndPoint)socket.RemoteEndPoint!;
+            if (!_allowList.IsAllowed(remote.Address))
+            {
+                LogRejectedPeer(_logger, remote.ToString());
+                socket.Dispose();
+                continue;
+            }
+
+            var id = Interlocked.Increment(ref _nextId);
+            var session = EslOutboundSession.Create(socket, _options, _logger, "out-" + id);
+            var started = new TaskCompletionSource();
+            var task = RunSessionAsync(id, session, started.Task);
+            _sessions[id] = (task, session);
+            started.SetResult();
+        }
+    }
+
+    private async Task RunSessionAsync(int id, EslOutboundSession session, Task registered)
+    {
+        await registered.ConfigureAwait(false);
+        await Task.Yield();
+        try
+        {
+            using (var handshake = CancellationTokenSource.CreateLinkedTokenSource(_abortSessions.Token))
+            {
+                handshake.CancelAfter(_options.HandshakeTimeout);
+                await session.ConnectAsync(handshake.Token).ConfigureAwait(false);
+                await session.MyEventsAsync(_options.EventFormat, handshake.Token).ConfigureAwait(false);
+                if (_options.Linger)
+                {
+                    await session.LingerAsync(cancellationToken: handshake.Token).ConfigureAwait(false);
+                }
+            }
+            await _handler(session, _abortSessions.Token).ConfigureAwait(false);
+        }
+        catch (OperationCanceledException) when (_abortSessions.IsCancellationRequested)
+        {
+            LogSessionAborted(_logger, session.ConnectionId, SafeUuid(session));
+        }
+        catch (OperationCanceledException)
+        {
+            LogHandshakeTimeout(_logger, session.ConnectionId, session.RemoteEndPoint.ToString());
+        }
+        catch (Exception ex)
+        {
+            LogSessionFailed(_logger, ex, session.ConnectionId, SafeUuid(session), ex.Message);
+        }
+        finally
+        {
+            await session.DisposeAsync().ConfigureAwait(false);
+            _sessions.TryRemove(id, out _);
+        }
+    }
+
+    private static string SafeUuid(EslOutboundSession session)
+    {
+        try
+        {
+            return session.UniqueId;
+        }
+        catch (InvalidOperationException)
+        {
+            return "(before connect)";
+        }
+    }
+
+    [LoggerMessage(EventId = 1201, Level = LogLevel.Information, Message = "Listening for FreeSWITCH outbound sockets on {Endpoint}")]
+    private static partial void LogListening(ILogger logger, string endpoint);
+
+    [LoggerMessage(EventId = 1202, Level = LogLevel.Warning, Message = "Refused outbound socket from {Peer}: not in AllowedPeers")]
+    private static partial void LogRejectedPeer(ILogger logger, string peer);
+
+    [LoggerMessage(EventId = 1203, Level = LogLevel.Error, Message = "Outbound session {ConnectionId} for call {CallUuid} failed: {Reason}")]
+    private static partial void LogSessionFailed(ILogger logger, Exception ex, string connectionId, string callUuid, string reason);
+
+    [LoggerMessage(EventId = 1204, Level = LogLevel.Warning, Message = "Outbound session {ConnectionId} from {Peer}: no connect/myevents/linger reply in time")]
+    private static partial void LogHandshakeTimeout(ILogger logger, string connectionId, string peer);
+
+    [LoggerMessage(EventId = 1205, Level = LogLevel.Information, Message = "Stopped accepting calls; waiting for {Count} call(s) in progress")]
+    private static partial void LogDraining(ILogger logger, int count);
+
+    [LoggerMessage(EventId = 1206, Level = LogLevel.Warning, Message = "Drain timeout: closing {Count} call session(s) still running")]
+    private static partial void LogAborting(ILogger logger, int count);
+
+    [LoggerMessage(EventId = 1207, Level = LogLevel.Warning, Message = "Outbound session {ConnectionId} for call {CallUuid} aborted by shutdown")]
+    private static partial void LogSessionAborted(ILogger logger, string connectionId, string callUuid);
+
+    [LoggerMessage(EventId = 1208, Level = LogLevel.Error, Message = "Accepting an outbound socket failed: {Reason}")]
+    private static partial void LogAcceptError(ILogger logger, string reason);
+}

@@ -1,0 +1,136 @@
+using System.Net;
+using System.Net.Sockets;
+using EslCallflow.Esl.Internal;
+using EslCallflow.Esl.Messages;
+using EslCallflow.Esl.Protocol;
+using Microsoft.Extensions.Logging;
+
+namespace EslCallflow.Esl.Outbound;
+
+/// <summary>
+/// One call handed to us by FreeSWITCH's <c>socket</c> application (<c>async full</c>). Commands without a
+/// UUID act on this call's channel.
+/// </summary>
+public sealed class EslOutboundSession : EslSocket
+{
+    private readonly CancellationTokenSource _callEnded = new();
+    private EslEvent? _channelData;
+
+    private EslOutboundSession(EslConnection connection, int eventQueueCapacity, IPEndPoint remote) : base(connection, eventQueueCapacity)
+    {
+        RemoteEndPoint = remote;
+        connection.EventObserver = OnEvent;
+        connection.DisconnectNoticeObserver = _ => EndCall();
+        _ = connection.Closed.ContinueWith(_ => EndCall(), CancellationToken.None, TaskContinuationOptions.ExecuteSynchronously, TaskScheduler.Default);
+    }
+
+    public IPEndPoint RemoteEndPoint { get; }
+
+    /// <summary>The channel data from the <c>connect</c> reply (all channel variables at hand-over).</summary>
+    public EslEvent ChannelData => _channelData ?? throw new InvalidOperationException("connect has not completed");
+
+    public string UniqueId => ChannelData.UniqueId ?? string.Empty;
+
+    /// <summary>Fires when the call hangs up (CHANNEL_HANGUP or a disconnect notice) or the socket closes.</summary>
+    public CancellationToken CallEnded => _callEnded.Token;
+
+    internal static EslOutboundSession Create(Socket socket, EslOutboundListenerOptions options, ILogger logger, string id)
+    {
+        var remote = (IPEndPoint)socket.RemoteEndPoint!;
+        return new EslOutboundSession(CreateConnection(socket, options.Limits, logger, id), options.EventQueueCapacity, remote);
+    }
+
+    /// <summary><c>connect</c>: FreeSWITCH replies with the channel's data as headers.</summary>
+    public async Task<EslEvent> ConnectAsync(CancellationToken cancellationToken = default)
+    {
+        var reply = await Connection.SendAsync("connect", cancellationToken).ConfigureAwait(false);
+        if (reply.ContentType != EslContentType.CommandReply || !reply.IsOk || reply.Headers["Unique-ID"] is null)
+        {
+            throw new EslProtocolException($"connect reply carries no channel data ({reply.ReplyText})");
+        }
+        _channelData = EslEventDecoder.FromFrameHeaders(reply);
+        return _channelData;
+    }
+
+    /// <summary><c>myevents</c>: receive every event of this channel.</summary>
+    public Task MyEventsAsync(EslEventFormat format = EslEventFormat.Json, CancellationToken cancellationToken = default) =>
+        ExpectOkAsync(Connection, "myevents " + format.ToWire(), cancellationToken);
+
+    /// <summary><c>linger</c>: keep the socket open after hangup until the last events are delivered.</summary>
+    public Task LingerAsync(TimeSpan? duration = null, CancellationToken cancellationToken = default) =>
+        ExpectOkAsync(Connection, duration is { } d ? $"linger {(int)Math.Ceiling(d.TotalSeconds)}" : "linger", cancellationToken);
+
+    /// <summary>
+    /// Runs a dialplan application on this channel and waits for its CHANNEL_EXECUTE_COMPLETE (matched by
+    /// the Event-UUID we send). Needs <c>myevents</c>. The completion still arrives after a hangup, so do not
+    /// pass <see cref="CallEnded"/> here when the outcome matters.
+    /// </summary>
+    public async Task<EslEvent> ExecuteAsync(string application, string? argument = null, CancellationToken cancellationToken = default)
+    {
+        EnsureApplicationName(application);
+        if (argument is not null)
+        {
+            EslCommandText.EnsureSingleLine(argument, nameof(argument));
+        }
+        var eventUuid = Guid.NewGuid().ToString();
+        var completion = Connection.RegisterExecution(eventUuid);
+        try
+        {
+            var command = argument is null
+                ? $"sendmsg\ncall-command: execute\nexecute-app-name: {application}\nevent-uuid: {eventUuid}"
+                : $"sendmsg\ncall-command: execute\nexecute-app-name: {application}\nexecute-app-arg: {argument}\nevent-uuid: {eventUuid}";
+            var reply = await Connection.SendAsync(command, cancellationToken).ConfigureAwait(false);
+            if (!reply.IsOk)
+            {
+                throw new EslCommandException($"{application} {argument}", reply.ReplyText);
+            }
+            return await completion.WaitAsync(cancellationToken).ConfigureAwait(false);
+        }
+        finally
+        {
+            Connection.ForgetExecution(eventUuid);
+        }
+    }
+
+    /// <summary>Sets a channel variable (the <c>set</c> application).</summary>
+    public Task<EslEvent> SetVariableAsync(string name, string value, CancellationToken cancellationToken = default)
+    {
+        if (name.Length == 0 || name.AsSpan().IndexOfAny("= \r\n") >= 0)
+        {
+            throw new ArgumentException($"'{name}' is not a valid channel variable name", nameof(name));
+        }
+        return ExecuteAsync("set", $"{name}={value}", cancellationToken);
+    }
+
+    /// <summary><c>sendmsg</c> hangup with a Q.850 cause name (NORMAL_CLEARING, UNALLOCATED_NUMBER, ...).</summary>
+    public Task HangupAsync(string cause = "NORMAL_CLEARING", CancellationToken cancellationToken = default)
+    {
+        EnsureApplicationName(cause.ToLowerInvariant());
+        return ExpectOkAsync(Connection, $"sendmsg\ncall-command: hangup\nhangup-cause: {cause}", cancellationToken);
+    }
+
+    private void OnEvent(EslEvent evt)
+    {
+        if (evt.EventName is "CHANNEL_HANGUP" or "CHANNEL_HANGUP_COMPLETE" && evt.UniqueId == _channelData?.UniqueId)
+        {
+            EndCall();
+        }
+    }
+
+    private void EndCall()
+    {
+        if (!_callEnded.IsCancellationRequested)
+        {
+            // Callbacks run off the read loop, so a slow one never stalls the connection.
+            _ = _callEnded.CancelAsync();
+        }
+    }
+
+    private static void EnsureApplicationName(string name)
+    {
+        if (name.Length == 0 || !name.All(c => c is (>= 'a' and <= 'z') or (>= '0' and <= '9') or '_'))
+        {
+            throw new ArgumentException($"'{name}' is not a valid application or cause name", nameof(name));
+        }
+    }
+}

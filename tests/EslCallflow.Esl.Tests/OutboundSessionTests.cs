@@ -1,0 +1,235 @@
+using System.Net;
+using System.Net.Sockets;
+using EslCallflow.Esl.Messages;
+using EslCallflow.Esl.Outbound;
+using EslCallflow.Testing;
+
+namespace EslCallflow.Esl.Tests;
+
+public class OutboundSessionTests
+{
+    private static readonly TimeSpan Timeout = TimeSpan.FromSeconds(10);
+
+    private static async Task<EslOutboundListener> StartListener(Func<EslOutboundSession, CancellationToken, Task> handler, EslOutboundListenerOptions? options = null)
+    {
+        var listener = new EslOutboundListener(options ?? new EslOutboundListenerOptions { Port = 0 }, handler);
+        await listener.StartAsync();
+        return listener;
+    }
+
+    [Fact]
+    public async Task Session_connects_subscribes_lingers_then_executes_and_awaits_completion()
+    {
+        var handled = new TaskCompletionSource<(EslEvent Channel, EslEvent Answer)>();
+        await using var listener = await StartListener(async (session, ct) =>
+        {
+            var answer = await session.ExecuteAsync("answer", cancellationToken: ct);
+            await session.ExecuteAsync("playback", "tone_stream://%(200,0,440);loops=2", ct);
+            await session.HangupAsync("NORMAL_CLEARING", ct);
+            handled.SetResult((session.ChannelData, answer));
+        });
+        await using var call = await FakeCall.DialAsync(listener.LocalEndPoint!, new FakeCallSetup { Destination = "7000", SipUser = "1001" });
+
+        var (channel, answer) = await handled.Task.WaitAsync(Timeout);
+
+        Assert.Equal(call.Uuid, channel.UniqueId);
+        Assert.Equal("7000", channel["Caller-Destination-Number"]);
+        Assert.Equal("1001", channel.GetVariable("sip_auth_username"));
+        Assert.Equal("CHANNEL_EXECUTE_COMPLETE", answer.EventName);
+        Assert.Equal("answer", answer.Application);
+        Assert.Equal(call.Executions[0].EventUuid, answer.ApplicationUuid);
+        var commands = call.Commands.ToList();
+        Assert.Equal(["connect", "myevents json", "linger"], commands.Take(3));
+        Assert.StartsWith("sendmsg\ncall-command: execute\nexecute-app-name: answer\nevent-uuid: ", commands[3]);
+        Assert.StartsWith("sendmsg\ncall-command: execute\nexecute-app-name: playback\nexecute-app-arg: tone_stream://%(200,0,440);loops=2\nevent-uuid: ", commands[4]);
+        Assert.Equal("sendmsg\ncall-command: hangup\nhangup-cause: NORMAL_CLEARING", commands[5]);
+        Assert.Equal("NORMAL_CLEARING", call.HangupCause);
+        await call.Closed.WaitAsync(Timeout);
+    }
+
+    [Fact]
+    public async Task Execute_waits_for_its_own_completion_event_not_the_command_reply()
+    {
+        var executing = new TaskCompletionSource<Task<EslEvent>>();
+        var done = new TaskCompletionSource();
+        await using var listener = await StartListener(async (session, ct) =>
+        {
+            var bridge = session.ExecuteAsync("bridge", "user/1001@127.0.0.1", ct);
+            executing.SetResult(bridge);
+            await bridge;
+            await done.Task.WaitAsync(ct);
+        });
+        var held = new TaskCompletionSource<FakeExecution>();
+        await using var call = await FakeCall.DialAsync(listener.LocalEndPoint!, new FakeCallSetup { Destination = "7000" },
+            (_, execution) => { held.SetResult(execution); return Task.CompletedTask; });
+
+        var bridge = await executing.Task.WaitAsync(Timeout);
+        var execution = await held.Task.WaitAsync(Timeout);
+        await Task.Delay(100);
+        Assert.False(bridge.IsCompleted);
+
+        await call.CompleteAsync(execution, new Dictionary<string, string> { ["variable_originate_disposition"] = "NO_ANSWER" });
+        var complete = await bridge.WaitAsync(Timeout);
+        Assert.Equal("NO_ANSWER", complete.GetVariable("originate_disposition"));
+        done.SetResult();
+    }
+
+    [Fact]
+    public async Task Caller_hangup_fires_the_call_ended_token_and_later_completions_still_arrive()
+    {
+        var observed = new TaskCompletionSource<EslEvent>();
+        await using var listener = await StartListener(async (session, ct) =>
+        {
+            var bridge = session.ExecuteAsync("bridge", "user/1001@127.0.0.1", ct);
+            await Task.Delay(System.Threading.Timeout.Infinite, session.CallEnded).ContinueWith(_ => { }, TaskScheduler.Default);
+            observed.SetResult(await bridge);
+        });
+        await using var call = await FakeCall.DialAsync(listener.LocalEndPoint!, new FakeCallSetup { Destination = "7000" }, (_, _) => Task.CompletedTask);
+        await call.WaitForExecutionAsync("bridge");
+
+        await call.CallerHangsUpAsync("ORIGINATOR_CANCEL");
+
+        var complete = await observed.Task.WaitAsync(Timeout);
+        Assert.Equal("ORIGINATOR_CANCEL", complete.GetVariable("originate_disposition"));
+        Assert.Equal("ORIGINATOR_CANCEL", complete.HangupCause);
+    }
+
+    [Fact]
+    public async Task Socket_closing_ends_the_call_and_fails_pending_executions()
+    {
+        var failure = new TaskCompletionSource<Exception>();
+        var ended = new TaskCompletionSource();
+        await using var listener = await StartListener(async (session, ct) =>
+        {
+            session.CallEnded.Register(() => ended.TrySetResult());
+            try
+            {
+                await session.ExecuteAsync("bridge", "user/1001@127.0.0.1", ct);
+            }
+            catch (Exception ex)
+            {
+                failure.SetResult(ex);
+            }
+        });
+        var call = await FakeCall.DialAsync(listener.LocalEndPoint!, new FakeCallSetup { Destination = "7000" }, (_, _) => Task.CompletedTask);
+        await call.WaitForExecutionAsync("bridge");
+
+        await call.DisposeAsync();
+
+        Assert.IsType<EslConnectionClosedException>(await failure.Task.WaitAsync(Timeout));
+        await ended.Task.WaitAsync(Timeout);
+    }
+
+    [Fact]
+    public async Task Peers_outside_the_allow_list_are_closed_without_a_session()
+    {
+        var handlerRan = false;
+        await using var listener = await StartListener((_, _) => { handlerRan = true; return Task.CompletedTask; },
+            new EslOutboundListenerOptions { Port = 0, AllowedPeers = ["10.0.0.0/8"] });
+        using var socket = new Socket(AddressFamily.InterNetwork, SocketType.Stream, ProtocolType.Tcp);
+        await socket.ConnectAsync(listener.LocalEndPoint!);
+
+        var buffer = new byte[64];
+        var read = await socket.ReceiveAsync(buffer).WaitAsync(Timeout);
+
+        Assert.Equal(0, read);
+        Assert.False(handlerRan);
+    }
+
+    [Fact]
+    public void Allow_list_accepts_addresses_ranges_and_mapped_ipv4()
+    {
+        var allow = new PeerAllowList(["127.0.0.0/8", "192.0.2.7", "::1/128"]);
+
+        Assert.True(allow.IsAllowed(IPAddress.Parse("127.0.0.1")));
+        Assert.True(allow.IsAllowed(IPAddress.Parse("::ffff:127.0.0.1")));
+        Assert.True(allow.IsAllowed(IPAddress.Parse("192.0.2.7")));
+        Assert.True(allow.IsAllowed(IPAddress.IPv6Loopback));
+        Assert.False(allow.IsAllowed(IPAddress.Parse("192.0.2.8")));
+        Assert.Throws<ArgumentException>(() => new PeerAllowList(["not-an-address"]));
+    }
+
+    [Fact]
+    public async Task Stop_waits_for_calls_in_progress_then_aborts_them_at_the_deadline()
+    {
+        var started = new TaskCompletionSource();
+        var sawAbort = new TaskCompletionSource();
+        var listener = await StartListener(async (_, ct) =>
+        {
+            started.SetResult();
+            try
+            {
+                await Task.Delay(System.Threading.Timeout.Infinite, ct);
+            }
+            catch (OperationCanceledException)
+            {
+                sawAbort.SetResult();
+                throw;
+            }
+        });
+        await using var call = await FakeCall.DialAsync(listener.LocalEndPoint!, new FakeCallSetup { Destination = "7000" });
+        await started.Task.WaitAsync(Timeout);
+
+        using var deadline = new CancellationTokenSource(TimeSpan.FromMilliseconds(200));
+        await listener.StopAsync(deadline.Token).WaitAsync(Timeout);
+
+        await sawAbort.Task.WaitAsync(Timeout);
+        Assert.Equal(0, listener.ActiveSessions);
+        Assert.False(listener.IsAccepting);
+        await listener.DisposeAsync();
+    }
+
+    [Fact]
+    public async Task A_handler_exception_ends_only_its_own_session()
+    {
+        var secondDone = new TaskCompletionSource();
+        var count = 0;
+        await using var listener = await StartListener(async (session, ct) =>
+        {
+            if (Interlocked.Increment(ref count) == 1)
+            {
+                throw new InvalidOperationException("boom");
+            }
+            await session.ExecuteAsync("answer", cancellationToken: ct);
+            secondDone.SetResult();
+        });
+
+        await using var first = await FakeCall.DialAsync(listener.LocalEndPoint!, new FakeCallSetup { Destination = "7000" });
+        await first.Closed.WaitAsync(Timeout);
+        await using var second = await FakeCall.DialAsync(listener.LocalEndPoint!, new FakeCallSetup { Destination = "7000" });
+
+        await secondDone.Task.WaitAsync(Timeout);
+    }
+
+    [Fact]
+    public async Task Application_names_and_arguments_cannot_smuggle_headers()
+    {
+        var errors = new TaskCompletionSource<Exception[]>();
+        await using var listener = await StartListener(async (session, ct) =>
+        {
+            var caught = new List<Exception>();
+            foreach (var attempt in new Func<Task>[]
+            {
+                () => session.ExecuteAsync("bridge", "user/1001\ncall-command: hangup", ct),
+                () => session.ExecuteAsync("bridge\nx", null, ct),
+                () => session.SetVariableAsync("a=b", "c", ct),
+            })
+            {
+                try
+                {
+                    await attempt();
+                }
+                catch (ArgumentException ex)
+                {
+                    caught.Add(ex);
+                }
+            }
+            errors.SetResult([.. caught]);
+        });
+        await using var call = await FakeCall.DialAsync(listener.LocalEndPoint!, new FakeCallSetup { Destination = "7000" });
+
+        Assert.Equal(3, (await errors.Task.WaitAsync(Timeout)).Length);
+        Assert.Equal(["connect", "myevents json", "linger"], call.Commands.Take(3));
+        Assert.DoesNotContain(call.Commands, c => c.StartsWith("sendmsg", StringComparison.Ordinal));
+    }
+}

@@ -1,0 +1,100 @@
+using EslCallflow.Esl.Inbound;
+using EslCallflow.Testing;
+
+namespace EslCallflow.Esl.Tests;
+
+public class ReconnectingInboundClientTests
+{
+    private static readonly TimeSpan Timeout = TimeSpan.FromSeconds(15);
+
+    private static EslInboundOptions Options(FakeFreeSwitch fs) => new()
+    {
+        Port = fs.Port,
+        Password = "ClueCon",
+        ReconnectDelay = TimeSpan.FromMilliseconds(20),
+        MaxReconnectDelay = TimeSpan.FromMilliseconds(200),
+    };
+
+    [Fact]
+    public async Task Reconnects_after_the_switch_drops_the_socket_resubscribes_and_says_so()
+    {
+        await using var fs = new FakeFreeSwitch().Start();
+        var client = new EslReconnectingInboundClient(Options(fs), new EslSubscription(EslEventFormat.Json, ["CHANNEL_CREATE"]));
+        using var stop = new CancellationTokenSource(Timeout);
+        var run = client.RunAsync(stop.Token);
+        await using var signals = client.ReadSignalsAsync(stop.Token).GetAsyncEnumerator(stop.Token);
+
+        var first = Assert.IsType<EslInboundSignal.Connected>(await Next(signals));
+        Assert.False(first.IsReconnect);
+        await fs.PublishAsync(EventTemplates.RingingLegEvent("CHANNEL_CREATE", "before-drop"));
+        Assert.Equal("before-drop", Assert.IsType<EslInboundSignal.Received>(await Next(signals)).Event.UniqueId);
+
+        fs.DropConnections();
+
+        var lost = Assert.IsType<EslInboundSignal.Disconnected>(await Next(signals));
+        Assert.Equal(1, lost.Generation);
+        var again = Assert.IsType<EslInboundSignal.Connected>(await Next(signals));
+        Assert.True(again.IsReconnect);
+        Assert.Equal(2, again.Generation);
+        Assert.Equal(2, fs.SubscriptionCount);
+        Assert.Equal(2, fs.Commands.Count(c => c == "event json CHANNEL_CREATE HEARTBEAT"));
+        await fs.PublishAsync(EventTemplates.RingingLegEvent("CHANNEL_CREATE", "after-drop"));
+        var after = Assert.IsType<EslInboundSignal.Received>(await Next(signals));
+        Assert.Equal("after-drop", after.Event.UniqueId);
+        Assert.Equal(2, after.Generation);
+        Assert.Equal(1, client.ReconnectCount);
+
+        await stop.CancelAsync();
+        await run;
+    }
+
+    [Fact]
+    public async Task Keeps_retrying_while_the_switch_is_down_and_connects_when_it_returns()
+    {
+        var probe = new FakeFreeSwitch().Start();
+        var port = probe.Port;
+        await probe.DisposeAsync();
+        var options = new EslInboundOptions { Port = port, Password = "ClueCon", ReconnectDelay = TimeSpan.FromMilliseconds(20), MaxReconnectDelay = TimeSpan.FromMilliseconds(100) };
+        var client = new EslReconnectingInboundClient(options, new EslSubscription(EslEventFormat.Json, ["CHANNEL_CREATE"]));
+        using var stop = new CancellationTokenSource(Timeout);
+        var run = client.RunAsync(stop.Token);
+        await Task.Delay(400);
+        Assert.False(client.IsConnected);
+
+        var listener = new System.Net.Sockets.TcpListener(System.Net.IPAddress.Loopback, port);
+        listener.Start();
+        var accepted = await listener.AcceptSocketAsync(stop.Token);
+        Assert.True(accepted.Connected);
+        listener.Stop();
+        accepted.Dispose();
+
+        await stop.CancelAsync();
+        await run;
+    }
+
+    [Fact]
+    public async Task Heartbeat_silence_marks_the_link_dead_and_reconnects()
+    {
+        await using var fs = new FakeFreeSwitch().Start();
+        var options = Options(fs);
+        options.HeartbeatTimeout = TimeSpan.FromMilliseconds(300);
+        var client = new EslReconnectingInboundClient(options, new EslSubscription(EslEventFormat.Json, ["CHANNEL_CREATE"]));
+        using var stop = new CancellationTokenSource(Timeout);
+        var run = client.RunAsync(stop.Token);
+        await using var signals = client.ReadSignalsAsync(stop.Token).GetAsyncEnumerator(stop.Token);
+
+        Assert.IsType<EslInboundSignal.Connected>(await Next(signals));
+        var lost = Assert.IsType<EslInboundSignal.Disconnected>(await Next(signals));
+
+        Assert.Contains("HEARTBEAT missing", lost.Reason);
+        Assert.True(Assert.IsType<EslInboundSignal.Connected>(await Next(signals)).IsReconnect);
+        await stop.CancelAsync();
+        await run;
+    }
+
+    private static async Task<EslInboundSignal> Next(IAsyncEnumerator<EslInboundSignal> signals)
+    {
+        Assert.True(await signals.MoveNextAsync().AsTask().WaitAsync(Timeout));
+        return signals.Current;
+    }
+}

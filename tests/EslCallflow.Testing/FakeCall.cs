@@ -1,0 +1,293 @@
+using System.Collections.Concurrent;
+using System.Net;
+using System.Net.Sockets;
+
+namespace EslCallflow.Testing;
+
+public sealed record FakeCallSetup
+{
+    public string Uuid { get; init; } = Guid.NewGuid().ToString();
+    public required string Destination { get; init; }
+    /// <summary>SIP user of the calling phone; null for a call from a gateway (no SIP auth).</summary>
+    public string? SipUser { get; init; }
+    public string SipRealm { get; init; } = "127.0.0.1";
+    public string CallerIdNumber { get; init; } = "1005";
+    public string CallerIdName { get; init; } = "Caller";
+}
+
+public sealed record FakeExecution(string Application, string? Argument, string EventUuid);
+
+/// <summary>
+/// A call that FreeSWITCH hands to the daemon with <c>socket ... async full</c>: connects to the daemon's
+/// outbound listener and answers connect, myevents, linger, sendmsg execute/hangup and api the way the
+/// transcripts show. What each executed application does is scripted by <see cref="OnExecute"/>.
+/// </summary>
+public sealed class FakeCall : IAsyncDisposable
+{
+    private readonly FakeSocket _socket;
+    private readonly ConcurrentQueue<string> _commands = new();
+    private readonly ConcurrentQueue<FakeExecution> _executions = new();
+    private readonly ConcurrentDictionary<string, FakeExecution> _running = new();
+    private readonly ConcurrentDictionary<string, string> _variables = new();
+    private readonly TaskCompletionSource _closed = new(TaskCreationOptions.RunContinuationsAsynchronously);
+    private readonly SemaphoreSlim _changed = new(0);
+    private Task _serveLoop = Task.CompletedTask;
+    private int _hungUp;
+
+    private FakeCall(FakeSocket socket, FakeCallSetup setup)
+    {
+        _socket = socket;
+        Setup = setup;
+    }
+
+    public FakeCallSetup Setup { get; }
+
+    public string Uuid => Setup.Uuid;
+
+    /// <summary>What the application does once FreeSWITCH accepted it. Default: completes at once.</summary>
+    public Func<FakeCall, FakeExecution, Task> OnExecute { get; set; } = (call, execution) => call.CompleteAsync(execution);
+
+    public Func<string, string> Api { get; set; } = FakeFreeSwitch.DefaultApi;
+
+    public IReadOnlyCollection<string> Commands => _commands;
+
+    public IReadOnlyList<FakeExecution> Executions => [.. _executions];
+
+    public IReadOnlyDictionary<string, string> Variables => _variables;
+
+    /// <summary>The cause the daemon hung up with, if it did.</summary>
+    public string? HangupCause { get; private set; }
+
+    public bool IsHungUp => Volatile.Read(ref _hungUp) == 1;
+
+    /// <summary>Completes when the daemon closes the socket.</summary>
+    public Task Closed => _closed.Task;
+
+    /// <summary>Connects to the daemon; <paramref name="onExecute"/> is in place before the first command arrives.</summary>
+    public static async Task<FakeCall> DialAsync(IPEndPoint daemon, FakeCallSetup setup, Func<FakeCall, FakeExecution, Task>? onExecute = null)
+    {
+        var socket = new Socket(daemon.AddressFamily, SocketType.Stream, ProtocolType.Tcp);
+        await socket.ConnectAsync(daemon);
+        var call = new FakeCall(new FakeSocket(socket), setup);
+        if (onExecute is not null)
+        {
+            call.OnExecute = onExecute;
+        }
+        call._serveLoop = Task.Run(call.ServeAsync);
+        return call;
+    }
+
+    public IReadOnlyDictionary<string, string> ChannelData()
+    {
+        var data = new Dictionary<string, string>
+        {
+            ["Unique-ID"] = Uuid,
+            ["Channel-Unique-ID"] = Uuid,
+            ["Caller-Unique-ID"] = Uuid,
+            ["Channel-Call-UUID"] = Uuid,
+            ["variable_uuid"] = Uuid,
+            ["variable_call_uuid"] = Uuid,
+            ["Channel-Destination-Number"] = Setup.Destination,
+            ["Caller-Destination-Number"] = Setup.Destination,
+            ["Channel-Caller-ID-Number"] = Setup.CallerIdNumber,
+            ["Caller-Caller-ID-Number"] = Setup.CallerIdNumber,
+            ["Channel-Caller-ID-Name"] = Setup.CallerIdName,
+            ["Caller-Caller-ID-Name"] = Setup.CallerIdName,
+            ["Channel-Name"] = $"sofia/internal/{Setup.SipUser ?? Setup.CallerIdNumber}@{Setup.SipRealm}",
+            ["Caller-Channel-Name"] = $"sofia/internal/{Setup.SipUser ?? Setup.CallerIdNumber}@{Setup.SipRealm}",
+        };
+        if (Setup.SipUser is not null)
+        {
+            data["variable_sip_auth_username"] = Setup.SipUser;
+            data["variable_sip_auth_realm"] = Setup.SipRealm;
+            data["variable_sip_from_user"] = Setup.SipUser;
+            data["variable_sip_from_host"] = Setup.SipRealm;
+            data["variable_presence_id"] = $"{Setup.SipUser}@{Setup.SipRealm}";
+        }
+        return data;
+    }
+
+    /// <summary>An event of this call's channel (real template, our UUID).</summary>
+    public Dictionary<string, string> Event(string name, IReadOnlyDictionary<string, string>? overrides = null)
+    {
+        var evt = EventTemplates.CallerEvent(name, Uuid, overrides);
+        evt["Caller-Destination-Number"] = Setup.Destination;
+        return evt;
+    }
+
+    public Task SendEventAsync(IReadOnlyDictionary<string, string> evt) => _socket.SendAsync(EslWire.JsonEvent(evt));
+
+    /// <summary>CHANNEL_EXECUTE_COMPLETE for <paramref name="execution"/>, with extra channel variables.</summary>
+    public Task CompleteAsync(FakeExecution execution, IReadOnlyDictionary<string, string>? variables = null, string response = "_none_")
+    {
+        if (!_running.TryRemove(execution.EventUuid, out _))
+        {
+            return Task.CompletedTask;
+        }
+        var overrides = new Dictionary<string, string>
+        {
+            ["Application"] = execution.Application,
+            ["Application-Data"] = execution.Argument ?? string.Empty,
+            ["Application-Response"] = response,
+            ["Application-UUID"] = execution.EventUuid,
+        };
+        foreach (var (name, value) in variables ?? new Dictionary<string, string>())
+        {
+            overrides[name] = value;
+        }
+        if (IsHungUp)
+        {
+            overrides["Answer-State"] = "hangup";
+            overrides["Hangup-Cause"] = HangupCause ?? "NORMAL_CLEARING";
+        }
+        return SendEventAsync(Event("CHANNEL_EXECUTE_COMPLETE", overrides));
+    }
+
+    /// <summary>The caller hangs up: CHANNEL_HANGUP, running applications complete, HANGUP_COMPLETE, linger notice.</summary>
+    public async Task CallerHangsUpAsync(string cause = "ORIGINATOR_CANCEL")
+    {
+        if (Interlocked.Exchange(ref _hungUp, 1) == 1)
+        {
+            return;
+        }
+        HangupCause ??= cause;
+        await SendEventAsync(Event("CHANNEL_HANGUP", new Dictionary<string, string> { ["Hangup-Cause"] = cause, ["Answer-State"] = "hangup" }));
+        foreach (var running in _running.Values.ToArray())
+        {
+            await CompleteAsync(running, new Dictionary<string, string> { ["variable_originate_disposition"] = cause, ["variable_originate_failed_cause"] = cause });
+        }
+        await SendEventAsync(Event("CHANNEL_HANGUP_COMPLETE", new Dictionary<string, string> { ["Hangup-Cause"] = cause, ["Answer-State"] = "hangup" }));
+        await _socket.SendAsync(EslWire.DisconnectNotice(Uuid, "linger", lingerNotice: true));
+    }
+
+    public async Task<FakeExecution> WaitForExecutionAsync(string application, int occurrence = 1, TimeSpan? timeout = null)
+    {
+        using var cts = new CancellationTokenSource(timeout ?? TimeSpan.FromSeconds(10));
+        while (true)
+        {
+            var found = _executions.Where(e => e.Application == application).Skip(occurrence - 1).FirstOrDefault();
+            if (found is not null)
+            {
+                return found;
+            }
+            try
+            {
+                await _changed.WaitAsync(50, cts.Token);
+            }
+            catch (OperationCanceledException)
+            {
+                throw new TimeoutException($"no '{application}' #{occurrence}; executed: {string.Join(", ", _executions.Select(e => e.Application + " " + e.Argument))}; commands: {string.Join(" | ", _commands)}");
+            }
+        }
+    }
+
+    public async ValueTask DisposeAsync()
+    {
+        _socket.Drop();
+        await _serveLoop;
+    }
+
+    private async Task ServeAsync()
+    {
+        try
+        {
+            while (await _socket.ReadCommandAsync(CancellationToken.None) is { } command)
+            {
+                _commands.Enqueue(command);
+                if (!await HandleAsync(command))
+                {
+                    break;
+                }
+                _changed.Release();
+            }
+        }
+        finally
+        {
+            _socket.Drop();
+            _closed.TrySetResult();
+            _changed.Release();
+        }
+    }
+
+    private async Task<bool> HandleAsync(string command)
+    {
+        var lines = command.Split('\n');
+        var verb = lines[0].Split(' ')[0];
+        switch (verb)
+        {
+            case "connect":
+                await _socket.SendAsync(EslWire.ChannelDataReply(EventTemplates.ChannelData(ChannelData())));
+                return true;
+            case "myevents":
+                await _socket.SendAsync(EslWire.CommandReply("+OK Events Enabled"));
+                return true;
+            case "linger":
+                await _socket.SendAsync(EslWire.CommandReply("+OK will linger"));
+                return true;
+            case "api":
+                await _socket.SendAsync(EslWire.ApiResponse(Api(lines[0]["api ".Length..])));
+                return true;
+            case "exit":
+                await _socket.SendAsync(EslWire.CommandReply("+OK bye"));
+                await _socket.SendAsync(EslWire.DisconnectNotice(Uuid, "disconnect"));
+                return false;
+            case "sendmsg":
+                await HandleSendMsgAsync(lines.Skip(1).Select(l => l.Split(": ", 2)).Where(p => p.Length == 2).ToDictionary(p => p[0].ToLowerInvariant(), p => p[1]));
+                return true;
+            default:
+                await _socket.SendAsync(EslWire.CommandReply("-ERR command not found"));
+                return true;
+        }
+    }
+
+    private async Task HandleSendMsgAsync(Dictionary<string, string> headers)
+    {
+        switch (headers.GetValueOrDefault("call-command"))
+        {
+            case "execute":
+                var execution = new FakeExecution(headers["execute-app-name"], headers.GetValueOrDefault("execute-app-arg"), headers.GetValueOrDefault("event-uuid") ?? Guid.NewGuid().ToString());
+                await _socket.SendAsync(EslWire.CommandReply("+OK"));
+                if (IsHungUp)
+                {
+                    return;
+                }
+                _running[execution.EventUuid] = execution;
+                _executions.Enqueue(execution);
+                RecordVariables(execution);
+                await SendEventAsync(Event("CHANNEL_EXECUTE", new Dictionary<string, string>
+                {
+                    ["Application"] = execution.Application,
+                    ["Application-Data"] = execution.Argument ?? string.Empty,
+                    ["Application-UUID"] = execution.EventUuid,
+                }));
+                _ = Task.Run(() => OnExecute(this, execution));
+                break;
+            case "hangup":
+                await _socket.SendAsync(EslWire.CommandReply("+OK"));
+                HangupCause = headers.GetValueOrDefault("hangup-cause") ?? "NORMAL_CLEARING";
+                await CallerHangsUpAsync(HangupCause);
+                break;
+            default:
+                await _socket.SendAsync(EslWire.CommandReply("-ERR invalid command"));
+                break;
+        }
+    }
+
+    private void RecordVariables(FakeExecution execution)
+    {
+        if (execution.Application is "set" or "export" && execution.Argument?.Split('=', 2) is [var name, var value])
+        {
+            _variables[name] = value;
+        }
+        if (execution.Application == "multiset" && execution.Argument is { } list)
+        {
+            foreach (var pair in list.Split(' ', StringSplitOptions.RemoveEmptyEntries))
+            {
+                if (pair.Split('=', 2) is [var n, var v])
+                {
+                    _variables[n] = v;
+                }
+            }
+        }
+    }
+}
