@@ -1,0 +1,49 @@
+namespace EslCallflow.Callflows.Documents;
+
+public enum RingStrategy
+{
+    Simultaneous,
+    Single,
+    WeightedRandom,
+}
+
+public sealed record RingGroupEndpoint(string Id, EndpointType Type, int Delay, int Timeout, int Weight);
+
+/// <summary>ring_group data, defaults applied as the KAZOO schema gives them.</summary>
+public sealed record RingGroupData(
+    IReadOnlyList<RingGroupEndpoint> Endpoints,
+    RingStrategy Strategy,
+    int Timeout,
+    int Repeats,
+    string? Ringback,
+    string? RingtoneInternal,
+    string? RingtoneExternal,
+    bool FailOnSingleReject,
+    bool IgnoreForward,
+    bool SkipModule)
+{
+    public const int DefaultTimeout = 20;
+    public const int DefaultWeight = 20;
+}
+
+public enum PickupScopeKind
+{
+    Device,
+    User,
+    Group,
+}
+
+public sealed record PickupScope(PickupScopeKind Kind, string Id);
+
+public sealed record GroupPickupData(PickupScope Scope, PickupScope? Approved, bool SkipModule);
+
+/// <summary>Ring one device (<c>device</c>) or a user's devices (<c>user</c>).</summary>
+public sealed record RingTargetData(EndpointType Type, string Id, int Timeout, bool SkipModule);
+
+public sealed record PlayData(string Media, bool SkipModule);
+
+public sealed record ResponseData(int Code, string Message, string? Media, bool SkipModule);
+
+public sealed record CallflowJumpData(string Id, bool SkipModule);
+
+public sealed record TransferData(string Extension, string Context, string Dialplan, bool SkipModule);

@@ -1,0 +1,77 @@
+using System.Globalization;
+using System.Text;
+using EslCallflow.Callflows.Documents;
+
+namespace EslCallflow.Callflows.RingGroups;
+
+/// <summary>A leg as it goes into the bridge: the device, its timing, and the Alert-Info ringtone.</summary>
+public sealed record PlannedLeg(Device Device, int Delay, int Timeout, string? Ringtone)
+{
+    public string Endpoint => Device.Endpoint;
+}
+
+/// <summary>
+/// behaviour.md rules 4 to 9 as text: the one <c>bridge</c> argument. Per-leg variables use the
+/// <c>[^^!k='v']</c> form so values may hold commas; every value is single-quoted with <c>'</c> escaped.
+/// </summary>
+public static class DialString
+{
+    /// <summary>Channel variable naming the device a leg rings; group_pickup finds ringing devices by it.</summary>
+    public const string DeviceVariable = "eslcallflow_device_id";
+
+    public static string Build(RingGroupData data, IReadOnlyList<PlannedLeg> legs, CallerContext caller)
+    {
+        var text = new StringBuilder(64 + legs.Count * 160);
+        text.Append("{call_timeout=").Append(Number(data.Timeout))
+            .Append(",originate_timeout=").Append(Number(data.Timeout))
+            .Append(",ignore_early_media=true,local_var_clobber=true")
+            .Append(",outbound_redirect_fatal=").Append(data.IgnoreForward ? "true" : "false");
+        if (data.FailOnSingleReject)
+        {
+            text.Append(",fail_on_single_reject=true");
+        }
+        text.Append('}');
+
+        var separator = data.Strategy == RingStrategy.Simultaneous ? ',' : '|';
+        for (var i = 0; i < legs.Count; i++)
+        {
+            if (i > 0)
+            {
+                text.Append(separator);
+            }
+            AppendLeg(text, legs[i], caller);
+        }
+        return text.ToString();
+    }
+
+    /// <summary>Single-quotes a value; the quote itself is backslash-escaped (validation keeps backslashes out).</summary>
+    public static string Quote(string value) => "'" + value.Replace("'", "\\'", StringComparison.Ordinal) + "'";
+
+    private static void AppendLeg(StringBuilder text, PlannedLeg leg, CallerContext caller)
+    {
+        text.Append("[^^!leg_timeout=").Append(Quote(Number(leg.Timeout)));
+        if (leg.Delay > 0)
+        {
+            text.Append("!leg_delay_start=").Append(Quote(Number(leg.Delay)));
+        }
+        if (leg.Ringtone is { } ringtone)
+        {
+            text.Append("!sip_h_Alert-Info=").Append(Quote(ringtone));
+        }
+        text.Append('!').Append(DeviceVariable).Append('=').Append(Quote(leg.Device.Id));
+        if (caller.Device?.CallerIdInternal is { } callerId)
+        {
+            if (callerId.Name is { } name)
+            {
+                text.Append("!origination_caller_id_name=").Append(Quote(name));
+            }
+            if (callerId.Number is { } number)
+            {
+                text.Append("!origination_caller_id_number=").Append(Quote(number));
+            }
+        }
+        text.Append(']').Append(leg.Endpoint);
+    }
+
+    private static string Number(int value) => value.ToString(CultureInfo.InvariantCulture);
+}

@@ -1,0 +1,11 @@
+using EslCallflow.Callflows.Documents;
+
+namespace EslCallflow.Callflows.RingGroups;
+
+/// <summary>A device that will ring, with the timing and weight it inherited from its member.</summary>
+public sealed record ResolvedLeg(Device Device, int Delay, int Timeout, int Weight);
+
+/// <summary>A device left out, and why (for the log line that explains who did not ring).</summary>
+public sealed record Exclusion(string DeviceId, string Reason);
+
+public sealed record ResolvedMembers(IReadOnlyList<ResolvedLeg> Legs, IReadOnlyList<Exclusion> Excluded);

@@ -1,0 +1,54 @@
+using EslCallflow.Callflows.Documents;
+
+namespace EslCallflow.Callflows.RingGroups;
+
+/// <summary>One dialplan application the daemon runs on the caller's channel, in order.</summary>
+public sealed record PlannedCommand(string Application, string? Argument)
+{
+    public override string ToString() => Argument is null ? Application : $"{Application} {Argument}";
+}
+
+/// <summary>One ring attempt: the legs, who was left out, and the exact commands (empty when nobody can ring).</summary>
+public sealed record RingGroupAttempt(IReadOnlyList<PlannedLeg> Legs, IReadOnlyList<Exclusion> Excluded, string? DialString, IReadOnlyList<PlannedCommand> Commands)
+{
+    public bool HasLegs => Legs.Count > 0;
+}
+
+/// <summary>A pure function of the documents, the caller and a random source: what one ring_group attempt sends.</summary>
+public static class RingGroupPlanner
+{
+    public static RingGroupAttempt Plan(PbxConfiguration config, RingGroupData data, CallerContext caller, Random random)
+    {
+        var resolved = EndpointResolver.Resolve(config, data.Endpoints, data.Strategy, caller);
+        if (resolved.Legs.Count == 0)
+        {
+            return new RingGroupAttempt([], resolved.Excluded, null, []);
+        }
+
+        var ordered = data.Strategy == RingStrategy.WeightedRandom
+            ? WeightedOrder.Draw(resolved.Legs, l => l.Weight, random)
+            : (IReadOnlyList<ResolvedLeg>)resolved.Legs;
+        var groupRingtone = caller.IsInternal ? data.RingtoneInternal : data.RingtoneExternal;
+        var legs = ordered.Select(l => new PlannedLeg(
+            l.Device,
+            l.Delay,
+            data.Strategy == RingStrategy.Simultaneous ? l.Timeout : Math.Min(l.Timeout, data.Timeout),
+            groupRingtone ?? (caller.IsInternal ? l.Device.RingtoneInternal : l.Device.RingtoneExternal))).ToList();
+
+        var dialString = DialString.Build(data, legs, caller);
+        var commands = new List<PlannedCommand>();
+        if (data.Ringback is { } ringback)
+        {
+            commands.Add(new PlannedCommand("set", "ringback=" + ringback));
+            commands.Add(new PlannedCommand("set", "transfer_ringback=" + ringback));
+        }
+        commands.Add(new PlannedCommand("set", "continue_on_fail=true"));
+        commands.Add(new PlannedCommand("set", "hangup_after_bridge=true"));
+        if (data.Strategy == RingStrategy.Simultaneous)
+        {
+            commands.Add(new PlannedCommand("ring_ready", null));
+        }
+        commands.Add(new PlannedCommand("bridge", dialString));
+        return new RingGroupAttempt(legs, resolved.Excluded, dialString, commands);
+    }
+}
