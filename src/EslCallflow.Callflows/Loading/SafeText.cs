@@ -49,6 +49,10 @@ public static partial class SafeText
         {
             return "is longer than 256 characters";
         }
+        if (value.Contains("${", StringComparison.Ordinal) || value.Contains("$${", StringComparison.Ordinal))
+        {
+            return "must not contain '${' (FreeSWITCH would expand it)";
+        }
         foreach (var c in value)
         {
             if (char.IsControl(c))
@@ -59,10 +63,6 @@ public static partial class SafeText
             {
                 return $"must not contain '{c}'";
             }
-        }
-        if (value.Contains("${", StringComparison.Ordinal) || value.Contains("$${", StringComparison.Ordinal))
-        {
-            return "must not contain '${' (FreeSWITCH would expand it)";
         }
         if (value.Contains(":_:", StringComparison.Ordinal))
         {
