@@ -1,0 +1,235 @@
+using EslCallflow.Callflows;
+using EslCallflow.Callflows.Documents;
+using EslCallflow.Callflows.RingGroups;
+using EslCallflow.Esl;
+using EslCallflow.Esl.Outbound;
+using EslCallflow.Hosting;
+using Microsoft.Extensions.Logging;
+
+namespace EslCallflow.Calls;
+
+/// <summary>
+/// Runs one call's callflow on its outbound session: find the caller and the callflow, then walk the flow
+/// (ring_group with repeats and cause-keyed children, device, user, play, response, callflow, transfer).
+/// Anything that goes wrong ends this call cleanly and never touches another.
+/// </summary>
+public sealed partial class CallHandler
+{
+    private const int MaxFlowSteps = 32;
+    private readonly CallflowConfigurationStore _store;
+    private readonly ILogger<CallHandler> _logger;
+
+    public CallHandler(CallflowConfigurationStore store, ILogger<CallHandler> logger)
+    {
+        _store = store;
+        _logger = logger;
+    }
+
+    public async Task HandleAsync(EslOutboundSession session, CancellationToken stopping)
+    {
+        var config = _store.Current;
+        var channel = session.ChannelData;
+        var number = channel["Caller-Destination-Number"] ?? channel["Channel-Destination-Number"] ?? string.Empty;
+        var caller = new CallerContext(CallerIdentity.Find(config, channel));
+        using var scope = _logger.BeginScope(new Dictionary<string, object> { ["CallUuid"] = session.UniqueId, ["Number"] = number });
+
+        var callflow = config.FindCallflow(number);
+        if (callflow is null)
+        {
+            LogUnallocated(_logger, number, session.UniqueId);
+            await session.HangupAsync("UNALLOCATED_NUMBER", stopping).ConfigureAwait(false);
+            return;
+        }
+        LogStarted(_logger, session.UniqueId, number, callflow.Id, caller.Device?.Id ?? "external");
+
+        try
+        {
+            await RunFlowAsync(session, config, callflow.Flow, caller, stopping).ConfigureAwait(false);
+        }
+        catch (Exception ex) when (ex is EslConnectionClosedException && session.CallEnded.IsCancellationRequested)
+        {
+            LogCallGone(_logger, session.UniqueId);
+        }
+        catch (Exception ex) when (ex is not OperationCanceledException)
+        {
+            LogFlowFailed(_logger, ex, session.UniqueId, number, ex.Message);
+            await TryHangupAsync(session, "NORMAL_TEMPORARY_FAILURE", stopping).ConfigureAwait(false);
+        }
+    }
+
+    private async Task RunFlowAsync(EslOutboundSession session, PbxConfiguration config, FlowNode start, CallerContext caller, CancellationToken stopping)
+    {
+        FlowNode? node = start;
+        for (var step = 0; node is not null; step++)
+        {
+            if (step >= MaxFlowSteps)
+            {
+                LogTooManySteps(_logger, session.UniqueId, MaxFlowSteps);
+                await TryHangupAsync(session, "NORMAL_TEMPORARY_FAILURE", stopping).ConfigureAwait(false);
+                return;
+            }
+            if (session.CallEnded.IsCancellationRequested)
+            {
+                return;
+            }
+            using var moduleScope = _logger.BeginScope(new Dictionary<string, object> { ["Module"] = node.Module });
+            node = await RunNodeAsync(session, config, node, caller, stopping).ConfigureAwait(false);
+        }
+    }
+
+    /// <summary>Runs one module; returns the next node, or null when the call is done.</summary>
+    private async Task<FlowNode?> RunNodeAsync(EslOutboundSession session, PbxConfiguration config, FlowNode node, CallerContext caller, CancellationToken stopping)
+    {
+        switch (node.Parsed)
+        {
+            case RingGroupData { SkipModule: true }:
+            case RingTargetData { SkipModule: true }:
+            case PlayData { SkipModule: true }:
+            case ResponseData { SkipModule: true }:
+            case CallflowJumpData { SkipModule: true }:
+            case TransferData { SkipModule: true }:
+            case GroupPickupData { SkipModule: true }:
+                LogSkipped(_logger, session.UniqueId, node.Module);
+                return node.Child(FlowNode.DefaultChild);
+
+            case RingGroupData ring:
+                return await RingAsync(session, config, node, ring, caller, stopping).ConfigureAwait(false);
+
+            case RingTargetData target:
+                var asGroup = new RingGroupData([new RingGroupEndpoint(target.Id, target.Type, 0, target.Timeout, RingGroupData.DefaultWeight)],
+                    RingStrategy.Simultaneous, target.Timeout, 1, null, null, null, false, true, false);
+                return await RingAsync(session, config, node, asGroup, caller, stopping).ConfigureAwait(false);
+
+            case PlayData play:
+                await session.ExecuteAsync("playback", play.Media, stopping).ConfigureAwait(false);
+                return node.Child(FlowNode.DefaultChild);
+
+            case ResponseData response:
+                if (response.Media is { } media)
+                {
+                    await session.ExecuteAsync("pre_answer", null, stopping).ConfigureAwait(false);
+                    await session.ExecuteAsync("playback", media, stopping).ConfigureAwait(false);
+                }
+                await session.ExecuteAsync("respond", $"{response.Code} {response.Message}".TrimEnd(), stopping).ConfigureAwait(false);
+                await TryHangupAsync(session, "NORMAL_CLEARING", stopping).ConfigureAwait(false);
+                return null;
+
+            case CallflowJumpData jump:
+                return config.Callflows.TryGetValue(jump.Id, out var target2) ? target2.Flow : null;
+
+            case TransferData transfer:
+                await session.ExecuteAsync("transfer", $"{transfer.Extension} {transfer.Dialplan} {transfer.Context}", stopping).ConfigureAwait(false);
+                return null;
+
+            case GroupPickupData:
+                LogPickupUnavailable(_logger, session.UniqueId);
+                await session.ExecuteAsync("respond", "480 Pickup Unavailable", stopping).ConfigureAwait(false);
+                return null;
+
+            default:
+                throw new InvalidOperationException($"module '{node.Module}' has no runner");
+        }
+    }
+
+    private async Task<FlowNode?> RingAsync(EslOutboundSession session, PbxConfiguration config, FlowNode node, RingGroupData data, CallerContext caller, CancellationToken stopping)
+    {
+        var random = new Random();
+        var cause = "NO_ANSWER";
+        for (var attempt = 1; attempt <= data.Repeats; attempt++)
+        {
+            var plan = RingGroupPlanner.Plan(config, data, caller, random);
+            foreach (var excluded in plan.Excluded)
+            {
+                LogExcluded(_logger, session.UniqueId, excluded.DeviceId, excluded.Reason);
+            }
+            if (!plan.HasLegs)
+            {
+                LogNobodyToRing(_logger, session.UniqueId);
+                return node.Child(FlowNode.DefaultChild) ?? await HangupAndStopAsync(session, "NO_USER_RESPONSE", stopping).ConfigureAwait(false);
+            }
+
+            LogRinging(_logger, session.UniqueId, attempt, data.Repeats, plan.Legs.Count, plan.DialString!);
+            Esl.Messages.EslEvent? completion = null;
+            foreach (var command in plan.Commands)
+            {
+                completion = await session.ExecuteAsync(command.Application, command.Argument, stopping).ConfigureAwait(false);
+            }
+            var outcome = BridgeOutcome.From(completion!);
+            if (outcome.Answered)
+            {
+                LogAnswered(_logger, session.UniqueId, outcome.AnsweredLeg ?? "unknown");
+                return null;
+            }
+            cause = outcome.Cause;
+            if (session.CallEnded.IsCancellationRequested || cause is "ORIGINATOR_CANCEL")
+            {
+                LogMissed(_logger, session.UniqueId, "ORIGINATOR_CANCEL");
+                return null;
+            }
+            LogAttemptFailed(_logger, session.UniqueId, attempt, cause);
+        }
+
+        LogMissed(_logger, session.UniqueId, cause);
+        return node.Child(cause) ?? node.Child(FlowNode.DefaultChild) ?? await HangupAndStopAsync(session, cause, stopping).ConfigureAwait(false);
+    }
+
+    private static async Task<FlowNode?> HangupAndStopAsync(EslOutboundSession session, string cause, CancellationToken stopping)
+    {
+        await TryHangupAsync(session, cause, stopping).ConfigureAwait(false);
+        return null;
+    }
+
+    private static async Task TryHangupAsync(EslOutboundSession session, string cause, CancellationToken stopping)
+    {
+        if (session.IsConnected && !session.CallEnded.IsCancellationRequested)
+        {
+            try
+            {
+                await session.HangupAsync(cause, stopping).ConfigureAwait(false);
+            }
+            catch (EslConnectionClosedException)
+            {
+                // Already gone.
+            }
+        }
+    }
+
+    [LoggerMessage(EventId = 2001, Level = LogLevel.Warning, Message = "Call {CallUuid}: no callflow for {Number}; hanging up with UNALLOCATED_NUMBER")]
+    private static partial void LogUnallocated(ILogger logger, string number, string callUuid);
+
+    [LoggerMessage(EventId = 2002, Level = LogLevel.Information, Message = "Call {CallUuid} to {Number}: callflow {CallflowId}, caller {CallerDevice}")]
+    private static partial void LogStarted(ILogger logger, string callUuid, string number, string callflowId, string callerDevice);
+
+    [LoggerMessage(EventId = 2003, Level = LogLevel.Error, Message = "Call {CallUuid} to {Number}: flow failed ({Reason}); ending the call")]
+    private static partial void LogFlowFailed(ILogger logger, Exception ex, string callUuid, string number, string reason);
+
+    [LoggerMessage(EventId = 2004, Level = LogLevel.Information, Message = "Call {CallUuid}: caller hung up")]
+    private static partial void LogCallGone(ILogger logger, string callUuid);
+
+    [LoggerMessage(EventId = 2005, Level = LogLevel.Debug, Message = "Call {CallUuid}: {ModuleName} skipped (skip_module)")]
+    private static partial void LogSkipped(ILogger logger, string callUuid, string moduleName);
+
+    [LoggerMessage(EventId = 2006, Level = LogLevel.Debug, Message = "Call {CallUuid}: device {DeviceId} not rung: {Reason}")]
+    private static partial void LogExcluded(ILogger logger, string callUuid, string deviceId, string reason);
+
+    [LoggerMessage(EventId = 2007, Level = LogLevel.Information, Message = "Call {CallUuid}: no device left to ring")]
+    private static partial void LogNobodyToRing(ILogger logger, string callUuid);
+
+    [LoggerMessage(EventId = 2008, Level = LogLevel.Information, Message = "Call {CallUuid}: ringing {LegCount} leg(s), attempt {Attempt}/{Repeats}: {DialString}")]
+    private static partial void LogRinging(ILogger logger, string callUuid, int attempt, int repeats, int legCount, string dialString);
+
+    [LoggerMessage(EventId = 2009, Level = LogLevel.Information, Message = "Call {CallUuid}: outcome answered (bridged to {AnsweredLeg})")]
+    private static partial void LogAnswered(ILogger logger, string callUuid, string answeredLeg);
+
+    [LoggerMessage(EventId = 2010, Level = LogLevel.Information, Message = "Call {CallUuid}: outcome missed ({Cause})")]
+    private static partial void LogMissed(ILogger logger, string callUuid, string cause);
+
+    [LoggerMessage(EventId = 2011, Level = LogLevel.Debug, Message = "Call {CallUuid}: attempt {Attempt} not answered ({Cause})")]
+    private static partial void LogAttemptFailed(ILogger logger, string callUuid, int attempt, string cause);
+
+    [LoggerMessage(EventId = 2012, Level = LogLevel.Error, Message = "Call {CallUuid}: flow exceeded {MaxSteps} steps (callflow loop?); ending the call")]
+    private static partial void LogTooManySteps(ILogger logger, string callUuid, int maxSteps);
+
+    [LoggerMessage(EventId = 2013, Level = LogLevel.Warning, Message = "Call {CallUuid}: group_pickup is not available in this version; refused with 480")]
+    private static partial void LogPickupUnavailable(ILogger logger, string callUuid);
+}

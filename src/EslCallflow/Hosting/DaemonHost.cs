@@ -1,0 +1,61 @@
+using EslCallflow.Calls;
+using EslCallflow.Esl.Inbound;
+using EslCallflow.Esl.Outbound;
+using Microsoft.Extensions.Configuration;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Hosting;
+using Serilog;
+using Serilog.Formatting.Compact;
+
+namespace EslCallflow.Hosting;
+
+/// <summary>Builds the daemon's host: configuration, validated options, Serilog, systemd, services.</summary>
+public static class DaemonHost
+{
+    public static HostApplicationBuilder CreateBuilder(string[] args)
+    {
+        var builder = Host.CreateApplicationBuilder(new HostApplicationBuilderSettings
+        {
+            Args = args,
+            ContentRootPath = AppContext.BaseDirectory,
+        });
+        builder.Configuration.AddEnvironmentVariables("ESLCALLFLOW_");
+
+        builder.Services.AddOptions<DaemonOptions>().BindConfiguration(DaemonOptions.Section).ValidateDataAnnotations().ValidateOnStart();
+        builder.Services.AddOptions<EslInboundOptions>().BindConfiguration("Esl:Inbound").ValidateDataAnnotations().ValidateOnStart();
+        builder.Services.AddOptions<EslOutboundListenerOptions>().BindConfiguration("Esl:Outbound").ValidateDataAnnotations().ValidateOnStart();
+        builder.Services.Configure<HostOptions>(o => o.ShutdownTimeout = TimeSpan.FromSeconds(45));
+
+        builder.Services.AddSingleton<CallflowConfigurationStore>();
+        builder.Services.AddSingleton<CallHandler>();
+        builder.Services.AddSingleton<OutboundCallService>();
+        builder.Services.AddHostedService(sp => sp.GetRequiredService<OutboundCallService>());
+        builder.Services.AddSingleton<InboundConnectionService>();
+        builder.Services.AddHostedService(sp => sp.GetRequiredService<InboundConnectionService>());
+
+        builder.Services.AddSystemd();
+        builder.Services.AddSerilog((services, logger) => ConfigureLogging(builder.Configuration, logger));
+        return builder;
+    }
+
+    /// <summary>Readable console lines by default; compact JSON with <c>Logging:Format=json</c>; a rolling file with <c>Logging:File</c>.</summary>
+    private static void ConfigureLogging(IConfiguration configuration, LoggerConfiguration logger)
+    {
+        var level = Enum.TryParse<Serilog.Events.LogEventLevel>(configuration["Logging:MinimumLevel"], true, out var parsed) ? parsed : Serilog.Events.LogEventLevel.Information;
+        logger.MinimumLevel.Is(level)
+            .MinimumLevel.Override("Microsoft", Serilog.Events.LogEventLevel.Warning)
+            .Enrich.FromLogContext();
+        if (string.Equals(configuration["Logging:Format"], "json", StringComparison.OrdinalIgnoreCase))
+        {
+            logger.WriteTo.Console(new CompactJsonFormatter());
+        }
+        else
+        {
+            logger.WriteTo.Console(outputTemplate: "{Timestamp:HH:mm:ss.fff} {Level:u3} {Message:lj} {Properties:j}{NewLine}{Exception}");
+        }
+        if (configuration["Logging:File"] is { Length: > 0 } file)
+        {
+            logger.WriteTo.File(new CompactJsonFormatter(), file, rollingInterval: RollingInterval.Day, retainedFileCountLimit: 14);
+        }
+    }
+}

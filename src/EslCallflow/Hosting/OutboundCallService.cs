@@ -1,0 +1,34 @@
+using EslCallflow.Calls;
+using EslCallflow.Esl.Outbound;
+using Microsoft.Extensions.Hosting;
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Options;
+
+namespace EslCallflow.Hosting;
+
+/// <summary>Listens for FreeSWITCH's <c>socket</c> application and hands every call to the <see cref="CallHandler"/>.</summary>
+public sealed class OutboundCallService : IHostedService, IAsyncDisposable
+{
+    private readonly EslOutboundListener _listener;
+    private readonly DaemonOptions _options;
+
+    public OutboundCallService(IOptions<EslOutboundListenerOptions> listenerOptions, IOptions<DaemonOptions> options, CallHandler handler, ILoggerFactory loggerFactory)
+    {
+        _options = options.Value;
+        _listener = new EslOutboundListener(listenerOptions.Value, handler.HandleAsync, loggerFactory);
+    }
+
+    public EslOutboundListener Listener => _listener;
+
+    public Task StartAsync(CancellationToken cancellationToken) => _listener.StartAsync(cancellationToken);
+
+    /// <summary>Stop accepting, let calls finish for DrainTimeout (or until the host's own deadline), then close the rest.</summary>
+    public async Task StopAsync(CancellationToken cancellationToken)
+    {
+        using var drain = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
+        drain.CancelAfter(_options.DrainTimeout);
+        await _listener.StopAsync(drain.Token).ConfigureAwait(false);
+    }
+
+    public ValueTask DisposeAsync() => _listener.DisposeAsync();
+}

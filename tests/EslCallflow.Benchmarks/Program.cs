@@ -1,0 +1,3 @@
+using BenchmarkDotNet.Running;
+
+BenchmarkSwitcher.FromAssembly(typeof(EslCallflow.Benchmarks.PlanningBenchmarks).Assembly).Run(args);
