@@ -91,9 +91,8 @@ public sealed partial class EslOutboundListener : IAsyncDisposable
     public async ValueTask DisposeAsync()
     {
         using var immediate = new CancellationTokenSource(TimeSpan.Zero);
+        // Idempotent: the host may stop and then dispose. The token sources are left to the GC.
         await StopAsync(immediate.Token).ConfigureAwait(false);
-        _stopAccepting.Dispose();
-        _abortSessions.Dispose();
     }
 
     private async Task AcceptLoopAsync()

@@ -1,0 +1,57 @@
+using EslCallflow.Cli;
+
+namespace EslCallflow.Tests;
+
+public class CliTests
+{
+    [Fact]
+    public void Check_accepts_the_bundled_configuration()
+    {
+        var output = new StringWriter();
+
+        var exit = CliCommands.Run(["check", RunningDaemon.BundledConfig], output, new StringWriter());
+
+        Assert.Equal(0, exit);
+        Assert.Contains("valid (6 devices, 5 users, 1 groups, 2 callflows)", output.ToString());
+    }
+
+    [Fact]
+    public void Check_rejects_a_broken_configuration_with_exit_1_and_the_errors()
+    {
+        var folder = Directory.CreateTempSubdirectory("eslcallflow-cli").FullName;
+        Directory.CreateDirectory(Path.Combine(folder, "devices"));
+        File.WriteAllText(Path.Combine(folder, "devices", "d.json"), """{ "id": "d1", "sip": { "username": "10 01", "realm": "r" } }""");
+        var errors = new StringWriter();
+
+        var exit = CliCommands.Run(["check", folder], new StringWriter(), errors);
+
+        Assert.Equal(1, exit);
+        Assert.Contains("devices/d.json: document 'd1' $.sip.username: '10 01' is not a valid SIP username", errors.ToString());
+    }
+
+    [Fact]
+    public void Plan_prints_legs_exclusions_and_the_exact_commands()
+    {
+        var output = new StringWriter();
+
+        var exit = CliCommands.Run(["plan", "7000", "--from", "dev1001", "--config", RunningDaemon.BundledConfig], output, new StringWriter());
+
+        var text = output.ToString();
+        Assert.Equal(0, exit);
+        Assert.Contains("7000: callflow sales-ring-group, module ring_group, caller dev1001", text);
+        Assert.Contains("not rung dev1001: is the calling device", text);
+        Assert.Contains("not rung dev1002: belongs to the caller's user 'alice'", text);
+        Assert.Contains("  ring dev1003 (user/1003@127.0.0.1) delay 0s timeout 20s", text);
+        Assert.Contains("  execute bridge {call_timeout=20,", text);
+    }
+
+    [Fact]
+    public void Plan_for_an_unknown_number_says_it_is_unallocated()
+    {
+        var output = new StringWriter();
+
+        CliCommands.Run(["plan", "4242", "--config", RunningDaemon.BundledConfig], output, new StringWriter());
+
+        Assert.Contains("4242: no callflow; the call is hung up with UNALLOCATED_NUMBER", output.ToString());
+    }
+}

@@ -1,0 +1,117 @@
+using EslCallflow.Callflows.Loading;
+using EslCallflow.Callflows.Routing;
+
+namespace EslCallflow.Tests;
+
+public class RingGroupCallTests
+{
+    private static readonly TimeSpan Timeout = TimeSpan.FromSeconds(10);
+
+    private static string ExpectedDialString(string fromDevice)
+    {
+        var config = ConfigurationLoader.LoadFolder(RunningDaemon.BundledConfig).Configuration!;
+        return CallPlanner.Plan(config, "7000", config.Devices[fromDevice], 1).RingGroup!.DialString!;
+    }
+
+    [Fact]
+    public async Task Simultaneous_ring_group_answered_sends_the_planned_commands_and_leaves_the_caller_bridged()
+    {
+        await using var daemon = await RunningDaemon.StartAsync();
+        await using var call = await daemon.CallAsync("7000", "1005", Bridges.Answered());
+
+        await call.Closed.WaitAsync(Timeout);
+
+        Assert.Equal(
+            ["set ringback=%(2000,4000,440,480)", "set transfer_ringback=%(2000,4000,440,480)", "set continue_on_fail=true", "set hangup_after_bridge=true", "ring_ready", "bridge " + ExpectedDialString("dev1005")],
+            call.Executions.Select(e => e.Argument is null ? e.Application : $"{e.Application} {e.Argument}"));
+        Assert.Null(call.HangupCause);
+        Assert.Equal("exit", call.Commands.Last());
+    }
+
+    [Fact]
+    public async Task No_answer_goes_to_the_wildcard_child_which_responds_480()
+    {
+        await using var daemon = await RunningDaemon.StartAsync();
+        await using var call = await daemon.CallAsync("7000", "1005", Bridges.Fails("NO_ANSWER"));
+
+        var respond = await call.WaitForExecutionAsync("respond");
+
+        Assert.Equal("480 Nobody Available", respond.Argument);
+        await call.Closed.WaitAsync(Timeout);
+        Assert.Equal("NORMAL_CLEARING", call.HangupCause);
+    }
+
+    [Fact]
+    public async Task A_number_without_a_callflow_is_hung_up_as_unallocated()
+    {
+        await using var daemon = await RunningDaemon.StartAsync();
+        await using var call = await daemon.CallAsync("5555", "1005");
+
+        await call.Closed.WaitAsync(Timeout);
+
+        Assert.Equal("UNALLOCATED_NUMBER", call.HangupCause);
+        Assert.Empty(call.Executions);
+    }
+
+    [Fact]
+    public async Task The_caller_hanging_up_while_phones_ring_ends_the_session_without_running_children()
+    {
+        await using var daemon = await RunningDaemon.StartAsync();
+        await using var call = await daemon.CallAsync("7000", "1005", Bridges.RingsForever);
+        await call.WaitForExecutionAsync("bridge");
+
+        await call.CallerHangsUpAsync("ORIGINATOR_CANCEL");
+
+        await call.Closed.WaitAsync(Timeout);
+        Assert.DoesNotContain(call.Executions, e => e.Application == "respond");
+        await WaitUntil(() => daemon.ActiveCalls == 0);
+    }
+
+    [Fact]
+    public async Task The_inbound_connection_dropping_mid_call_does_not_touch_the_call()
+    {
+        await using var daemon = await RunningDaemon.StartAsync();
+        var bridge = new TaskCompletionSource<FakeExecutionHolder>();
+        await using var call = await daemon.CallAsync("7000", "1005", (c, e) =>
+        {
+            if (e.Application == "bridge")
+            {
+                bridge.SetResult(new FakeExecutionHolder(c, e));
+                return Task.CompletedTask;
+            }
+            return c.CompleteAsync(e);
+        });
+        var held = await bridge.Task.WaitAsync(Timeout);
+        await daemon.FreeSwitch.WaitUntilAsync(f => f.SubscriptionCount >= 1);
+
+        daemon.FreeSwitch.DropConnections();
+        await held.Call.CompleteAsync(held.Execution, new Dictionary<string, string> { ["variable_originate_disposition"] = "SUCCESS", ["variable_last_bridge_to"] = "b-leg" });
+
+        await call.Closed.WaitAsync(Timeout);
+        Assert.Null(call.HangupCause);
+        await daemon.FreeSwitch.WaitUntilAsync(f => f.SubscriptionCount >= 2, Timeout);
+    }
+
+    [Fact]
+    public async Task A_broken_configuration_stops_the_daemon_from_starting_with_the_errors()
+    {
+        var folder = Directory.CreateTempSubdirectory("eslcallflow-bad").FullName;
+        Directory.CreateDirectory(Path.Combine(folder, "callflows"));
+        await File.WriteAllTextAsync(Path.Combine(folder, "callflows", "x.json"), """{ "id": "x", "numbers": ["1"], "flow": { "module": "nope" } }""");
+
+        var error = await Assert.ThrowsAsync<Microsoft.Extensions.Options.OptionsValidationException>(() => RunningDaemon.StartAsync(folder));
+
+        Assert.Contains(error.Failures, f => f.Contains("callflows/x.json: document 'x' $.flow.module: unknown module 'nope'", StringComparison.Ordinal));
+    }
+
+    private static async Task WaitUntil(Func<bool> condition)
+    {
+        using var cts = new CancellationTokenSource(Timeout);
+        while (!condition())
+        {
+            await Task.Delay(20, cts.Token);
+        }
+    }
+
+    private sealed record FakeExecutionHolder(Testing.FakeCall Call, Testing.FakeExecution Execution);
+}
