@@ -63,7 +63,7 @@ internal static class DocumentParsers
                     r.Error(at, $"must be an object, not {DocumentReader.Describe(member.Value)}");
                     continue;
                 }
-                var type = r.Enum(member.Value, "type", at, EndpointTypeNames, null, required: true);
+                var type = r.Enum(member.Value, "type", at, ModuleParsers.EndpointTypes, null, required: true);
                 var delay = r.OptionalInt(member.Value, "delay", at, 0, 3600);
                 var timeout = r.OptionalInt(member.Value, "timeout", at, 1, 3600);
                 var weight = r.OptionalInt(member.Value, "weight", at, 1, 100);
@@ -184,13 +184,6 @@ internal static class DocumentParsers
             return $"is not a valid regular expression: {ex.Message}";
         }
     }
-
-    private static readonly Dictionary<string, EndpointType> EndpointTypeNames = new(StringComparer.Ordinal)
-    {
-        ["device"] = EndpointType.Device,
-        ["user"] = EndpointType.User,
-        ["group"] = EndpointType.Group,
-    };
 
     private static CallerId? CallerId(DocumentReader r, JsonElement callerId, string kind)
     {

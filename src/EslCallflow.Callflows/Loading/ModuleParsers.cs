@@ -11,7 +11,7 @@ internal static class ModuleParsers
         "ring_group", "group_pickup", "device", "user", "play", "response", "callflow", "transfer",
     };
 
-    private static readonly Dictionary<string, EndpointType> EndpointTypes = new(StringComparer.Ordinal)
+    public static readonly Dictionary<string, EndpointType> EndpointTypes = new(StringComparer.Ordinal)
     {
         ["device"] = EndpointType.Device,
         ["user"] = EndpointType.User,
