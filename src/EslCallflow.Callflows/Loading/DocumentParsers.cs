@@ -6,6 +6,8 @@ namespace EslCallflow.Callflows.Loading;
 /// <summary>Turns JSON documents into records, recording every bad field.</summary>
 internal static class DocumentParsers
 {
+    private static readonly JsonElement EmptyData = JsonDocument.Parse("{}").RootElement;
+
     public static Device? Device(DocumentReader r, JsonElement doc, string id)
     {
         var sip = r.Object(doc, "sip", "$");
@@ -119,7 +121,7 @@ internal static class DocumentParsers
             r.Error($"{path}.module", $"unknown module '{DocumentReader.Printable(module)}' (known: {string.Join(", ", ModuleParsers.Known)})");
             return null;
         }
-        var data = DocumentReader.TryGet(node, "data", out var d) ? d : JsonDocument.Parse("{}").RootElement;
+        var data = DocumentReader.TryGet(node, "data", out var d) ? d : EmptyData;
         if (data.ValueKind != JsonValueKind.Object)
         {
             r.Error($"{path}.data", $"must be an object, not {DocumentReader.Describe(data)}");

@@ -9,7 +9,7 @@ public sealed record BridgeOutcome(bool Answered, string Cause, string? Answered
     {
         var disposition = completion.GetVariable("originate_disposition");
         var bridgedTo = completion.GetVariable("last_bridge_to") ?? completion.GetVariable("bridge_uuid");
-        if (disposition is "SUCCESS" || (bridgedTo is not null && disposition is null or "SUCCESS"))
+        if (disposition == "SUCCESS" || (disposition is null && bridgedTo is not null))
         {
             return new BridgeOutcome(true, "NORMAL_CLEARING", bridgedTo);
         }
