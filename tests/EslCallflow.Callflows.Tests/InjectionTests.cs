@@ -1,3 +1,4 @@
+using EslCallflow.Testing;
 using EslCallflow.Callflows.Routing;
 
 namespace EslCallflow.Callflows.Tests;

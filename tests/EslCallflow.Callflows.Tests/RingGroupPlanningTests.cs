@@ -1,3 +1,4 @@
+using EslCallflow.Testing;
 using EslCallflow.Callflows.Documents;
 using EslCallflow.Callflows.RingGroups;
 using EslCallflow.Callflows.Routing;

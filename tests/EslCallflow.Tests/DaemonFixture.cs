@@ -1,4 +1,6 @@
 using System.Net;
+using System.Text.Json;
+using EslCallflow.Callflows.RingGroups;
 using EslCallflow.Hosting;
 using EslCallflow.Testing;
 using Microsoft.Extensions.DependencyInjection;
@@ -9,11 +11,15 @@ namespace EslCallflow.Tests;
 /// <summary>The real daemon host (DI, options, logging) wired to a fake FreeSWITCH on ephemeral ports.</summary>
 internal sealed class RunningDaemon : IAsyncDisposable
 {
-    private RunningDaemon(IHost host, FakeFreeSwitch freeSwitch)
+    private RunningDaemon(IHost host, FakeFreeSwitch freeSwitch, string logFile)
     {
         Host = host;
         FreeSwitch = freeSwitch;
+        LogFile = logFile;
     }
+
+    /// <summary>The daemon's compact-JSON log file (Logging:File), one event per line.</summary>
+    public string LogFile { get; }
 
     public IHost Host { get; }
     public FakeFreeSwitch FreeSwitch { get; }
@@ -24,23 +30,56 @@ internal sealed class RunningDaemon : IAsyncDisposable
 
     public static string BundledConfig => Path.Combine(AppContext.BaseDirectory, "config");
 
-    public static async Task<RunningDaemon> StartAsync(string? configPath = null)
+    public static async Task<RunningDaemon> StartAsync(string? configPath = null, params string[] extraArgs)
     {
         var freeSwitch = new FakeFreeSwitch("test-secret").Start();
+        var logFile = Path.Combine(Directory.CreateTempSubdirectory("eslcallflow-log").FullName, "daemon.json");
         var host = DaemonHost.CreateBuilder([
+            $"--Logging:File={logFile}",
             $"--EslCallflow:ConfigurationPath={configPath ?? BundledConfig}",
             "--EslCallflow:DrainTimeout=00:00:02",
             $"--Esl:Inbound:Port={freeSwitch.Port}",
             "--Esl:Inbound:Password=test-secret",
             "--Esl:Outbound:Port=0",
             "--Logging:MinimumLevel=Debug",
+            .. extraArgs,
         ]).Build();
         await host.StartAsync();
-        return new RunningDaemon(host, freeSwitch);
+        return new RunningDaemon(host, freeSwitch, logFile);
     }
 
     public Task<FakeCall> CallAsync(string destination, string? fromUser, Func<FakeCall, FakeExecution, Task>? onExecute = null) =>
         FakeCall.DialAsync(CallEndpoint, new FakeCallSetup { Destination = destination, SipUser = fromUser }, onExecute);
+
+    /// <summary>Log events so far whose message template contains <paramref name="templatePart"/>.</summary>
+    public IReadOnlyList<JsonElement> LogEvents(string templatePart)
+    {
+        var folder = Path.GetDirectoryName(LogFile)!;
+        var lines = Directory.GetFiles(folder).SelectMany(file =>
+        {
+            using var stream = new FileStream(file, FileMode.Open, FileAccess.Read, FileShare.ReadWrite | FileShare.Delete);
+            using var reader = new StreamReader(stream);
+            return reader.ReadToEnd().Split('\n', StringSplitOptions.RemoveEmptyEntries);
+        });
+        return [.. lines.Select(line => JsonDocument.Parse(line).RootElement).Where(e => e.GetProperty("@mt").GetString()!.Contains(templatePart, StringComparison.Ordinal))];
+    }
+
+    /// <summary>A copy of the bundled configuration with extra callflow documents.</summary>
+    public static string ConfigWith(params (string File, string Json)[] callflows)
+    {
+        var folder = Directory.CreateTempSubdirectory("eslcallflow-config").FullName;
+        foreach (var file in Directory.GetFiles(BundledConfig, "*.json", SearchOption.AllDirectories))
+        {
+            var target = Path.Combine(folder, Path.GetRelativePath(BundledConfig, file));
+            Directory.CreateDirectory(Path.GetDirectoryName(target)!);
+            File.Copy(file, target);
+        }
+        foreach (var (name, json) in callflows)
+        {
+            File.WriteAllText(Path.Combine(folder, "callflows", name), json);
+        }
+        return folder;
+    }
 
     public async ValueTask DisposeAsync()
     {
@@ -61,6 +100,27 @@ internal static class Bridges
     public static Func<FakeCall, FakeExecution, Task> Fails(string cause) => (call, execution) => execution.Application == "bridge"
         ? call.CompleteAsync(execution, new Dictionary<string, string> { ["variable_originate_disposition"] = cause, ["variable_originate_failed_cause"] = cause })
         : call.CompleteAsync(execution);
+
+    /// <summary>
+    /// FreeSWITCH ringing '|' legs one after another: every leg before the one ringing <paramref name="deviceId"/>
+    /// times out, that one answers.
+    /// </summary>
+    public static Func<FakeCall, FakeExecution, Task> AnsweredInTurnBy(string deviceId) => (call, execution) =>
+    {
+        if (execution.Application != "bridge")
+        {
+            return call.CompleteAsync(execution);
+        }
+        var legs = FreeSwitchDialString.Parse(execution.Argument!).Legs.Select(l => l.Variables[DialString.DeviceVariable]).ToList();
+        var answering = legs.IndexOf(deviceId);
+        var causes = string.Join(',', legs.Take(answering).Select(d => $"leg-{d};NO_ANSWER"));
+        return call.CompleteAsync(execution, new Dictionary<string, string>
+        {
+            ["variable_originate_disposition"] = "SUCCESS",
+            ["variable_originate_causes"] = causes,
+            ["variable_last_bridge_to"] = $"leg-{deviceId}",
+        });
+    };
 
     public static Func<FakeCall, FakeExecution, Task> RingsForever => (call, execution) => execution.Application == "bridge" ? Task.CompletedTask : call.CompleteAsync(execution);
 }

@@ -14,7 +14,8 @@ internal static class ReferenceChecks
         var groupById = groups.ToDictionary(g => g.Id, StringComparer.Ordinal);
         var callflowIds = callflows.Select(c => c.Id).ToHashSet(StringComparer.Ordinal);
 
-        bool Exists(EndpointType type, string id) => type switch
+        // An empty id was already reported as missing or invalid where it was read; one error per field.
+        bool Exists(EndpointType type, string id) => id.Length == 0 || type switch
         {
             EndpointType.Device => deviceIds.Contains(id),
             EndpointType.User => userIds.Contains(id),
@@ -95,7 +96,7 @@ internal static class ReferenceChecks
             case RingTargetData target when !exists(target.Type, target.Id):
                 Missing($"{path}.data.id", $"{target.Type.ToString().ToLowerInvariant()} '{target.Id}'");
                 break;
-            case CallflowJumpData jump when !callflowIds.Contains(jump.Id):
+            case CallflowJumpData jump when jump.Id.Length > 0 && !callflowIds.Contains(jump.Id):
                 Missing($"{path}.data.id", $"callflow '{jump.Id}'");
                 break;
         }

@@ -1,6 +1,6 @@
 using System.Text;
 
-namespace EslCallflow.Callflows.Tests;
+namespace EslCallflow.Testing;
 
 /// <summary>
 /// How FreeSWITCH's originate reads a bridge argument, modelled for tests: a leading {..} block of global

@@ -1,0 +1,150 @@
+using EslCallflow.Callflows.RingGroups;
+using EslCallflow.Testing;
+
+namespace EslCallflow.Tests;
+
+/// <summary>Strategies, cause-keyed children, repeats and skip_module through the real host.</summary>
+public class RingGroupFlowTests
+{
+    private static readonly TimeSpan Timeout = TimeSpan.FromSeconds(10);
+
+    private static readonly string Config = RunningDaemon.ConfigWith(
+        ("7100.json", """
+        { "id": "single-desks", "numbers": ["7100"], "flow": {
+            "module": "ring_group",
+            "data": { "strategy": "single", "timeout": 30, "endpoints": [
+                { "id": "dev1003", "endpoint_type": "device", "timeout": 10 },
+                { "id": "dev1004", "endpoint_type": "device", "timeout": 10 },
+                { "id": "dev1006", "endpoint_type": "device", "timeout": 10 } ] },
+            "children": {
+              "USER_BUSY": { "module": "response", "data": { "code": 486, "message": "Busy Here" } },
+              "_": { "module": "response", "data": { "code": 480, "message": "Nobody Available" } } } } }
+        """),
+        ("7200.json", """
+        { "id": "three-tries", "numbers": ["7200"], "flow": {
+            "module": "ring_group",
+            "data": { "repeats": 3, "endpoints": [ { "id": "sales", "endpoint_type": "group" } ] },
+            "children": { "_": { "module": "response", "data": { "code": 480, "message": "Nobody Available" } } } } }
+        """),
+        ("7300.json", """
+        { "id": "closed", "numbers": ["7300"], "flow": {
+            "module": "ring_group",
+            "data": { "skip_module": true, "endpoints": [ { "id": "sales", "endpoint_type": "group" } ] },
+            "children": { "_": { "module": "play", "data": { "id": "tone_stream://%(250,0,440)" },
+                                 "children": { "_": { "module": "response", "data": { "code": 404, "message": "Closed" } } } } } } }
+        """));
+
+    [Fact]
+    public async Task Single_rings_the_members_in_order_in_one_bridge_and_stops_at_the_one_that_answers()
+    {
+        await using var daemon = await RunningDaemon.StartAsync(Config);
+        await using var call = await daemon.CallAsync("7100", "1005", Bridges.AnsweredInTurnBy("dev1004"));
+
+        await call.Closed.WaitAsync(Timeout);
+
+        var bridges = call.Executions.Where(e => e.Application == "bridge").ToList();
+        var dial = FreeSwitchDialString.Parse(Assert.Single(bridges).Argument!);
+        Assert.Equal('|', dial.Separator);
+        Assert.Equal(["user/1003@127.0.0.1", "user/1004@127.0.0.1", "user/1006@127.0.0.1"], dial.Legs.Select(l => l.Endpoint));
+        Assert.Equal(["10", "10", "10"], dial.Legs.Select(l => l.Variables["leg_timeout"]));
+        Assert.DoesNotContain(call.Executions, e => e.Application is "ring_ready" or "respond");
+        Assert.Null(call.HangupCause);
+    }
+
+    [Fact]
+    public async Task User_busy_runs_the_child_keyed_by_that_cause_instead_of_the_wildcard()
+    {
+        await using var daemon = await RunningDaemon.StartAsync(Config);
+        await using var call = await daemon.CallAsync("7100", "1005", Bridges.Fails("USER_BUSY"));
+
+        var respond = await call.WaitForExecutionAsync("respond");
+
+        Assert.Equal("486 Busy Here", respond.Argument);
+        await call.Closed.WaitAsync(Timeout);
+        Assert.Single(call.Executions, e => e.Application == "bridge");
+    }
+
+    [Fact]
+    public async Task Repeats_ring_the_group_again_before_the_wildcard_child()
+    {
+        await using var daemon = await RunningDaemon.StartAsync(Config);
+        await using var call = await daemon.CallAsync("7200", "1005", Bridges.Fails("NO_ANSWER"));
+
+        var respond = await call.WaitForExecutionAsync("respond");
+
+        Assert.Equal("480 Nobody Available", respond.Argument);
+        var bridges = call.Executions.Where(e => e.Application == "bridge").Select(e => e.Argument).ToList();
+        Assert.Equal(3, bridges.Count);
+        Assert.All(bridges, b => Assert.Equal(bridges[0], b));
+        Assert.Equal(3, call.Executions.Count(e => e.Application == "ring_ready"));
+    }
+
+    [Fact]
+    public async Task Repeats_stop_as_soon_as_an_attempt_is_answered()
+    {
+        await using var daemon = await RunningDaemon.StartAsync(Config);
+        var attempts = 0;
+        await using var call = await daemon.CallAsync("7200", "1005", (c, e) =>
+            e.Application == "bridge" && Interlocked.Increment(ref attempts) == 1 ? Bridges.Fails("NO_ANSWER")(c, e) : Bridges.Answered()(c, e));
+
+        await call.Closed.WaitAsync(Timeout);
+
+        Assert.Equal(2, call.Executions.Count(e => e.Application == "bridge"));
+        Assert.DoesNotContain(call.Executions, e => e.Application == "respond");
+    }
+
+    [Fact]
+    public async Task Skip_module_goes_straight_to_the_wildcard_child_without_ringing()
+    {
+        await using var daemon = await RunningDaemon.StartAsync(Config);
+        await using var call = await daemon.CallAsync("7300", "1005");
+
+        await call.Closed.WaitAsync(Timeout);
+
+        Assert.Equal(["playback tone_stream://%(250,0,440)", "respond 404 Closed"], call.Executions.Select(e => $"{e.Application} {e.Argument}"));
+        Assert.Equal("NORMAL_CLEARING", call.HangupCause);
+    }
+
+    [Fact]
+    public async Task Every_log_line_about_a_call_carries_its_uuid_number_and_module()
+    {
+        await using var daemon = await RunningDaemon.StartAsync(Config);
+        await using var call = await daemon.CallAsync("7100", "1005", Bridges.AnsweredInTurnBy("dev1004"));
+        await call.Closed.WaitAsync(Timeout);
+
+        var ringing = Assert.Single(daemon.LogEvents("ringing {LegCount}"));
+        Assert.Equal(call.Uuid, ringing.GetProperty("CallUuid").GetString());
+        Assert.Equal("7100", ringing.GetProperty("Number").GetString());
+        Assert.Equal("ring_group", ringing.GetProperty("Module").GetString());
+        var outcome = Assert.Single(daemon.LogEvents("outcome answered"));
+        Assert.Equal(call.Uuid, outcome.GetProperty("CallUuid").GetString());
+    }
+
+    [Fact]
+    public async Task Stopping_the_daemon_lets_a_ringing_call_finish_and_refuses_new_ones()
+    {
+        var daemon = await RunningDaemon.StartAsync(Config);
+        var bridge = new TaskCompletionSource<FakeExecution>(TaskCreationOptions.RunContinuationsAsynchronously);
+        await using var call = await daemon.CallAsync("7000", "1005", (c, e) =>
+        {
+            if (e.Application == "bridge")
+            {
+                bridge.SetResult(e);
+                return Task.CompletedTask;
+            }
+            return c.CompleteAsync(e);
+        });
+        var ringing = await bridge.Task.WaitAsync(Timeout);
+        var endpoint = daemon.CallEndpoint;
+
+        var stopping = daemon.DisposeAsync().AsTask();
+        await Task.Delay(300);
+        Assert.False(stopping.IsCompleted);
+        await Assert.ThrowsAnyAsync<System.Net.Sockets.SocketException>(() => FakeCall.DialAsync(endpoint, new FakeCallSetup { Destination = "7000", SipUser = "1005" }));
+
+        await call.CompleteAsync(ringing, new Dictionary<string, string> { ["variable_originate_disposition"] = "SUCCESS", ["variable_last_bridge_to"] = "b-leg" });
+        await stopping.WaitAsync(Timeout);
+        await call.Closed.WaitAsync(Timeout);
+        Assert.Null(call.HangupCause);
+    }
+}
