@@ -14,7 +14,9 @@ namespace EslCallflow.Esl.Outbound;
 public sealed class EslOutboundSession : EslSocket
 {
     private readonly CancellationTokenSource _callEnded = new();
+    private readonly TaskCompletionSource<EslEvent> _bridged = new(TaskCreationOptions.RunContinuationsAsynchronously);
     private EslEvent? _channelData;
+    private int _answered;
 
     private EslOutboundSession(EslConnection connection, int eventQueueCapacity, IPEndPoint remote) : base(connection, eventQueueCapacity)
     {
@@ -34,6 +36,12 @@ public sealed class EslOutboundSession : EslSocket
     /// <summary>Fires when the call hangs up (CHANNEL_HANGUP or a disconnect notice) or the socket closes.</summary>
     public CancellationToken CallEnded => _callEnded.Token;
 
+    /// <summary>Completes with the first CHANNEL_BRIDGE of this channel (needs <c>myevents</c>).</summary>
+    public Task<EslEvent> Bridged => _bridged.Task;
+
+    /// <summary>True once this channel was answered (from the connect data or a CHANNEL_ANSWER event).</summary>
+    public bool IsAnswered => Volatile.Read(ref _answered) == 1;
+
     internal static EslOutboundSession Create(Socket socket, EslOutboundListenerOptions options, ILogger logger, string id)
     {
         var remote = (IPEndPoint)socket.RemoteEndPoint!;
@@ -49,6 +57,10 @@ public sealed class EslOutboundSession : EslSocket
             throw new EslProtocolException($"connect reply carries no channel data ({reply.ReplyText})");
         }
         _channelData = EslEventDecoder.FromFrameHeaders(reply);
+        if (_channelData.AnswerState == "answered")
+        {
+            Volatile.Write(ref _answered, 1);
+        }
         return _channelData;
     }
 
@@ -111,9 +123,21 @@ public sealed class EslOutboundSession : EslSocket
 
     private void OnEvent(EslEvent evt)
     {
-        if (evt.EventName is "CHANNEL_HANGUP" or "CHANNEL_HANGUP_COMPLETE" && evt.UniqueId == _channelData?.UniqueId)
+        if (evt.UniqueId != _channelData?.UniqueId)
         {
-            EndCall();
+            return;
+        }
+        switch (evt.EventName)
+        {
+            case "CHANNEL_HANGUP" or "CHANNEL_HANGUP_COMPLETE":
+                EndCall();
+                break;
+            case "CHANNEL_ANSWER":
+                Volatile.Write(ref _answered, 1);
+                break;
+            case "CHANNEL_BRIDGE":
+                _bridged.TrySetResult(evt);
+                break;
         }
     }
 

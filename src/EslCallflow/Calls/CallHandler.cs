@@ -4,6 +4,7 @@ using EslCallflow.Callflows.RingGroups;
 using EslCallflow.Esl;
 using EslCallflow.Esl.Outbound;
 using EslCallflow.Hosting;
+using EslCallflow.Tracking;
 using Microsoft.Extensions.Logging;
 
 namespace EslCallflow.Calls;
@@ -17,11 +18,17 @@ public sealed partial class CallHandler
 {
     private const int MaxFlowSteps = 32;
     private readonly CallflowConfigurationStore _store;
+    private readonly GroupPickupRunner _pickup;
+    private readonly ChannelTracker _tracker;
+    private readonly PickupClaims _claims;
     private readonly ILogger<CallHandler> _logger;
 
-    public CallHandler(CallflowConfigurationStore store, ILogger<CallHandler> logger)
+    public CallHandler(CallflowConfigurationStore store, GroupPickupRunner pickup, ChannelTracker tracker, PickupClaims claims, ILogger<CallHandler> logger)
     {
         _store = store;
+        _pickup = pickup;
+        _tracker = tracker;
+        _claims = claims;
         _logger = logger;
     }
 
@@ -53,7 +60,7 @@ public sealed partial class CallHandler
         catch (Exception ex) when (ex is not OperationCanceledException)
         {
             LogFlowFailed(_logger, ex, session.UniqueId, number, ex.Message);
-            await TryHangupAsync(session, "NORMAL_TEMPORARY_FAILURE", stopping).ConfigureAwait(false);
+            await SessionActions.TryHangupAsync(session, "NORMAL_TEMPORARY_FAILURE", stopping).ConfigureAwait(false);
         }
     }
 
@@ -65,7 +72,7 @@ public sealed partial class CallHandler
             if (step >= MaxFlowSteps)
             {
                 LogTooManySteps(_logger, session.UniqueId, MaxFlowSteps);
-                await TryHangupAsync(session, "NORMAL_TEMPORARY_FAILURE", stopping).ConfigureAwait(false);
+                await SessionActions.TryHangupAsync(session, "NORMAL_TEMPORARY_FAILURE", stopping).ConfigureAwait(false);
                 return;
             }
             if (session.CallEnded.IsCancellationRequested)
@@ -105,13 +112,7 @@ public sealed partial class CallHandler
                 return node.Child(FlowNode.DefaultChild);
 
             case ResponseData response:
-                if (response.Media is { } media)
-                {
-                    await session.ExecuteAsync("pre_answer", null, stopping).ConfigureAwait(false);
-                    await session.ExecuteAsync("playback", media, stopping).ConfigureAwait(false);
-                }
-                await session.ExecuteAsync("respond", $"{response.Code} {response.Message}".TrimEnd(), stopping).ConfigureAwait(false);
-                await TryHangupAsync(session, "NORMAL_CLEARING", stopping).ConfigureAwait(false);
+                await SessionActions.RespondAsync(session, response.Code, response.Message, response.Media, stopping).ConfigureAwait(false);
                 return null;
 
             case CallflowJumpData jump:
@@ -121,9 +122,9 @@ public sealed partial class CallHandler
                 await session.ExecuteAsync("transfer", $"{transfer.Extension} {transfer.Dialplan} {transfer.Context}", stopping).ConfigureAwait(false);
                 return null;
 
-            case GroupPickupData:
-                LogPickupUnavailable(_logger, session.UniqueId);
-                await session.ExecuteAsync("respond", "480 Pickup Unavailable", stopping).ConfigureAwait(false);
+            case GroupPickupData pickup:
+                // Terminal: children are never run (behaviour.md group_pickup rule 8).
+                await _pickup.RunAsync(session, config, pickup, caller.Device, stopping).ConfigureAwait(false);
                 return null;
 
             default:
@@ -155,9 +156,16 @@ public sealed partial class CallHandler
                 completion = await session.ExecuteAsync(command.Application, command.Argument, stopping).ConfigureAwait(false);
             }
             var outcome = BridgeOutcome.From(completion!);
-            if (outcome.Answered)
+            if (outcome.Result == BridgeResult.Answered)
             {
-                LogAnswered(_logger, session.UniqueId, outcome.AnsweredLeg ?? "unknown");
+                LogAnswered(_logger, session.UniqueId, DeviceOf(outcome.OtherLeg, plan), outcome.OtherLeg ?? "unknown");
+                return null;
+            }
+            if (outcome.Result == BridgeResult.PickedUp)
+            {
+                // The caller is talking to the picker now: no child, no repeat, no hangup.
+                var picker = _claims.PickedUpBy(session.UniqueId) ?? DeviceOf(outcome.OtherLeg, null);
+                LogPickedUp(_logger, session.UniqueId, picker, outcome.OtherLeg ?? "unknown");
                 return null;
             }
             cause = outcome.Cause;
@@ -173,25 +181,23 @@ public sealed partial class CallHandler
         return node.Child(cause) ?? node.Child(FlowNode.DefaultChild) ?? await HangupAndStopAsync(session, cause, stopping).ConfigureAwait(false);
     }
 
-    private static async Task<FlowNode?> HangupAndStopAsync(EslOutboundSession session, string cause, CancellationToken stopping)
+    /// <summary>
+    /// Which device a leg rang, from the channel tracker (our device variable, else its SIP identity);
+    /// a single-leg plan names its device even when the feed is down.
+    /// </summary>
+    private string DeviceOf(string? legUuid, RingGroupAttempt? plan)
     {
-        await TryHangupAsync(session, cause, stopping).ConfigureAwait(false);
-        return null;
+        if (legUuid is not null && _tracker.Find(legUuid) is { } leg && (leg.DeviceId ?? leg.SipIdentity) is { } device)
+        {
+            return device;
+        }
+        return plan?.Legs is [var only] ? only.Device.Id : "unknown";
     }
 
-    private static async Task TryHangupAsync(EslOutboundSession session, string cause, CancellationToken stopping)
+    private static async Task<FlowNode?> HangupAndStopAsync(EslOutboundSession session, string cause, CancellationToken stopping)
     {
-        if (session.IsConnected && !session.CallEnded.IsCancellationRequested)
-        {
-            try
-            {
-                await session.HangupAsync(cause, stopping).ConfigureAwait(false);
-            }
-            catch (EslConnectionClosedException)
-            {
-                // Already gone.
-            }
-        }
+        await SessionActions.TryHangupAsync(session, cause, stopping).ConfigureAwait(false);
+        return null;
     }
 
     [LoggerMessage(EventId = 2001, Level = LogLevel.Warning, Message = "Call {CallUuid}: no callflow for {Number}; hanging up with UNALLOCATED_NUMBER")]
@@ -218,8 +224,8 @@ public sealed partial class CallHandler
     [LoggerMessage(EventId = 2008, Level = LogLevel.Information, Message = "Call {CallUuid}: ringing {LegCount} leg(s), attempt {Attempt}/{Repeats}: {DialString}")]
     private static partial void LogRinging(ILogger logger, string callUuid, int attempt, int repeats, int legCount, string dialString);
 
-    [LoggerMessage(EventId = 2009, Level = LogLevel.Information, Message = "Call {CallUuid}: outcome answered (bridged to {AnsweredLeg})")]
-    private static partial void LogAnswered(ILogger logger, string callUuid, string answeredLeg);
+    [LoggerMessage(EventId = 2009, Level = LogLevel.Information, Message = "Call {CallUuid}: outcome answered by {AnsweredDevice} (leg {AnsweredLeg})")]
+    private static partial void LogAnswered(ILogger logger, string callUuid, string answeredDevice, string answeredLeg);
 
     [LoggerMessage(EventId = 2010, Level = LogLevel.Information, Message = "Call {CallUuid}: outcome missed ({Cause})")]
     private static partial void LogMissed(ILogger logger, string callUuid, string cause);
@@ -230,6 +236,6 @@ public sealed partial class CallHandler
     [LoggerMessage(EventId = 2012, Level = LogLevel.Error, Message = "Call {CallUuid}: flow exceeded {MaxSteps} steps (callflow loop?); ending the call")]
     private static partial void LogTooManySteps(ILogger logger, string callUuid, int maxSteps);
 
-    [LoggerMessage(EventId = 2013, Level = LogLevel.Warning, Message = "Call {CallUuid}: group_pickup is not available in this version; refused with 480")]
-    private static partial void LogPickupUnavailable(ILogger logger, string callUuid);
+    [LoggerMessage(EventId = 2013, Level = LogLevel.Information, Message = "Call {CallUuid}: outcome answered by pickup: {PickerDevice} (leg {PickerLeg})")]
+    private static partial void LogPickedUp(ILogger logger, string callUuid, string pickerDevice, string pickerLeg);
 }

@@ -1,6 +1,7 @@
 using EslCallflow.Calls;
 using EslCallflow.Esl.Inbound;
 using EslCallflow.Esl.Outbound;
+using EslCallflow.Tracking;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
@@ -24,9 +25,15 @@ public static class DaemonHost
         builder.Services.AddOptions<DaemonOptions>().BindConfiguration(DaemonOptions.Section).ValidateDataAnnotations().ValidateOnStart();
         builder.Services.AddOptions<EslInboundOptions>().BindConfiguration("Esl:Inbound").ValidateDataAnnotations().ValidateOnStart();
         builder.Services.AddOptions<EslOutboundListenerOptions>().BindConfiguration("Esl:Outbound").ValidateDataAnnotations().ValidateOnStart();
+        builder.Services.AddOptions<PickupOptions>().BindConfiguration(PickupOptions.Section).ValidateDataAnnotations().ValidateOnStart();
+        builder.Services.AddOptions<TrackingOptions>().BindConfiguration(TrackingOptions.Section).ValidateDataAnnotations().ValidateOnStart();
         builder.Services.Configure<HostOptions>(o => o.ShutdownTimeout = TimeSpan.FromSeconds(45));
 
         builder.Services.AddSingleton<CallflowConfigurationStore>();
+        builder.Services.AddSingleton(TimeProvider.System);
+        builder.Services.AddSingleton<ChannelTracker>();
+        builder.Services.AddSingleton<PickupClaims>();
+        builder.Services.AddSingleton<GroupPickupRunner>();
         builder.Services.AddSingleton<CallHandler>();
         builder.Services.AddSingleton<OutboundCallService>();
         builder.Services.AddHostedService(sp => sp.GetRequiredService<OutboundCallService>());

@@ -1,5 +1,7 @@
+using EslCallflow.Callflows.Pickup;
 using EslCallflow.Esl;
 using EslCallflow.Esl.Inbound;
+using EslCallflow.Tracking;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
@@ -8,7 +10,8 @@ namespace EslCallflow.Hosting;
 
 /// <summary>
 /// Keeps the inbound event-socket connection to FreeSWITCH alive (reconnecting forever with backoff) and
-/// follows channel events; calls in progress never depend on it, so losing it drops no call.
+/// feeds the channel tracker: after every (re)connect it rebuilds the tracker from the switch, then applies
+/// events in order. Calls in progress never depend on this link, so losing it drops no call.
 /// </summary>
 public sealed partial class InboundConnectionService : BackgroundService
 {
@@ -19,21 +22,36 @@ public sealed partial class InboundConnectionService : BackgroundService
     ];
 
     private readonly EslReconnectingInboundClient _client;
+    private readonly ChannelTracker _tracker;
+    private readonly TrackingOptions _tracking;
     private readonly ILogger<InboundConnectionService> _logger;
+    private long _eventsReceived;
+    private int _connected;
 
-    public InboundConnectionService(IOptions<EslInboundOptions> options, ILoggerFactory loggerFactory, ILogger<InboundConnectionService> logger)
+    public InboundConnectionService(
+        IOptions<EslInboundOptions> options,
+        IOptions<TrackingOptions> tracking,
+        ChannelTracker tracker,
+        ILoggerFactory loggerFactory,
+        ILogger<InboundConnectionService> logger)
     {
         _client = new EslReconnectingInboundClient(options.Value, new EslSubscription(EslEventFormat.Json, ChannelEvents), loggerFactory);
+        _tracker = tracker;
+        _tracking = tracking.Value;
         _logger = logger;
     }
 
     public EslReconnectingInboundClient Client => _client;
 
-    public long EventsReceived { get; private set; }
+    public long EventsReceived => Interlocked.Read(ref _eventsReceived);
+
+    /// <summary>True while logged in, subscribed and rebuilt from the switch.</summary>
+    public bool IsConnected => Volatile.Read(ref _connected) == 1;
 
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
     {
         var run = _client.RunAsync(stoppingToken);
+        var reaper = ReapAsync(stoppingToken);
         try
         {
             await foreach (var signal in _client.ReadSignalsAsync(stoppingToken).ConfigureAwait(false))
@@ -42,11 +60,15 @@ public sealed partial class InboundConnectionService : BackgroundService
                 {
                     case EslInboundSignal.Connected connected:
                         LogConnected(_logger, connected.Generation, connected.IsReconnect);
+                        await ResyncAsync(connected.Client, stoppingToken).ConfigureAwait(false);
+                        Volatile.Write(ref _connected, 1);
                         break;
-                    case EslInboundSignal.Received:
-                        EventsReceived++;
+                    case EslInboundSignal.Received received:
+                        Interlocked.Increment(ref _eventsReceived);
+                        _tracker.Apply(received.Event);
                         break;
                     case EslInboundSignal.Disconnected lost:
+                        Volatile.Write(ref _connected, 0);
                         LogDisconnected(_logger, lost.Generation, lost.Reason);
                         break;
                 }
@@ -56,6 +78,56 @@ public sealed partial class InboundConnectionService : BackgroundService
         {
         }
         await run.ConfigureAwait(false);
+        await reaper.ConfigureAwait(false);
+    }
+
+    /// <summary>
+    /// Rebuilds the tracker from <c>show channels as json</c>; ringing legs are asked for our device variable,
+    /// which the listing does not carry. Events queued meanwhile are applied afterwards, so nothing is lost.
+    /// </summary>
+    private async Task ResyncAsync(EslInboundClient client, CancellationToken stoppingToken)
+    {
+        try
+        {
+            var seeds = ChannelSnapshot.Parse(await client.ApiAsync("show channels as json", stoppingToken).ConfigureAwait(false));
+            var withDevices = new List<ChannelSeed>(seeds.Count);
+            foreach (var seed in seeds)
+            {
+                withDevices.Add(seed is { Outbound: true, Answered: false, CallState: "RINGING" or "EARLY" } && PickupPlanner.IsSafeUuid(seed.Uuid)
+                    ? seed with { DeviceId = DeviceVariable(await client.ApiAsync($"uuid_getvar {seed.Uuid} {Callflows.RingGroups.DialString.DeviceVariable}", stoppingToken).ConfigureAwait(false)) }
+                    : seed);
+            }
+            _tracker.Reset(withDevices);
+            LogResynced(_logger, withDevices.Count, _tracker.RingingCount);
+        }
+        catch (Exception ex) when (ex is FormatException or EslCommandException or EslConnectionClosedException or EslProtocolException)
+        {
+            LogResyncFailed(_logger, ex.Message);
+        }
+    }
+
+    private async Task ReapAsync(CancellationToken stoppingToken)
+    {
+        using var timer = new PeriodicTimer(_tracking.ReapInterval);
+        try
+        {
+            while (await timer.WaitForNextTickAsync(stoppingToken).ConfigureAwait(false))
+            {
+                if (_tracker.Reap(_tracking.RingingStaleAfter, _tracking.ChannelStaleAfter) is > 0 and var reaped)
+                {
+                    LogReaped(_logger, reaped);
+                }
+            }
+        }
+        catch (OperationCanceledException)
+        {
+        }
+    }
+
+    private static string? DeviceVariable(string reply)
+    {
+        var value = reply.Trim();
+        return value.Length == 0 || value == "_undef_" || value.StartsWith("-ERR", StringComparison.Ordinal) ? null : value;
     }
 
     [LoggerMessage(EventId = 3001, Level = LogLevel.Information, Message = "Following channel events (connection generation {Generation}, reconnect {IsReconnect})")]
@@ -63,4 +135,13 @@ public sealed partial class InboundConnectionService : BackgroundService
 
     [LoggerMessage(EventId = 3002, Level = LogLevel.Warning, Message = "Channel event feed lost (generation {Generation}): {Reason}; calls in progress continue")]
     private static partial void LogDisconnected(ILogger logger, int generation, string reason);
+
+    [LoggerMessage(EventId = 3003, Level = LogLevel.Information, Message = "Channel state rebuilt from the switch: {Channels} channels, {Ringing} ringing")]
+    private static partial void LogResynced(ILogger logger, int channels, int ringing);
+
+    [LoggerMessage(EventId = 3004, Level = LogLevel.Warning, Message = "Could not rebuild channel state from the switch ({Reason}); following events only")]
+    private static partial void LogResyncFailed(ILogger logger, string reason);
+
+    [LoggerMessage(EventId = 3005, Level = LogLevel.Warning, Message = "Dropped {Reaped} silent channel(s) from the tracker (their end was never seen)")]
+    private static partial void LogReaped(ILogger logger, int reaped);
 }

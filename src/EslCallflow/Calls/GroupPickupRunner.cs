@@ -1,0 +1,128 @@
+using EslCallflow.Callflows;
+using EslCallflow.Callflows.Documents;
+using EslCallflow.Callflows.Pickup;
+using EslCallflow.Esl.Outbound;
+using EslCallflow.Tracking;
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Options;
+
+namespace EslCallflow.Calls;
+
+/// <summary>How a pickup attempt ended, for logs and metrics.</summary>
+public enum PickupOutcome
+{
+    PickedUp,
+    Refused,
+    NothingToPickUp,
+    CallerGone,
+}
+
+/// <summary>
+/// group_pickup on the picker's session (behaviour.md group_pickup rules 2 to 8): refuse pickers who are not
+/// approved before answering; otherwise take the longest-ringing call in scope that this picker can claim,
+/// intercept it, and count it done when the picker is bridged. Never dead air: every path ends in a bridge
+/// or a SIP response.
+/// </summary>
+public sealed partial class GroupPickupRunner
+{
+    private readonly ChannelTracker _tracker;
+    private readonly PickupClaims _claims;
+    private readonly PickupOptions _options;
+    private readonly ILogger<GroupPickupRunner> _logger;
+
+    public GroupPickupRunner(ChannelTracker tracker, PickupClaims claims, IOptions<PickupOptions> options, ILogger<GroupPickupRunner> logger)
+    {
+        _tracker = tracker;
+        _claims = claims;
+        _options = options.Value;
+        _logger = logger;
+    }
+
+    public async Task<PickupOutcome> RunAsync(EslOutboundSession session, PbxConfiguration config, GroupPickupData data, Device? picker, CancellationToken stopping)
+    {
+        var pickerName = picker?.Id ?? "external";
+        var authorization = PickupPlanner.Authorize(config, data, picker);
+        if (!authorization.Approved)
+        {
+            LogRefused(_logger, session.UniqueId, pickerName, authorization.Reason, _options.RefusedCode);
+            await SessionActions.RespondAsync(session, _options.RefusedCode, _options.RefusedReason, null, stopping).ConfigureAwait(false);
+            return PickupOutcome.Refused;
+        }
+
+        var keys = PickupPlanner.ScopeKeys(config, data.Scope);
+        var tried = new HashSet<string>(StringComparer.Ordinal);
+        while (!session.CallEnded.IsCancellationRequested)
+        {
+            // Asked afresh after every lost race or failed intercept: the next call in scope may have started ringing.
+            var candidate = PickupPlanner.Candidates(config, data.Scope, picker, session.UniqueId, _tracker.RingingOn(keys))
+                .FirstOrDefault(c => !tried.Contains(c.CallKey));
+            if (candidate is null)
+            {
+                break;
+            }
+            tried.Add(candidate.CallKey);
+            if (!_claims.TryClaim(candidate.CallKey, session.UniqueId))
+            {
+                LogClaimedElsewhere(_logger, session.UniqueId, candidate.CallKey, candidate.DeviceId);
+                continue;
+            }
+            if (await TryInterceptAsync(session, candidate, pickerName, stopping).ConfigureAwait(false))
+            {
+                return PickupOutcome.PickedUp;
+            }
+            _claims.Release(candidate.CallKey, session.UniqueId);
+            if (session.IsAnswered || session.CallEnded.IsCancellationRequested)
+            {
+                // intercept answered us but bridged nothing: no SIP error is possible any more.
+                await SessionActions.TryHangupAsync(session, "NORMAL_TEMPORARY_FAILURE", stopping).ConfigureAwait(false);
+                return PickupOutcome.CallerGone;
+            }
+        }
+
+        if (session.CallEnded.IsCancellationRequested)
+        {
+            return PickupOutcome.CallerGone;
+        }
+        LogNothingToPickUp(_logger, session.UniqueId, pickerName, data.Scope.Kind.ToString().ToLowerInvariant(), data.Scope.Id);
+        await SessionActions.RespondAsync(session, _options.NothingToPickUpCode, _options.NothingToPickUpReason, _options.NothingToPickUpMedia, stopping).ConfigureAwait(false);
+        return PickupOutcome.NothingToPickUp;
+    }
+
+    private async Task<bool> TryInterceptAsync(EslOutboundSession session, PickupCandidate candidate, string pickerName, CancellationToken stopping)
+    {
+        LogIntercepting(_logger, session.UniqueId, candidate.LegUuid, candidate.DeviceId, candidate.CallerUuid ?? "unknown");
+        await session.SetVariableAsync("intercept_unbridged_only", "true", stopping).ConfigureAwait(false);
+        await session.ExecuteAsync("intercept", candidate.InterceptArgument, stopping).ConfigureAwait(false);
+        try
+        {
+            // Success is the picker's CHANNEL_BRIDGE, which real FreeSWITCH sends after intercept completes.
+            var bridge = await session.Bridged.WaitAsync(_options.BridgeTimeout, session.CallEnded).ConfigureAwait(false);
+            _claims.Won(candidate.CallKey, session.UniqueId, pickerName);
+            LogPickedUp(_logger, session.UniqueId, pickerName, candidate.DeviceId, bridge.OtherLegUniqueId ?? candidate.CallKey);
+            return true;
+        }
+        catch (Exception ex) when (ex is TimeoutException or OperationCanceledException)
+        {
+            LogInterceptFailed(_logger, session.UniqueId, candidate.LegUuid, candidate.DeviceId);
+            return false;
+        }
+    }
+
+    [LoggerMessage(EventId = 4001, Level = LogLevel.Warning, Message = "Call {CallUuid}: pickup refused for {PickerDevice}: {Reason}; responding {SipCode}")]
+    private static partial void LogRefused(ILogger logger, string callUuid, string pickerDevice, string reason, int sipCode);
+
+    [LoggerMessage(EventId = 4002, Level = LogLevel.Information, Message = "Call {CallUuid}: nothing to pick up for {PickerDevice} in {ScopeKind} {ScopeId}")]
+    private static partial void LogNothingToPickUp(ILogger logger, string callUuid, string pickerDevice, string scopeKind, string scopeId);
+
+    [LoggerMessage(EventId = 4003, Level = LogLevel.Debug, Message = "Call {CallUuid}: call {PickupCall} ringing on {RingingDevice} is being picked up by someone else; trying the next")]
+    private static partial void LogClaimedElsewhere(ILogger logger, string callUuid, string pickupCall, string ringingDevice);
+
+    [LoggerMessage(EventId = 4004, Level = LogLevel.Debug, Message = "Call {CallUuid}: intercepting leg {RingingLeg} on {RingingDevice} (caller {CallerUuid})")]
+    private static partial void LogIntercepting(ILogger logger, string callUuid, string ringingLeg, string ringingDevice, string callerUuid);
+
+    [LoggerMessage(EventId = 4005, Level = LogLevel.Information, Message = "Call {CallUuid}: outcome picked up: {PickerDevice} took the call ringing on {RingingDevice} (caller {CallerUuid})")]
+    private static partial void LogPickedUp(ILogger logger, string callUuid, string pickerDevice, string ringingDevice, string callerUuid);
+
+    [LoggerMessage(EventId = 4006, Level = LogLevel.Warning, Message = "Call {CallUuid}: intercept of leg {RingingLeg} on {RingingDevice} bridged nothing (answered or gone meanwhile)")]
+    private static partial void LogInterceptFailed(ILogger logger, string callUuid, string ringingLeg, string ringingDevice);
+}

@@ -1,0 +1,56 @@
+using System.Collections.Concurrent;
+
+namespace EslCallflow.Calls;
+
+/// <summary>
+/// FreeSWITCH's <c>intercept</c> has no guard against two pickers taking the same call, so a picker claims
+/// the call first and exactly one claim wins (behaviour.md group_pickup rule 7). A won pickup stays recorded
+/// briefly so the ring group whose call it was can say who picked it up.
+/// </summary>
+public sealed class PickupClaims
+{
+    private static readonly TimeSpan Keep = TimeSpan.FromMinutes(2);
+    private readonly ConcurrentDictionary<string, Claim> _claims = new(StringComparer.Ordinal);
+    private readonly TimeProvider _time;
+
+    public PickupClaims(TimeProvider time)
+    {
+        _time = time;
+    }
+
+    public int Count => _claims.Count;
+
+    public bool TryClaim(string callKey, string pickerUuid)
+    {
+        Sweep();
+        return _claims.TryAdd(callKey, new Claim(pickerUuid, null, _time.GetTimestamp()));
+    }
+
+    public void Release(string callKey, string pickerUuid)
+    {
+        if (_claims.TryGetValue(callKey, out var claim) && claim.PickerUuid == pickerUuid)
+        {
+            _claims.TryRemove(new KeyValuePair<string, Claim>(callKey, claim));
+        }
+    }
+
+    public void Won(string callKey, string pickerUuid, string pickerName) =>
+        _claims[callKey] = new Claim(pickerUuid, pickerName, _time.GetTimestamp());
+
+    /// <summary>Who picked up the call whose caller leg is <paramref name="callerUuid"/>, if a pickup here won it.</summary>
+    public string? PickedUpBy(string callerUuid) => _claims.GetValueOrDefault(callerUuid)?.PickerName;
+
+    private void Sweep()
+    {
+        var now = _time.GetTimestamp();
+        foreach (var (key, claim) in _claims)
+        {
+            if (_time.GetElapsedTime(claim.At, now) > Keep)
+            {
+                _claims.TryRemove(new KeyValuePair<string, Claim>(key, claim));
+            }
+        }
+    }
+
+    private sealed record Claim(string PickerUuid, string? PickerName, long At);
+}

@@ -1,0 +1,262 @@
+using System.Globalization;
+using EslCallflow.Callflows.Pickup;
+using EslCallflow.Callflows.RingGroups;
+using EslCallflow.Esl.Messages;
+
+namespace EslCallflow.Tracking;
+
+/// <summary>
+/// Every channel on the switch, kept from the inbound event feed, with an index from device to the legs
+/// ringing on it (what group_pickup searches). One writer (the feed) and many readers (calls), under one
+/// lock held for microseconds. Destroyed channels leave at once; channels that fall silent are reaped.
+/// </summary>
+public sealed class ChannelTracker
+{
+    private readonly Lock _gate = new();
+    private readonly Dictionary<string, TrackedChannel> _channels = new(StringComparer.Ordinal);
+    private readonly Dictionary<string, List<TrackedChannel>> _ringingByDevice = new(StringComparer.Ordinal);
+    private readonly TimeProvider _time;
+
+    public ChannelTracker(TimeProvider time)
+    {
+        _time = time;
+    }
+
+    public int Count
+    {
+        get
+        {
+            lock (_gate)
+            {
+                return _channels.Count;
+            }
+        }
+    }
+
+    public int RingingCount
+    {
+        get
+        {
+            lock (_gate)
+            {
+                return _channels.Values.Count(c => c.IsRinging);
+            }
+        }
+    }
+
+    /// <summary>Applies one CHANNEL_* event; anything else is ignored.</summary>
+    public void Apply(EslEvent evt)
+    {
+        var name = evt.EventName;
+        if (!name.StartsWith("CHANNEL_", StringComparison.Ordinal) || evt.UniqueId is not { Length: > 0 } uuid)
+        {
+            return;
+        }
+        lock (_gate)
+        {
+            if (name == "CHANNEL_DESTROY")
+            {
+                RemoveLocked(uuid);
+                return;
+            }
+            var ending = name is "CHANNEL_HANGUP" or "CHANNEL_HANGUP_COMPLETE" || evt.AnswerState == "hangup";
+            if (!_channels.TryGetValue(uuid, out var channel))
+            {
+                if (ending)
+                {
+                    // A late event of a channel already gone (or never seen): nothing to keep.
+                    return;
+                }
+                channel = new TrackedChannel(uuid);
+                _channels.Add(uuid, channel);
+            }
+            Update(channel, evt, name, ending);
+            ReindexLocked(channel);
+        }
+    }
+
+    /// <summary>Replaces everything with what the switch reports now (after a (re)connect).</summary>
+    public void Reset(IEnumerable<ChannelSeed> seeds)
+    {
+        var now = _time.GetTimestamp();
+        lock (_gate)
+        {
+            _channels.Clear();
+            _ringingByDevice.Clear();
+            foreach (var seed in seeds)
+            {
+                var channel = new TrackedChannel(seed.Uuid)
+                {
+                    Outbound = seed.Outbound,
+                    CallState = seed.CallState,
+                    Answered = seed.Answered,
+                    CreatedMicros = seed.CreatedMicros,
+                    RingingSinceMicros = seed.CallState is "RINGING" or "EARLY" ? seed.CreatedMicros : 0,
+                    OtherLeg = seed.OtherLeg,
+                    SipIdentity = seed.SipIdentity,
+                    DeviceId = seed.DeviceId,
+                    LastSeen = now,
+                };
+                _channels[seed.Uuid] = channel;
+                ReindexLocked(channel);
+            }
+        }
+    }
+
+    /// <summary>Legs ringing now under any of <paramref name="deviceKeys"/> (see <see cref="DeviceKey"/>).</summary>
+    public IReadOnlyList<RingingLeg> RingingOn(IEnumerable<string> deviceKeys)
+    {
+        var legs = new List<RingingLeg>();
+        lock (_gate)
+        {
+            foreach (var key in deviceKeys)
+            {
+                if (!_ringingByDevice.TryGetValue(key, out var ringing))
+                {
+                    continue;
+                }
+                foreach (var channel in ringing)
+                {
+                    if (!legs.Exists(l => l.LegUuid == channel.Uuid))
+                    {
+                        legs.Add(new RingingLeg(channel.Uuid, channel.OtherLeg, channel.DeviceId, channel.SipIdentity, channel.RingingSinceMicros));
+                    }
+                }
+            }
+        }
+        return legs;
+    }
+
+    public bool IsRinging(string uuid)
+    {
+        lock (_gate)
+        {
+            return _channels.TryGetValue(uuid, out var channel) && channel.IsRinging;
+        }
+    }
+
+    public ChannelView? Find(string uuid)
+    {
+        lock (_gate)
+        {
+            return _channels.TryGetValue(uuid, out var channel) ? channel.ToView() : null;
+        }
+    }
+
+    /// <summary>Every leg ringing now, for the operator's view.</summary>
+    public IReadOnlyList<ChannelView> Ringing()
+    {
+        lock (_gate)
+        {
+            return [.. _channels.Values.Where(c => c.IsRinging).OrderBy(c => c.RingingSinceMicros).Select(c => c.ToView())];
+        }
+    }
+
+    /// <summary>
+    /// Drops channels that have been silent too long: a ringing leg after <paramref name="ringingSilence"/>,
+    /// any channel after <paramref name="silence"/>. Their DESTROY was lost (a dropped feed, say).
+    /// </summary>
+    public int Reap(TimeSpan ringingSilence, TimeSpan silence)
+    {
+        var now = _time.GetTimestamp();
+        lock (_gate)
+        {
+            var stale = _channels.Values
+                .Where(c => _time.GetElapsedTime(c.LastSeen, now) > (c.IsRinging ? ringingSilence : silence))
+                .Select(c => c.Uuid)
+                .ToList();
+            foreach (var uuid in stale)
+            {
+                RemoveLocked(uuid);
+            }
+            return stale.Count;
+        }
+    }
+
+    private void Update(TrackedChannel channel, EslEvent evt, string name, bool ending)
+    {
+        channel.LastSeen = _time.GetTimestamp();
+        if (evt.CallDirection is { } direction)
+        {
+            channel.Outbound = direction == "outbound";
+        }
+        channel.OtherLeg = NonEmpty(evt.OtherLegUniqueId) ?? channel.OtherLeg;
+        channel.CallState = NonEmpty(evt.ChannelCallState) ?? channel.CallState;
+        channel.Answered |= name == "CHANNEL_ANSWER" || evt.AnswerState == "answered";
+        channel.Ended |= ending;
+        channel.DeviceId = NonEmpty(evt.GetVariable(DialString.DeviceVariable)) ?? channel.DeviceId;
+        channel.SipIdentity = NonEmpty(evt.GetVariable("presence_id")) ?? NonEmpty(evt["Channel-Presence-ID"]) ?? Dialled(evt) ?? channel.SipIdentity;
+        if (channel.CreatedMicros == 0)
+        {
+            var created = Micros(evt["Caller-Channel-Created-Time"]);
+            channel.CreatedMicros = created > 0 ? created : Micros(evt["Event-Date-Timestamp"]);
+        }
+        if (channel.RingingSinceMicros == 0 && channel.CallState is "RINGING" or "EARLY")
+        {
+            channel.RingingSinceMicros = Micros(evt["Event-Date-Timestamp"]) is > 0 and var at ? at : channel.CreatedMicros;
+        }
+    }
+
+    private void ReindexLocked(TrackedChannel channel)
+    {
+        string[] wanted = channel.IsRinging ? KeysOf(channel) : [];
+        if (wanted.AsSpan().SequenceEqual(channel.IndexedUnder))
+        {
+            return;
+        }
+        Unindex(channel);
+        foreach (var key in wanted)
+        {
+            if (!_ringingByDevice.TryGetValue(key, out var list))
+            {
+                _ringingByDevice[key] = list = [];
+            }
+            list.Add(channel);
+        }
+        channel.IndexedUnder = wanted;
+    }
+
+    private void RemoveLocked(string uuid)
+    {
+        if (_channels.Remove(uuid, out var channel))
+        {
+            Unindex(channel);
+        }
+    }
+
+    private void Unindex(TrackedChannel channel)
+    {
+        foreach (var key in channel.IndexedUnder)
+        {
+            if (_ringingByDevice.TryGetValue(key, out var list))
+            {
+                list.Remove(channel);
+                if (list.Count == 0)
+                {
+                    _ringingByDevice.Remove(key);
+                }
+            }
+        }
+        channel.IndexedUnder = [];
+    }
+
+    private static string[] KeysOf(TrackedChannel channel)
+    {
+        var sip = DeviceKey.ForSipIdentity(channel.SipIdentity);
+        return (channel.DeviceId, sip) switch
+        {
+            (null, null) => [],
+            (null, { } s) => [s],
+            ({ } d, null) => [DeviceKey.ForId(d)],
+            ({ } d, { } s) => [DeviceKey.ForId(d), s],
+        };
+    }
+
+    private static string? Dialled(EslEvent evt) =>
+        NonEmpty(evt.GetVariable("dialed_user")) is { } user && NonEmpty(evt.GetVariable("dialed_domain")) is { } domain ? user + "@" + domain : null;
+
+    private static string? NonEmpty(string? value) => string.IsNullOrEmpty(value) ? null : value;
+
+    private static long Micros(string? value) =>
+        long.TryParse(value, NumberStyles.None, CultureInfo.InvariantCulture, out var micros) ? micros : 0;
+}

@@ -1,0 +1,37 @@
+namespace EslCallflow.Tracking;
+
+/// <summary>One channel as the tracker holds it. Mutated only under the tracker's lock.</summary>
+internal sealed class TrackedChannel(string uuid)
+{
+    public string Uuid { get; } = uuid;
+    public string? OtherLeg { get; set; }
+    public bool Outbound { get; set; }
+    public string CallState { get; set; } = "DOWN";
+    public bool Answered { get; set; }
+    public bool Ended { get; set; }
+    public long CreatedMicros { get; set; }
+    public long RingingSinceMicros { get; set; }
+    public string? DeviceId { get; set; }
+    public string? SipIdentity { get; set; }
+    public long LastSeen { get; set; }
+
+    /// <summary>The device keys this channel is filed under in the ringing index (empty when not ringing).</summary>
+    public string[] IndexedUnder { get; set; } = [];
+
+    /// <summary>Behaviour rule 4: toward a phone, not answered, RINGING or EARLY.</summary>
+    public bool IsRinging => Outbound && !Answered && !Ended && CallState is "RINGING" or "EARLY";
+
+    public ChannelView ToView() => new(Uuid, OtherLeg, Outbound ? "outbound" : "inbound", CallState, Answered, CreatedMicros, RingingSinceMicros, DeviceId, SipIdentity);
+}
+
+/// <summary>A read-only copy of a tracked channel, for queries, logs and the HTTP endpoints.</summary>
+public sealed record ChannelView(
+    string Uuid,
+    string? OtherLeg,
+    string Direction,
+    string CallState,
+    bool Answered,
+    long CreatedMicros,
+    long RingingSinceMicros,
+    string? DeviceId,
+    string? SipIdentity);
