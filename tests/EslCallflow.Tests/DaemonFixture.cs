@@ -26,6 +26,18 @@ internal sealed class RunningDaemon : IAsyncDisposable
 
     public IPEndPoint CallEndpoint => Host.Services.GetRequiredService<OutboundCallService>().Listener.LocalEndPoint!;
 
+    public Tracking.ChannelTracker Tracker => Host.Services.GetRequiredService<Tracking.ChannelTracker>();
+
+    /// <summary>Waits until the daemon's tracker has seen <paramref name="count"/> ringing legs.</summary>
+    public async Task WaitForRingingAsync(int count)
+    {
+        using var cts = new CancellationTokenSource(TimeSpan.FromSeconds(10));
+        while (Tracker.RingingCount != count)
+        {
+            await Task.Delay(10, cts.Token);
+        }
+    }
+
     public int ActiveCalls => Host.Services.GetRequiredService<OutboundCallService>().Listener.ActiveSessions;
 
     public static string BundledConfig => Path.Combine(AppContext.BaseDirectory, "config");
@@ -45,6 +57,13 @@ internal sealed class RunningDaemon : IAsyncDisposable
             .. extraArgs,
         ]).Build();
         await host.StartAsync();
+        // Ready as a switch would find it: the channel feed is subscribed and rebuilt.
+        var inbound = host.Services.GetRequiredService<InboundConnectionService>();
+        using var wait = new CancellationTokenSource(TimeSpan.FromSeconds(10));
+        while (!inbound.IsConnected)
+        {
+            await Task.Delay(10, wait.Token);
+        }
         return new RunningDaemon(host, freeSwitch, logFile);
     }
 

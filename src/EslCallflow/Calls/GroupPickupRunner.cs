@@ -61,7 +61,7 @@ public sealed partial class GroupPickupRunner
                 break;
             }
             tried.Add(candidate.CallKey);
-            if (!_claims.TryClaim(candidate.CallKey, session.UniqueId))
+            if (!_claims.TryClaim(candidate.CallKey, session.UniqueId, pickerName))
             {
                 LogClaimedElsewhere(_logger, session.UniqueId, candidate.CallKey, candidate.DeviceId);
                 continue;

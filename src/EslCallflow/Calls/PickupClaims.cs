@@ -20,10 +20,14 @@ public sealed class PickupClaims
 
     public int Count => _claims.Count;
 
-    public bool TryClaim(string callKey, string pickerUuid)
+    /// <summary>
+    /// Claims the call for this picker. The claim names the picker at once: the ring group hears of the pickup
+    /// (its bridge completing with PICKED_OFF) before the picker's own CHANNEL_BRIDGE arrives.
+    /// </summary>
+    public bool TryClaim(string callKey, string pickerUuid, string pickerName)
     {
         Sweep();
-        return _claims.TryAdd(callKey, new Claim(pickerUuid, null, _time.GetTimestamp()));
+        return _claims.TryAdd(callKey, new Claim(pickerUuid, pickerName, _time.GetTimestamp()));
     }
 
     public void Release(string callKey, string pickerUuid)
@@ -34,6 +38,7 @@ public sealed class PickupClaims
         }
     }
 
+    /// <summary>Keeps a won claim for a while, so late pickers skip the call until the feed shows it gone.</summary>
     public void Won(string callKey, string pickerUuid, string pickerName) =>
         _claims[callKey] = new Claim(pickerUuid, pickerName, _time.GetTimestamp());
 
@@ -52,5 +57,5 @@ public sealed class PickupClaims
         }
     }
 
-    private sealed record Claim(string PickerUuid, string? PickerName, long At);
+    private sealed record Claim(string PickerUuid, string PickerName, long At);
 }

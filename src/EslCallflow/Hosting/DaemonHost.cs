@@ -41,7 +41,7 @@ public static class DaemonHost
         builder.Services.AddHostedService(sp => sp.GetRequiredService<InboundConnectionService>());
 
         builder.Services.AddSystemd();
-        builder.Services.AddSerilog((services, logger) => ConfigureLogging(builder.Configuration, logger));
+        builder.Services.AddSerilog((services, logger) => ConfigureLogging(builder.Configuration, logger), preserveStaticLogger: true);
         return builder;
     }
 
