@@ -18,6 +18,7 @@ public class RingGroupFlowTests
                 { "id": "dev1006", "endpoint_type": "device", "timeout": 10 } ] },
             "children": {
               "USER_BUSY": { "module": "response", "data": { "code": 486, "message": "Busy Here" } },
+              "NO_ANSWER": { "module": "response", "data": { "code": 408, "message": "Nobody Answered" } },
               "_": { "module": "response", "data": { "code": 480, "message": "Nobody Available" } } } } }
         """),
         ("7200.json", """
@@ -51,15 +52,18 @@ public class RingGroupFlowTests
         Assert.Null(call.HangupCause);
     }
 
-    [Fact]
-    public async Task User_busy_runs_the_child_keyed_by_that_cause_instead_of_the_wildcard()
+    [Theory]
+    [InlineData("USER_BUSY", "486 Busy Here")]
+    [InlineData("NO_ANSWER", "408 Nobody Answered")]
+    [InlineData("CALL_REJECTED", "480 Nobody Available")]
+    public async Task A_failed_bridge_runs_the_child_keyed_by_its_cause_else_the_wildcard(string cause, string response)
     {
         await using var daemon = await RunningDaemon.StartAsync(Config);
-        await using var call = await daemon.CallAsync("7100", "1005", Bridges.Fails("USER_BUSY"));
+        await using var call = await daemon.CallAsync("7100", "1005", Bridges.Fails(cause));
 
         var respond = await call.WaitForExecutionAsync("respond");
 
-        Assert.Equal("486 Busy Here", respond.Argument);
+        Assert.Equal(response, respond.Argument);
         await call.Closed.WaitAsync(Timeout);
         Assert.Single(call.Executions, e => e.Application == "bridge");
     }
