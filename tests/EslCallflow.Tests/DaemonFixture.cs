@@ -53,6 +53,7 @@ internal sealed class RunningDaemon : IAsyncDisposable
             $"--Esl:Inbound:Port={freeSwitch.Port}",
             "--Esl:Inbound:Password=test-secret",
             "--Esl:Outbound:Port=0",
+            "--Http:Url=http://127.0.0.1:0",
             "--Logging:MinimumLevel=Debug",
             .. extraArgs,
         ]).Build();

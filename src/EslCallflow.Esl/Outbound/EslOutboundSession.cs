@@ -39,6 +39,9 @@ public sealed class EslOutboundSession : EslSocket
     /// <summary>Completes with the first CHANNEL_BRIDGE of this channel (needs <c>myevents</c>).</summary>
     public Task<EslEvent> Bridged => _bridged.Task;
 
+    /// <summary>When the connect reply arrived (<see cref="System.Diagnostics.Stopwatch"/> timestamp): where a call's decision time starts.</summary>
+    public long ConnectedAt { get; private set; }
+
     /// <summary>True once this channel was answered (from the connect data or a CHANNEL_ANSWER event).</summary>
     public bool IsAnswered => Volatile.Read(ref _answered) == 1;
 
@@ -56,6 +59,7 @@ public sealed class EslOutboundSession : EslSocket
         {
             throw new EslProtocolException($"connect reply carries no channel data ({reply.ReplyText})");
         }
+        ConnectedAt = System.Diagnostics.Stopwatch.GetTimestamp();
         _channelData = EslEventDecoder.FromFrameHeaders(reply);
         if (_channelData.AnswerState == "answered")
         {
@@ -79,18 +83,11 @@ public sealed class EslOutboundSession : EslSocket
     /// </summary>
     public async Task<EslEvent> ExecuteAsync(string application, string? argument = null, CancellationToken cancellationToken = default)
     {
-        EnsureApplicationName(application);
-        if (argument is not null)
-        {
-            EslCommandText.EnsureSingleLine(argument, nameof(argument));
-        }
         var eventUuid = Guid.NewGuid().ToString();
+        var command = ExecuteCommand(application, argument, eventUuid);
         var completion = Connection.RegisterExecution(eventUuid);
         try
         {
-            var command = argument is null
-                ? $"sendmsg\ncall-command: execute\nexecute-app-name: {application}\nevent-uuid: {eventUuid}"
-                : $"sendmsg\ncall-command: execute\nexecute-app-name: {application}\nexecute-app-arg: {argument}\nevent-uuid: {eventUuid}";
             var reply = await Connection.SendAsync(command, cancellationToken).ConfigureAwait(false);
             if (!reply.IsOk)
             {
@@ -101,6 +98,20 @@ public sealed class EslOutboundSession : EslSocket
         finally
         {
             Connection.ForgetExecution(eventUuid);
+        }
+    }
+
+    /// <summary>
+    /// Queues an application without waiting for it to run: with <c>async</c> FreeSWITCH runs queued
+    /// applications in order, so a later <see cref="ExecuteAsync"/> still sees this one done first.
+    /// Saves one round trip per application before a bridge.
+    /// </summary>
+    public async Task QueueExecuteAsync(string application, string? argument = null, CancellationToken cancellationToken = default)
+    {
+        var reply = await Connection.SendAsync(ExecuteCommand(application, argument, Guid.NewGuid().ToString()), cancellationToken).ConfigureAwait(false);
+        if (!reply.IsOk)
+        {
+            throw new EslCommandException($"{application} {argument}", reply.ReplyText);
         }
     }
 
@@ -148,6 +159,17 @@ public sealed class EslOutboundSession : EslSocket
             // Callbacks run off the read loop, so a slow one never stalls the connection.
             _ = _callEnded.CancelAsync();
         }
+    }
+
+    private static string ExecuteCommand(string application, string? argument, string eventUuid)
+    {
+        EnsureApplicationName(application);
+        if (argument is null)
+        {
+            return $"sendmsg\ncall-command: execute\nexecute-app-name: {application}\nevent-uuid: {eventUuid}";
+        }
+        EslCommandText.EnsureSingleLine(argument, nameof(argument));
+        return $"sendmsg\ncall-command: execute\nexecute-app-name: {application}\nexecute-app-arg: {argument}\nevent-uuid: {eventUuid}";
     }
 
     private static void EnsureApplicationName(string name)

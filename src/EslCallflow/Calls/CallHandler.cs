@@ -4,6 +4,7 @@ using EslCallflow.Callflows.RingGroups;
 using EslCallflow.Esl;
 using EslCallflow.Esl.Outbound;
 using EslCallflow.Hosting;
+using EslCallflow.Operations;
 using EslCallflow.Tracking;
 using Microsoft.Extensions.Logging;
 
@@ -21,10 +22,12 @@ public sealed partial class CallHandler
     private readonly GroupPickupRunner _pickup;
     private readonly ChannelTracker _tracker;
     private readonly PickupClaims _claims;
+    private readonly DaemonMetrics _metrics;
     private readonly ILogger<CallHandler> _logger;
 
-    public CallHandler(CallflowConfigurationStore store, GroupPickupRunner pickup, ChannelTracker tracker, PickupClaims claims, ILogger<CallHandler> logger)
+    public CallHandler(CallflowConfigurationStore store, GroupPickupRunner pickup, ChannelTracker tracker, PickupClaims claims, DaemonMetrics metrics, ILogger<CallHandler> logger)
     {
+        _metrics = metrics;
         _store = store;
         _pickup = pickup;
         _tracker = tracker;
@@ -44,6 +47,7 @@ public sealed partial class CallHandler
         if (callflow is null)
         {
             LogUnallocated(_logger, number, session.UniqueId);
+            _metrics.CallEnded("none", "unallocated");
             await session.HangupAsync("UNALLOCATED_NUMBER", stopping).ConfigureAwait(false);
             return;
         }
@@ -60,6 +64,7 @@ public sealed partial class CallHandler
         catch (Exception ex) when (ex is not OperationCanceledException)
         {
             LogFlowFailed(_logger, ex, session.UniqueId, number, ex.Message);
+            _metrics.CallEnded("flow", "error");
             await SessionActions.TryHangupAsync(session, "NORMAL_TEMPORARY_FAILURE", stopping).ConfigureAwait(false);
         }
     }
@@ -124,7 +129,16 @@ public sealed partial class CallHandler
 
             case GroupPickupData pickup:
                 // Terminal: children are never run (behaviour.md group_pickup rule 8).
-                await _pickup.RunAsync(session, config, pickup, caller.Device, stopping).ConfigureAwait(false);
+                var picked = await _pickup.RunAsync(session, config, pickup, caller.Device, stopping).ConfigureAwait(false);
+                var outcome = picked switch
+                {
+                    PickupOutcome.PickedUp => "picked_up",
+                    PickupOutcome.Refused => "refused",
+                    PickupOutcome.NothingToPickUp => "nothing_to_pick_up",
+                    _ => "caller_gone",
+                };
+                _metrics.Pickup(outcome);
+                _metrics.CallEnded(node.Module, outcome);
                 return null;
 
             default:
@@ -146,19 +160,26 @@ public sealed partial class CallHandler
             if (!plan.HasLegs)
             {
                 LogNobodyToRing(_logger, session.UniqueId);
+                _metrics.CallEnded(node.Module, "nobody_to_ring");
                 return node.Child(FlowNode.DefaultChild) ?? await HangupAndStopAsync(session, "NO_USER_RESPONSE", stopping).ConfigureAwait(false);
             }
 
             LogRinging(_logger, session.UniqueId, attempt, data.Repeats, plan.Legs.Count, plan.DialString!);
-            Esl.Messages.EslEvent? completion = null;
-            foreach (var command in plan.Commands)
+            // Everything before the bridge is queued without waiting; FreeSWITCH runs it in order.
+            for (var i = 0; i < plan.Commands.Count - 1; i++)
             {
-                completion = await session.ExecuteAsync(command.Application, command.Argument, stopping).ConfigureAwait(false);
+                await session.QueueExecuteAsync(plan.Commands[i].Application, plan.Commands[i].Argument, stopping).ConfigureAwait(false);
             }
-            var outcome = BridgeOutcome.From(completion!);
+            if (attempt == 1)
+            {
+                _metrics.Decision(session.ConnectedAt);
+            }
+            var bridge = plan.Commands[^1];
+            var outcome = BridgeOutcome.From(await session.ExecuteAsync(bridge.Application, bridge.Argument, stopping).ConfigureAwait(false));
             if (outcome.Result == BridgeResult.Answered)
             {
                 LogAnswered(_logger, session.UniqueId, DeviceOf(outcome.OtherLeg, plan), outcome.OtherLeg ?? "unknown");
+                _metrics.CallEnded(node.Module, "answered");
                 return null;
             }
             if (outcome.Result == BridgeResult.PickedUp)
@@ -166,18 +187,21 @@ public sealed partial class CallHandler
                 // The caller is talking to the picker now: no child, no repeat, no hangup.
                 var picker = _claims.PickedUpBy(session.UniqueId) ?? DeviceOf(outcome.OtherLeg, null);
                 LogPickedUp(_logger, session.UniqueId, picker, outcome.OtherLeg ?? "unknown");
+                _metrics.CallEnded(node.Module, "picked_up");
                 return null;
             }
             cause = outcome.Cause;
             if (session.CallEnded.IsCancellationRequested || cause is "ORIGINATOR_CANCEL")
             {
                 LogMissed(_logger, session.UniqueId, "ORIGINATOR_CANCEL");
+                _metrics.CallEnded(node.Module, "missed");
                 return null;
             }
             LogAttemptFailed(_logger, session.UniqueId, attempt, cause);
         }
 
         LogMissed(_logger, session.UniqueId, cause);
+        _metrics.CallEnded(node.Module, "missed");
         return node.Child(cause) ?? node.Child(FlowNode.DefaultChild) ?? await HangupAndStopAsync(session, cause, stopping).ConfigureAwait(false);
     }
 

@@ -2,6 +2,7 @@ using EslCallflow.Callflows;
 using EslCallflow.Callflows.Documents;
 using EslCallflow.Callflows.Pickup;
 using EslCallflow.Esl.Outbound;
+using EslCallflow.Operations;
 using EslCallflow.Tracking;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
@@ -28,10 +29,12 @@ public sealed partial class GroupPickupRunner
     private readonly ChannelTracker _tracker;
     private readonly PickupClaims _claims;
     private readonly PickupOptions _options;
+    private readonly DaemonMetrics _metrics;
     private readonly ILogger<GroupPickupRunner> _logger;
 
-    public GroupPickupRunner(ChannelTracker tracker, PickupClaims claims, IOptions<PickupOptions> options, ILogger<GroupPickupRunner> logger)
+    public GroupPickupRunner(ChannelTracker tracker, PickupClaims claims, IOptions<PickupOptions> options, DaemonMetrics metrics, ILogger<GroupPickupRunner> logger)
     {
+        _metrics = metrics;
         _tracker = tracker;
         _claims = claims;
         _options = options.Value;
@@ -66,6 +69,10 @@ public sealed partial class GroupPickupRunner
                 LogClaimedElsewhere(_logger, session.UniqueId, candidate.CallKey, candidate.DeviceId);
                 continue;
             }
+            if (tried.Count == 1)
+            {
+                _metrics.Decision(session.ConnectedAt);
+            }
             if (await TryInterceptAsync(session, candidate, pickerName, stopping).ConfigureAwait(false))
             {
                 return PickupOutcome.PickedUp;
@@ -91,7 +98,7 @@ public sealed partial class GroupPickupRunner
     private async Task<bool> TryInterceptAsync(EslOutboundSession session, PickupCandidate candidate, string pickerName, CancellationToken stopping)
     {
         LogIntercepting(_logger, session.UniqueId, candidate.LegUuid, candidate.DeviceId, candidate.CallerUuid ?? "unknown");
-        await session.SetVariableAsync("intercept_unbridged_only", "true", stopping).ConfigureAwait(false);
+        await session.QueueExecuteAsync("set", "intercept_unbridged_only=true", stopping).ConfigureAwait(false);
         await session.ExecuteAsync("intercept", candidate.InterceptArgument, stopping).ConfigureAwait(false);
         try
         {

@@ -1,6 +1,7 @@
 using EslCallflow.Calls;
 using EslCallflow.Esl.Inbound;
 using EslCallflow.Esl.Outbound;
+using EslCallflow.Operations;
 using EslCallflow.Tracking;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
@@ -27,10 +28,12 @@ public static class DaemonHost
         builder.Services.AddOptions<EslOutboundListenerOptions>().BindConfiguration("Esl:Outbound").ValidateDataAnnotations().ValidateOnStart();
         builder.Services.AddOptions<PickupOptions>().BindConfiguration(PickupOptions.Section).ValidateDataAnnotations().ValidateOnStart();
         builder.Services.AddOptions<TrackingOptions>().BindConfiguration(TrackingOptions.Section).ValidateDataAnnotations().ValidateOnStart();
+        builder.Services.AddOptions<HttpEndpointOptions>().BindConfiguration(HttpEndpointOptions.Section).ValidateDataAnnotations().ValidateOnStart();
         builder.Services.Configure<HostOptions>(o => o.ShutdownTimeout = TimeSpan.FromSeconds(45));
 
         builder.Services.AddSingleton<CallflowConfigurationStore>();
         builder.Services.AddSingleton(TimeProvider.System);
+        builder.Services.AddSingleton<DaemonMetrics>();
         builder.Services.AddSingleton<ChannelTracker>();
         builder.Services.AddSingleton<PickupClaims>();
         builder.Services.AddSingleton<GroupPickupRunner>();
@@ -39,6 +42,10 @@ public static class DaemonHost
         builder.Services.AddHostedService(sp => sp.GetRequiredService<OutboundCallService>());
         builder.Services.AddSingleton<InboundConnectionService>();
         builder.Services.AddHostedService(sp => sp.GetRequiredService<InboundConnectionService>());
+        builder.Services.AddSingleton<ConfigurationReloader>();
+        builder.Services.AddHostedService(sp => sp.GetRequiredService<ConfigurationReloader>());
+        builder.Services.AddSingleton<HttpEndpointService>();
+        builder.Services.AddHostedService(sp => sp.GetRequiredService<HttpEndpointService>());
 
         builder.Services.AddSystemd();
         builder.Services.AddSerilog((services, logger) => ConfigureLogging(builder.Configuration, logger), preserveStaticLogger: true);

@@ -1,0 +1,110 @@
+using System.Collections.Concurrent;
+using System.Diagnostics;
+using System.Globalization;
+using System.Runtime.CompilerServices;
+using System.Text;
+
+namespace EslCallflow.Operations;
+
+/// <summary>
+/// The daemon's counters, written out in the Prometheus text format. Lock-free on the call path; gauges
+/// (active calls, tracked channels, link state) are read from their owners when scraped.
+/// </summary>
+public sealed class DaemonMetrics
+{
+    /// <summary>Decision latency buckets in seconds: the target is 1 ms at p99, so most resolution sits below it.</summary>
+    public static readonly double[] LatencyBuckets = [0.0001, 0.00025, 0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.1, 1];
+
+    private readonly ConcurrentDictionary<(string Module, string Outcome), StrongBox<long>> _calls = new();
+    private readonly ConcurrentDictionary<string, StrongBox<long>> _pickups = new(StringComparer.Ordinal);
+    private readonly ConcurrentDictionary<string, StrongBox<long>> _reloads = new(StringComparer.Ordinal);
+    private readonly long[] _latencyCounts = new long[LatencyBuckets.Length + 1];
+    private long _latencyCount;
+    private long _latencySumTicks;
+
+    public void CallEnded(string module, string outcome) => Increment(_calls, (module, outcome));
+
+    public void Pickup(string outcome) => Increment(_pickups, outcome);
+
+    public void Reload(string result) => Increment(_reloads, result);
+
+    public long Calls(string module, string outcome) => _calls.TryGetValue((module, outcome), out var box) ? Interlocked.Read(ref box.Value) : 0;
+
+    public long Pickups(string outcome) => _pickups.TryGetValue(outcome, out var box) ? Interlocked.Read(ref box.Value) : 0;
+
+    public long DecisionCount => Interlocked.Read(ref _latencyCount);
+
+    /// <summary>From the connect reply to the bridge (or intercept) command going out.</summary>
+    public void Decision(long startTimestamp)
+    {
+        var elapsed = Stopwatch.GetElapsedTime(startTimestamp);
+        var seconds = elapsed.TotalSeconds;
+        var bucket = 0;
+        while (bucket < LatencyBuckets.Length && seconds > LatencyBuckets[bucket])
+        {
+            bucket++;
+        }
+        Interlocked.Increment(ref _latencyCounts[bucket]);
+        Interlocked.Increment(ref _latencyCount);
+        Interlocked.Add(ref _latencySumTicks, elapsed.Ticks);
+    }
+
+    /// <summary>Prometheus text exposition format 0.0.4.</summary>
+    public string ToPrometheus(IReadOnlyList<(string Name, string Help, double Value)> gauges, IReadOnlyList<(string Name, string Help, long Value)> counters)
+    {
+        var text = new StringBuilder(2048);
+        Family(text, "eslcallflow_calls_total", "Calls handled, by the module that decided their outcome and that outcome.", "counter");
+        foreach (var ((module, outcome), box) in _calls.OrderBy(p => p.Key))
+        {
+            Sample(text, "eslcallflow_calls_total", $"module=\"{module}\",outcome=\"{outcome}\"", Interlocked.Read(ref box.Value));
+        }
+        Family(text, "eslcallflow_pickups_total", "group_pickup attempts by outcome.", "counter");
+        foreach (var (outcome, box) in _pickups.OrderBy(p => p.Key, StringComparer.Ordinal))
+        {
+            Sample(text, "eslcallflow_pickups_total", $"outcome=\"{outcome}\"", Interlocked.Read(ref box.Value));
+        }
+        Family(text, "eslcallflow_config_reloads_total", "Configuration reloads by result.", "counter");
+        foreach (var (result, box) in _reloads.OrderBy(p => p.Key, StringComparer.Ordinal))
+        {
+            Sample(text, "eslcallflow_config_reloads_total", $"result=\"{result}\"", Interlocked.Read(ref box.Value));
+        }
+        foreach (var (name, help, value) in counters)
+        {
+            Family(text, name, help, "counter");
+            Sample(text, name, null, value);
+        }
+        foreach (var (name, help, value) in gauges)
+        {
+            Family(text, name, help, "gauge");
+            text.Append(name).Append(' ').Append(value.ToString(CultureInfo.InvariantCulture)).Append('\n');
+        }
+        Family(text, "eslcallflow_decision_latency_seconds", "From the connect reply to the bridge or intercept command.", "histogram");
+        long cumulative = 0;
+        for (var i = 0; i < LatencyBuckets.Length; i++)
+        {
+            cumulative += Interlocked.Read(ref _latencyCounts[i]);
+            Sample(text, "eslcallflow_decision_latency_seconds_bucket", $"le=\"{LatencyBuckets[i].ToString(CultureInfo.InvariantCulture)}\"", cumulative);
+        }
+        Sample(text, "eslcallflow_decision_latency_seconds_bucket", "le=\"+Inf\"", DecisionCount);
+        text.Append("eslcallflow_decision_latency_seconds_sum ")
+            .Append(TimeSpan.FromTicks(Interlocked.Read(ref _latencySumTicks)).TotalSeconds.ToString(CultureInfo.InvariantCulture)).Append('\n');
+        Sample(text, "eslcallflow_decision_latency_seconds_count", null, DecisionCount);
+        return text.ToString();
+    }
+
+    private static void Increment<TKey>(ConcurrentDictionary<TKey, StrongBox<long>> counters, TKey key)
+        where TKey : notnull => Interlocked.Increment(ref counters.GetOrAdd(key, _ => new StrongBox<long>()).Value);
+
+    private static void Family(StringBuilder text, string name, string help, string type) =>
+        text.Append("# HELP ").Append(name).Append(' ').Append(help).Append("\n# TYPE ").Append(name).Append(' ').Append(type).Append('\n');
+
+    private static void Sample(StringBuilder text, string name, string? labels, long value)
+    {
+        text.Append(name);
+        if (labels is not null)
+        {
+            text.Append('{').Append(labels).Append('}');
+        }
+        text.Append(' ').Append(value.ToString(CultureInfo.InvariantCulture)).Append('\n');
+    }
+}

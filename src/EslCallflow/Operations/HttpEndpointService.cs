@@ -1,0 +1,143 @@
+using System.Net;
+using System.Text.Json;
+using EslCallflow.Callflows.Pickup;
+using EslCallflow.Hosting;
+using EslCallflow.Tracking;
+using Microsoft.AspNetCore.Builder;
+using Microsoft.AspNetCore.Hosting;
+using Microsoft.AspNetCore.Hosting.Server;
+using Microsoft.AspNetCore.Hosting.Server.Features;
+using Microsoft.AspNetCore.Http;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Hosting;
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Options;
+
+namespace EslCallflow.Operations;
+
+/// <summary>
+/// A small Kestrel app beside the daemon: /healthz (200 only while the channel feed is up and the call
+/// listener accepts), /metrics (Prometheus text), /channels (calls ringing now, per device) and POST /reload.
+/// </summary>
+public sealed partial class HttpEndpointService : IHostedService, IAsyncDisposable
+{
+    private readonly HttpEndpointOptions _options;
+    private readonly InboundConnectionService _inbound;
+    private readonly OutboundCallService _outbound;
+    private readonly ChannelTracker _tracker;
+    private readonly CallflowConfigurationStore _store;
+    private readonly DaemonMetrics _metrics;
+    private readonly ILoggerFactory _loggerFactory;
+    private readonly ILogger<HttpEndpointService> _logger;
+    private WebApplication? _app;
+
+    public HttpEndpointService(
+        IOptions<HttpEndpointOptions> options,
+        InboundConnectionService inbound,
+        OutboundCallService outbound,
+        ChannelTracker tracker,
+        CallflowConfigurationStore store,
+        DaemonMetrics metrics,
+        ILoggerFactory loggerFactory,
+        ILogger<HttpEndpointService> logger)
+    {
+        _options = options.Value;
+        _inbound = inbound;
+        _outbound = outbound;
+        _tracker = tracker;
+        _store = store;
+        _metrics = metrics;
+        _loggerFactory = loggerFactory;
+        _logger = logger;
+    }
+
+    /// <summary>Where it listens once started (the real port when configured with port 0).</summary>
+    public Uri? Address { get; private set; }
+
+    public async Task StartAsync(CancellationToken cancellationToken)
+    {
+        if (!_options.Enabled)
+        {
+            return;
+        }
+        var builder = WebApplication.CreateSlimBuilder();
+        builder.Services.AddSingleton(_loggerFactory);
+        builder.Logging.ClearProviders();
+        builder.WebHost.UseUrls(_options.Url);
+        _app = builder.Build();
+        _app.MapGet("/healthz", Health);
+        _app.MapGet("/metrics", () => Results.Text(Metrics(), "text/plain; version=0.0.4; charset=utf-8"));
+        _app.MapGet("/channels", () => Results.Text(Channels(), "application/json"));
+        _app.MapPost("/reload", Reload);
+        await _app.StartAsync(cancellationToken).ConfigureAwait(false);
+        Address = new Uri(_app.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()!.Addresses.First());
+        LogListening(_logger, Address);
+    }
+
+    public async Task StopAsync(CancellationToken cancellationToken)
+    {
+        if (_app is not null)
+        {
+            await _app.StopAsync(cancellationToken).ConfigureAwait(false);
+        }
+    }
+
+    public async ValueTask DisposeAsync()
+    {
+        if (_app is not null)
+        {
+            await _app.DisposeAsync().ConfigureAwait(false);
+        }
+    }
+
+    private IResult Health()
+    {
+        var feed = _inbound.IsConnected;
+        var accepting = _outbound.Listener.IsAccepting;
+        var body = JsonSerializer.Serialize(new { status = feed && accepting ? "ok" : "unhealthy", channelFeed = feed ? "up" : "down", callListener = accepting ? "accepting" : "stopped" });
+        return Results.Content(body, "application/json", statusCode: feed && accepting ? StatusCodes.Status200OK : StatusCodes.Status503ServiceUnavailable);
+    }
+
+    private string Metrics() => _metrics.ToPrometheus(
+        [
+            ("eslcallflow_active_calls", "Calls whose outbound session is open.", _outbound.Listener.ActiveSessions),
+            ("eslcallflow_tracked_channels", "Channels the tracker follows.", _tracker.Count),
+            ("eslcallflow_ringing_legs", "Legs ringing now toward a phone.", _tracker.RingingCount),
+            ("eslcallflow_esl_connected", "1 while the inbound event socket is up and rebuilt.", _inbound.IsConnected ? 1 : 0),
+        ],
+        [
+            ("eslcallflow_esl_reconnects_total", "Inbound event socket reconnections.", _inbound.Client.ReconnectCount),
+            ("eslcallflow_esl_events_received_total", "Channel events received on the inbound event socket.", _inbound.EventsReceived),
+        ]);
+
+    private string Channels()
+    {
+        var config = _store.Current;
+        var devices = _tracker.Ringing()
+            .GroupBy(c => PickupPlanner.Identify(config, new RingingLeg(c.Uuid, c.OtherLeg, c.DeviceId, c.SipIdentity, c.RingingSinceMicros))?.Id ?? c.SipIdentity ?? "unknown")
+            .ToDictionary(g => g.Key, g => g.Select(c => new
+            {
+                leg = c.Uuid,
+                caller = c.OtherLeg,
+                callState = c.CallState,
+                sipIdentity = c.SipIdentity,
+                ringingSince = c.RingingSinceMicros > 0 ? DateTimeOffset.FromUnixTimeMilliseconds(c.RingingSinceMicros / 1000) : (DateTimeOffset?)null,
+            }).ToList());
+        return JsonSerializer.Serialize(new { ringing = devices.Values.Sum(l => l.Count), devices });
+    }
+
+    private IResult Reload(HttpContext context)
+    {
+        if (context.Connection.RemoteIpAddress is not { } remote || !IPAddress.IsLoopback(remote))
+        {
+            return Results.StatusCode(StatusCodes.Status403Forbidden);
+        }
+        var errors = _store.Reload("HTTP POST /reload");
+        return errors.Count == 0
+            ? Results.Json(new { reloaded = true })
+            : Results.Json(new { reloaded = false, errors = errors.Select(e => e.ToString()) }, statusCode: StatusCodes.Status422UnprocessableEntity);
+    }
+
+    [LoggerMessage(EventId = 6001, Level = LogLevel.Information, Message = "Operator endpoint on {Address}: /healthz /metrics /channels, POST /reload")]
+    private static partial void LogListening(ILogger logger, Uri address);
+}
