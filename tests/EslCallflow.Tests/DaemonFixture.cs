@@ -38,6 +38,9 @@ internal sealed class RunningDaemon : IAsyncDisposable
         }
     }
 
+    /// <summary>The operator endpoint's base address (an ephemeral loopback port).</summary>
+    public Uri Http => Host.Services.GetRequiredService<Operations.HttpEndpointService>().Address!;
+
     public int ActiveCalls => Host.Services.GetRequiredService<OutboundCallService>().Listener.ActiveSessions;
 
     public static string BundledConfig => Path.Combine(AppContext.BaseDirectory, "config");
