@@ -3,6 +3,11 @@ using EslCallflow.Hosting;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Options;
 
+if (args.Length > 0 && args[0] == HealthCommand.Verb)
+{
+    return await HealthCommand.RunAsync(args, Console.Out, Console.Error);
+}
+
 if (args.Length > 0 && CliCommands.IsCommand(args[0]))
 {
     return CliCommands.Run(args, Console.Out, Console.Error);

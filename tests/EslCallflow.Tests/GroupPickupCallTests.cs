@@ -35,7 +35,7 @@ public class GroupPickupCallTests
         Assert.Null(caller.HangupCause);
         var outcome = Assert.Single(daemon.LogEvents("outcome answered by pickup"));
         Assert.Equal(("dev1006", caller.Uuid), (outcome.GetProperty("PickerDevice").GetString(), outcome.GetProperty("CallUuid").GetString()));
-        Assert.Equal(0, daemon.Tracker.RingingCount);
+        await daemon.WaitForRingingAsync(0);
     }
 
     [Fact]
