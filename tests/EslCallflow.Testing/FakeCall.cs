@@ -263,8 +263,9 @@ public sealed class FakeCall : IAsyncDisposable
                 _ = Task.Run(() => OnExecute(this, execution));
                 break;
             case "hangup":
-                await _socket.SendAsync(EslWire.CommandReply("+OK"));
+                // Recorded before the reply: the daemon may act on the +OK before this task runs again.
                 HangupCause = headers.GetValueOrDefault("hangup-cause") ?? "NORMAL_CLEARING";
+                await _socket.SendAsync(EslWire.CommandReply("+OK"));
                 await CallerHangsUpAsync(HangupCause);
                 break;
             default:

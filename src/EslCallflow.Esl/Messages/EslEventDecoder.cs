@@ -15,7 +15,7 @@ public static class EslEventDecoder
     public static EslEvent Decode(EslFrame frame) => frame.ContentType switch
     {
         EslContentType.EventPlain => DecodePlain(frame.Body.Span),
-        EslContentType.EventJson => DecodeJson(frame.Body.Span),
+        EslContentType.EventJson => DecodeJson(frame.Body),
         EslContentType.EventXml => DecodeXml(frame.Body.Span),
         _ => throw new ArgumentException($"{frame.ContentType} is not an event frame", nameof(frame)),
     };
@@ -42,7 +42,32 @@ public static class EslEventDecoder
         return new EslEvent(EslHeaders.Wrap(headers), eventBody);
     }
 
-    public static EslEvent DecodeJson(ReadOnlySpan<byte> body)
+    /// <summary>Json: headers are indexed now and decoded when read; the event keeps <paramref name="body"/>, which must not change.</summary>
+    public static EslEvent DecodeJson(ReadOnlyMemory<byte> body)
+    {
+        try
+        {
+            if (JsonHeaderIndex.Build(body, out var eventBody, out var endedCleanly) is { } index)
+            {
+                if (!endedCleanly)
+                {
+                    throw new EslProtocolException("json event ends before its closing brace");
+                }
+                return new EslEvent(EslHeaders.Lazy(index), eventBody);
+            }
+        }
+        catch (JsonException ex)
+        {
+            throw new EslProtocolException($"invalid json event: {ex.Message}", ex);
+        }
+        catch (FormatException ex)
+        {
+            throw new EslProtocolException(ex.Message, ex);
+        }
+        return DecodeJsonEagerly(body.Span);
+    }
+
+    private static EslEvent DecodeJsonEagerly(ReadOnlySpan<byte> body)
     {
         var headers = new Dictionary<string, string>(96, StringComparer.Ordinal);
         string? eventBody = null;

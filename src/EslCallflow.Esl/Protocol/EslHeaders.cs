@@ -10,9 +10,12 @@ public sealed class EslHeaders : IReadOnlyDictionary<string, string>
 {
     public static readonly EslHeaders Empty = new(new Dictionary<string, string>(0, StringComparer.Ordinal));
 
-    private readonly Dictionary<string, string> _values;
+    private readonly JsonHeaderIndex? _json;
+    private Dictionary<string, string>? _values;
 
     private EslHeaders(Dictionary<string, string> values) => _values = values;
+
+    private EslHeaders(JsonHeaderIndex json) => _json = json;
 
     public static EslHeaders From(IEnumerable<KeyValuePair<string, string>> pairs)
     {
@@ -27,15 +30,27 @@ public sealed class EslHeaders : IReadOnlyDictionary<string, string>
     /// <summary>Takes ownership of <paramref name="values"/>; callers must not mutate it afterwards.</summary>
     internal static EslHeaders Wrap(Dictionary<string, string> values) => new(values);
 
-    public string? this[string name] => _values.GetValueOrDefault(name);
+    /// <summary>Headers read from a json body on demand (see <see cref="JsonHeaderIndex"/>).</summary>
+    internal static EslHeaders Lazy(JsonHeaderIndex json) => new(json);
 
-    string IReadOnlyDictionary<string, string>.this[string key] => _values[key];
+    public string? this[string name] => _values is { } values ? values.GetValueOrDefault(name) : _json!.Find(name);
 
-    public int Count => _values.Count;
-    public IEnumerable<string> Keys => _values.Keys;
-    public IEnumerable<string> Values => _values.Values;
-    public bool ContainsKey(string key) => _values.ContainsKey(key);
-    public bool TryGetValue(string key, out string value) => _values.TryGetValue(key, out value!);
-    public IEnumerator<KeyValuePair<string, string>> GetEnumerator() => _values.GetEnumerator();
+    string IReadOnlyDictionary<string, string>.this[string key] => this[key] ?? throw new KeyNotFoundException(key);
+
+    public int Count => _values?.Count ?? All.Count;
+    public IEnumerable<string> Keys => All.Keys;
+    public IEnumerable<string> Values => All.Values;
+    public bool ContainsKey(string key) => this[key] is not null;
+
+    public bool TryGetValue(string key, out string value)
+    {
+        value = this[key]!;
+        return value is not null;
+    }
+
+    public IEnumerator<KeyValuePair<string, string>> GetEnumerator() => All.GetEnumerator();
+
+    /// <summary>Enumeration needs every header: decode them all once (rare: logs and tests, not the hot path).</summary>
+    private Dictionary<string, string> All => _values ?? LazyInitializer.EnsureInitialized(ref _values, _json!.Materialize);
     IEnumerator IEnumerable.GetEnumerator() => GetEnumerator();
 }

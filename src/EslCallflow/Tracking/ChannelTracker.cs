@@ -107,6 +107,8 @@ public sealed class ChannelTracker
     public IReadOnlyList<RingingLeg> RingingOn(IEnumerable<string> deviceKeys)
     {
         var legs = new List<RingingLeg>();
+        // A leg is filed under its device id and its SIP identity; report it once.
+        var seen = new HashSet<TrackedChannel>(ReferenceEqualityComparer.Instance);
         lock (_gate)
         {
             foreach (var key in deviceKeys)
@@ -117,7 +119,7 @@ public sealed class ChannelTracker
                 }
                 foreach (var channel in ringing)
                 {
-                    if (!legs.Exists(l => l.LegUuid == channel.Uuid))
+                    if (seen.Add(channel))
                     {
                         legs.Add(new RingingLeg(channel.Uuid, channel.OtherLeg, channel.DeviceId, channel.SipIdentity, channel.RingingSinceMicros));
                     }

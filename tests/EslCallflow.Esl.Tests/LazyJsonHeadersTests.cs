@@ -1,0 +1,55 @@
+using System.Text;
+using System.Text.Json;
+using EslCallflow.Esl.Messages;
+using EslCallflow.Testing;
+
+namespace EslCallflow.Esl.Tests;
+
+/// <summary>Json events are decoded lazily; what a reader sees must be exactly what a full json parse sees.</summary>
+public class LazyJsonHeadersTests
+{
+    public static TheoryData<string> JsonCaptures => new() { "events-pickup-json.txt", "inbound-json.txt", "outbound-basic-json.txt", "outbound-pickup-json.txt" };
+
+    [Theory]
+    [MemberData(nameof(JsonCaptures))]
+    public void Every_header_of_every_captured_event_reads_as_a_full_json_parse_reads_it(string capture)
+    {
+        var bodies = EventTemplates.JsonBodies(Transcript.ReceivedStream(capture)).ToList();
+        Assert.NotEmpty(bodies);
+        foreach (var body in bodies)
+        {
+            var expected = JsonSerializer.Deserialize<Dictionary<string, JsonElement>>(body)!
+                .Where(p => p.Key != "_body")
+                .ToDictionary(p => p.Key, p => p.Value.ValueKind == JsonValueKind.String ? p.Value.GetString()! : p.Value.GetRawText());
+
+            var evt = EslEventDecoder.DecodeJson(body);
+
+            foreach (var (name, value) in expected)
+            {
+                Assert.Equal(value, evt[name]);
+            }
+            Assert.Equal(expected.OrderBy(p => p.Key, StringComparer.Ordinal), evt.Headers.OrderBy(p => p.Key, StringComparer.Ordinal));
+        }
+    }
+
+    [Fact]
+    public void Escapes_unicode_arrays_numbers_duplicates_and_the_body_decode_as_freeswitch_means_them()
+    {
+        var json = Encoding.UTF8.GetBytes("""
+            {"Event-Name":"CUSTOM","Caller-Caller-ID-Name":"Zo\u00eb \"Z\" \\ O'Brien","variable_DP_MATCH":["8000","8000"],
+             "Event-Sequence":853,"Dup":"first","Dup":"last","Ünïcode":"ü","_body":"+OK line\nsecond"}
+            """);
+
+        var evt = EslEventDecoder.DecodeJson(json);
+
+        Assert.Equal("Zoë \"Z\" \\ O'Brien", evt["Caller-Caller-ID-Name"]);
+        Assert.Equal("""["8000","8000"]""", evt["variable_DP_MATCH"]);
+        Assert.Equal("853", evt["Event-Sequence"]);
+        Assert.Equal("last", evt["Dup"]);
+        Assert.Equal("ü", evt["Ünïcode"]);
+        Assert.Null(evt["Ãœnïcode"]);
+        Assert.Null(evt["_body"]);
+        Assert.Equal("+OK line\nsecond", evt.Body);
+        Assert.Equal(6, evt.Headers.Count);
+    }
+}
