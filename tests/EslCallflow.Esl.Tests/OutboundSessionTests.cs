@@ -229,6 +229,7 @@ public class OutboundSessionTests
         await using var call = await FakeCall.DialAsync(listener.LocalEndPoint!, new FakeCallSetup { Destination = "7000" });
 
         Assert.Equal(3, (await errors.Task.WaitAsync(Timeout)).Length);
+        await call.Closed.WaitAsync(Timeout);
         Assert.Equal(["connect", "myevents json", "linger"], call.Commands.Take(3));
         Assert.DoesNotContain(call.Commands, c => c.StartsWith("sendmsg", StringComparison.Ordinal));
     }

@@ -15,7 +15,8 @@ public sealed record FakeCallSetup
     public string CallerIdName { get; init; } = "Caller";
 }
 
-public sealed record FakeExecution(string Application, string? Argument, string EventUuid);
+/// <summary>An application the daemon asked to run; <paramref name="ReceivedAt"/> is when its command arrived (Stopwatch timestamp).</summary>
+public sealed record FakeExecution(string Application, string? Argument, string EventUuid, long ReceivedAt = 0);
 
 /// <summary>
 /// A call that FreeSWITCH hands to the daemon with <c>socket ... async full</c>: connects to the daemon's
@@ -54,6 +55,9 @@ public sealed class FakeCall : IAsyncDisposable
     public IReadOnlyList<FakeExecution> Executions => [.. _executions];
 
     public IReadOnlyDictionary<string, string> Variables => _variables;
+
+    /// <summary>When the connect reply (the channel data) was written (Stopwatch timestamp): where decision latency starts.</summary>
+    public long ConnectRepliedAt { get; private set; }
 
     /// <summary>The cause the daemon hung up with, if it did.</summary>
     public string? HangupCause { get; private set; }
@@ -217,6 +221,7 @@ public sealed class FakeCall : IAsyncDisposable
         {
             case "connect":
                 await _socket.SendAsync(EslWire.ChannelDataReply(EventTemplates.ChannelData(ChannelData())));
+                ConnectRepliedAt = System.Diagnostics.Stopwatch.GetTimestamp();
                 return true;
             case "myevents":
                 await _socket.SendAsync(EslWire.CommandReply("+OK Events Enabled"));
@@ -245,7 +250,7 @@ public sealed class FakeCall : IAsyncDisposable
         switch (headers.GetValueOrDefault("call-command"))
         {
             case "execute":
-                var execution = new FakeExecution(headers["execute-app-name"], headers.GetValueOrDefault("execute-app-arg"), headers.GetValueOrDefault("event-uuid") ?? Guid.NewGuid().ToString());
+                var execution = new FakeExecution(headers["execute-app-name"], headers.GetValueOrDefault("execute-app-arg"), headers.GetValueOrDefault("event-uuid") ?? Guid.NewGuid().ToString(), System.Diagnostics.Stopwatch.GetTimestamp());
                 await _socket.SendAsync(EslWire.CommandReply("+OK"));
                 if (IsHungUp)
                 {

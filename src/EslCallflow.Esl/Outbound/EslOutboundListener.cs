@@ -137,17 +137,18 @@ public sealed partial class EslOutboundListener : IAsyncDisposable
         await Task.Yield();
         try
         {
-            using (var handshake = CancellationTokenSource.CreateLinkedTokenSource(_abortSessions.Token))
-            {
-                handshake.CancelAfter(_options.HandshakeTimeout);
-                await session.ConnectAsync(handshake.Token).ConfigureAwait(false);
-                await session.MyEventsAsync(_options.EventFormat, handshake.Token).ConfigureAwait(false);
-                if (_options.Linger)
-                {
-                    await session.LingerAsync(cancellationToken: handshake.Token).ConfigureAwait(false);
-                }
-            }
+            using var handshake = CancellationTokenSource.CreateLinkedTokenSource(_abortSessions.Token);
+            handshake.CancelAfter(_options.HandshakeTimeout);
+            await session.ConnectAsync(handshake.Token).ConfigureAwait(false);
+            // Pipelined with the handler's first commands: FreeSWITCH answers in order and applies myevents
+            // before any later sendmsg, so nothing waits a round trip before the call's decision goes out.
+            // Should either fail, the session is closed, which ends whatever the handler waits for.
+            var myEvents = session.MyEventsAsync(_options.EventFormat, handshake.Token);
+            var linger = _options.Linger ? session.LingerAsync(cancellationToken: handshake.Token) : Task.CompletedTask;
+            var setUp = Task.WhenAll(myEvents, linger);
+            _ = setUp.ContinueWith(_ => session.DisposeAsync().AsTask(), CancellationToken.None, TaskContinuationOptions.NotOnRanToCompletion, TaskScheduler.Default);
             await _handler(session, _abortSessions.Token).ConfigureAwait(false);
+            await setUp.ConfigureAwait(false);
         }
         catch (OperationCanceledException) when (_abortSessions.IsCancellationRequested)
         {

@@ -165,17 +165,21 @@ public sealed partial class CallHandler
             }
 
             LogRinging(_logger, session.UniqueId, attempt, data.Repeats, plan.Legs.Count, plan.DialString!);
-            // Everything before the bridge is queued without waiting; FreeSWITCH runs it in order.
-            for (var i = 0; i < plan.Commands.Count - 1; i++)
+            // Pipelined: everything before the bridge goes out back to back with it, no round trip in between;
+            // FreeSWITCH runs queued applications in order. Their replies are checked before the outcome.
+            var queued = new Task[plan.Commands.Count - 1];
+            for (var i = 0; i < queued.Length; i++)
             {
-                await session.QueueExecuteAsync(plan.Commands[i].Application, plan.Commands[i].Argument, stopping).ConfigureAwait(false);
+                queued[i] = session.QueueExecuteAsync(plan.Commands[i].Application, plan.Commands[i].Argument, stopping);
             }
             if (attempt == 1)
             {
                 _metrics.Decision(session.ConnectedAt);
             }
             var bridge = plan.Commands[^1];
-            var outcome = BridgeOutcome.From(await session.ExecuteAsync(bridge.Application, bridge.Argument, stopping).ConfigureAwait(false));
+            var bridging = session.ExecuteAsync(bridge.Application, bridge.Argument, stopping);
+            await Task.WhenAll(queued).ConfigureAwait(false);
+            var outcome = BridgeOutcome.From(await bridging.ConfigureAwait(false));
             if (outcome.Result == BridgeResult.Answered)
             {
                 LogAnswered(_logger, session.UniqueId, DeviceOf(outcome.OtherLeg, plan), outcome.OtherLeg ?? "unknown");

@@ -104,11 +104,22 @@ public sealed partial class HttpEndpointService : IHostedService, IAsyncDisposab
             ("eslcallflow_tracked_channels", "Channels the tracker follows.", _tracker.Count),
             ("eslcallflow_ringing_legs", "Legs ringing now toward a phone.", _tracker.RingingCount),
             ("eslcallflow_esl_connected", "1 while the inbound event socket is up and rebuilt.", _inbound.IsConnected ? 1 : 0),
+            ("process_resident_memory_bytes", "Resident memory of the daemon.", Environment.WorkingSet),
+            ("dotnet_gc_heap_size_bytes", "Managed heap size after the last garbage collection.", GC.GetGCMemoryInfo().HeapSizeBytes),
+            ("dotnet_gc_live_bytes_at_last_full_gc", "Bytes alive after the last gen2 collection (blocking or background): live managed memory.", LiveBytesAtLastFullGc()),
         ],
         [
             ("eslcallflow_esl_reconnects_total", "Inbound event socket reconnections.", _inbound.Client.ReconnectCount),
             ("eslcallflow_esl_events_received_total", "Channel events received on the inbound event socket.", _inbound.EventsReceived),
         ]);
+
+    private static long LiveBytesAtLastFullGc()
+    {
+        var blocking = GC.GetGCMemoryInfo(GCKind.FullBlocking);
+        var background = GC.GetGCMemoryInfo(GCKind.Background);
+        var last = blocking.Index >= background.Index ? blocking : background;
+        return last.Index == 0 ? 0 : last.HeapSizeBytes - last.FragmentedBytes;
+    }
 
     private string Channels()
     {

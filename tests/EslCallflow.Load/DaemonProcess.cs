@@ -1,0 +1,51 @@
+using System.Diagnostics;
+
+namespace EslCallflow.Load;
+
+/// <summary>The daemon under test, as its own process (its memory is then its own), on the bundled configuration.</summary>
+internal sealed class DaemonProcess : IDisposable
+{
+    private readonly Process _process;
+
+    private DaemonProcess(Process process) => _process = process;
+
+    public bool IsRunning => !_process.HasExited;
+
+    public static DaemonProcess Start(string daemonDll, int eslPort, string password, int callPort, int httpPort, string logPath)
+    {
+        if (!File.Exists(daemonDll))
+        {
+            throw new FileNotFoundException($"daemon not built: {daemonDll} (run: dotnet build -c Release src/EslCallflow)", daemonDll);
+        }
+        var start = new ProcessStartInfo("dotnet") { RedirectStandardOutput = true, RedirectStandardError = true, WorkingDirectory = Path.GetDirectoryName(daemonDll)! };
+        foreach (var arg in new[]
+        {
+            daemonDll,
+            $"--Esl:Inbound:Port={eslPort}", $"--Esl:Outbound:Port={callPort}", $"--Http:Url=http://127.0.0.1:{httpPort}",
+            "--Logging:MinimumLevel=Warning", "--Logging:Format=json", "--EslCallflow:DrainTimeout=00:00:05",
+        })
+        {
+            start.ArgumentList.Add(arg);
+        }
+        // The password goes through the environment, as in production, never the command line.
+        start.Environment["ESLCALLFLOW_Esl__Inbound__Password"] = password;
+        start.Environment["DOTNET_gcServer"] = "0";
+        var process = Process.Start(start)!;
+        var log = new StreamWriter(logPath) { AutoFlush = true };
+        process.OutputDataReceived += (_, e) => { if (e.Data is not null) { lock (log) { log.WriteLine(e.Data); } } };
+        process.ErrorDataReceived += (_, e) => { if (e.Data is not null) { lock (log) { log.WriteLine(e.Data); } } };
+        process.BeginOutputReadLine();
+        process.BeginErrorReadLine();
+        return new DaemonProcess(process);
+    }
+
+    public void Dispose()
+    {
+        if (!_process.HasExited)
+        {
+            _process.Kill(entireProcessTree: true);
+            _process.WaitForExit(5000);
+        }
+        _process.Dispose();
+    }
+}

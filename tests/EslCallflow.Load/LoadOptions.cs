@@ -1,0 +1,42 @@
+using System.Globalization;
+
+namespace EslCallflow.Load;
+
+/// <summary>Command-line options: <c>--rate 100 --in-progress 1000 --events 5000 --duration 60 --warmup 15 --daemon path --daemon-log path</c>.</summary>
+internal sealed record LoadOptions(double Rate, int InProgress, int EventsPerSecond, TimeSpan Duration, TimeSpan Warmup, string DaemonPath, string DaemonLog)
+{
+    /// <summary>How long each call stays bridged so that <see cref="InProgress"/> calls are up at <see cref="Rate"/>.</summary>
+    public TimeSpan Hold => TimeSpan.FromSeconds(InProgress / Rate);
+
+    public static LoadOptions Parse(string[] args)
+    {
+        string? Value(string name)
+        {
+            var at = Array.IndexOf(args, name);
+            return at >= 0 && at + 1 < args.Length ? args[at + 1] : null;
+        }
+        double Number(string name, double fallback) => Value(name) is { } text ? double.Parse(text, CultureInfo.InvariantCulture) : fallback;
+
+        var root = FindRoot();
+        return new LoadOptions(
+            Number("--rate", 100),
+            (int)Number("--in-progress", 1000),
+            (int)Number("--events", 5000),
+            TimeSpan.FromSeconds(Number("--duration", 60)),
+            TimeSpan.FromSeconds(Number("--warmup", 15)),
+            Value("--daemon") ?? Path.Combine(root, "src", "EslCallflow", "bin", "Release", "net10.0", "EslCallflow.dll"),
+            Value("--daemon-log") ?? Path.Combine(Path.GetTempPath(), "eslcallflow-load-daemon.log"));
+    }
+
+    private static string FindRoot()
+    {
+        for (var dir = new DirectoryInfo(AppContext.BaseDirectory); dir is not null; dir = dir.Parent)
+        {
+            if (File.Exists(Path.Combine(dir.FullName, "EslCallflow.sln")))
+            {
+                return dir.FullName;
+            }
+        }
+        return Directory.GetCurrentDirectory();
+    }
+}

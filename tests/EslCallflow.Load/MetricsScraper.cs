@@ -1,0 +1,50 @@
+using System.Globalization;
+
+namespace EslCallflow.Load;
+
+internal sealed record MetricsSample(double ActiveCalls, double TrackedChannels, double Heap, double Rss, double EventsReceived, double LiveAtFullGc, IReadOnlyList<(double Le, double Count)> Latency);
+
+/// <summary>Reads the daemon's own /metrics: what it says about itself is what an operator would see.</summary>
+internal sealed class MetricsScraper(Uri baseAddress)
+{
+    private readonly HttpClient _client = new() { BaseAddress = baseAddress, Timeout = TimeSpan.FromSeconds(5) };
+
+    public async Task WaitHealthyAsync(TimeSpan timeout)
+    {
+        using var cts = new CancellationTokenSource(timeout);
+        while (true)
+        {
+            try
+            {
+                using var response = await _client.GetAsync(new Uri("/healthz", UriKind.Relative), cts.Token);
+                if (response.IsSuccessStatusCode)
+                {
+                    return;
+                }
+            }
+            catch (HttpRequestException)
+            {
+            }
+            await Task.Delay(200, cts.Token);
+        }
+    }
+
+    /// <summary>The bucket bound under which <paramref name="quantile"/> of the daemon's own decision times fall.</summary>
+    public static double QuantileBound(IReadOnlyList<(double Le, double Count)> buckets, double quantile)
+    {
+        var total = buckets.Count == 0 ? 0 : buckets[^1].Count;
+        return buckets.FirstOrDefault(b => b.Count >= quantile * total).Le;
+    }
+
+    public async Task<MetricsSample> ScrapeAsync()
+    {
+        var lines = (await _client.GetStringAsync(new Uri("/metrics", UriKind.Relative))).Split('\n');
+        double Gauge(string name) => lines.Where(l => l.StartsWith(name + " ", StringComparison.Ordinal))
+            .Select(l => double.Parse(l[(name.Length + 1)..], CultureInfo.InvariantCulture)).FirstOrDefault();
+        return new MetricsSample(Gauge("eslcallflow_active_calls"), Gauge("eslcallflow_tracked_channels"), Gauge("dotnet_gc_heap_size_bytes"),
+            Gauge("process_resident_memory_bytes"), Gauge("eslcallflow_esl_events_received_total"), Gauge("dotnet_gc_live_bytes_at_last_full_gc"),
+            [.. lines.Where(l => l.StartsWith("eslcallflow_decision_latency_seconds_bucket{le=\"", StringComparison.Ordinal))
+                .Select(l => (Le: l[(l.IndexOf('"', StringComparison.Ordinal) + 1)..l.LastIndexOf('"')], Count: double.Parse(l[(l.LastIndexOf(' ') + 1)..], CultureInfo.InvariantCulture)))
+                .Select(b => (b.Le == "+Inf" ? double.PositiveInfinity : double.Parse(b.Le, CultureInfo.InvariantCulture), b.Count))]);
+    }
+}
