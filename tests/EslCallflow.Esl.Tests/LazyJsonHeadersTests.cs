@@ -33,6 +33,24 @@ public class LazyJsonHeadersTests
     }
 
     [Fact]
+    public void Packed_channel_data_reads_exactly_as_the_parsed_connect_reply()
+    {
+        var reply = EslWire.ChannelDataReply(EventTemplates.ChannelData(new Dictionary<string, string> { ["Caller-Caller-ID-Name"] = "Zoë 'Z' 100%" }));
+        var buffer = new System.Buffers.ReadOnlySequence<byte>(reply);
+        Assert.True(Protocol.EslFrameParser.TryParse(ref buffer, Protocol.EslFrameLimits.Default, out var frame));
+
+        var packed = frame!.Headers.Compact();
+
+        Assert.Equal(frame.Headers.Count, packed.Count);
+        foreach (var (name, value) in frame.Headers)
+        {
+            Assert.Equal(value, packed[name]);
+        }
+        Assert.Equal("Zoë 'Z' 100%", packed["Caller-Caller-ID-Name"]);
+        Assert.Null(packed["No-Such-Header"]);
+    }
+
+    [Fact]
     public void Escapes_unicode_arrays_numbers_duplicates_and_the_body_decode_as_freeswitch_means_them()
     {
         var json = Encoding.UTF8.GetBytes("""

@@ -11,25 +11,32 @@ internal sealed class DaemonProcess : IDisposable
 
     public bool IsRunning => !_process.HasExited;
 
-    public static DaemonProcess Start(string daemonDll, int eslPort, string password, int callPort, int httpPort, string logPath)
+    /// <param name="cpus">When set (a taskset CPU list like "1"), the daemon is pinned there, so the harness's own work does not share its core.</param>
+    public static DaemonProcess Start(string daemonDll, int eslPort, string password, int callPort, int httpPort, string logPath, string? cpus)
     {
         if (!File.Exists(daemonDll))
         {
             throw new FileNotFoundException($"daemon not built: {daemonDll} (run: dotnet build -c Release src/EslCallflow)", daemonDll);
         }
-        var start = new ProcessStartInfo("dotnet") { RedirectStandardOutput = true, RedirectStandardError = true, WorkingDirectory = Path.GetDirectoryName(daemonDll)! };
-        foreach (var arg in new[]
-        {
+        var start = new ProcessStartInfo(cpus is null ? "dotnet" : "taskset") { RedirectStandardOutput = true, RedirectStandardError = true, WorkingDirectory = Path.GetDirectoryName(daemonDll)! };
+        foreach (var arg in (cpus is null ? Array.Empty<string>() : ["-c", cpus, "dotnet"]).Concat(
+        [
             daemonDll,
             $"--Esl:Inbound:Port={eslPort}", $"--Esl:Outbound:Port={callPort}", $"--Http:Url=http://127.0.0.1:{httpPort}",
             "--Logging:MinimumLevel=Warning", "--Logging:Format=json", "--EslCallflow:DrainTimeout=00:00:05",
-        })
+        ]))
         {
             start.ArgumentList.Add(arg);
         }
         // The password goes through the environment, as in production, never the command line.
         start.Environment["ESLCALLFLOW_Esl__Inbound__Password"] = password;
         start.Environment["DOTNET_gcServer"] = "0";
+        // ESLCALLFLOW_LOAD_DAEMON_ENV="NAME=value;NAME2=value2" passes runtime settings to the daemon only (GC experiments).
+        foreach (var pair in (Environment.GetEnvironmentVariable("ESLCALLFLOW_LOAD_DAEMON_ENV") ?? string.Empty).Split(';', StringSplitOptions.RemoveEmptyEntries))
+        {
+            var parts = pair.Split('=', 2);
+            start.Environment[parts[0]] = parts.Length > 1 ? parts[1] : string.Empty;
+        }
         var process = Process.Start(start)!;
         var log = new StreamWriter(logPath) { AutoFlush = true };
         process.OutputDataReceived += (_, e) => { if (e.Data is not null) { lock (log) { log.WriteLine(e.Data); } } };

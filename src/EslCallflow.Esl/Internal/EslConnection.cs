@@ -1,4 +1,5 @@
 using System.Collections.Concurrent;
+using System.Buffers;
 using System.IO.Pipelines;
 using System.Text;
 using System.Threading.Channels;
@@ -102,6 +103,47 @@ internal sealed partial class EslConnection : IAsyncDisposable
         }
         // Cancelling abandons the wait only: the FIFO slot stays until the late reply is read and dropped.
         return await reply.Task.WaitAsync(cancellationToken).ConfigureAwait(false);
+    }
+
+    /// <summary>
+    /// Writes several commands with one lock and one flush, so they leave in one segment with no scheduling
+    /// in between; returns their replies in order. FreeSWITCH answers and runs them in order.
+    /// </summary>
+    public async Task<Task<EslFrame>[]> SendAllAsync(IReadOnlyList<string> commands, CancellationToken cancellationToken)
+    {
+        var replies = new TaskCompletionSource<EslFrame>[commands.Count];
+        await _writeLock.WaitAsync(cancellationToken).ConfigureAwait(false);
+        try
+        {
+            lock (_pendingReplies)
+            {
+                ThrowIfClosed();
+                for (var i = 0; i < replies.Length; i++)
+                {
+                    replies[i] = new TaskCompletionSource<EslFrame>(TaskCreationOptions.RunContinuationsAsynchronously);
+                    _pendingReplies.Enqueue(replies[i]);
+                }
+            }
+            foreach (var command in commands)
+            {
+                LogSend(_logger, Id, Redact(command));
+                _output.Write(Encoding.UTF8.GetBytes(command + "\n\n"));
+            }
+            var flush = await _output.FlushAsync().ConfigureAwait(false);
+            if (flush.IsCompleted || flush.IsCanceled)
+            {
+                throw new EslConnectionClosedException("the connection is closed");
+            }
+        }
+        catch (Exception ex) when (ex is not EslConnectionClosedException and not OperationCanceledException)
+        {
+            Abort(ex);
+        }
+        finally
+        {
+            _writeLock.Release();
+        }
+        return [.. replies.Select(r => r.Task.WaitAsync(cancellationToken))];
     }
 
     /// <summary>Register before sending the bgapi, so a fast BACKGROUND_JOB is never missed.</summary>

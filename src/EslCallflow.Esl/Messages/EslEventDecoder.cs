@@ -47,7 +47,7 @@ public static class EslEventDecoder
     {
         try
         {
-            if (JsonHeaderIndex.Build(body, out var eventBody, out var endedCleanly) is { } index)
+            if (HeaderIndex.FromJson(body, out var eventBody, out var endedCleanly) is { } index)
             {
                 if (!endedCleanly)
                 {

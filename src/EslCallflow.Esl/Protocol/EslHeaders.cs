@@ -10,12 +10,12 @@ public sealed class EslHeaders : IReadOnlyDictionary<string, string>
 {
     public static readonly EslHeaders Empty = new(new Dictionary<string, string>(0, StringComparer.Ordinal));
 
-    private readonly JsonHeaderIndex? _json;
+    private readonly HeaderIndex? _json;
     private Dictionary<string, string>? _values;
 
     private EslHeaders(Dictionary<string, string> values) => _values = values;
 
-    private EslHeaders(JsonHeaderIndex json) => _json = json;
+    private EslHeaders(HeaderIndex json) => _json = json;
 
     public static EslHeaders From(IEnumerable<KeyValuePair<string, string>> pairs)
     {
@@ -30,8 +30,14 @@ public sealed class EslHeaders : IReadOnlyDictionary<string, string>
     /// <summary>Takes ownership of <paramref name="values"/>; callers must not mutate it afterwards.</summary>
     internal static EslHeaders Wrap(Dictionary<string, string> values) => new(values);
 
-    /// <summary>Headers read from a json body on demand (see <see cref="JsonHeaderIndex"/>).</summary>
-    internal static EslHeaders Lazy(JsonHeaderIndex json) => new(json);
+    /// <summary>
+    /// The same headers in packed form (see <see cref="HeaderIndex"/>): for headers kept a long time, like a
+    /// call's channel data, at the cost of decoding a value each time it is read.
+    /// </summary>
+    public EslHeaders Compact() => _values is { } values ? Lazy(HeaderIndex.Pack(values)) : this;
+
+    /// <summary>Headers read from a json body on demand (see <see cref="HeaderIndex"/>).</summary>
+    internal static EslHeaders Lazy(HeaderIndex json) => new(json);
 
     public string? this[string name] => _values is { } values ? values.GetValueOrDefault(name) : _json!.Find(name);
 

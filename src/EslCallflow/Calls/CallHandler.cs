@@ -165,21 +165,14 @@ public sealed partial class CallHandler
             }
 
             LogRinging(_logger, session.UniqueId, attempt, data.Repeats, plan.Legs.Count, plan.DialString!);
-            // Pipelined: everything before the bridge goes out back to back with it, no round trip in between;
-            // FreeSWITCH runs queued applications in order. Their replies are checked before the outcome.
-            var queued = new Task[plan.Commands.Count - 1];
-            for (var i = 0; i < queued.Length; i++)
-            {
-                queued[i] = session.QueueExecuteAsync(plan.Commands[i].Application, plan.Commands[i].Argument, stopping);
-            }
+            // One write: everything before the bridge goes out with it, no round trip in between.
             if (attempt == 1)
             {
                 _metrics.Decision(session.ConnectedAt);
             }
             var bridge = plan.Commands[^1];
-            var bridging = session.ExecuteAsync(bridge.Application, bridge.Argument, stopping);
-            await Task.WhenAll(queued).ConfigureAwait(false);
-            var outcome = BridgeOutcome.From(await bridging.ConfigureAwait(false));
+            var outcome = BridgeOutcome.From(await session.ExecuteAfterAsync(
+                [.. plan.Commands.Take(plan.Commands.Count - 1).Select(c => (c.Application, c.Argument))], bridge.Application, bridge.Argument, stopping).ConfigureAwait(false));
             if (outcome.Result == BridgeResult.Answered)
             {
                 LogAnswered(_logger, session.UniqueId, DeviceOf(outcome.OtherLeg, plan), outcome.OtherLeg ?? "unknown");

@@ -98,8 +98,7 @@ public sealed partial class GroupPickupRunner
     private async Task<bool> TryInterceptAsync(EslOutboundSession session, PickupCandidate candidate, string pickerName, CancellationToken stopping)
     {
         LogIntercepting(_logger, session.UniqueId, candidate.LegUuid, candidate.DeviceId, candidate.CallerUuid ?? "unknown");
-        await session.QueueExecuteAsync("set", "intercept_unbridged_only=true", stopping).ConfigureAwait(false);
-        await session.ExecuteAsync("intercept", candidate.InterceptArgument, stopping).ConfigureAwait(false);
+        await session.ExecuteAfterAsync([("set", "intercept_unbridged_only=true")], "intercept", candidate.InterceptArgument, stopping).ConfigureAwait(false);
         try
         {
             // Success is the picker's CHANNEL_BRIDGE, which real FreeSWITCH sends after intercept completes.

@@ -4,17 +4,18 @@ using System.Text.Json;
 namespace EslCallflow.Esl.Protocol;
 
 /// <summary>
-/// Lazy headers of a json event: one pass of <see cref="Utf8JsonReader"/> records where each name and value
-/// sits in the body, and a value becomes a string only when asked for. A busy switch sends thousands of
-/// ~6 KB CHANNEL_* events a second and the daemon reads a handful of their ~150 fields.
+/// Headers kept as UTF-8 bytes with an index of where each name and value sits; a value becomes a string only
+/// when asked for. Json events are indexed in one pass of <see cref="Utf8JsonReader"/> (a busy switch sends
+/// thousands of ~6 KB CHANNEL_* events a second and the daemon reads a handful of their ~150 fields); headers
+/// held for a call's lifetime (its channel data) are packed, a third of the memory of a dictionary of strings.
 /// </summary>
-internal sealed class JsonHeaderIndex
+internal sealed class HeaderIndex
 {
     private readonly ReadOnlyMemory<byte> _json;
     private readonly Entry[] _entries;
     private readonly int _count;
 
-    private JsonHeaderIndex(ReadOnlyMemory<byte> json, Entry[] entries, int count)
+    private HeaderIndex(ReadOnlyMemory<byte> json, Entry[] entries, int count)
     {
         _json = json;
         _entries = entries;
@@ -29,7 +30,7 @@ internal sealed class JsonHeaderIndex
     /// </summary>
     /// <exception cref="JsonException">Not well-formed json.</exception>
     /// <exception cref="FormatException">Json, but not an object.</exception>
-    public static JsonHeaderIndex? Build(ReadOnlyMemory<byte> json, out string? body, out bool endedCleanly)
+    public static HeaderIndex? FromJson(ReadOnlyMemory<byte> json, out string? body, out bool endedCleanly)
     {
         body = null;
         var entries = new Entry[128];
@@ -81,7 +82,29 @@ internal sealed class JsonHeaderIndex
             entries[count++] = new Entry(nameStart, nameLength, valueStart, valueEnd - valueStart, kind);
         }
         endedCleanly = reader.TokenType == JsonTokenType.EndObject;
-        return new JsonHeaderIndex(json, entries, count);
+        return new HeaderIndex(json, entries, count);
+    }
+
+    /// <summary>Packs headers into one UTF-8 buffer (names and values as they are, no escapes).</summary>
+    public static HeaderIndex Pack(IReadOnlyCollection<KeyValuePair<string, string>> headers)
+    {
+        var size = 0;
+        foreach (var (name, value) in headers)
+        {
+            size += Encoding.UTF8.GetByteCount(name) + Encoding.UTF8.GetByteCount(value);
+        }
+        var buffer = new byte[size];
+        var entries = new Entry[headers.Count];
+        var count = 0;
+        var at = 0;
+        foreach (var (name, value) in headers)
+        {
+            var nameLength = Encoding.UTF8.GetBytes(name, buffer.AsSpan(at));
+            var valueLength = Encoding.UTF8.GetBytes(value, buffer.AsSpan(at + nameLength));
+            entries[count++] = new Entry(at, nameLength, at + nameLength, valueLength, Kind.String);
+            at += nameLength + valueLength;
+        }
+        return new HeaderIndex(buffer, entries, count);
     }
 
     /// <summary>The last value named <paramref name="name"/> (FreeSWITCH's own lookup keeps the last), or null.</summary>
