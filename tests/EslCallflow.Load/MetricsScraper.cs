@@ -2,7 +2,7 @@ using System.Globalization;
 
 namespace EslCallflow.Load;
 
-internal sealed record MetricsSample(double ActiveCalls, double TrackedChannels, double Heap, double Rss, double EventsReceived, double LiveAtFullGc, IReadOnlyList<(double Le, double Count)> Latency);
+internal sealed record MetricsSample(double ActiveCalls, double TrackedChannels, double Heap, double Rss, double EventsReceived, double LiveAtFullGc, IReadOnlyList<(double Le, double Count)> Latency, double Gen0, double Gen1, double Gen2, double PauseMicros, double Allocated);
 
 /// <summary>Reads the daemon's own /metrics: what it says about itself is what an operator would see.</summary>
 internal sealed class MetricsScraper(Uri baseAddress)
@@ -45,6 +45,8 @@ internal sealed class MetricsScraper(Uri baseAddress)
             Gauge("process_resident_memory_bytes"), Gauge("eslcallflow_esl_events_received_total"), Gauge("dotnet_gc_live_bytes_at_last_full_gc"),
             [.. lines.Where(l => l.StartsWith("eslcallflow_decision_latency_seconds_bucket{le=\"", StringComparison.Ordinal))
                 .Select(l => (Le: l[(l.IndexOf('"', StringComparison.Ordinal) + 1)..l.LastIndexOf('"')], Count: double.Parse(l[(l.LastIndexOf(' ') + 1)..], CultureInfo.InvariantCulture)))
-                .Select(b => (b.Le == "+Inf" ? double.PositiveInfinity : double.Parse(b.Le, CultureInfo.InvariantCulture), b.Count))]);
+                .Select(b => (b.Le == "+Inf" ? double.PositiveInfinity : double.Parse(b.Le, CultureInfo.InvariantCulture), b.Count))],
+            Gauge("dotnet_gc_gen0_collections_total"), Gauge("dotnet_gc_gen1_collections_total"), Gauge("dotnet_gc_gen2_collections_total"),
+            Gauge("dotnet_gc_pause_microseconds_total"), Gauge("dotnet_allocated_bytes_total"));
     }
 }

@@ -137,6 +137,11 @@ Console.WriteLine($"calls: {startedInWindow} started, {Interlocked.Read(ref comp
 Console.WriteLine($"events: {feeder.Sent} sent ({feeder.Sent / (elapsed + options.Warmup).TotalSeconds:0}/s), daemon received {final.EventsReceived:0}");
 Console.WriteLine($"decision latency (connect reply written -> bridge command read), {sorted.Length} calls: p50 {Percentile(0.50):0.000} ms, p99 {Percentile(0.99):0.000} ms, max {(sorted.Length == 0 ? double.NaN : sorted[^1]):0.000} ms");
 Console.WriteLine($"daemon's own decision time (connect reply read -> bridge written, its /metrics histogram): p50 <= {MetricsScraper.QuantileBound(final.Latency, 0.50) * 1000:0.###} ms, p99 <= {MetricsScraper.QuantileBound(final.Latency, 0.99) * 1000:0.###} ms");
+if (samples.Count > 0)
+{
+    var window = (elapsed + options.Warmup).TotalSeconds;
+    Console.WriteLine($"daemon GC over the run: {final.Gen0 - idle.Gen0:0} gen0, {final.Gen1 - idle.Gen1:0} gen1, {final.Gen2 - idle.Gen2:0} gen2 collections; paused {(final.PauseMicros - idle.PauseMicros) / 1000:0} ms in all ({(final.PauseMicros - idle.PauseMicros) / Math.Max(1, final.Gen0 - idle.Gen0) / 1000:0.00} ms per collection); allocated {(final.Allocated - idle.Allocated) / window / (1024 * 1024):0.0} MB/s");
+}
 var liveSamples = steady.Where(s => s.LiveAtFullGc > 0).ToList();
 Console.WriteLine($"live managed memory after the last full GC: {(liveSamples.Count == 0 ? "no gen2 GC during the run" : $"{Mb(liveSamples[^1].LiveAtFullGc)} with {liveSamples[^1].ActiveCalls:0} calls up, {(liveSamples[^1].LiveAtFullGc - idle.Heap) / Math.Max(1, liveSamples[^1].ActiveCalls) / 1024:0.0} KB per call")}");
 Console.WriteLine($"memory: idle heap {Mb(idle.Heap)}; under load heap {Mb(steady.Count == 0 ? 0 : steady.Average(s => s.Heap))}, RSS {Mb(steady.Count == 0 ? 0 : steady.Average(s => s.Rss))}; managed heap per call in progress {perCall / 1024:0.0} KB; heap change over the second half {Mb(growth)}");

@@ -72,37 +72,11 @@ internal sealed partial class EslConnection : IAsyncDisposable
 
     public void Start() => _readLoop = Task.Run(ReadLoopAsync);
 
+    /// <summary>Writes one command and waits for its reply (command/reply or api/response), in wire order.</summary>
     public async Task<EslFrame> SendAsync(string command, CancellationToken cancellationToken)
     {
-        var reply = new TaskCompletionSource<EslFrame>(TaskCreationOptions.RunContinuationsAsynchronously);
-        await _writeLock.WaitAsync(cancellationToken).ConfigureAwait(false);
-        try
-        {
-            lock (_pendingReplies)
-            {
-                ThrowIfClosed();
-                // Enqueued in the same critical section as the write, so FIFO order is wire order.
-                _pendingReplies.Enqueue(reply);
-            }
-            LogSend(_logger, Id, Redact(command));
-            var bytes = Encoding.UTF8.GetBytes(command + "\n\n");
-            // No token: Abort wakes a stuck flush with CancelPendingFlush and by closing the socket.
-            var flush = await _output.WriteAsync(bytes).ConfigureAwait(false);
-            if (flush.IsCompleted || flush.IsCanceled)
-            {
-                throw new EslConnectionClosedException("the connection is closed");
-            }
-        }
-        catch (Exception ex) when (ex is not EslConnectionClosedException and not OperationCanceledException)
-        {
-            Abort(ex);
-        }
-        finally
-        {
-            _writeLock.Release();
-        }
-        // Cancelling abandons the wait only: the FIFO slot stays until the late reply is read and dropped.
-        return await reply.Task.WaitAsync(cancellationToken).ConfigureAwait(false);
+        var replies = await SendAllAsync([command], cancellationToken).ConfigureAwait(false);
+        return await replies[0].ConfigureAwait(false);
     }
 
     /// <summary>
@@ -118,6 +92,7 @@ internal sealed partial class EslConnection : IAsyncDisposable
             lock (_pendingReplies)
             {
                 ThrowIfClosed();
+                // Enqueued in the same critical section as the write, so FIFO order is wire order.
                 for (var i = 0; i < replies.Length; i++)
                 {
                     replies[i] = new TaskCompletionSource<EslFrame>(TaskCreationOptions.RunContinuationsAsynchronously);
@@ -129,6 +104,7 @@ internal sealed partial class EslConnection : IAsyncDisposable
                 LogSend(_logger, Id, Redact(command));
                 _output.Write(Encoding.UTF8.GetBytes(command + "\n\n"));
             }
+            // No token: Abort wakes a stuck flush with CancelPendingFlush and by closing the socket.
             var flush = await _output.FlushAsync().ConfigureAwait(false);
             if (flush.IsCompleted || flush.IsCanceled)
             {
@@ -143,6 +119,7 @@ internal sealed partial class EslConnection : IAsyncDisposable
         {
             _writeLock.Release();
         }
+        // Cancelling abandons the wait only: the FIFO slot stays until the late reply is read and dropped.
         return [.. replies.Select(r => r.Task.WaitAsync(cancellationToken))];
     }
 

@@ -13,7 +13,7 @@ namespace EslCallflow.Operations;
 public sealed class DaemonMetrics
 {
     /// <summary>Decision latency buckets in seconds: the target is 1 ms at p99, so most resolution sits below it.</summary>
-    public static readonly double[] LatencyBuckets = [0.0001, 0.00025, 0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.1, 1];
+    public static readonly double[] LatencyBuckets = [0.0001, 0.00025, 0.0005, 0.00075, 0.001, 0.0015, 0.002, 0.0025, 0.005, 0.01, 0.025, 0.1, 1];
 
     private readonly ConcurrentDictionary<(string Module, string Outcome), StrongBox<long>> _calls = new();
     private readonly ConcurrentDictionary<string, StrongBox<long>> _pickups = new(StringComparer.Ordinal);

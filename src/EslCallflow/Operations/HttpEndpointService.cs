@@ -111,6 +111,11 @@ public sealed partial class HttpEndpointService : IHostedService, IAsyncDisposab
         [
             ("eslcallflow_esl_reconnects_total", "Inbound event socket reconnections.", _inbound.Client.ReconnectCount),
             ("eslcallflow_esl_events_received_total", "Channel events received on the inbound event socket.", _inbound.EventsReceived),
+            ("dotnet_gc_gen0_collections_total", "Generation 0 garbage collections.", GC.CollectionCount(0)),
+            ("dotnet_gc_gen1_collections_total", "Generation 1 garbage collections.", GC.CollectionCount(1)),
+            ("dotnet_gc_gen2_collections_total", "Generation 2 garbage collections.", GC.CollectionCount(2)),
+            ("dotnet_gc_pause_microseconds_total", "Time the runtime was paused for garbage collection.", (long)GC.GetTotalPauseDuration().TotalMicroseconds),
+            ("dotnet_allocated_bytes_total", "Managed bytes allocated since start.", GC.GetTotalAllocatedBytes()),
         ]);
 
     private static long LiveBytesAtLastFullGc()
