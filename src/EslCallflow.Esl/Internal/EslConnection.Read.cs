@@ -20,7 +20,14 @@ internal sealed partial class EslConnection
         }
         Abort(reason);
         await _input.CompleteAsync().ConfigureAwait(false);
-        await _output.CompleteAsync().ConfigureAwait(false);
+        try
+        {
+            await _output.CompleteAsync().ConfigureAwait(false);
+        }
+        catch (Exception ex) when (ex is ObjectDisposedException or IOException)
+        {
+            // Completing flushes what a failed write left buffered; the socket is gone, and those bytes with it.
+        }
     }
 
     private async Task<Exception> ReadFramesAsync()
@@ -58,6 +65,7 @@ internal sealed partial class EslConnection
             {
                 while (EslFrameParser.TryParse(ref buffer, _limits, out var frame))
                 {
+                    frame!.ReceivedAt = System.Diagnostics.Stopwatch.GetTimestamp();
                     Dispatch(frame!);
                 }
 

@@ -16,6 +16,9 @@ public sealed class EslFrame
     public EslHeaders Headers { get; }
     public ReadOnlyMemory<byte> Body { get; }
 
+    /// <summary>When the read loop cut this frame from the socket (<see cref="System.Diagnostics.Stopwatch"/> timestamp; 0 if it never came off a socket).</summary>
+    public long ReceivedAt { get; internal set; }
+
     public string BodyText => Body.IsEmpty ? string.Empty : Encoding.UTF8.GetString(Body.Span);
 
     /// <summary>Reply-Text of a command/reply, trimmed of the trailing newline FreeSWITCH sometimes adds.</summary>

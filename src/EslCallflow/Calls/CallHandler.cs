@@ -166,13 +166,10 @@ public sealed partial class CallHandler
 
             LogRinging(_logger, session.UniqueId, attempt, data.Repeats, plan.Legs.Count, plan.DialString!);
             // One write: everything before the bridge goes out with it, no round trip in between.
-            if (attempt == 1)
-            {
-                _metrics.Decision(session.ConnectedAt);
-            }
             var bridge = plan.Commands[^1];
             var outcome = BridgeOutcome.From(await session.ExecuteAfterAsync(
-                [.. plan.Commands.Take(plan.Commands.Count - 1).Select(c => (c.Application, c.Argument))], bridge.Application, bridge.Argument, stopping).ConfigureAwait(false));
+                [.. plan.Commands.Take(plan.Commands.Count - 1).Select(c => (c.Application, c.Argument))], bridge.Application, bridge.Argument,
+                attempt == 1 ? () => _metrics.Decision(session.ConnectedAt) : null, stopping).ConfigureAwait(false));
             if (outcome.Result == BridgeResult.Answered)
             {
                 LogAnswered(_logger, session.UniqueId, DeviceOf(outcome.OtherLeg, plan), outcome.OtherLeg ?? "unknown");

@@ -69,11 +69,7 @@ public sealed partial class GroupPickupRunner
                 LogClaimedElsewhere(_logger, session.UniqueId, candidate.CallKey, candidate.DeviceId);
                 continue;
             }
-            if (tried.Count == 1)
-            {
-                _metrics.Decision(session.ConnectedAt);
-            }
-            if (await TryInterceptAsync(session, candidate, pickerName, stopping).ConfigureAwait(false))
+            if (await TryInterceptAsync(session, candidate, pickerName, firstAttempt: tried.Count == 1, stopping).ConfigureAwait(false))
             {
                 return PickupOutcome.PickedUp;
             }
@@ -95,10 +91,11 @@ public sealed partial class GroupPickupRunner
         return PickupOutcome.NothingToPickUp;
     }
 
-    private async Task<bool> TryInterceptAsync(EslOutboundSession session, PickupCandidate candidate, string pickerName, CancellationToken stopping)
+    private async Task<bool> TryInterceptAsync(EslOutboundSession session, PickupCandidate candidate, string pickerName, bool firstAttempt, CancellationToken stopping)
     {
         LogIntercepting(_logger, session.UniqueId, candidate.LegUuid, candidate.DeviceId, candidate.CallerUuid ?? "unknown");
-        await session.ExecuteAfterAsync([("set", "intercept_unbridged_only=true")], "intercept", candidate.InterceptArgument, stopping).ConfigureAwait(false);
+        await session.ExecuteAfterAsync([("set", "intercept_unbridged_only=true")], "intercept", candidate.InterceptArgument,
+            firstAttempt ? () => _metrics.Decision(session.ConnectedAt) : null, stopping).ConfigureAwait(false);
         try
         {
             // Success is the picker's CHANNEL_BRIDGE, which real FreeSWITCH sends after intercept completes.
