@@ -1,3 +1,4 @@
+using System.Buffers;
 using System.Text;
 using System.Text.Json;
 
@@ -33,56 +34,68 @@ internal sealed class HeaderIndex
     public static HeaderIndex? FromJson(ReadOnlyMemory<byte> json, out string? body, out bool endedCleanly)
     {
         body = null;
-        var entries = new Entry[128];
+        // Collected in a rented buffer and copied out at the exact size: a CHANNEL_* event has ~150-200
+        // headers, and growing an array by doubling would allocate twice what is kept.
+        var entries = ArrayPool<Entry>.Shared.Rent(256);
         var count = 0;
-        var span = json.Span;
-        var reader = new Utf8JsonReader(span, new JsonReaderOptions { MaxDepth = 16 });
-        if (!reader.Read() || reader.TokenType != JsonTokenType.StartObject)
+        try
         {
-            throw new FormatException("json event is not an object");
+            var span = json.Span;
+            var reader = new Utf8JsonReader(span, new JsonReaderOptions { MaxDepth = 16 });
+            if (!reader.Read() || reader.TokenType != JsonTokenType.StartObject)
+            {
+                throw new FormatException("json event is not an object");
+            }
+            while (reader.Read() && reader.TokenType == JsonTokenType.PropertyName)
+            {
+                var nameStart = (int)reader.TokenStartIndex + 1;
+                var nameLength = reader.HasValueSequence ? 0 : reader.ValueSpan.Length;
+                var nameEscaped = reader.ValueIsEscaped;
+                reader.Read();
+                var valueStart = (int)reader.TokenStartIndex;
+                Kind kind;
+                switch (reader.TokenType)
+                {
+                    case JsonTokenType.String:
+                        kind = reader.ValueIsEscaped ? Kind.EscapedString : Kind.String;
+                        valueStart++;
+                        break;
+                    case JsonTokenType.StartArray or JsonTokenType.StartObject:
+                        // FreeSWITCH sends arrays for multi-valued headers; their json text is the value.
+                        reader.Skip();
+                        kind = Kind.Raw;
+                        break;
+                    default:
+                        kind = Kind.Raw;
+                        break;
+                }
+                var valueEnd = kind == Kind.Raw ? (int)reader.BytesConsumed : valueStart + reader.ValueSpan.Length;
+                if (nameEscaped)
+                {
+                    endedCleanly = false;
+                    return null;
+                }
+                if (IsBodyName(span.Slice(nameStart, nameLength)))
+                {
+                    body = Decode(span, new Entry(0, 0, valueStart, valueEnd - valueStart, kind));
+                    continue;
+                }
+                if (count == entries.Length)
+                {
+                    var larger = ArrayPool<Entry>.Shared.Rent(count * 2);
+                    entries.AsSpan(0, count).CopyTo(larger);
+                    ArrayPool<Entry>.Shared.Return(entries);
+                    entries = larger;
+                }
+                entries[count++] = new Entry(nameStart, nameLength, valueStart, valueEnd - valueStart, kind);
+            }
+            endedCleanly = reader.TokenType == JsonTokenType.EndObject;
+            return new HeaderIndex(json, entries.AsSpan(0, count).ToArray(), count);
         }
-        while (reader.Read() && reader.TokenType == JsonTokenType.PropertyName)
+        finally
         {
-            var nameStart = (int)reader.TokenStartIndex + 1;
-            var nameLength = reader.HasValueSequence ? 0 : reader.ValueSpan.Length;
-            var nameEscaped = reader.ValueIsEscaped;
-            reader.Read();
-            var valueStart = (int)reader.TokenStartIndex;
-            Kind kind;
-            switch (reader.TokenType)
-            {
-                case JsonTokenType.String:
-                    kind = reader.ValueIsEscaped ? Kind.EscapedString : Kind.String;
-                    valueStart++;
-                    break;
-                case JsonTokenType.StartArray or JsonTokenType.StartObject:
-                    // FreeSWITCH sends arrays for multi-valued headers; their json text is the value.
-                    reader.Skip();
-                    kind = Kind.Raw;
-                    break;
-                default:
-                    kind = Kind.Raw;
-                    break;
-            }
-            var valueEnd = kind == Kind.Raw ? (int)reader.BytesConsumed : valueStart + reader.ValueSpan.Length;
-            if (nameEscaped)
-            {
-                endedCleanly = false;
-                return null;
-            }
-            if (IsBodyName(span.Slice(nameStart, nameLength)))
-            {
-                body = Decode(span, new Entry(0, 0, valueStart, valueEnd - valueStart, kind));
-                continue;
-            }
-            if (count == entries.Length)
-            {
-                Array.Resize(ref entries, count * 2);
-            }
-            entries[count++] = new Entry(nameStart, nameLength, valueStart, valueEnd - valueStart, kind);
+            ArrayPool<Entry>.Shared.Return(entries);
         }
-        endedCleanly = reader.TokenType == JsonTokenType.EndObject;
-        return new HeaderIndex(json, entries, count);
     }
 
     /// <summary>Packs headers into one UTF-8 buffer (names and values as they are, no escapes).</summary>

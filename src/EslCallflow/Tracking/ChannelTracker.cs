@@ -12,6 +12,8 @@ namespace EslCallflow.Tracking;
 /// </summary>
 public sealed class ChannelTracker
 {
+    // Header names built once: the feed applies thousands of events a second.
+    private const string DeviceVariableHeader = "variable_" + DialString.DeviceVariable;
     private readonly Lock _gate = new();
     private readonly Dictionary<string, TrackedChannel> _channels = new(StringComparer.Ordinal);
     private readonly Dictionary<string, List<TrackedChannel>> _ringingByDevice = new(StringComparer.Ordinal);
@@ -186,8 +188,8 @@ public sealed class ChannelTracker
         channel.CallState = NonEmpty(evt.ChannelCallState) ?? channel.CallState;
         channel.Answered |= name == "CHANNEL_ANSWER" || evt.AnswerState == "answered";
         channel.Ended |= ending;
-        channel.DeviceId = NonEmpty(evt.GetVariable(DialString.DeviceVariable)) ?? channel.DeviceId;
-        channel.SipIdentity = NonEmpty(evt.GetVariable("presence_id")) ?? NonEmpty(evt["Channel-Presence-ID"]) ?? Dialled(evt) ?? channel.SipIdentity;
+        channel.DeviceId = NonEmpty(evt[DeviceVariableHeader]) ?? channel.DeviceId;
+        channel.SipIdentity = NonEmpty(evt["variable_presence_id"]) ?? NonEmpty(evt["Channel-Presence-ID"]) ?? Dialled(evt) ?? channel.SipIdentity;
         if (channel.CreatedMicros == 0)
         {
             var created = Micros(evt["Caller-Channel-Created-Time"]);
@@ -255,7 +257,7 @@ public sealed class ChannelTracker
     }
 
     private static string? Dialled(EslEvent evt) =>
-        NonEmpty(evt.GetVariable("dialed_user")) is { } user && NonEmpty(evt.GetVariable("dialed_domain")) is { } domain ? user + "@" + domain : null;
+        NonEmpty(evt["variable_dialed_user"]) is { } user && NonEmpty(evt["variable_dialed_domain"]) is { } domain ? user + "@" + domain : null;
 
     private static string? NonEmpty(string? value) => string.IsNullOrEmpty(value) ? null : value;
 
