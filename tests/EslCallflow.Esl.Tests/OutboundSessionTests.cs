@@ -8,6 +8,14 @@ namespace EslCallflow.Esl.Tests;
 
 public class OutboundSessionTests
 {
+    /// <summary>What a session sends before its handler's commands: the channel's events, filtered to those it acts on.</summary>
+    private static readonly string[] SetUp =
+    [
+        "connect", "myevents json",
+        "filter Event-Name CHANNEL_EXECUTE_COMPLETE", "filter Event-Name CHANNEL_ANSWER", "filter Event-Name CHANNEL_BRIDGE",
+        "filter Event-Name CHANNEL_HANGUP", "filter Event-Name CHANNEL_HANGUP_COMPLETE", "linger",
+    ];
+
     private static readonly TimeSpan Timeout = TimeSpan.FromSeconds(10);
 
     private static async Task<EslOutboundListener> StartListener(Func<EslOutboundSession, CancellationToken, Task> handler, EslOutboundListenerOptions? options = null)
@@ -39,10 +47,10 @@ public class OutboundSessionTests
         Assert.Equal("answer", answer.Application);
         Assert.Equal(call.Executions[0].EventUuid, answer.ApplicationUuid);
         var commands = call.Commands.ToList();
-        Assert.Equal(["connect", "myevents json", "linger"], commands.Take(3));
-        Assert.StartsWith("sendmsg\ncall-command: execute\nexecute-app-name: answer\nevent-uuid: ", commands[3]);
-        Assert.StartsWith("sendmsg\ncall-command: execute\nexecute-app-name: playback\nexecute-app-arg: tone_stream://%(200,0,440);loops=2\nevent-uuid: ", commands[4]);
-        Assert.Equal("sendmsg\ncall-command: hangup\nhangup-cause: NORMAL_CLEARING", commands[5]);
+        Assert.Equal(SetUp, commands.Take(SetUp.Length));
+        Assert.StartsWith("sendmsg\ncall-command: execute\nexecute-app-name: answer\nevent-uuid: ", commands[SetUp.Length]);
+        Assert.StartsWith("sendmsg\ncall-command: execute\nexecute-app-name: playback\nexecute-app-arg: tone_stream://%(200,0,440);loops=2\nevent-uuid: ", commands[SetUp.Length + 1]);
+        Assert.Equal("sendmsg\ncall-command: hangup\nhangup-cause: NORMAL_CLEARING", commands[SetUp.Length + 2]);
         Assert.Equal("NORMAL_CLEARING", call.HangupCause);
         await call.Closed.WaitAsync(Timeout);
     }
@@ -230,7 +238,7 @@ public class OutboundSessionTests
 
         Assert.Equal(3, (await errors.Task.WaitAsync(Timeout)).Length);
         await call.Closed.WaitAsync(Timeout);
-        Assert.Equal(["connect", "myevents json", "linger"], call.Commands.Take(3));
+        Assert.Equal(SetUp, call.Commands.Take(SetUp.Length));
         Assert.DoesNotContain(call.Commands, c => c.StartsWith("sendmsg", StringComparison.Ordinal));
     }
 }

@@ -30,6 +30,7 @@ public sealed class FakeCall : IAsyncDisposable
     private readonly ConcurrentQueue<FakeExecution> _executions = new();
     private readonly ConcurrentDictionary<string, FakeExecution> _running = new();
     private readonly ConcurrentDictionary<string, string> _variables = new();
+    private readonly ConcurrentDictionary<string, ConcurrentDictionary<string, bool>> _filters = new();
     private readonly TaskCompletionSource _closed = new(TaskCreationOptions.RunContinuationsAsynchronously);
     private readonly SemaphoreSlim _changed = new(0);
     private Task _serveLoop = Task.CompletedTask;
@@ -119,7 +120,15 @@ public sealed class FakeCall : IAsyncDisposable
         return evt;
     }
 
-    public Task SendEventAsync(IReadOnlyDictionary<string, string> evt) => _socket.SendAsync(EslWire.JsonEvent(evt));
+    /// <summary>Sends an event of this channel, unless the daemon's <c>filter</c> commands leave it out (as FreeSWITCH does).</summary>
+    public Task SendEventAsync(IReadOnlyDictionary<string, string> evt) =>
+        PassesFilters(evt) ? _socket.SendAsync(EslWire.JsonEvent(evt)) : Task.CompletedTask;
+
+    /// <summary>Filters the daemon set with <c>filter Header value</c>: values of one header are alternatives.</summary>
+    public IReadOnlyDictionary<string, IReadOnlyCollection<string>> Filters => _filters.ToDictionary(p => p.Key, p => (IReadOnlyCollection<string>)[.. p.Value.Keys]);
+
+    private bool PassesFilters(IReadOnlyDictionary<string, string> evt) =>
+        _filters.IsEmpty || _filters.All(filter => evt.TryGetValue(filter.Key, out var value) && filter.Value.ContainsKey(value));
 
     /// <summary>CHANNEL_EXECUTE_COMPLETE for <paramref name="execution"/>, with extra channel variables.</summary>
     public Task CompleteAsync(FakeExecution execution, IReadOnlyDictionary<string, string>? variables = null, string response = "_none_")
@@ -225,6 +234,10 @@ public sealed class FakeCall : IAsyncDisposable
                 return true;
             case "myevents":
                 await _socket.SendAsync(EslWire.CommandReply("+OK Events Enabled"));
+                return true;
+            case "filter" when lines[0].Split(' ', 3) is [_, var header, var value]:
+                _filters.GetOrAdd(header, _ => new ConcurrentDictionary<string, bool>())[value] = true;
+                await _socket.SendAsync(EslWire.CommandReply($"+OK filter added. [{header}]=[{value}]"));
                 return true;
             case "linger":
                 await _socket.SendAsync(EslWire.CommandReply("+OK will linger"));

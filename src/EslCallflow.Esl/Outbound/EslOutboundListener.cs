@@ -143,7 +143,7 @@ public sealed partial class EslOutboundListener : IAsyncDisposable
             // Pipelined with the handler's first commands: FreeSWITCH answers in order and applies myevents
             // before any later sendmsg, so nothing waits a round trip before the call's decision goes out.
             // Should either fail, the session is closed, which ends whatever the handler waits for.
-            var setUp = session.SetUpAsync(_options.EventFormat, _options.Linger, handshake.Token);
+            var setUp = session.SetUpAsync(_options.EventFormat, _options.Linger, _options.SessionEvents, handshake.Token);
             _ = setUp.ContinueWith(_ => session.DisposeAsync().AsTask(), CancellationToken.None, TaskContinuationOptions.NotOnRanToCompletion, TaskScheduler.Default);
             await _handler(session, _abortSessions.Token).ConfigureAwait(false);
             await setUp.ConfigureAwait(false);

@@ -27,6 +27,12 @@ public sealed class EslOutboundListenerOptions : IValidatableObject
     [Range(16, 1_000_000)]
     public int EventQueueCapacity { get; set; } = 10_000;
 
+    /// <summary>
+    /// Event names a session receives (a <c>filter</c> after <c>myevents</c>); empty: every event of the
+    /// channel. The default is what sessions act on: completions, answer, bridge, hangup.
+    /// </summary>
+    public string[] SessionEvents { get; set; } = [.. EslOutboundSession.SessionEvents];
+
     public EslFrameLimits Limits { get; set; } = EslFrameLimits.Default;
 
     public IEnumerable<ValidationResult> Validate(ValidationContext validationContext)
