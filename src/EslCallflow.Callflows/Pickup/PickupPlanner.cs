@@ -53,7 +53,7 @@ public static class PickupPlanner
         var candidates = new Dictionary<string, PickupCandidate>(StringComparer.Ordinal);
         foreach (var leg in ringing)
         {
-            var device = Identify(config, leg);
+            var device = Identify(config, leg.DeviceId, leg.SipIdentity);
             if (device is null || !inScope.ContainsKey(device.Id) || device.Id == picker?.Id
                 || leg.CallerUuid == pickerUuid || leg.LegUuid == pickerUuid
                 || !IsSafeUuid(leg.LegUuid) || (leg.CallerUuid is not null && !IsSafeUuid(leg.CallerUuid)))
@@ -70,14 +70,13 @@ public static class PickupPlanner
     }
 
     /// <summary>Our device variable first, then the SIP identity; a device variable naming no device is not trusted.</summary>
-    public static Device? Identify(PbxConfiguration config, RingingLeg leg)
+    public static Device? Identify(PbxConfiguration config, string? deviceId, string? sipIdentity)
     {
-        if (leg.DeviceId is { } id && config.Devices.TryGetValue(id, out var byId))
+        if (deviceId is not null && config.Devices.TryGetValue(deviceId, out var byId))
         {
             return byId;
         }
-        var at = leg.SipIdentity?.LastIndexOf('@') ?? -1;
-        return at > 0 ? config.FindDevice(leg.SipIdentity![..at], leg.SipIdentity[(at + 1)..]) : null;
+        return DeviceKey.SplitSipIdentity(sipIdentity) is var (username, realm) ? config.FindDevice(username, realm) : null;
     }
 
     private static bool Older(PickupCandidate a, PickupCandidate b) =>

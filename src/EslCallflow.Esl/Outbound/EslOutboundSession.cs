@@ -69,38 +69,13 @@ public sealed class EslOutboundSession : EslSocket
         return _channelData;
     }
 
-    /// <summary><c>myevents</c>: receive every event of this channel.</summary>
-    public Task MyEventsAsync(EslEventFormat format = EslEventFormat.Json, CancellationToken cancellationToken = default) =>
-        ExpectOkAsync(Connection, "myevents " + format.ToWire(), cancellationToken);
-
-    /// <summary><c>linger</c>: keep the socket open after hangup until the last events are delivered.</summary>
-    public Task LingerAsync(TimeSpan? duration = null, CancellationToken cancellationToken = default) =>
-        ExpectOkAsync(Connection, duration is { } d ? $"linger {(int)Math.Ceiling(d.TotalSeconds)}" : "linger", cancellationToken);
-
     /// <summary>
     /// Runs a dialplan application on this channel and waits for its CHANNEL_EXECUTE_COMPLETE (matched by
     /// the Event-UUID we send). Needs <c>myevents</c>. The completion still arrives after a hangup, so do not
     /// pass <see cref="CallEnded"/> here when the outcome matters.
     /// </summary>
-    public async Task<EslEvent> ExecuteAsync(string application, string? argument = null, CancellationToken cancellationToken = default)
-    {
-        var eventUuid = Guid.NewGuid().ToString();
-        var command = ExecuteCommand(application, argument, eventUuid);
-        var completion = Connection.RegisterExecution(eventUuid);
-        try
-        {
-            var reply = await Connection.SendAsync(command, cancellationToken).ConfigureAwait(false);
-            if (!reply.IsOk)
-            {
-                throw new EslCommandException($"{application} {argument}", reply.ReplyText);
-            }
-            return await completion.WaitAsync(cancellationToken).ConfigureAwait(false);
-        }
-        finally
-        {
-            Connection.ForgetExecution(eventUuid);
-        }
-    }
+    public Task<EslEvent> ExecuteAsync(string application, string? argument = null, CancellationToken cancellationToken = default) =>
+        ExecuteAfterAsync([], application, argument, null, cancellationToken);
 
     /// <summary>
     /// The events a session acts on: completions, answer, bridge and hangup. FreeSWITCH sends a channel
@@ -126,15 +101,7 @@ public sealed class EslOutboundSession : EslSocket
         {
             commands.Add("linger");
         }
-        var replies = await Connection.SendAllAsync(commands, cancellationToken).ConfigureAwait(false);
-        for (var i = 0; i < replies.Length; i++)
-        {
-            var reply = await replies[i].ConfigureAwait(false);
-            if (!reply.IsOk)
-            {
-                throw new EslCommandException(commands[i], reply.ReplyText);
-            }
-        }
+        await ExpectAllOkAsync(await Connection.SendAllAsync(commands, cancellationToken).ConfigureAwait(false), i => commands[i]).ConfigureAwait(false);
     }
 
     /// <summary>
@@ -157,15 +124,7 @@ public sealed class EslOutboundSession : EslSocket
         {
             var replies = await Connection.SendAllAsync(commands, cancellationToken).ConfigureAwait(false);
             written?.Invoke();
-            for (var i = 0; i < replies.Length; i++)
-            {
-                var reply = await replies[i].ConfigureAwait(false);
-                if (!reply.IsOk)
-                {
-                    var (app, arg) = i < first.Count ? first[i] : (application, argument);
-                    throw new EslCommandException($"{app} {arg}", reply.ReplyText);
-                }
-            }
+            await ExpectAllOkAsync(replies, i => i < first.Count ? $"{first[i].Application} {first[i].Argument}" : $"{application} {argument}").ConfigureAwait(false);
             return await completion.WaitAsync(cancellationToken).ConfigureAwait(false);
         }
         finally
@@ -217,6 +176,19 @@ public sealed class EslOutboundSession : EslSocket
         {
             // Callbacks run off the read loop, so a slow one never stalls the connection.
             _ = _callEnded.CancelAsync();
+        }
+    }
+
+    /// <summary>Awaits a batch's replies in order; the first refusal throws, named by <paramref name="describe"/>.</summary>
+    private static async Task ExpectAllOkAsync(Task<EslFrame>[] replies, Func<int, string> describe)
+    {
+        for (var i = 0; i < replies.Length; i++)
+        {
+            var reply = await replies[i].ConfigureAwait(false);
+            if (!reply.IsOk)
+            {
+                throw new EslCommandException(describe(i), reply.ReplyText);
+            }
         }
     }
 

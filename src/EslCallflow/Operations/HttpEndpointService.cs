@@ -130,7 +130,7 @@ public sealed partial class HttpEndpointService : IHostedService, IAsyncDisposab
     {
         var config = _store.Current;
         var devices = _tracker.Ringing()
-            .GroupBy(c => PickupPlanner.Identify(config, new RingingLeg(c.Uuid, c.OtherLeg, c.DeviceId, c.SipIdentity, c.RingingSinceMicros))?.Id ?? c.SipIdentity ?? "unknown")
+            .GroupBy(c => PickupPlanner.Identify(config, c.DeviceId, c.SipIdentity)?.Id ?? c.SipIdentity ?? "unknown")
             .ToDictionary(g => g.Key, g => g.Select(c => new
             {
                 leg = c.Uuid,
