@@ -73,6 +73,15 @@ public abstract class EslSocket : IAsyncDisposable
     }
 
     /// <summary>
+    /// From now on, events keep only the headers named here (and those the connection routes on: Event-Name,
+    /// Event-Subclass, Unique-ID, Job-UUID, Application-UUID), plus their body. Each is decoded straight from
+    /// the socket buffer, so a ~6 KB CHANNEL_* event costs a few hundred bytes instead of a copy of itself.
+    /// Null keeps every header. For consumers that know what they read, like a channel tracker on a busy feed.
+    /// </summary>
+    public void KeepOnlyEventHeaders(IEnumerable<string>? headerNames) =>
+        Connection.SelectEventHeaders(headerNames is null ? null : new HeaderSelection(headerNames));
+
+    /// <summary>
     /// Events as they arrive, optionally filtered. Each call gets its own bounded queue (oldest dropped when
     /// the consumer falls behind). The sequence ends when the connection closes.
     /// </summary>
@@ -116,17 +125,22 @@ public abstract class EslSocket : IAsyncDisposable
         GC.SuppressFinalize(this);
     }
 
-    private protected static EslConnection CreateConnection(Socket socket, EslFrameLimits limits, ILogger logger, string id)
+    private protected static EslConnection CreateConnection(Socket socket, EslFrameLimits limits, ILogger logger, string id, bool inlineReplyContinuations = false)
     {
         socket.NoDelay = true;
         var stream = new NetworkStream(socket, ownsSocket: true);
         var connection = new EslConnection(
-            PipeReader.Create(stream, new StreamPipeReaderOptions(leaveOpen: true)),
+            // Zero-byte reads: a connection waits for data without holding a buffer, so a thousand quiet calls
+            // do not each pin 4 KB from the pool (or, once the pool runs dry, a fresh array per call).
+            PipeReader.Create(stream, new StreamPipeReaderOptions(leaveOpen: true, useZeroByteReads: true)),
             PipeWriter.Create(stream, new StreamPipeWriterOptions(leaveOpen: true)),
             stream,
             limits,
             logger,
-            id);
+            id)
+        {
+            InlineReplyContinuations = inlineReplyContinuations,
+        };
         connection.Start();
         return connection;
     }

@@ -116,6 +116,7 @@ public sealed partial class EslReconnectingInboundClient
         var client = await EslInboundClient.ConnectAsync(_options, _loggerFactory, cancellationToken).ConfigureAwait(false);
         try
         {
+            client.KeepOnlyEventHeaders(_subscription.EventHeaders);
             foreach (var (header, value) in _subscription.Filters)
             {
                 await client.FilterAsync(header, value, cancellationToken).ConfigureAwait(false);

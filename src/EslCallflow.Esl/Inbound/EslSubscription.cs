@@ -4,4 +4,7 @@ namespace EslCallflow.Esl.Inbound;
 public sealed record EslSubscription(EslEventFormat Format, IReadOnlyList<string> EventNames)
 {
     public IReadOnlyList<KeyValuePair<string, string>> Filters { get; init; } = [];
+
+    /// <summary>The only event headers the consumer reads (see <see cref="EslSocket.KeepOnlyEventHeaders"/>); null keeps all.</summary>
+    public IReadOnlyList<string>? EventHeaders { get; init; }
 }

@@ -32,54 +32,86 @@ internal sealed partial class EslConnection
 
     private async Task<Exception> ReadFramesAsync()
     {
-        while (true)
+        // One token source for the idle deadline, re-armed before each read: a busy feed reads thousands of
+        // times a second, and a fresh source (and timer) per read was most of what the reader allocated.
+        CancellationTokenSource? idle = null;
+        try
         {
-            ReadResult result;
-            var idleTicks = Interlocked.Read(ref _idleTimeoutTicks);
-            if (idleTicks > 0)
+            while (true)
             {
-                // Not linked to _closing: Abort wakes the read with CancelPendingRead instead.
-                using var idle = new CancellationTokenSource(TimeSpan.FromTicks(idleTicks));
-                try
+                ReadResult result;
+                var idleTicks = Interlocked.Read(ref _idleTimeoutTicks);
+                if (idleTicks > 0)
                 {
-                    result = await _input.ReadAsync(idle.Token).ConfigureAwait(false);
+                    if (idle is null || !idle.TryReset())
+                    {
+                        idle?.Dispose();
+                        idle = new CancellationTokenSource();
+                    }
+                    idle.CancelAfter(TimeSpan.FromTicks(idleTicks));
+                    // Not linked to _closing: Abort wakes the read with CancelPendingRead instead.
+                    try
+                    {
+                        result = await _input.ReadAsync(idle.Token).ConfigureAwait(false);
+                    }
+                    catch (OperationCanceledException) when (idle.IsCancellationRequested && !_closing.IsCancellationRequested)
+                    {
+                        return new EslConnectionClosedException(
+                            $"no data from FreeSWITCH for {TimeSpan.FromTicks(idleTicks).TotalSeconds:0} s (HEARTBEAT missing): connection presumed dead");
+                    }
                 }
-                catch (OperationCanceledException) when (idle.IsCancellationRequested && !_closing.IsCancellationRequested)
+                else
                 {
-                    return new EslConnectionClosedException(
-                        $"no data from FreeSWITCH for {TimeSpan.FromTicks(idleTicks).TotalSeconds:0} s (HEARTBEAT missing): connection presumed dead");
-                }
-            }
-            else
-            {
-                result = await _input.ReadAsync().ConfigureAwait(false);
-            }
-
-            if (result.IsCanceled && _closing.IsCancellationRequested)
-            {
-                return _closeReason ?? new EslConnectionClosedException("read cancelled");
-            }
-
-            var buffer = result.Buffer;
-            try
-            {
-                while (EslFrameParser.TryParse(ref buffer, _limits, out var frame))
-                {
-                    frame!.ReceivedAt = System.Diagnostics.Stopwatch.GetTimestamp();
-                    Dispatch(frame!);
+                    result = await _input.ReadAsync().ConfigureAwait(false);
                 }
 
-                if (result.IsCompleted)
+                if (ConsumeFrames(result) is { } closed)
                 {
-                    return buffer.IsEmpty
-                        ? new EslConnectionClosedException("the peer closed the connection")
-                        : new EslProtocolException($"the peer closed the connection in the middle of a frame ({buffer.Length} bytes unread)");
+                    return closed;
                 }
             }
-            finally
+        }
+        finally
+        {
+            idle?.Dispose();
+        }
+    }
+
+    /// <summary>Dispatches every whole frame in <paramref name="result"/>; the reason to stop reading, if any.</summary>
+    private Exception? ConsumeFrames(ReadResult result)
+    {
+        if (result.IsCanceled && _closing.IsCancellationRequested)
+        {
+            return _closeReason ?? new EslConnectionClosedException("read cancelled");
+        }
+
+        var buffer = result.Buffer;
+        try
+        {
+            while (EslFrameParser.TryCut(ref buffer, _limits, out var cut))
             {
-                _input.AdvanceTo(buffer.Start, buffer.End);
+                var receivedAt = System.Diagnostics.Stopwatch.GetTimestamp();
+                if (Volatile.Read(ref _eventHeaders) is { } selection && EslEventDecoder.IsEvent(cut.ContentType))
+                {
+                    DispatchEvent(EslEventDecoder.DecodeSelected(cut.ContentType, cut.Body, selection));
+                    continue;
+                }
+                var frame = cut.ToFrame();
+                frame.ReceivedAt = receivedAt;
+                Dispatch(frame);
             }
+
+            if (result.IsCompleted)
+            {
+                return buffer.IsEmpty
+                    ? new EslConnectionClosedException("the peer closed the connection")
+                    : new EslProtocolException($"the peer closed the connection in the middle of a frame ({buffer.Length} bytes unread)");
+            }
+            return null;
+        }
+        finally
+        {
+            _input.AdvanceTo(buffer.Start, buffer.End);
         }
     }
 

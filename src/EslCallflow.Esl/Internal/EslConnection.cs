@@ -20,6 +20,7 @@ internal sealed partial class EslConnection : IAsyncDisposable
     private readonly PipeWriter _output;
     private readonly IDisposable? _transport;
     private readonly EslFrameLimits _limits;
+    private HeaderSelection? _eventHeaders;
     private readonly ILogger _logger;
     private readonly SemaphoreSlim _writeLock = new(1, 1);
     private readonly Queue<TaskCompletionSource<EslFrame>> _pendingReplies = new();
@@ -63,6 +64,17 @@ internal sealed partial class EslConnection : IAsyncDisposable
     /// Silence longer than this (no bytes at all) means the link is dead. FreeSWITCH sends HEARTBEAT every
     /// 20 s to subscribers of it, so 60 s of silence is not a quiet switch but a lost one.
     /// </summary>
+    /// <summary>
+    /// Whoever awaits a reply resumes on the read loop itself, with no thread-pool hop in between. Only for a
+    /// connection that serves one caller that never blocks (an outbound call session): its read loop has
+    /// nothing else to do meanwhile, and the hop was the largest wait between a call's connect reply and its
+    /// decision. A shared connection (inbound) keeps continuations off the read loop.
+    /// </summary>
+    public bool InlineReplyContinuations { get; init; }
+
+    /// <summary>Events are decoded down to these headers from now on (null: all of them).</summary>
+    public void SelectEventHeaders(HeaderSelection? selection) => Volatile.Write(ref _eventHeaders, selection);
+
     public void SetIdleTimeout(TimeSpan? timeout)
     {
         Interlocked.Exchange(ref _idleTimeoutTicks, timeout?.Ticks ?? 0);
@@ -95,7 +107,7 @@ internal sealed partial class EslConnection : IAsyncDisposable
                 // Enqueued in the same critical section as the write, so FIFO order is wire order.
                 for (var i = 0; i < replies.Length; i++)
                 {
-                    replies[i] = new TaskCompletionSource<EslFrame>(TaskCreationOptions.RunContinuationsAsynchronously);
+                    replies[i] = new TaskCompletionSource<EslFrame>(InlineReplyContinuations ? TaskCreationOptions.None : TaskCreationOptions.RunContinuationsAsynchronously);
                     _pendingReplies.Enqueue(replies[i]);
                 }
             }
@@ -185,10 +197,6 @@ internal sealed partial class EslConnection : IAsyncDisposable
         }
 
         var failure = reason as EslConnectionClosedException ?? new EslConnectionClosedException($"ESL connection closed: {reason.Message}", reason);
-        foreach (var reply in replies)
-        {
-            reply.TrySetException(failure);
-        }
         FailAll(_jobs, failure);
         FailAll(_executions, failure);
         foreach (var subscriber in subscribers)
@@ -208,6 +216,11 @@ internal sealed partial class EslConnection : IAsyncDisposable
         }
         _transport?.Dispose();
         _closed.TrySetResult(reason);
+        // Last: with inline reply continuations, a waiter resumes right here, and must find the connection closed.
+        foreach (var reply in replies)
+        {
+            reply.TrySetException(failure);
+        }
     }
 
     public async ValueTask DisposeAsync()

@@ -1,3 +1,4 @@
+using System.Buffers;
 using System.Text;
 using System.Text.Json;
 using System.Xml;
@@ -27,9 +28,11 @@ public static class EslEventDecoder
     /// Plain: url-encoded <c>Name: value</c> lines; when they hold a Content-Length, the event body
     /// follows the blank line (BACKGROUND_JOB results).
     /// </summary>
-    public static EslEvent DecodePlain(ReadOnlySpan<byte> body)
+    public static EslEvent DecodePlain(ReadOnlySpan<byte> body) => DecodePlain(body, null);
+
+    private static EslEvent DecodePlain(ReadOnlySpan<byte> body, HeaderSelection? selection)
     {
-        var headers = EslFrameParser.ParseHeaderBlock(body, out var rest);
+        var headers = EslFrameParser.ParseHeaderBlock(body, out var rest, selection);
         string? eventBody = null;
         if (headers.TryGetValue("Content-Length", out var lengthText))
         {
@@ -65,6 +68,87 @@ public static class EslEventDecoder
             throw new EslProtocolException(ex.Message, ex);
         }
         return DecodeJsonEagerly(body.Span);
+    }
+
+    /// <summary>
+    /// An event frame still in the socket buffer, decoded down to the headers in <paramref name="selection"/>
+    /// (and the body): nothing else of it is kept, or even turned into a string. Json, plain and xml.
+    /// </summary>
+    internal static EslEvent DecodeSelected(EslContentType type, ReadOnlySequence<byte> body, HeaderSelection selection)
+    {
+        if (body.IsSingleSegment)
+        {
+            return DecodeSelected(type, body.FirstSpan, selection);
+        }
+        var length = (int)body.Length;
+        var rented = ArrayPool<byte>.Shared.Rent(length);
+        try
+        {
+            body.CopyTo(rented);
+            return DecodeSelected(type, rented.AsSpan(0, length), selection);
+        }
+        finally
+        {
+            ArrayPool<byte>.Shared.Return(rented);
+        }
+    }
+
+    private static EslEvent DecodeSelected(EslContentType type, ReadOnlySpan<byte> body, HeaderSelection selection) => type switch
+    {
+        EslContentType.EventJson => DecodeJsonSelected(body, selection),
+        EslContentType.EventPlain => DecodePlain(body, selection),
+        EslContentType.EventXml => DecodeXml(body),
+        _ => throw new ArgumentException($"{type} is not an event frame", nameof(type)),
+    };
+
+    private static EslEvent DecodeJsonSelected(ReadOnlySpan<byte> body, HeaderSelection selection)
+    {
+        var headers = new KeyValuePair<string, string>[selection.Count];
+        var count = 0;
+        string? eventBody = null;
+        try
+        {
+            var reader = new Utf8JsonReader(body, new JsonReaderOptions { MaxDepth = 16 });
+            if (!reader.Read() || reader.TokenType != JsonTokenType.StartObject)
+            {
+                throw new EslProtocolException("json event is not an object");
+            }
+            while (reader.Read() && reader.TokenType == JsonTokenType.PropertyName)
+            {
+                var name = SelectedName(ref reader, selection);
+                reader.Read();
+                if (name is null)
+                {
+                    reader.Skip();
+                    continue;
+                }
+                var value = reader.TokenType == JsonTokenType.String && !reader.ValueIsEscaped
+                    ? selection.Value(reader.ValueSpan)
+                    : ReadValue(ref reader, body);
+                if (name == "_body")
+                {
+                    eventBody = value;
+                    continue;
+                }
+                // A repeated name keeps its last value; names are the selection's own strings.
+                var at = 0;
+                while (at < count && !ReferenceEquals(headers[at].Key, name))
+                {
+                    at++;
+                }
+                headers[at] = new KeyValuePair<string, string>(name, value);
+                count = Math.Max(count, at + 1);
+            }
+            if (reader.TokenType != JsonTokenType.EndObject)
+            {
+                throw new EslProtocolException("json event ends before its closing brace");
+            }
+        }
+        catch (JsonException ex)
+        {
+            throw new EslProtocolException($"invalid json event: {ex.Message}", ex);
+        }
+        return new EslEvent(EslHeaders.Few(headers), eventBody);
     }
 
     private static EslEvent DecodeJsonEagerly(ReadOnlySpan<byte> body)
@@ -121,6 +205,17 @@ public static class EslEventDecoder
         {
             throw new EslProtocolException($"invalid xml event: {ex.Message}", ex);
         }
+    }
+
+    /// <summary>The selection's name for the property under the reader, "_body", or null for a header not wanted.</summary>
+    private static string? SelectedName(ref Utf8JsonReader reader, HeaderSelection selection)
+    {
+        if (reader.ValueIsEscaped)
+        {
+            var unescaped = reader.GetString()!;
+            return unescaped == "_body" ? unescaped : selection.Match(Encoding.UTF8.GetBytes(unescaped));
+        }
+        return selection.Match(reader.ValueSpan) ?? (reader.ValueSpan.SequenceEqual("_body"u8) ? "_body" : null);
     }
 
     private static string ReadValue(ref Utf8JsonReader reader, ReadOnlySpan<byte> body)

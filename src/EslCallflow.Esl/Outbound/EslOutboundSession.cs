@@ -48,7 +48,8 @@ public sealed class EslOutboundSession : EslSocket
     internal static EslOutboundSession Create(Socket socket, EslOutboundListenerOptions options, ILogger logger, string id)
     {
         var remote = (IPEndPoint)socket.RemoteEndPoint!;
-        return new EslOutboundSession(CreateConnection(socket, options.Limits, logger, id), options.EventQueueCapacity, remote);
+        var connection = CreateConnection(socket, options.Limits, logger, id, inlineReplyContinuations: options.ResumeHandlersOnReadLoop);
+        return new EslOutboundSession(connection, options.EventQueueCapacity, remote);
     }
 
     /// <summary><c>connect</c>: FreeSWITCH replies with the channel's data as headers.</summary>

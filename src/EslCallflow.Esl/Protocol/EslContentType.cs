@@ -32,4 +32,33 @@ public static class EslContentTypes
             default: type = default; return false;
         }
     }
+
+    /// <summary>The same, on the header value's bytes as they came off the socket (no string for known types).</summary>
+    public static bool TryParse(ReadOnlySpan<byte> value, out EslContentType type)
+    {
+        foreach (var (wire, known) in Known)
+        {
+            if (value.SequenceEqual(wire))
+            {
+                type = known;
+                return true;
+            }
+        }
+        type = default;
+        return false;
+    }
+
+    // Events first: they are most of the traffic.
+    private static readonly (byte[] Wire, EslContentType Type)[] Known =
+    [
+        ("text/event-json"u8.ToArray(), EslContentType.EventJson),
+        ("text/event-plain"u8.ToArray(), EslContentType.EventPlain),
+        ("command/reply"u8.ToArray(), EslContentType.CommandReply),
+        ("api/response"u8.ToArray(), EslContentType.ApiResponse),
+        ("text/event-xml"u8.ToArray(), EslContentType.EventXml),
+        ("auth/request"u8.ToArray(), EslContentType.AuthRequest),
+        ("log/data"u8.ToArray(), EslContentType.LogData),
+        ("text/disconnect-notice"u8.ToArray(), EslContentType.DisconnectNotice),
+        ("text/rude-rejection"u8.ToArray(), EslContentType.RudeRejection),
+    ];
 }

@@ -11,6 +11,7 @@ namespace EslCallflow.Esl.Protocol;
 public static class EslFrameParser
 {
     private static ReadOnlySpan<byte> ContentLengthName => "Content-Length"u8;
+    private static ReadOnlySpan<byte> ContentTypeName => "Content-Type"u8;
 
     /// <summary>
     /// Reads one frame from the start of <paramref name="buffer"/> and slices it off. Returns false when
@@ -18,10 +19,24 @@ public static class EslFrameParser
     /// </summary>
     public static bool TryParse(ref ReadOnlySequence<byte> buffer, EslFrameLimits limits, out EslFrame? frame)
     {
-        frame = null;
+        frame = TryCut(ref buffer, limits, out var cut) ? cut.ToFrame() : null;
+        return frame is not null;
+    }
+
+    /// <summary>
+    /// <see cref="TryParse"/> without decoding anything but Content-Length and Content-Type: the frame's bytes
+    /// stay in <paramref name="buffer"/>'s memory, so an event can be decoded straight from the socket buffer.
+    /// </summary>
+    internal static bool TryCut(ref ReadOnlySequence<byte> buffer, EslFrameLimits limits, out CutFrame frame)
+    {
+        frame = default;
         var reader = new SequenceReader<byte>(buffer);
-        var headers = new Dictionary<string, string>(8, StringComparer.Ordinal);
+        var blockStart = reader.Position;
+        var blockEnd = reader.Position;
+        var lines = 0;
         var contentLength = 0;
+        EslContentType? contentType = null;
+        string? unknownContentType = null;
 
         while (true)
         {
@@ -41,21 +56,19 @@ public static class EslFrameParser
 
             if (line.Length == 0 || (line.Length == 1 && line.FirstSpan[0] == (byte)'\r'))
             {
-                if (headers.Count == 0)
+                if (lines == 0)
                 {
                     // Stray newline between frames: tolerated, as FreeSWITCH itself does.
                     buffer = buffer.Slice(reader.Position);
+                    blockStart = reader.Position;
                     continue;
                 }
                 break;
             }
 
-            var (name, value, isContentLength) = ParseHeaderLine(line);
-            if (isContentLength)
-            {
-                contentLength = ParseContentLength(value, limits);
-            }
-            headers[name] = value;
+            lines++;
+            blockEnd = reader.Position;
+            ScanFrameHeader(line, limits, ref contentLength, ref contentType, ref unknownContentType);
         }
 
         if (reader.Remaining < contentLength)
@@ -63,25 +76,25 @@ public static class EslFrameParser
             return false;
         }
 
-        var contentTypeText = headers.GetValueOrDefault("Content-Type");
-        if (!EslContentTypes.TryParse(contentTypeText, out var contentType))
+        if (contentType is not { } type)
         {
-            throw new EslProtocolException(contentTypeText is null
+            throw new EslProtocolException(unknownContentType is null
                 ? "frame without a Content-Type header"
-                : $"unknown Content-Type '{contentTypeText}'");
+                : $"unknown Content-Type '{unknownContentType}'");
         }
 
-        var body = contentLength == 0 ? ReadOnlyMemory<byte>.Empty : reader.UnreadSequence.Slice(0, contentLength).ToArray();
+        var body = reader.UnreadSequence.Slice(0, contentLength);
         reader.Advance(contentLength);
+        frame = new CutFrame(type, buffer.Slice(blockStart, blockEnd), body);
         buffer = buffer.Slice(reader.Position);
-        frame = new EslFrame(contentType, EslHeaders.Wrap(headers), body);
         return true;
     }
 
     /// <summary>Parses a block of <c>Name: value</c> lines (the body of a text/event-plain frame).</summary>
-    internal static Dictionary<string, string> ParseHeaderBlock(ReadOnlySpan<byte> block, out ReadOnlySpan<byte> rest)
+    /// <param name="selection">When set, only these headers (and Content-Length) are decoded; the rest are skipped.</param>
+    internal static Dictionary<string, string> ParseHeaderBlock(ReadOnlySpan<byte> block, out ReadOnlySpan<byte> rest, HeaderSelection? selection = null)
     {
-        var headers = new Dictionary<string, string>(96, StringComparer.Ordinal);
+        var headers = new Dictionary<string, string>(selection?.Count + 1 ?? 96, StringComparer.Ordinal);
         while (!block.IsEmpty)
         {
             var end = block.IndexOf((byte)'\n');
@@ -95,26 +108,81 @@ public static class EslFrameParser
             {
                 break;
             }
-            var (name, value, _) = ParseHeaderLine(line);
-            headers[name] = value;
+            SplitHeaderLine(line, out var nameBytes, out var valueBytes);
+            if (selection is null)
+            {
+                headers[Encoding.ASCII.GetString(nameBytes)] = PercentDecoding.Decode(valueBytes);
+            }
+            else if ((selection.Match(nameBytes) ?? (nameBytes.SequenceEqual(ContentLengthName) ? "Content-Length" : null)) is { } name)
+            {
+                headers[name] = PercentDecoding.Decode(valueBytes);
+            }
         }
         rest = block;
         return headers;
     }
 
-    private static (string Name, string Value, bool IsContentLength) ParseHeaderLine(ReadOnlySequence<byte> line)
+    /// <summary>The header lines of a cut frame (each ending in a newline), decoded.</summary>
+    internal static Dictionary<string, string> ParseHeaderLines(ReadOnlySequence<byte> block)
+    {
+        var headers = new Dictionary<string, string>(8, StringComparer.Ordinal);
+        var reader = new SequenceReader<byte>(block);
+        while (reader.TryReadTo(out ReadOnlySequence<byte> line, (byte)'\n'))
+        {
+            WithContiguous(line, headers, static (span, headers) =>
+            {
+                SplitHeaderLine(span, out var name, out var value);
+                headers[Encoding.ASCII.GetString(name)] = PercentDecoding.Decode(value);
+                return 0;
+            });
+        }
+        return headers;
+    }
+
+    private static void ScanFrameHeader(ReadOnlySequence<byte> line, EslFrameLimits limits, ref int contentLength, ref EslContentType? contentType, ref string? unknownContentType)
+    {
+        var (length, type, unknown) = WithContiguous(line, limits, static (span, limits) =>
+        {
+            SplitHeaderLine(span, out var name, out var value);
+            if (name.SequenceEqual(ContentLengthName))
+            {
+                return (ParseContentLength(value, limits), (EslContentType?)null, (string?)null);
+            }
+            if (name.SequenceEqual(ContentTypeName))
+            {
+                return EslContentTypes.TryParse(value, out var parsed)
+                    ? (-1, parsed, null)
+                    : (-1, null, PercentDecoding.Decode(value));
+            }
+            return (-1, null, null);
+        });
+        if (length >= 0)
+        {
+            contentLength = length;
+        }
+        if (type is not null || unknown is not null)
+        {
+            contentType = type;
+            unknownContentType = unknown;
+        }
+    }
+
+    private static TResult WithContiguous<TState, TResult>(ReadOnlySequence<byte> line, TState state, SpanFunc<TState, TResult> use)
     {
         if (line.IsSingleSegment)
         {
-            return ParseHeaderLine(line.FirstSpan);
+            return use(line.FirstSpan, state);
         }
         var length = (int)line.Length;
         var copy = length <= 1024 ? stackalloc byte[length] : new byte[length];
         line.CopyTo(copy);
-        return ParseHeaderLine(copy);
+        return use(copy, state);
     }
 
-    private static (string Name, string Value, bool IsContentLength) ParseHeaderLine(ReadOnlySpan<byte> line)
+    private delegate TResult SpanFunc<in TState, out TResult>(ReadOnlySpan<byte> span, TState state);
+
+    /// <summary>Name and value of a <c>Name: value</c> line (trailing CR and the spaces after the colon dropped).</summary>
+    private static void SplitHeaderLine(ReadOnlySpan<byte> line, out ReadOnlySpan<byte> name, out ReadOnlySpan<byte> value)
     {
         if (line[^1] == (byte)'\r')
         {
@@ -125,21 +193,19 @@ public static class EslFrameParser
         {
             throw new EslProtocolException($"malformed header line '{Printable(line)}'");
         }
-        var nameBytes = line[..colon];
-        var valueBytes = line[(colon + 1)..];
-        while (!valueBytes.IsEmpty && valueBytes[0] == (byte)' ')
+        value = line[(colon + 1)..];
+        while (!value.IsEmpty && value[0] == (byte)' ')
         {
-            valueBytes = valueBytes[1..];
+            value = value[1..];
         }
-        var isContentLength = nameBytes.SequenceEqual(ContentLengthName);
-        return (Encoding.ASCII.GetString(nameBytes), PercentDecoding.Decode(valueBytes), isContentLength);
+        name = line[..colon];
     }
 
-    private static int ParseContentLength(string value, EslFrameLimits limits)
+    private static int ParseContentLength(ReadOnlySpan<byte> value, EslFrameLimits limits)
     {
-        if (!Utf8Parser.TryParse(Encoding.ASCII.GetBytes(value), out long length, out var used) || used != value.Length || length < 0)
+        if (!Utf8Parser.TryParse(value, out long length, out var used) || used != value.Length || length < 0)
         {
-            throw new EslProtocolException($"invalid Content-Length '{value}'");
+            throw new EslProtocolException($"invalid Content-Length '{PercentDecoding.Decode(value)}'");
         }
         if (length > limits.MaxBodyBytes)
         {
@@ -153,4 +219,11 @@ public static class EslFrameParser
         var text = Encoding.UTF8.GetString(line[..Math.Min(line.Length, 80)]);
         return text.Replace("\r", "\\r", StringComparison.Ordinal);
     }
+}
+
+/// <summary>A whole frame whose bytes are still in the read buffer: valid only until that buffer is advanced.</summary>
+internal readonly record struct CutFrame(EslContentType ContentType, ReadOnlySequence<byte> HeaderLines, ReadOnlySequence<byte> Body)
+{
+    /// <summary>Decodes the headers and copies the body out, so the frame outlives the buffer.</summary>
+    public EslFrame ToFrame() => new(ContentType, EslHeaders.Wrap(EslFrameParser.ParseHeaderLines(HeaderLines)), Body.IsEmpty ? ReadOnlyMemory<byte>.Empty : Body.ToArray());
 }

@@ -25,7 +25,9 @@ public static class DaemonHost
 
         builder.Services.AddOptions<DaemonOptions>().BindConfiguration(DaemonOptions.Section).ValidateDataAnnotations().ValidateOnStart();
         builder.Services.AddOptions<EslInboundOptions>().BindConfiguration("Esl:Inbound").ValidateDataAnnotations().ValidateOnStart();
-        builder.Services.AddOptions<EslOutboundListenerOptions>().BindConfiguration("Esl:Outbound").ValidateDataAnnotations().ValidateOnStart();
+        // The call handler is async all the way, so replies may resume it on its session's read loop.
+        builder.Services.AddOptions<EslOutboundListenerOptions>().Configure(o => o.ResumeHandlersOnReadLoop = true)
+            .BindConfiguration("Esl:Outbound").ValidateDataAnnotations().ValidateOnStart();
         builder.Services.AddOptions<PickupOptions>().BindConfiguration(PickupOptions.Section).ValidateDataAnnotations().ValidateOnStart();
         builder.Services.AddOptions<TrackingOptions>().BindConfiguration(TrackingOptions.Section).ValidateDataAnnotations().ValidateOnStart();
         builder.Services.AddOptions<HttpEndpointOptions>().BindConfiguration(HttpEndpointOptions.Section).ValidateDataAnnotations().ValidateOnStart();

@@ -35,7 +35,7 @@ public sealed partial class InboundConnectionService : BackgroundService
         ILoggerFactory loggerFactory,
         ILogger<InboundConnectionService> logger)
     {
-        _client = new EslReconnectingInboundClient(options.Value, new EslSubscription(EslEventFormat.Json, ChannelEvents), loggerFactory);
+        _client = new EslReconnectingInboundClient(options.Value, new EslSubscription(EslEventFormat.Json, ChannelEvents) { EventHeaders = ChannelTracker.HeadersRead }, loggerFactory);
         _tracker = tracker;
         _tracking = tracking.Value;
         _logger = logger;

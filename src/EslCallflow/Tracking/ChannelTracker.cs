@@ -14,6 +14,17 @@ public sealed class ChannelTracker
 {
     // Header names built once: the feed applies thousands of events a second.
     private const string DeviceVariableHeader = "variable_" + DialString.DeviceVariable;
+    /// <summary>
+    /// Every event header <see cref="Apply"/> reads, and nothing else: the feed decodes only these (see
+    /// <c>EslSocket.KeepOnlyEventHeaders</c>). A header read here but missing from this list reads as absent.
+    /// </summary>
+    public static readonly IReadOnlyList<string> HeadersRead =
+    [
+        "Event-Name", "Unique-ID", "Call-Direction", "Other-Leg-Unique-ID", "Channel-Call-State", "Answer-State",
+        DeviceVariableHeader, "variable_presence_id", "Channel-Presence-ID", "variable_dialed_user", "variable_dialed_domain",
+        "Caller-Channel-Created-Time", "Event-Date-Timestamp",
+    ];
+
     private readonly Lock _gate = new();
     private readonly Dictionary<string, TrackedChannel> _channels = new(StringComparer.Ordinal);
     private readonly Dictionary<string, List<TrackedChannel>> _ringingByDevice = new(StringComparer.Ordinal);
@@ -203,7 +214,14 @@ public sealed class ChannelTracker
 
     private void ReindexLocked(TrackedChannel channel)
     {
-        string[] wanted = channel.IsRinging ? KeysOf(channel) : [];
+        // Most events change neither whether a leg rings nor which phone it is: skip building its keys again.
+        var from = (channel.IsRinging, channel.IsRinging ? channel.DeviceId : null, channel.IsRinging ? channel.SipIdentity : null);
+        if (from == channel.IndexedFrom)
+        {
+            return;
+        }
+        channel.IndexedFrom = from;
+        string[] wanted = from.IsRinging ? KeysOf(channel) : [];
         if (wanted.AsSpan().SequenceEqual(channel.IndexedUnder))
         {
             return;

@@ -18,6 +18,9 @@ internal sealed class TrackedChannel(string uuid)
     /// <summary>The device keys this channel is filed under in the ringing index (empty when not ringing).</summary>
     public string[] IndexedUnder { get; set; } = [];
 
+    /// <summary>What <see cref="IndexedUnder"/> was worked out from: while that is unchanged, so are the keys.</summary>
+    public (bool Ringing, string? DeviceId, string? SipIdentity) IndexedFrom { get; set; }
+
     /// <summary>Behaviour rule 4: toward a phone, not answered, RINGING or EARLY.</summary>
     public bool IsRinging => Outbound && !Answered && !Ended && CallState is "RINGING" or "EARLY";
 
