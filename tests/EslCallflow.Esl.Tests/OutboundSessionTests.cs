@@ -25,8 +25,10 @@ public class OutboundSessionTests
         return listener;
     }
 
-    [Fact]
-    public async Task Session_connects_subscribes_lingers_then_executes_and_awaits_completion()
+    [Theory]
+    [InlineData(false)]
+    [InlineData(true)]
+    public async Task Session_connects_subscribes_lingers_then_executes_and_awaits_completion(bool resumeOnReadLoop)
     {
         var handled = new TaskCompletionSource<(EslEvent Channel, EslEvent Answer)>();
         await using var listener = await StartListener(async (session, ct) =>
@@ -35,7 +37,7 @@ public class OutboundSessionTests
             await session.ExecuteAsync("playback", "tone_stream://%(200,0,440);loops=2", ct);
             await session.HangupAsync("NORMAL_CLEARING", ct);
             handled.SetResult((session.ChannelData, answer));
-        });
+        }, new EslOutboundListenerOptions { Port = 0, ResumeHandlersOnReadLoop = resumeOnReadLoop });
         await using var call = await FakeCall.DialAsync(listener.LocalEndPoint!, new FakeCallSetup { Destination = "7000", SipUser = "1001" });
 
         var (channel, answer) = await handled.Task.WaitAsync(Timeout);
@@ -102,8 +104,10 @@ public class OutboundSessionTests
         Assert.Equal("ORIGINATOR_CANCEL", complete.HangupCause);
     }
 
-    [Fact]
-    public async Task Socket_closing_ends_the_call_and_fails_pending_executions()
+    [Theory]
+    [InlineData(false)]
+    [InlineData(true)]
+    public async Task Socket_closing_ends_the_call_and_fails_pending_executions(bool resumeOnReadLoop)
     {
         var failure = new TaskCompletionSource<Exception>();
         var ended = new TaskCompletionSource();
@@ -118,7 +122,7 @@ public class OutboundSessionTests
             {
                 failure.SetResult(ex);
             }
-        });
+        }, new EslOutboundListenerOptions { Port = 0, ResumeHandlersOnReadLoop = resumeOnReadLoop });
         var call = await FakeCall.DialAsync(listener.LocalEndPoint!, new FakeCallSetup { Destination = "7000" }, (_, _) => Task.CompletedTask);
         await call.WaitForExecutionAsync("bridge");
 

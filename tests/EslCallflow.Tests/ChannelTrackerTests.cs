@@ -99,6 +99,47 @@ public class ChannelTrackerTests
     }
 
     [Fact]
+    public void The_headers_the_feed_keeps_are_all_the_tracker_needs()
+    {
+        // The inbound feed decodes only ChannelTracker.HeadersRead: a header Apply reads but the list misses
+        // would silently read as absent. Two trackers, one fed whole events and one fed only those headers,
+        // must agree after every event.
+        var synthetic = new[]
+        {
+            EventTemplates.RingingLegEvent("CHANNEL_CALLSTATE", "leg-dev", new Dictionary<string, string>
+            {
+                ["Channel-Call-State"] = "EARLY", ["variable_eslcallflow_device_id"] = "dev1001", ["Other-Leg-Unique-ID"] = "caller-1",
+            }),
+            EventTemplates.RingingLegEvent("CHANNEL_CALLSTATE", "leg-dialled", new Dictionary<string, string>
+            {
+                ["Channel-Call-State"] = "RINGING", ["variable_presence_id"] = "", ["Channel-Presence-ID"] = "",
+                ["variable_dialed_user"] = "1003", ["variable_dialed_domain"] = "pbx.example.com",
+            }),
+            EventTemplates.RingingLegEvent("CHANNEL_ANSWER", "leg-dialled", new Dictionary<string, string> { ["Answer-State"] = "answered" }),
+        }.Select(Event);
+        var events = CapturedPickupEvents()
+            .Concat(EventTemplates.JsonBodies(Transcript.ReceivedStream("inbound-json.txt")).Select(body => EslEventDecoder.DecodeJson(body)))
+            .Concat(synthetic)
+            .ToList();
+        var whole = new ChannelTracker(TimeProvider.System);
+        var kept = new ChannelTracker(TimeProvider.System);
+        var uuids = new HashSet<string>();
+
+        foreach (var evt in events)
+        {
+            whole.Apply(evt);
+            kept.Apply(new EslEvent(EslHeaders.From(evt.Headers.Where(h => ChannelTracker.HeadersRead.Contains(h.Key)))));
+            uuids.Add(evt.UniqueId ?? string.Empty);
+
+            Assert.Equal(whole.Count, kept.Count);
+            Assert.Equal(whole.Ringing(), kept.Ringing());
+            Assert.All(uuids, uuid => Assert.Equal(whole.Find(uuid), kept.Find(uuid)));
+        }
+        Assert.Contains(whole.Ringing(), c => c.DeviceId == "dev1001");
+        Assert.NotNull(whole.Find("leg-dialled")?.SipIdentity);
+    }
+
+    [Fact]
     public void Our_device_variable_files_the_leg_under_the_device_id_as_well()
     {
         var tracker = new ChannelTracker(TimeProvider.System);
