@@ -161,7 +161,7 @@ internal sealed partial class EslConnection
     {
         switch (evt.EventName)
         {
-            case "BACKGROUND_JOB" when evt.JobUuid is { } job && _jobs.TryRemove(job, out var jobCompletion):
+            case "BACKGROUND_JOB" when evt.JobUuid is { } job && Volatile.Read(ref _jobs) is { } jobs && jobs.TryRemove(job, out var jobCompletion):
                 jobCompletion.TrySetResult(evt);
                 break;
             case "CHANNEL_EXECUTE_COMPLETE" when evt.ApplicationUuid is { } app && _executions.TryRemove(app, out var appCompletion):

@@ -24,7 +24,8 @@ internal sealed partial class EslConnection : IAsyncDisposable
     private readonly ILogger _logger;
     private readonly SemaphoreSlim _writeLock = new(1, 1);
     private readonly Queue<TaskCompletionSource<EslFrame>> _pendingReplies = new();
-    private readonly ConcurrentDictionary<string, TaskCompletionSource<EslEvent>> _jobs = new(StringComparer.Ordinal);
+    // Made on first bgapi: a call session never sends one, and a thousand idle tables are a thousand for the GC to trace.
+    private ConcurrentDictionary<string, TaskCompletionSource<EslEvent>>? _jobs;
     private readonly ConcurrentDictionary<string, TaskCompletionSource<EslEvent>> _executions = new(StringComparer.Ordinal);
     private readonly TaskCompletionSource _authRequested = new(TaskCreationOptions.RunContinuationsAsynchronously);
     private readonly TaskCompletionSource<Exception> _closed = new(TaskCreationOptions.RunContinuationsAsynchronously);
@@ -136,12 +137,13 @@ internal sealed partial class EslConnection : IAsyncDisposable
     }
 
     /// <summary>Register before sending the bgapi, so a fast BACKGROUND_JOB is never missed.</summary>
-    public Task<EslEvent> RegisterJob(string jobUuid) => Register(_jobs, jobUuid);
+    public Task<EslEvent> RegisterJob(string jobUuid) =>
+        Register(LazyInitializer.EnsureInitialized(ref _jobs, () => new ConcurrentDictionary<string, TaskCompletionSource<EslEvent>>(StringComparer.Ordinal)), jobUuid);
 
     /// <summary>Register before sending the sendmsg, so a fast CHANNEL_EXECUTE_COMPLETE is never missed.</summary>
     public Task<EslEvent> RegisterExecution(string applicationUuid) => Register(_executions, applicationUuid);
 
-    public void ForgetJob(string jobUuid) => _jobs.TryRemove(jobUuid, out _);
+    public void ForgetJob(string jobUuid) => _jobs?.TryRemove(jobUuid, out _);
 
     public void ForgetExecution(string applicationUuid) => _executions.TryRemove(applicationUuid, out _);
 
@@ -242,8 +244,12 @@ internal sealed partial class EslConnection : IAsyncDisposable
         return completion.Task;
     }
 
-    private static void FailAll(ConcurrentDictionary<string, TaskCompletionSource<EslEvent>> table, Exception failure)
+    private static void FailAll(ConcurrentDictionary<string, TaskCompletionSource<EslEvent>>? table, Exception failure)
     {
+        if (table is null)
+        {
+            return;
+        }
         foreach (var key in table.Keys)
         {
             if (table.TryRemove(key, out var completion))

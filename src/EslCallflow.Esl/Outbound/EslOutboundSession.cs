@@ -16,6 +16,8 @@ public sealed class EslOutboundSession : EslSocket
     private readonly CancellationTokenSource _callEnded = new();
     private readonly TaskCompletionSource<EslEvent> _bridged = new(TaskCreationOptions.RunContinuationsAsynchronously);
     private EslEvent? _channelData;
+    // Read on every log line and event of the call: decoded once, not from the packed channel data each time.
+    private string _uniqueId = string.Empty;
     private int _answered;
 
     private EslOutboundSession(EslConnection connection, int eventQueueCapacity, IPEndPoint remote) : base(connection, eventQueueCapacity)
@@ -31,7 +33,7 @@ public sealed class EslOutboundSession : EslSocket
     /// <summary>The channel data from the <c>connect</c> reply (all channel variables at hand-over).</summary>
     public EslEvent ChannelData => _channelData ?? throw new InvalidOperationException("connect has not completed");
 
-    public string UniqueId => ChannelData.UniqueId ?? string.Empty;
+    public string UniqueId => _channelData is null ? throw new InvalidOperationException("connect has not completed") : _uniqueId;
 
     /// <summary>Fires when the call hangs up (CHANNEL_HANGUP or a disconnect notice) or the socket closes.</summary>
     public CancellationToken CallEnded => _callEnded.Token;
@@ -62,7 +64,9 @@ public sealed class EslOutboundSession : EslSocket
         }
         ConnectedAt = reply.ReceivedAt;
         // Kept for the call's whole life, so packed: about a third of the memory of ~200 separate strings.
-        _channelData = new EslEvent(reply.Headers.Compact());
+        var channelData = new EslEvent(reply.Headers.Compact());
+        _uniqueId = channelData.UniqueId ?? string.Empty;
+        _channelData = channelData;
         if (_channelData.AnswerState == "answered")
         {
             Volatile.Write(ref _answered, 1);
@@ -153,7 +157,7 @@ public sealed class EslOutboundSession : EslSocket
 
     private void OnEvent(EslEvent evt)
     {
-        if (evt.UniqueId != _channelData?.UniqueId)
+        if (_channelData is null || evt.UniqueId != _uniqueId)
         {
             return;
         }

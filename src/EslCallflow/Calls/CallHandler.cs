@@ -41,7 +41,7 @@ public sealed partial class CallHandler
         var channel = session.ChannelData;
         var number = channel["Caller-Destination-Number"] ?? channel["Channel-Destination-Number"] ?? string.Empty;
         var caller = new CallerContext(CallerIdentity.Find(config, channel));
-        using var scope = _logger.BeginScope(new Dictionary<string, object> { ["CallUuid"] = session.UniqueId, ["Number"] = number });
+        using var scope = _logger.BeginScope(new KeyValuePair<string, object>[] { new("CallUuid", session.UniqueId), new("Number", number) });
 
         var callflow = config.FindCallflow(number);
         if (callflow is null)
@@ -84,7 +84,7 @@ public sealed partial class CallHandler
             {
                 return;
             }
-            using var moduleScope = _logger.BeginScope(new Dictionary<string, object> { ["Module"] = node.Module });
+            using var moduleScope = _logger.BeginScope(new KeyValuePair<string, object>[] { new("Module", node.Module) });
             node = await RunNodeAsync(session, config, node, caller, stopping).ConfigureAwait(false);
         }
     }
