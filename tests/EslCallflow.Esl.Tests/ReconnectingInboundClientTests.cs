@@ -92,6 +92,47 @@ public class ReconnectingInboundClientTests
         await run;
     }
 
+    [Fact]
+    public async Task A_link_with_steady_traffic_stays_up_well_past_the_heartbeat_timeout_then_silence_drops_it()
+    {
+        // The idle deadline is re-armed on every read: traffic must keep pushing it back, three times over.
+        // (A 1 s deadline for 50 ms spacing: a test host's thread pool can stall a sender for half a second.)
+        const int Events = 60;
+        await using var fs = new FakeFreeSwitch().Start();
+        var options = Options(fs);
+        options.HeartbeatTimeout = TimeSpan.FromSeconds(1);
+        var client = new EslReconnectingInboundClient(options, new EslSubscription(EslEventFormat.Json, ["CHANNEL_CREATE"]));
+        using var stop = new CancellationTokenSource(Timeout);
+        var run = client.RunAsync(stop.Token);
+        await using var signals = client.ReadSignalsAsync(stop.Token).GetAsyncEnumerator(stop.Token);
+        Assert.IsType<EslInboundSignal.Connected>(await Next(signals));
+        var silentSince = DateTime.MinValue;
+
+        var traffic = Task.Run(async () =>
+        {
+            for (var i = 0; i < Events; i++)
+            {
+                await fs.PublishAsync(EventTemplates.RingingLegEvent("CHANNEL_CREATE", $"leg-{i}"));
+                silentSince = DateTime.UtcNow;
+                await Task.Delay(50);
+            }
+        });
+        var received = 0;
+        EslInboundSignal signal;
+        while ((signal = await Next(signals)) is EslInboundSignal.Received)
+        {
+            received++;
+        }
+        await traffic;
+
+        var lost = Assert.IsType<EslInboundSignal.Disconnected>(signal);
+        Assert.Equal(Events, received);
+        Assert.Contains("HEARTBEAT missing", lost.Reason);
+        Assert.True(DateTime.UtcNow - silentSince >= TimeSpan.FromMilliseconds(500), "dropped before the link fell silent");
+        await stop.CancelAsync();
+        await run;
+    }
+
     private static async Task<EslInboundSignal> Next(IAsyncEnumerator<EslInboundSignal> signals)
     {
         Assert.True(await signals.MoveNextAsync().AsTask().WaitAsync(Timeout));
