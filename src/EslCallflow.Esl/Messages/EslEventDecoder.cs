@@ -103,8 +103,25 @@ public static class EslEventDecoder
 
     private static EslEvent DecodeJsonSelected(ReadOnlySpan<byte> body, HeaderSelection selection)
     {
-        var headers = new KeyValuePair<string, string>[selection.Count];
-        var count = 0;
+        var headers = new FewHeaders(selection.Count);
+        var eventBody = ReadJsonMembers(body, selection, ref headers);
+        return new EslEvent(EslHeaders.Few(headers.Pairs), eventBody);
+    }
+
+    private static EslEvent DecodeJsonEagerly(ReadOnlySpan<byte> body)
+    {
+        var headers = new AllHeaders(new Dictionary<string, string>(96, StringComparer.Ordinal));
+        var eventBody = ReadJsonMembers(body, null, ref headers);
+        return new EslEvent(EslHeaders.Wrap(headers.Values), eventBody);
+    }
+
+    /// <summary>
+    /// Walks a json event object: every header (or only <paramref name="selection"/>'s) goes to
+    /// <paramref name="headers"/>, in order; returns the <c>_body</c> member, if any.
+    /// </summary>
+    private static string? ReadJsonMembers<THeaders>(ReadOnlySpan<byte> body, HeaderSelection? selection, ref THeaders headers)
+        where THeaders : struct, IHeaderSink
+    {
         string? eventBody = null;
         try
         {
@@ -115,65 +132,23 @@ public static class EslEventDecoder
             }
             while (reader.Read() && reader.TokenType == JsonTokenType.PropertyName)
             {
-                var name = SelectedName(ref reader, selection);
+                var name = selection is null ? reader.GetString()! : SelectedName(ref reader, selection);
                 reader.Read();
                 if (name is null)
                 {
                     reader.Skip();
                     continue;
                 }
-                var value = reader.TokenType == JsonTokenType.String && !reader.ValueIsEscaped
+                var value = selection is not null && reader.TokenType == JsonTokenType.String && !reader.ValueIsEscaped
                     ? selection.Value(reader.ValueSpan)
                     : ReadValue(ref reader, body);
-                if (name == "_body")
-                {
-                    eventBody = value;
-                    continue;
-                }
-                // A repeated name keeps its last value; names are the selection's own strings.
-                var at = 0;
-                while (at < count && !ReferenceEquals(headers[at].Key, name))
-                {
-                    at++;
-                }
-                headers[at] = new KeyValuePair<string, string>(name, value);
-                count = Math.Max(count, at + 1);
-            }
-            if (reader.TokenType != JsonTokenType.EndObject)
-            {
-                throw new EslProtocolException("json event ends before its closing brace");
-            }
-        }
-        catch (JsonException ex)
-        {
-            throw new EslProtocolException($"invalid json event: {ex.Message}", ex);
-        }
-        return new EslEvent(EslHeaders.Few(headers), eventBody);
-    }
-
-    private static EslEvent DecodeJsonEagerly(ReadOnlySpan<byte> body)
-    {
-        var headers = new Dictionary<string, string>(96, StringComparer.Ordinal);
-        string? eventBody = null;
-        try
-        {
-            var reader = new Utf8JsonReader(body, new JsonReaderOptions { MaxDepth = 16 });
-            if (!reader.Read() || reader.TokenType != JsonTokenType.StartObject)
-            {
-                throw new EslProtocolException("json event is not an object");
-            }
-            while (reader.Read() && reader.TokenType == JsonTokenType.PropertyName)
-            {
-                var name = reader.GetString()!;
-                reader.Read();
-                var value = ReadValue(ref reader, body);
                 if (name == "_body")
                 {
                     eventBody = value;
                 }
                 else
                 {
-                    headers[name] = value;
+                    headers.Add(name, value);
                 }
             }
             if (reader.TokenType != JsonTokenType.EndObject)
@@ -185,7 +160,39 @@ public static class EslEventDecoder
         {
             throw new EslProtocolException($"invalid json event: {ex.Message}", ex);
         }
-        return new EslEvent(EslHeaders.Wrap(headers), eventBody);
+        return eventBody;
+    }
+
+    private interface IHeaderSink
+    {
+        /// <summary>A repeated name keeps its last value, as FreeSWITCH's own lookup does.</summary>
+        void Add(string name, string value);
+    }
+
+    private readonly struct AllHeaders(Dictionary<string, string> values) : IHeaderSink
+    {
+        public Dictionary<string, string> Values => values;
+
+        public void Add(string name, string value) => values[name] = value;
+    }
+
+    /// <summary>At most one entry per selected name; the names are the selection's own strings.</summary>
+    private struct FewHeaders(int capacity) : IHeaderSink
+    {
+        private int _count;
+
+        public KeyValuePair<string, string>[] Pairs { get; } = new KeyValuePair<string, string>[capacity];
+
+        public void Add(string name, string value)
+        {
+            var at = 0;
+            while (at < _count && !ReferenceEquals(Pairs[at].Key, name))
+            {
+                at++;
+            }
+            Pairs[at] = new KeyValuePair<string, string>(name, value);
+            _count = Math.Max(_count, at + 1);
+        }
     }
 
     public static EslEvent DecodeXml(ReadOnlySpan<byte> body)
