@@ -36,6 +36,18 @@ internal sealed class MetricsScraper(Uri baseAddress)
         return buckets.FirstOrDefault(b => b.Count >= quantile * total).Le;
     }
 
+    /// <summary>The histogram of what happened between two scrapes (cumulative buckets, subtracted).</summary>
+    public static IReadOnlyList<(double Le, double Count)> Since(IReadOnlyList<(double Le, double Count)> now, IReadOnlyList<(double Le, double Count)> before) =>
+        [.. now.Select((b, i) => (b.Le, b.Count - (i < before.Count ? before[i].Count : 0)))];
+
+    /// <summary>The share of the daemon's decisions slower than <paramref name="seconds"/> (a bucket bound).</summary>
+    public static double FractionAbove(IReadOnlyList<(double Le, double Count)> buckets, double seconds)
+    {
+        var total = buckets.Count == 0 ? 0 : buckets[^1].Count;
+        var within = buckets.FirstOrDefault(b => Math.Abs(b.Le - seconds) < 1e-9).Count;
+        return total == 0 ? 0 : (total - within) / total;
+    }
+
     public async Task<MetricsSample> ScrapeAsync()
     {
         var lines = (await _client.GetStringAsync(new Uri("/metrics", UriKind.Relative))).Split('\n');

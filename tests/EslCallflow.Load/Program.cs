@@ -109,6 +109,8 @@ var feeding = feeder.RunAsync(stop.Token);
 
 await Task.Delay(options.Warmup);
 Volatile.Write(ref measuring, true);
+// The daemon's histogram counts from its start; the warm-up (JIT) is taken off, as the harness's own figure does.
+var atStart = await metrics.ScrapeAsync();
 var samples = new List<MetricsSample>();
 var clock = Stopwatch.StartNew();
 while (clock.Elapsed < options.Duration)
@@ -136,7 +138,8 @@ Console.WriteLine();
 Console.WriteLine($"calls: {startedInWindow} started, {Interlocked.Read(ref completed)} completed; {Interlocked.Read(ref completed) / (elapsed + options.Warmup).TotalSeconds:0.0} completed/s");
 Console.WriteLine($"events: {feeder.Sent} sent ({feeder.Sent / (elapsed + options.Warmup).TotalSeconds:0}/s), daemon received {final.EventsReceived:0}");
 Console.WriteLine($"decision latency (connect reply written -> bridge command read), {sorted.Length} calls: p50 {Percentile(0.50):0.000} ms, p99 {Percentile(0.99):0.000} ms, max {(sorted.Length == 0 ? double.NaN : sorted[^1]):0.000} ms");
-Console.WriteLine($"daemon's own decision time (connect reply read -> bridge written, its /metrics histogram): p50 <= {MetricsScraper.QuantileBound(final.Latency, 0.50) * 1000:0.###} ms, p99 <= {MetricsScraper.QuantileBound(final.Latency, 0.99) * 1000:0.###} ms");
+var measured = MetricsScraper.Since(final.Latency, atStart.Latency);
+Console.WriteLine($"daemon's own decision time (connect reply read -> bridge written, its /metrics histogram, after the warm-up): p50 <= {MetricsScraper.QuantileBound(measured, 0.50) * 1000:0.###} ms, p99 <= {MetricsScraper.QuantileBound(measured, 0.99) * 1000:0.###} ms; over 1 ms: {MetricsScraper.FractionAbove(measured, 0.001) * 100:0.00}% (the target allows 1%), over 2.5 ms: {MetricsScraper.FractionAbove(measured, 0.0025) * 100:0.00}%");
 if (samples.Count > 0)
 {
     var window = (elapsed + options.Warmup).TotalSeconds;
