@@ -62,10 +62,6 @@ internal sealed partial class EslConnection : IAsyncDisposable
     public Action<EslFrame>? DisconnectNoticeObserver { get; set; }
 
     /// <summary>
-    /// Silence longer than this (no bytes at all) means the link is dead. FreeSWITCH sends HEARTBEAT every
-    /// 20 s to subscribers of it, so 60 s of silence is not a quiet switch but a lost one.
-    /// </summary>
-    /// <summary>
     /// Whoever awaits a reply resumes on the read loop itself, with no thread-pool hop in between. Only for a
     /// connection that serves one caller that never blocks (an outbound call session): its read loop has
     /// nothing else to do meanwhile, and the hop was the largest wait between a call's connect reply and its
@@ -76,6 +72,10 @@ internal sealed partial class EslConnection : IAsyncDisposable
     /// <summary>Events are decoded down to these headers from now on (null: all of them).</summary>
     public void SelectEventHeaders(HeaderSelection? selection) => Volatile.Write(ref _eventHeaders, selection);
 
+    /// <summary>
+    /// Silence longer than this (no bytes at all) means the link is dead. FreeSWITCH sends HEARTBEAT every
+    /// 20 s to subscribers of it, so 60 s of silence is not a quiet switch but a lost one.
+    /// </summary>
     public void SetIdleTimeout(TimeSpan? timeout)
     {
         Interlocked.Exchange(ref _idleTimeoutTicks, timeout?.Ticks ?? 0);

@@ -85,5 +85,6 @@ public sealed class EslHeaders : IReadOnlyDictionary<string, string>
         }
         return null;
     }
+
     IEnumerator IEnumerable.GetEnumerator() => GetEnumerator();
 }

@@ -14,6 +14,7 @@ public sealed class ChannelTracker
 {
     // Header names built once: the feed applies thousands of events a second.
     private const string DeviceVariableHeader = "variable_" + DialString.DeviceVariable;
+
     /// <summary>
     /// Every event header <see cref="Apply"/> reads, and nothing else: the feed decodes only these (see
     /// <c>EslSocket.KeepOnlyEventHeaders</c>). A header read here but missing from this list reads as absent.
