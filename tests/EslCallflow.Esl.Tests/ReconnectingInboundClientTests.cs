@@ -3,6 +3,14 @@ using EslCallflow.Testing;
 
 namespace EslCallflow.Esl.Tests;
 
+/// <summary>
+/// Heartbeat deadlines are timing: these run alone, after the parallel tests, so a thread pool busy with other
+/// tests cannot stall a sender past a deadline and fail them for the wrong reason.
+/// </summary>
+[CollectionDefinition(nameof(ReconnectingInboundClientTests), DisableParallelization = true)]
+public sealed class TimingSensitiveCollection;
+
+[Collection(nameof(ReconnectingInboundClientTests))]
 public class ReconnectingInboundClientTests
 {
     private static readonly TimeSpan Timeout = TimeSpan.FromSeconds(15);
@@ -76,9 +84,7 @@ public class ReconnectingInboundClientTests
     public async Task Heartbeat_silence_marks_the_link_dead_and_reconnects()
     {
         await using var fs = new FakeFreeSwitch().Start();
-        var options = Options(fs);
-        options.HeartbeatTimeout = TimeSpan.FromMilliseconds(300);
-        var client = new EslReconnectingInboundClient(options, new EslSubscription(EslEventFormat.Json, ["CHANNEL_CREATE"]));
+        var client = HeartbeatWatchingClient(fs, TimeSpan.FromMilliseconds(300));
         using var stop = new CancellationTokenSource(Timeout);
         var run = client.RunAsync(stop.Token);
         await using var signals = client.ReadSignalsAsync(stop.Token).GetAsyncEnumerator(stop.Token);
@@ -95,13 +101,11 @@ public class ReconnectingInboundClientTests
     [Fact]
     public async Task A_link_with_steady_traffic_stays_up_well_past_the_heartbeat_timeout_then_silence_drops_it()
     {
-        // The idle deadline is re-armed on every read: traffic must keep pushing it back, three times over.
-        // (A 1 s deadline for 50 ms spacing: a test host's thread pool can stall a sender for half a second.)
-        const int Events = 60;
+        // The idle deadline is re-armed on every read: traffic must keep pushing it back, twice over.
+        // (A 2 s deadline for 100 ms spacing: a test host's thread pool can stall a sender for half a second.)
+        const int Events = 40;
         await using var fs = new FakeFreeSwitch().Start();
-        var options = Options(fs);
-        options.HeartbeatTimeout = TimeSpan.FromSeconds(1);
-        var client = new EslReconnectingInboundClient(options, new EslSubscription(EslEventFormat.Json, ["CHANNEL_CREATE"]));
+        var client = HeartbeatWatchingClient(fs, TimeSpan.FromSeconds(2));
         using var stop = new CancellationTokenSource(Timeout);
         var run = client.RunAsync(stop.Token);
         await using var signals = client.ReadSignalsAsync(stop.Token).GetAsyncEnumerator(stop.Token);
@@ -114,7 +118,7 @@ public class ReconnectingInboundClientTests
             {
                 await fs.PublishAsync(EventTemplates.RingingLegEvent("CHANNEL_CREATE", $"leg-{i}"));
                 silentSince = DateTime.UtcNow;
-                await Task.Delay(50);
+                await Task.Delay(100);
             }
         });
         var received = 0;
@@ -128,9 +132,17 @@ public class ReconnectingInboundClientTests
         var lost = Assert.IsType<EslInboundSignal.Disconnected>(signal);
         Assert.Equal(Events, received);
         Assert.Contains("HEARTBEAT missing", lost.Reason);
-        Assert.True(DateTime.UtcNow - silentSince >= TimeSpan.FromMilliseconds(500), "dropped before the link fell silent");
+        Assert.True(DateTime.UtcNow - silentSince >= TimeSpan.FromSeconds(1), "dropped before the link fell silent");
         await stop.CancelAsync();
         await run;
+    }
+
+    /// <summary>A client subscribed to CHANNEL_CREATE that declares the link dead after <paramref name="heartbeatTimeout"/> of silence.</summary>
+    private static EslReconnectingInboundClient HeartbeatWatchingClient(FakeFreeSwitch fs, TimeSpan heartbeatTimeout)
+    {
+        var options = Options(fs);
+        options.HeartbeatTimeout = heartbeatTimeout;
+        return new EslReconnectingInboundClient(options, new EslSubscription(EslEventFormat.Json, ["CHANNEL_CREATE"]));
     }
 
     private static async Task<EslInboundSignal> Next(IAsyncEnumerator<EslInboundSignal> signals)

@@ -72,7 +72,8 @@ public static class EslEventDecoder
 
     /// <summary>
     /// An event frame still in the socket buffer, decoded down to the headers in <paramref name="selection"/>
-    /// (and the body): nothing else of it is kept, or even turned into a string. Json, plain and xml.
+    /// (and the body): nothing else of it is kept, or even turned into a string. Json and plain; xml (rare,
+    /// and never what the daemon subscribes in) is decoded whole.
     /// </summary>
     internal static EslEvent DecodeSelected(EslContentType type, ReadOnlySequence<byte> body, HeaderSelection selection)
     {
