@@ -56,4 +56,37 @@ internal static class FrameFeeding
     /// <summary>A comparable rendering of a frame: type, every header, body bytes.</summary>
     public static string Describe(EslFrame frame) =>
         $"{frame.ContentType}|{string.Join(";", frame.Headers.Select(h => h.Key + "=" + h.Value))}|{Convert.ToBase64String(frame.Body.Span)}";
+
+    /// <summary>The bytes as a sequence of <paramref name="size"/>-byte segments (0: one segment), as a pipe hands them over.</summary>
+    public static ReadOnlySequence<byte> Segmented(byte[] bytes, int size)
+    {
+        if (size <= 0)
+        {
+            return new ReadOnlySequence<byte>(bytes);
+        }
+        Segment? first = null;
+        Segment? last = null;
+        for (var offset = 0; offset < bytes.Length; offset += size)
+        {
+            var chunk = bytes.AsMemory(offset, Math.Min(size, bytes.Length - offset));
+            last = last is null ? first = new Segment(chunk, 0) : last.Append(chunk);
+        }
+        return new ReadOnlySequence<byte>(first!, 0, last!, last!.Memory.Length);
+    }
+
+    private sealed class Segment : ReadOnlySequenceSegment<byte>
+    {
+        public Segment(ReadOnlyMemory<byte> memory, long runningIndex)
+        {
+            Memory = memory;
+            RunningIndex = runningIndex;
+        }
+
+        public Segment Append(ReadOnlyMemory<byte> memory)
+        {
+            var next = new Segment(memory, RunningIndex + Memory.Length);
+            Next = next;
+            return next;
+        }
+    }
 }

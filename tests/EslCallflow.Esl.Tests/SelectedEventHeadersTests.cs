@@ -33,7 +33,7 @@ public class SelectedEventHeadersTests
     public void Selected_headers_read_as_a_full_decode_reads_them_and_the_rest_are_absent(string capture, int segmentSize)
     {
         var selection = new HeaderSelection(Wanted);
-        var buffer = Segmented(Transcript.ReceivedStream(capture), segmentSize);
+        var buffer = FrameFeeding.Segmented(Transcript.ReceivedStream(capture), segmentSize);
         var events = 0;
 
         while (EslFrameParser.TryCut(ref buffer, EslFrameLimits.Default, out var cut))
@@ -125,38 +125,5 @@ public class SelectedEventHeadersTests
         Assert.Null(evt.OtherLegUniqueId);
         Assert.True(job.IsSuccess);
         Assert.Equal("job-done", job.Detail);
-    }
-
-    /// <summary>The bytes as a sequence of <paramref name="size"/>-byte segments (0: one segment), as a pipe hands them over.</summary>
-    private static ReadOnlySequence<byte> Segmented(byte[] bytes, int size)
-    {
-        if (size <= 0)
-        {
-            return new ReadOnlySequence<byte>(bytes);
-        }
-        Segment? first = null;
-        Segment? last = null;
-        for (var offset = 0; offset < bytes.Length; offset += size)
-        {
-            var chunk = bytes.AsMemory(offset, Math.Min(size, bytes.Length - offset));
-            last = last is null ? first = new Segment(chunk, 0) : last.Append(chunk);
-        }
-        return new ReadOnlySequence<byte>(first!, 0, last!, last!.Memory.Length);
-    }
-
-    private sealed class Segment : ReadOnlySequenceSegment<byte>
-    {
-        public Segment(ReadOnlyMemory<byte> memory, long runningIndex)
-        {
-            Memory = memory;
-            RunningIndex = runningIndex;
-        }
-
-        public Segment Append(ReadOnlyMemory<byte> memory)
-        {
-            var next = new Segment(memory, RunningIndex + Memory.Length);
-            Next = next;
-            return next;
-        }
     }
 }

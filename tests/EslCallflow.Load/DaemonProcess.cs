@@ -12,14 +12,21 @@ internal sealed class DaemonProcess : IDisposable
     public bool IsRunning => !_process.HasExited;
 
     /// <param name="cpus">When set (a taskset CPU list like "1"), the daemon is pinned there, so the harness's own work does not share its core.</param>
-    public static DaemonProcess Start(string daemonDll, int eslPort, string password, int callPort, int httpPort, string logPath, string? cpus)
+    /// <param name="nice">When set, the daemon runs at this nice value, as the systemd unit's <c>Nice=</c> does (below 0 needs root).</param>
+    public static DaemonProcess Start(string daemonDll, int eslPort, string password, int callPort, int httpPort, string logPath, string? cpus, int? nice)
     {
         if (!File.Exists(daemonDll))
         {
             throw new FileNotFoundException($"daemon not built: {daemonDll} (run: dotnet build -c Release src/EslCallflow)", daemonDll);
         }
-        var start = new ProcessStartInfo(cpus is null ? "dotnet" : "taskset") { RedirectStandardOutput = true, RedirectStandardError = true, WorkingDirectory = Path.GetDirectoryName(daemonDll)! };
-        foreach (var arg in (cpus is null ? Array.Empty<string>() : ["-c", cpus, "dotnet"]).Concat(
+        string[] launcher =
+        [
+            .. nice is null ? Array.Empty<string>() : ["nice", "-n", nice.Value.ToString(System.Globalization.CultureInfo.InvariantCulture)],
+            .. cpus is null ? Array.Empty<string>() : ["taskset", "-c", cpus],
+            "dotnet",
+        ];
+        var start = new ProcessStartInfo(launcher[0]) { RedirectStandardOutput = true, RedirectStandardError = true, WorkingDirectory = Path.GetDirectoryName(daemonDll)! };
+        foreach (var arg in launcher.Skip(1).Concat(
         [
             daemonDll,
             $"--Esl:Inbound:Port={eslPort}", $"--Esl:Outbound:Port={callPort}", $"--Http:Url=http://127.0.0.1:{httpPort}",

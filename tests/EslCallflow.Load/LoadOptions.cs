@@ -2,8 +2,8 @@ using System.Globalization;
 
 namespace EslCallflow.Load;
 
-/// <summary>Command-line options: <c>--rate 100 --in-progress 1000 --events 5000 --duration 60 --warmup 15 --daemon path --daemon-log path --daemon-cpus 1</c>.</summary>
-internal sealed record LoadOptions(double Rate, int InProgress, int EventsPerSecond, TimeSpan Duration, TimeSpan Warmup, string DaemonPath, string DaemonLog, string? DaemonCpus)
+/// <summary>Command-line options: <c>--rate 100 --in-progress 1000 --events 5000 --duration 60 --warmup 15 --daemon path --daemon-log path --daemon-cpus 1 --daemon-nice -5</c>.</summary>
+internal sealed record LoadOptions(double Rate, int InProgress, int EventsPerSecond, TimeSpan Duration, TimeSpan Warmup, string DaemonPath, string DaemonLog, string? DaemonCpus, int? DaemonNice)
 {
     /// <summary>How long each call stays bridged so that <see cref="InProgress"/> calls are up at <see cref="Rate"/>.</summary>
     public TimeSpan Hold => TimeSpan.FromSeconds(InProgress / Rate);
@@ -26,7 +26,8 @@ internal sealed record LoadOptions(double Rate, int InProgress, int EventsPerSec
             TimeSpan.FromSeconds(Number("--warmup", 15)),
             Value("--daemon") ?? Path.Combine(root, "src", "EslCallflow", "bin", "Release", "net10.0", "EslCallflow.dll"),
             Value("--daemon-log") ?? Path.Combine(Path.GetTempPath(), "eslcallflow-load-daemon.log"),
-            Value("--daemon-cpus"));
+            Value("--daemon-cpus"),
+            Value("--daemon-nice") is { } nice ? int.Parse(nice, CultureInfo.InvariantCulture) : null);
     }
 
     private static string FindRoot()

@@ -16,7 +16,7 @@ Console.WriteLine($"load: {options.Rate} calls/s, {options.InProgress} in progre
 await using var freeSwitch = new FakeFreeSwitch("load-secret").Start();
 var callPort = FreePort();
 var httpPort = FreePort();
-using var daemon = DaemonProcess.Start(options.DaemonPath, freeSwitch.Port, "load-secret", callPort, httpPort, options.DaemonLog, options.DaemonCpus);
+using var daemon = DaemonProcess.Start(options.DaemonPath, freeSwitch.Port, "load-secret", callPort, httpPort, options.DaemonLog, options.DaemonCpus, options.DaemonNice);
 var metrics = new MetricsScraper(new Uri($"http://127.0.0.1:{httpPort}"));
 await metrics.WaitHealthyAsync(TimeSpan.FromSeconds(30));
 await Task.Delay(TimeSpan.FromSeconds(2));

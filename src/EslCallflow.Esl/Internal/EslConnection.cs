@@ -89,12 +89,14 @@ internal sealed partial class EslConnection : IAsyncDisposable
     public async Task<EslFrame> SendAsync(string command, CancellationToken cancellationToken)
     {
         var replies = await SendAllAsync([command], cancellationToken).ConfigureAwait(false);
-        return await replies[0].ConfigureAwait(false);
+        return await replies[0].WaitAsync(cancellationToken).ConfigureAwait(false);
     }
 
     /// <summary>
     /// Writes several commands with one lock and one flush, so they leave in one segment with no scheduling
     /// in between; returns their replies in order. FreeSWITCH answers and runs them in order.
+    /// <paramref name="cancellationToken"/> covers the write; to abandon waiting for a reply, await it with
+    /// <c>WaitAsync</c> (then only a reply still pending costs a cancellation registration).
     /// </summary>
     public async Task<Task<EslFrame>[]> SendAllAsync(IReadOnlyList<string> commands, CancellationToken cancellationToken)
     {
@@ -114,8 +116,12 @@ internal sealed partial class EslConnection : IAsyncDisposable
             }
             foreach (var command in commands)
             {
-                LogSend(_logger, Id, Redact(command));
-                _output.Write(Encoding.UTF8.GetBytes(command + "\n\n"));
+                if (_logger.IsEnabled(LogLevel.Trace))
+                {
+                    LogSend(_logger, Id, Redact(command));
+                }
+                Encoding.UTF8.GetBytes(command, _output);
+                _output.Write("\n\n"u8);
             }
             // No token: Abort wakes a stuck flush with CancelPendingFlush and by closing the socket.
             var flush = await _output.FlushAsync().ConfigureAwait(false);
@@ -132,8 +138,13 @@ internal sealed partial class EslConnection : IAsyncDisposable
         {
             _writeLock.Release();
         }
-        // Cancelling abandons the wait only: the FIFO slot stays until the late reply is read and dropped.
-        return [.. replies.Select(r => r.Task.WaitAsync(cancellationToken))];
+        // Abandoning a wait leaves the FIFO slot in place until the late reply is read and dropped.
+        var tasks = new Task<EslFrame>[replies.Length];
+        for (var i = 0; i < replies.Length; i++)
+        {
+            tasks[i] = replies[i].Task;
+        }
+        return tasks;
     }
 
     /// <summary>Register before sending the bgapi, so a fast BACKGROUND_JOB is never missed.</summary>

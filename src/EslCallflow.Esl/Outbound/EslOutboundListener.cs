@@ -17,6 +17,7 @@ public sealed partial class EslOutboundListener : IAsyncDisposable
     private readonly Func<EslOutboundSession, CancellationToken, Task> _handler;
     private readonly ILogger _logger;
     private readonly PeerAllowList _allowList;
+    private readonly string[] _setUpCommands;
     private readonly ConcurrentDictionary<int, (Task Task, EslOutboundSession Session)> _sessions = new();
     private readonly CancellationTokenSource _stopAccepting = new();
     private readonly CancellationTokenSource _abortSessions = new();
@@ -30,6 +31,7 @@ public sealed partial class EslOutboundListener : IAsyncDisposable
         _handler = handler;
         _logger = (loggerFactory ?? NullLoggerFactory.Instance).CreateLogger<EslOutboundListener>();
         _allowList = new PeerAllowList(options.AllowedPeers);
+        _setUpCommands = EslOutboundSession.SetUpCommands(options.EventFormat, options.Linger, options.SessionEvents);
     }
 
     public IPEndPoint? LocalEndPoint => _listenSocket?.LocalEndPoint as IPEndPoint;
@@ -143,7 +145,7 @@ public sealed partial class EslOutboundListener : IAsyncDisposable
             // Pipelined with the handler's first commands: FreeSWITCH answers in order and applies myevents
             // before any later sendmsg, so nothing waits a round trip before the call's decision goes out.
             // Should either fail, the session is closed, which ends whatever the handler waits for.
-            var setUp = session.SetUpAsync(_options.EventFormat, _options.Linger, _options.SessionEvents, handshake.Token);
+            var setUp = session.SetUpAsync(_setUpCommands, handshake.Token);
             _ = setUp.ContinueWith(_ => session.DisposeAsync().AsTask(), CancellationToken.None, TaskContinuationOptions.NotOnRanToCompletion, TaskScheduler.Default);
             await _handler(session, _abortSessions.Token).ConfigureAwait(false);
             await setUp.ConfigureAwait(false);

@@ -94,7 +94,11 @@ public sealed class EslOutboundSession : EslSocket
     /// <c>myevents</c>, a <c>filter</c> to <paramref name="eventNames"/> (none: every event of the channel)
     /// and optionally <c>linger</c>, in one write; one round trip for all.
     /// </summary>
-    public async Task SetUpAsync(EslEventFormat format, bool linger, IReadOnlyList<string>? eventNames = null, CancellationToken cancellationToken = default)
+    public Task SetUpAsync(EslEventFormat format, bool linger, IReadOnlyList<string>? eventNames = null, CancellationToken cancellationToken = default) =>
+        SetUpAsync(SetUpCommands(format, linger, eventNames), cancellationToken);
+
+    /// <summary>The commands of <see cref="SetUpAsync(EslEventFormat, bool, IReadOnlyList{string}?, CancellationToken)"/>, checked: the same for every session of a listener, so made once.</summary>
+    internal static string[] SetUpCommands(EslEventFormat format, bool linger, IReadOnlyList<string>? eventNames)
     {
         var commands = new List<string> { "myevents " + format.ToWire() };
         foreach (var name in eventNames ?? [])
@@ -106,8 +110,11 @@ public sealed class EslOutboundSession : EslSocket
         {
             commands.Add("linger");
         }
-        await ExpectAllOkAsync(await Connection.SendAllAsync(commands, cancellationToken).ConfigureAwait(false), i => commands[i]).ConfigureAwait(false);
+        return [.. commands];
     }
+
+    internal async Task SetUpAsync(string[] commands, CancellationToken cancellationToken) =>
+        await ExpectAllOkAsync(await Connection.SendAllAsync(commands, cancellationToken).ConfigureAwait(false), i => commands[i], cancellationToken).ConfigureAwait(false);
 
     /// <summary>
     /// Runs <paramref name="first"/> (queued: not waited for) and then <paramref name="application"/>, all in one
@@ -129,7 +136,7 @@ public sealed class EslOutboundSession : EslSocket
         {
             var replies = await Connection.SendAllAsync(commands, cancellationToken).ConfigureAwait(false);
             written?.Invoke();
-            await ExpectAllOkAsync(replies, i => i < first.Count ? $"{first[i].Application} {first[i].Argument}" : $"{application} {argument}").ConfigureAwait(false);
+            await ExpectAllOkAsync(replies, i => i < first.Count ? $"{first[i].Application} {first[i].Argument}" : $"{application} {argument}", cancellationToken).ConfigureAwait(false);
             return await completion.WaitAsync(cancellationToken).ConfigureAwait(false);
         }
         finally
@@ -185,11 +192,11 @@ public sealed class EslOutboundSession : EslSocket
     }
 
     /// <summary>Awaits a batch's replies in order; the first refusal throws, named by <paramref name="describe"/>.</summary>
-    private static async Task ExpectAllOkAsync(Task<EslFrame>[] replies, Func<int, string> describe)
+    private static async Task ExpectAllOkAsync(Task<EslFrame>[] replies, Func<int, string> describe, CancellationToken cancellationToken)
     {
         for (var i = 0; i < replies.Length; i++)
         {
-            var reply = await replies[i].ConfigureAwait(false);
+            var reply = await replies[i].WaitAsync(cancellationToken).ConfigureAwait(false);
             if (!reply.IsOk)
             {
                 throw new EslCommandException(describe(i), reply.ReplyText);

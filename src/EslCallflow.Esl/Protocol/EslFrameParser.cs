@@ -182,7 +182,7 @@ public static class EslFrameParser
     private delegate TResult SpanFunc<in TState, out TResult>(ReadOnlySpan<byte> span, TState state);
 
     /// <summary>Name and value of a <c>Name: value</c> line (trailing CR and the spaces after the colon dropped).</summary>
-    private static void SplitHeaderLine(ReadOnlySpan<byte> line, out ReadOnlySpan<byte> name, out ReadOnlySpan<byte> value)
+    internal static void SplitHeaderLine(ReadOnlySpan<byte> line, out ReadOnlySpan<byte> name, out ReadOnlySpan<byte> value)
     {
         if (line[^1] == (byte)'\r')
         {
@@ -225,5 +225,15 @@ public static class EslFrameParser
 internal readonly record struct CutFrame(EslContentType ContentType, ReadOnlySequence<byte> HeaderLines, ReadOnlySequence<byte> Body)
 {
     /// <summary>Decodes the headers and copies the body out, so the frame outlives the buffer.</summary>
-    public EslFrame ToFrame() => new(ContentType, EslHeaders.Wrap(EslFrameParser.ParseHeaderLines(HeaderLines)), Body.IsEmpty ? ReadOnlyMemory<byte>.Empty : Body.ToArray());
+    /// <summary>
+    /// A header block this long is a <c>connect</c> reply's channel data (~200 headers, kept for the call's
+    /// whole life): it is packed as it is decoded, instead of ~400 strings and a dictionary that packing would
+    /// then copy. Command replies, a few headers each, stay a dictionary.
+    /// </summary>
+    internal const int PackedHeaderBlockBytes = 1024;
+
+    public EslFrame ToFrame() => new(
+        ContentType,
+        HeaderLines.Length > PackedHeaderBlockBytes ? EslHeaders.Lazy(HeaderIndex.FromHeaderLines(HeaderLines)) : EslHeaders.Wrap(EslFrameParser.ParseHeaderLines(HeaderLines)),
+        Body.IsEmpty ? ReadOnlyMemory<byte>.Empty : Body.ToArray());
 }

@@ -98,6 +98,45 @@ internal sealed class HeaderIndex
         }
     }
 
+    /// <summary>
+    /// Packs a block of <c>Name: url-encoded value</c> lines as it decodes them: one buffer and one index for the
+    /// whole block, no string per header. The block must be whole lines, each ending in LF.
+    /// </summary>
+    public static HeaderIndex FromHeaderLines(ReadOnlySequence<byte> block)
+    {
+        // Decoding never makes a line longer, so the block's own length bounds what is written.
+        var bytes = ArrayPool<byte>.Shared.Rent((int)block.Length);
+        var entries = ArrayPool<Entry>.Shared.Rent(256);
+        var count = 0;
+        var at = 0;
+        try
+        {
+            var reader = new SequenceReader<byte>(block);
+            while (reader.TryReadTo(out ReadOnlySequence<byte> line, (byte)'\n'))
+            {
+                var span = line.IsSingleSegment ? line.FirstSpan : line.ToArray();
+                EslFrameParser.SplitHeaderLine(span, out var name, out var value);
+                if (count == entries.Length)
+                {
+                    var larger = ArrayPool<Entry>.Shared.Rent(count * 2);
+                    entries.AsSpan(0, count).CopyTo(larger);
+                    ArrayPool<Entry>.Shared.Return(entries);
+                    entries = larger;
+                }
+                name.CopyTo(bytes.AsSpan(at));
+                var valueLength = PercentDecoding.DecodeInto(value, bytes.AsSpan(at + name.Length));
+                entries[count++] = new Entry(at, name.Length, at + name.Length, valueLength, Kind.String);
+                at += name.Length + valueLength;
+            }
+            return new HeaderIndex(bytes.AsSpan(0, at).ToArray(), entries.AsSpan(0, count).ToArray(), count);
+        }
+        finally
+        {
+            ArrayPool<byte>.Shared.Return(bytes);
+            ArrayPool<Entry>.Shared.Return(entries);
+        }
+    }
+
     /// <summary>Packs headers into one UTF-8 buffer (names and values as they are, no escapes).</summary>
     public static HeaderIndex Pack(IReadOnlyCollection<KeyValuePair<string, string>> headers)
     {

@@ -11,8 +11,7 @@ internal static class PercentDecoding
 {
     public static string Decode(ReadOnlySpan<byte> utf8)
     {
-        var firstPercent = utf8.IndexOf((byte)'%');
-        if (firstPercent < 0)
+        if (utf8.IndexOf((byte)'%') < 0)
         {
             return Encoding.UTF8.GetString(utf8);
         }
@@ -21,22 +20,7 @@ internal static class PercentDecoding
         var buffer = utf8.Length <= 512 ? stackalloc byte[utf8.Length] : (rented = ArrayPool<byte>.Shared.Rent(utf8.Length));
         try
         {
-            utf8[..firstPercent].CopyTo(buffer);
-            var written = firstPercent;
-            for (var i = firstPercent; i < utf8.Length; i++)
-            {
-                var b = utf8[i];
-                if (b == '%' && i + 2 < utf8.Length && TryHex(utf8[i + 1], utf8[i + 2], out var decoded))
-                {
-                    buffer[written++] = decoded;
-                    i += 2;
-                }
-                else
-                {
-                    buffer[written++] = b;
-                }
-            }
-            return Encoding.UTF8.GetString(buffer[..written]);
+            return Encoding.UTF8.GetString(buffer[..DecodeInto(utf8, buffer)]);
         }
         finally
         {
@@ -45,6 +29,33 @@ internal static class PercentDecoding
                 ArrayPool<byte>.Shared.Return(rented);
             }
         }
+    }
+
+    /// <summary>Decodes into <paramref name="destination"/> (at least as long as the input: decoding never grows it); returns the bytes written.</summary>
+    public static int DecodeInto(ReadOnlySpan<byte> utf8, Span<byte> destination)
+    {
+        var firstPercent = utf8.IndexOf((byte)'%');
+        if (firstPercent < 0)
+        {
+            utf8.CopyTo(destination);
+            return utf8.Length;
+        }
+        utf8[..firstPercent].CopyTo(destination);
+        var written = firstPercent;
+        for (var i = firstPercent; i < utf8.Length; i++)
+        {
+            var b = utf8[i];
+            if (b == '%' && i + 2 < utf8.Length && TryHex(utf8[i + 1], utf8[i + 2], out var decoded))
+            {
+                destination[written++] = decoded;
+                i += 2;
+            }
+            else
+            {
+                destination[written++] = b;
+            }
+        }
+        return written;
     }
 
     public static string Decode(string value) =>
