@@ -45,29 +45,42 @@ public static class DialString
     }
 
     /// <summary>Single-quotes a value; the quote itself is backslash-escaped (validation keeps backslashes out).</summary>
-    public static string Quote(string value) => "'" + value.Replace("'", "\\'", StringComparison.Ordinal) + "'";
+    private static StringBuilder AppendQuoted(StringBuilder text, string value)
+    {
+        text.Append('\'');
+        var rest = value.AsSpan();
+        for (var quote = rest.IndexOf('\''); quote >= 0; quote = rest.IndexOf('\''))
+        {
+            text.Append(rest[..quote]).Append("\\'");
+            rest = rest[(quote + 1)..];
+        }
+        return text.Append(rest).Append('\'');
+    }
+
+    private static StringBuilder AppendQuoted(StringBuilder text, int value) =>
+        text.Append('\'').Append(CultureInfo.InvariantCulture, $"{value}").Append('\'');
 
     private static void AppendLeg(StringBuilder text, PlannedLeg leg, CallerContext caller)
     {
-        text.Append("[^^!leg_timeout=").Append(Quote(Number(leg.Timeout)));
+        AppendQuoted(text.Append("[^^!leg_timeout="), leg.Timeout);
         if (leg.Delay > 0)
         {
-            text.Append("!leg_delay_start=").Append(Quote(Number(leg.Delay)));
+            AppendQuoted(text.Append("!leg_delay_start="), leg.Delay);
         }
         if (leg.Ringtone is { } ringtone)
         {
-            text.Append("!sip_h_Alert-Info=").Append(Quote(ringtone));
+            AppendQuoted(text.Append("!sip_h_Alert-Info="), ringtone);
         }
-        text.Append('!').Append(DeviceVariable).Append('=').Append(Quote(leg.Device.Id));
+        AppendQuoted(text.Append('!').Append(DeviceVariable).Append('='), leg.Device.Id);
         if (caller.Device?.CallerIdInternal is { } callerId)
         {
             if (callerId.Name is { } name)
             {
-                text.Append("!origination_caller_id_name=").Append(Quote(name));
+                AppendQuoted(text.Append("!origination_caller_id_name="), name);
             }
             if (callerId.Number is { } number)
             {
-                text.Append("!origination_caller_id_number=").Append(Quote(number));
+                AppendQuoted(text.Append("!origination_caller_id_number="), number);
             }
         }
         text.Append(']').Append(leg.Endpoint);

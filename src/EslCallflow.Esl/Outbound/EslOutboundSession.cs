@@ -122,27 +122,39 @@ public sealed class EslOutboundSession : EslSocket
     /// order. A refused command in the batch throws once the last has completed.
     /// </summary>
     /// <param name="written">Called once the whole batch is written to the socket (for timing).</param>
-    public async Task<EslEvent> ExecuteAfterAsync(IReadOnlyList<(string Application, string? Argument)> first, string application, string? argument = null, Action? written = null, CancellationToken cancellationToken = default)
+    public Task<EslEvent> ExecuteAfterAsync(IReadOnlyList<(string Application, string? Argument)> first, string application, string? argument = null, Action? written = null, CancellationToken cancellationToken = default)
     {
-        var commands = new string[first.Count + 1];
-        for (var i = 0; i < first.Count; i++)
-        {
-            commands[i] = ExecuteCommand(first[i].Application, first[i].Argument, Guid.NewGuid().ToString());
-        }
         var eventUuid = Guid.NewGuid().ToString();
-        commands[^1] = ExecuteCommand(application, argument, eventUuid);
         var completion = Connection.RegisterExecution(eventUuid);
+        // Sent in a method of its own: the batch's text (a bridge can be kilobytes) is then not kept for as
+        // long as the call waits for the completion, which for a bridge is the whole call.
+        return AwaitCompletionAsync(SendExecutionsAsync(first, application, argument, eventUuid, written, cancellationToken), completion, eventUuid, cancellationToken);
+    }
+
+    private async Task<EslEvent> AwaitCompletionAsync(Task sent, Task<EslEvent> completion, string eventUuid, CancellationToken cancellationToken)
+    {
         try
         {
-            var replies = await Connection.SendAllAsync(commands, cancellationToken).ConfigureAwait(false);
-            written?.Invoke();
-            await ExpectAllOkAsync(replies, i => i < first.Count ? $"{first[i].Application} {first[i].Argument}" : $"{application} {argument}", cancellationToken).ConfigureAwait(false);
+            await sent.ConfigureAwait(false);
             return await completion.WaitAsync(cancellationToken).ConfigureAwait(false);
         }
         finally
         {
             Connection.ForgetExecution(eventUuid);
         }
+    }
+
+    private async Task SendExecutionsAsync(IReadOnlyList<(string Application, string? Argument)> first, string application, string? argument, string eventUuid, Action? written, CancellationToken cancellationToken)
+    {
+        var commands = new string[first.Count + 1];
+        for (var i = 0; i < first.Count; i++)
+        {
+            commands[i] = ExecuteCommand(first[i].Application, first[i].Argument, Guid.NewGuid().ToString());
+        }
+        commands[^1] = ExecuteCommand(application, argument, eventUuid);
+        var replies = await Connection.SendAllAsync(commands, cancellationToken).ConfigureAwait(false);
+        written?.Invoke();
+        await ExpectAllOkAsync(replies, i => i < first.Count ? $"{first[i].Application} {first[i].Argument}" : $"{application} {argument}", cancellationToken).ConfigureAwait(false);
     }
 
     /// <summary>Sets a channel variable (the <c>set</c> application).</summary>

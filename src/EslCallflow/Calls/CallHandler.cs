@@ -167,12 +167,18 @@ public sealed partial class CallHandler
             LogRinging(_logger, session.UniqueId, attempt, data.Repeats, plan.Legs.Count, plan.DialString!);
             // One write: everything before the bridge goes out with it, no round trip in between.
             var bridge = plan.Commands[^1];
+            var first = new (string Application, string? Argument)[plan.Commands.Count - 1];
+            for (var i = 0; i < first.Length; i++)
+            {
+                first[i] = (plan.Commands[i].Application, plan.Commands[i].Argument);
+            }
+            // Only the legs are read once the bridge ends: the plan's text (kilobytes) is not kept for the whole call.
+            var legs = plan.Legs;
             var outcome = BridgeOutcome.From(await session.ExecuteAfterAsync(
-                [.. plan.Commands.Take(plan.Commands.Count - 1).Select(c => (c.Application, c.Argument))], bridge.Application, bridge.Argument,
-                attempt == 1 ? () => _metrics.Decision(session.ConnectedAt) : null, stopping).ConfigureAwait(false));
+                first, bridge.Application, bridge.Argument, attempt == 1 ? () => _metrics.Decision(session.ConnectedAt) : null, stopping).ConfigureAwait(false));
             if (outcome.Result == BridgeResult.Answered)
             {
-                LogAnswered(_logger, session.UniqueId, DeviceOf(outcome.OtherLeg, plan), outcome.OtherLeg ?? "unknown");
+                LogAnswered(_logger, session.UniqueId, DeviceOf(outcome.OtherLeg, legs), outcome.OtherLeg ?? "unknown");
                 _metrics.CallEnded(node.Module, "answered");
                 return null;
             }
@@ -203,13 +209,13 @@ public sealed partial class CallHandler
     /// Which device a leg rang, from the channel tracker (our device variable, else its SIP identity);
     /// a single-leg plan names its device even when the feed is down.
     /// </summary>
-    private string DeviceOf(string? legUuid, RingGroupAttempt? plan)
+    private string DeviceOf(string? legUuid, IReadOnlyList<PlannedLeg>? legs)
     {
         if (legUuid is not null && _tracker.Find(legUuid) is { } leg && (leg.DeviceId ?? leg.SipIdentity) is { } device)
         {
             return device;
         }
-        return plan?.Legs is [var only] ? only.Device.Id : "unknown";
+        return legs is [var only] ? only.Device.Id : "unknown";
     }
 
     private static async Task<FlowNode?> HangupAndStopAsync(EslOutboundSession session, string cause, CancellationToken stopping)
