@@ -139,12 +139,7 @@ internal sealed partial class EslConnection : IAsyncDisposable
             _writeLock.Release();
         }
         // Abandoning a wait leaves the FIFO slot in place until the late reply is read and dropped.
-        var tasks = new Task<EslFrame>[replies.Length];
-        for (var i = 0; i < replies.Length; i++)
-        {
-            tasks[i] = replies[i].Task;
-        }
-        return tasks;
+        return Array.ConvertAll(replies, static r => r.Task);
     }
 
     /// <summary>Register before sending the bgapi, so a fast BACKGROUND_JOB is never missed.</summary>
