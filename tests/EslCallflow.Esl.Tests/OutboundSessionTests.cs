@@ -225,6 +225,7 @@ public class OutboundSessionTests
                 () => session.ExecuteAsync("bridge", "user/1001\ncall-command: hangup", ct),
                 () => session.ExecuteAsync("bridge\nx", null, ct),
                 () => session.SetVariableAsync("a=b", "c", ct),
+                () => session.ExecuteAfterAsync([("set", "ringback=%(2000,4000,440,480)\nexecute-app-name: hangup")], "bridge", "user/1001", cancellationToken: ct),
             })
             {
                 try
@@ -240,9 +241,32 @@ public class OutboundSessionTests
         });
         await using var call = await FakeCall.DialAsync(listener.LocalEndPoint!, new FakeCallSetup { Destination = "7000" });
 
-        Assert.Equal(3, (await errors.Task.WaitAsync(Timeout)).Length);
+        Assert.Equal(4, (await errors.Task.WaitAsync(Timeout)).Length);
         await call.Closed.WaitAsync(Timeout);
         Assert.Equal(SetUp, call.Commands.Take(SetUp.Length));
         Assert.DoesNotContain(call.Commands, c => c.StartsWith("sendmsg", StringComparison.Ordinal));
+    }
+
+    [Fact]
+    public async Task A_batch_goes_out_in_order_and_waits_for_the_completion_of_its_last_command()
+    {
+        var outcome = new TaskCompletionSource<EslEvent>();
+        await using var listener = await StartListener(async (session, ct) =>
+            outcome.SetResult(await session.ExecuteAfterAsync(
+                [("set", "ringback=%(2000,4000,440,480)"), ("ring_ready", null)], "bridge", "{call_timeout=20}[^^!leg_timeout='20']user/1001@127.0.0.1", cancellationToken: ct)),
+            new EslOutboundListenerOptions { Port = 0, ResumeHandlersOnReadLoop = true });
+        await using var call = await FakeCall.DialAsync(listener.LocalEndPoint!, new FakeCallSetup { Destination = "7000" });
+
+        var completion = await outcome.Task.WaitAsync(Timeout);
+
+        var sent = call.Commands.Skip(SetUp.Length).Take(3).ToList();
+        var uuids = sent.Select(c => c[(c.IndexOf("\nevent-uuid: ", StringComparison.Ordinal) + "\nevent-uuid: ".Length)..]).ToList();
+        Assert.Equal($"sendmsg\ncall-command: execute\nexecute-app-name: set\nexecute-app-arg: ringback=%(2000,4000,440,480)\nevent-uuid: {uuids[0]}", sent[0]);
+        Assert.Equal($"sendmsg\ncall-command: execute\nexecute-app-name: ring_ready\nevent-uuid: {uuids[1]}", sent[1]);
+        Assert.Equal($"sendmsg\ncall-command: execute\nexecute-app-name: bridge\nexecute-app-arg: {{call_timeout=20}}[^^!leg_timeout='20']user/1001@127.0.0.1\nevent-uuid: {uuids[2]}", sent[2]);
+        Assert.All(uuids, u => Assert.True(Guid.TryParseExact(u, "D", out _), $"'{u}' is not a UUID"));
+        Assert.Equal(3, uuids.Distinct().Count());
+        Assert.Equal("bridge", completion.Application);
+        Assert.Equal(uuids[2], completion.ApplicationUuid);
     }
 }

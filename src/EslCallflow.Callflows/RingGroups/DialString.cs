@@ -19,9 +19,17 @@ public static class DialString
     /// <summary>Channel variable naming the device a leg rings; group_pickup finds ringing devices by it.</summary>
     public const string DeviceVariable = "eslcallflow_device_id";
 
+    // One builder per thread, reused: a dial string is built for every call, and a fresh builder would be
+    // garbage as big as the string itself. A 500-member string (~100 KB) is not kept.
+    private const int MaxKeptBuilderCapacity = 16 * 1024;
+    [ThreadStatic]
+    private static StringBuilder? t_builder;
+
     public static string Build(RingGroupData data, IReadOnlyList<PlannedLeg> legs, CallerContext caller)
     {
-        var text = new StringBuilder(64 + legs.Count * 160);
+        var text = t_builder ?? new StringBuilder(64 + legs.Count * 160);
+        t_builder = null;
+        text.Clear();
         text.Append("{call_timeout=").Append(Number(data.Timeout))
             .Append(",originate_timeout=").Append(Number(data.Timeout))
             .Append(",ignore_early_media=true,local_var_clobber=true")
@@ -41,7 +49,12 @@ public static class DialString
             }
             AppendLeg(text, legs[i], caller);
         }
-        return text.ToString();
+        var dialString = text.ToString();
+        if (text.Capacity <= MaxKeptBuilderCapacity)
+        {
+            t_builder = text;
+        }
+        return dialString;
     }
 
     /// <summary>Single-quotes a value; the quote itself is backslash-escaped (validation keeps backslashes out).</summary>

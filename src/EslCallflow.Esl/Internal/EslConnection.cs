@@ -88,7 +88,7 @@ internal sealed partial class EslConnection : IAsyncDisposable
     /// <summary>Writes one command and waits for its reply (command/reply or api/response), in wire order.</summary>
     public async Task<EslFrame> SendAsync(string command, CancellationToken cancellationToken)
     {
-        var replies = await SendAllAsync([command], cancellationToken).ConfigureAwait(false);
+        var replies = await SendAllAsync([EslCommand.Text(command)], cancellationToken).ConfigureAwait(false);
         return await replies[0].WaitAsync(cancellationToken).ConfigureAwait(false);
     }
 
@@ -98,9 +98,9 @@ internal sealed partial class EslConnection : IAsyncDisposable
     /// <paramref name="cancellationToken"/> covers the write; to abandon waiting for a reply, await it with
     /// <c>WaitAsync</c> (then only a reply still pending costs a cancellation registration).
     /// </summary>
-    public async Task<Task<EslFrame>[]> SendAllAsync(IReadOnlyList<string> commands, CancellationToken cancellationToken)
+    public async Task<Task<EslFrame>[]> SendAllAsync(EslCommand[] commands, CancellationToken cancellationToken)
     {
-        var replies = new TaskCompletionSource<EslFrame>[commands.Count];
+        var replies = new TaskCompletionSource<EslFrame>[commands.Length];
         await _writeLock.WaitAsync(cancellationToken).ConfigureAwait(false);
         try
         {
@@ -118,10 +118,9 @@ internal sealed partial class EslConnection : IAsyncDisposable
             {
                 if (_logger.IsEnabled(LogLevel.Trace))
                 {
-                    LogSend(_logger, Id, Redact(command));
+                    LogSend(_logger, Id, Redact(command.ToString()));
                 }
-                Encoding.UTF8.GetBytes(command, _output);
-                _output.Write("\n\n"u8);
+                command.WriteTo(_output);
             }
             // No token: Abort wakes a stuck flush with CancelPendingFlush and by closing the socket.
             var flush = await _output.FlushAsync().ConfigureAwait(false);

@@ -1,6 +1,7 @@
 using System.Collections.Concurrent;
 using System.Net;
 using System.Net.Sockets;
+using EslCallflow.Esl.Internal;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Logging.Abstractions;
 
@@ -17,7 +18,7 @@ public sealed partial class EslOutboundListener : IAsyncDisposable
     private readonly Func<EslOutboundSession, CancellationToken, Task> _handler;
     private readonly ILogger _logger;
     private readonly PeerAllowList _allowList;
-    private readonly string[] _setUpCommands;
+    private readonly EslCommand[] _setUpCommands;
     private readonly ConcurrentDictionary<int, (Task Task, EslOutboundSession Session)> _sessions = new();
     private readonly CancellationTokenSource _stopAccepting = new();
     private readonly CancellationTokenSource _abortSessions = new();

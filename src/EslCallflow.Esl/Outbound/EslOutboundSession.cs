@@ -98,7 +98,7 @@ public sealed class EslOutboundSession : EslSocket
         SetUpAsync(SetUpCommands(format, linger, eventNames), cancellationToken);
 
     /// <summary>The commands of <see cref="SetUpAsync(EslEventFormat, bool, IReadOnlyList{string}?, CancellationToken)"/>, checked: the same for every session of a listener, so made once.</summary>
-    internal static string[] SetUpCommands(EslEventFormat format, bool linger, IReadOnlyList<string>? eventNames)
+    internal static EslCommand[] SetUpCommands(EslEventFormat format, bool linger, IReadOnlyList<string>? eventNames)
     {
         var commands = new List<string> { "myevents " + format.ToWire() };
         foreach (var name in eventNames ?? [])
@@ -110,11 +110,11 @@ public sealed class EslOutboundSession : EslSocket
         {
             commands.Add("linger");
         }
-        return [.. commands];
+        return [.. commands.Select(EslCommand.Text)];
     }
 
-    internal async Task SetUpAsync(string[] commands, CancellationToken cancellationToken) =>
-        await ExpectAllOkAsync(await Connection.SendAllAsync(commands, cancellationToken).ConfigureAwait(false), i => commands[i], cancellationToken).ConfigureAwait(false);
+    internal async Task SetUpAsync(EslCommand[] commands, CancellationToken cancellationToken) =>
+        await ExpectAllOkAsync(await Connection.SendAllAsync(commands, cancellationToken).ConfigureAwait(false), i => commands[i].ToString(), cancellationToken).ConfigureAwait(false);
 
     /// <summary>
     /// Runs <paramref name="first"/> (queued: not waited for) and then <paramref name="application"/>, all in one
@@ -146,12 +146,14 @@ public sealed class EslOutboundSession : EslSocket
 
     private async Task SendExecutionsAsync(IReadOnlyList<(string Application, string? Argument)> first, string application, string? argument, string eventUuid, Action? written, CancellationToken cancellationToken)
     {
-        var commands = new string[first.Count + 1];
+        var commands = new EslCommand[first.Count + 1];
         for (var i = 0; i < first.Count; i++)
         {
-            commands[i] = ExecuteCommand(first[i].Application, first[i].Argument, Guid.NewGuid().ToString());
+            CheckExecute(first[i].Application, first[i].Argument);
+            commands[i] = EslCommand.Execute(first[i].Application, first[i].Argument, Guid.NewGuid());
         }
-        commands[^1] = ExecuteCommand(application, argument, eventUuid);
+        CheckExecute(application, argument);
+        commands[^1] = EslCommand.Execute(application, argument, eventUuid);
         var replies = await Connection.SendAllAsync(commands, cancellationToken).ConfigureAwait(false);
         written?.Invoke();
         await ExpectAllOkAsync(replies, i => i < first.Count ? $"{first[i].Application} {first[i].Argument}" : $"{application} {argument}", cancellationToken).ConfigureAwait(false);
@@ -216,15 +218,13 @@ public sealed class EslOutboundSession : EslSocket
         }
     }
 
-    private static string ExecuteCommand(string application, string? argument, string eventUuid)
+    private static void CheckExecute(string application, string? argument)
     {
         EnsureApplicationName(application);
-        if (argument is null)
+        if (argument is not null)
         {
-            return $"sendmsg\ncall-command: execute\nexecute-app-name: {application}\nevent-uuid: {eventUuid}";
+            EslCommandText.EnsureSingleLine(argument, nameof(argument));
         }
-        EslCommandText.EnsureSingleLine(argument, nameof(argument));
-        return $"sendmsg\ncall-command: execute\nexecute-app-name: {application}\nexecute-app-arg: {argument}\nevent-uuid: {eventUuid}";
     }
 
     private static void EnsureApplicationName(string name)

@@ -1,0 +1,70 @@
+using System.Buffers;
+using System.Text;
+
+namespace EslCallflow.Esl.Internal;
+
+/// <summary>
+/// One command as it goes onto the socket: plain text, or a <c>sendmsg</c> execute written from its parts, so
+/// that a bridge's argument (kilobytes of dial string) is encoded once, into the pipe, and never copied into
+/// a command string first. The parts are checked by the caller (one line each).
+/// </summary>
+internal readonly struct EslCommand
+{
+    private readonly string? _text;
+    private readonly string? _application;
+    private readonly string? _argument;
+    private readonly string? _eventUuidText;
+    private readonly Guid _eventUuid;
+
+    private EslCommand(string? text, string? application, string? argument, string? eventUuidText, Guid eventUuid)
+    {
+        _text = text;
+        _application = application;
+        _argument = argument;
+        _eventUuidText = eventUuidText;
+        _eventUuid = eventUuid;
+    }
+
+    public static EslCommand Text(string text) => new(text, null, null, null, default);
+
+    /// <summary>An execute whose completion is awaited: its Event-UUID is the key the completion comes back under.</summary>
+    public static EslCommand Execute(string application, string? argument, string eventUuid) => new(null, application, argument, eventUuid, default);
+
+    /// <summary>An execute queued ahead of another, whose completion nobody waits for.</summary>
+    public static EslCommand Execute(string application, string? argument, Guid eventUuid) => new(null, application, argument, null, eventUuid);
+
+    /// <summary>Writes the command and the blank line that ends it.</summary>
+    public void WriteTo(IBufferWriter<byte> output)
+    {
+        if (_text is not null)
+        {
+            Encoding.UTF8.GetBytes(_text, output);
+        }
+        else
+        {
+            output.Write("sendmsg\ncall-command: execute\nexecute-app-name: "u8);
+            Encoding.UTF8.GetBytes(_application, output);
+            if (_argument is not null)
+            {
+                output.Write("\nexecute-app-arg: "u8);
+                Encoding.UTF8.GetBytes(_argument, output);
+            }
+            output.Write("\nevent-uuid: "u8);
+            if (_eventUuidText is not null)
+            {
+                Encoding.UTF8.GetBytes(_eventUuidText, output);
+            }
+            else
+            {
+                _eventUuid.TryFormat(output.GetSpan(36), out var written);
+                output.Advance(written);
+            }
+        }
+        output.Write("\n\n"u8);
+    }
+
+    /// <summary>The command's text, for logs and errors.</summary>
+    public override string ToString() => _text ?? (_argument is null
+        ? $"sendmsg\ncall-command: execute\nexecute-app-name: {_application}\nevent-uuid: {_eventUuidText ?? _eventUuid.ToString()}"
+        : $"sendmsg\ncall-command: execute\nexecute-app-name: {_application}\nexecute-app-arg: {_argument}\nevent-uuid: {_eventUuidText ?? _eventUuid.ToString()}");
+}
