@@ -63,8 +63,15 @@ internal readonly struct EslCommand
         output.Write("\n\n"u8);
     }
 
-    /// <summary>The command's text, for logs and errors.</summary>
-    public override string ToString() => _text ?? (_argument is null
-        ? $"sendmsg\ncall-command: execute\nexecute-app-name: {_application}\nevent-uuid: {_eventUuidText ?? _eventUuid.ToString()}"
-        : $"sendmsg\ncall-command: execute\nexecute-app-name: {_application}\nexecute-app-arg: {_argument}\nevent-uuid: {_eventUuidText ?? _eventUuid.ToString()}");
+    /// <summary>The command's text as written, without its blank line (for trace logs and errors).</summary>
+    public override string ToString()
+    {
+        if (_text is not null)
+        {
+            return _text;
+        }
+        var written = new ArrayBufferWriter<byte>();
+        WriteTo(written);
+        return Encoding.UTF8.GetString(written.WrittenSpan[..^2]);
+    }
 }
