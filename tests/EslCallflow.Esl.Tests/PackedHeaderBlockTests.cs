@@ -88,6 +88,41 @@ public class PackedHeaderBlockTests
         }
     }
 
+    [Theory]
+    [InlineData(0)]
+    [InlineData(127)]
+    [InlineData(128)]
+    [InlineData(16383)]
+    [InlineData(16384)]
+    [InlineData(70000)]
+    public void A_value_of_any_length_reads_back_whole_and_leaves_its_neighbours_intact(int length)
+    {
+        // Lengths are stored in 7-bit groups: these sizes sit on either side of one, two and three groups.
+        var longValue = string.Concat(Enumerable.Range(0, length).Select(i => (char)('a' + i % 26)));
+        var longName = "variable_" + new string('n', 130);
+        var block = new StringBuilder("Content-Type: command/reply\nReply-Text: +OK\n")
+            .Append("variable_before: 1\n")
+            .Append("variable_long: ").Append(longValue).Append('\n')
+            .Append(longName).Append(": named%20long\n")
+            .Append("Zoë-Header: %C3%BC\n");
+        for (var i = 0; block.Length <= CutFrame.PackedHeaderBlockBytes; i++)
+        {
+            block.Append("variable_pad_").Append(i).Append(": x\n");
+        }
+        block.Append("variable_after: 2\n\n");
+        var buffer = FrameFeeding.Segmented(Encoding.UTF8.GetBytes(block.ToString()), 0);
+
+        Assert.True(EslFrameParser.TryCut(ref buffer, EslFrameLimits.Default with { MaxHeaderBytes = 1024 * 1024 }, out var cut));
+        var headers = cut.ToFrame().Headers;
+
+        Assert.Equal(longValue, headers["variable_long"]);
+        Assert.Equal("named long", headers[longName]);
+        Assert.Equal("ü", headers["Zoë-Header"]);
+        Assert.Equal("1", headers["variable_before"]);
+        Assert.Equal("2", headers["variable_after"]);
+        Assert.Equal(EslFrameParser.ParseHeaderLines(cut.HeaderLines), headers.ToDictionary());
+    }
+
     [Fact]
     public void A_line_without_a_colon_in_a_big_block_is_a_protocol_error_before_anything_is_decoded()
     {

@@ -7,7 +7,7 @@ namespace EslCallflow.Load;
 /// Real CHANNEL_* events (the captured ringing-leg event, ~6 KB) at a set rate down the inbound link: legs
 /// cycle through create, ringing, answer, hangup and destroy, 200 at a time, so the tracker works and stays bounded.
 /// </summary>
-internal sealed class ChannelEventFeeder(FakeFreeSwitch freeSwitch, int eventsPerSecond)
+internal sealed class ChannelEventFeeder(FakeFreeSwitch freeSwitch, int eventsPerSecond, TimeSpan tick)
 {
     private static readonly (string Event, string CallState, string AnswerState)[] Life =
     [
@@ -27,10 +27,10 @@ internal sealed class ChannelEventFeeder(FakeFreeSwitch freeSwitch, int eventsPe
     public async Task RunAsync(CancellationToken token)
     {
         var clock = Stopwatch.StartNew();
-        using var tick = new PeriodicTimer(TimeSpan.FromMilliseconds(10));
+        using var timer = new PeriodicTimer(tick);
         try
         {
-            while (await tick.WaitForNextTickAsync(token))
+            while (await timer.WaitForNextTickAsync(token))
             {
                 var due = (long)(clock.Elapsed.TotalSeconds * eventsPerSecond);
                 while (_sent < due && !token.IsCancellationRequested)

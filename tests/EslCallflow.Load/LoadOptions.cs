@@ -2,8 +2,12 @@ using System.Globalization;
 
 namespace EslCallflow.Load;
 
-/// <summary>Command-line options: <c>--rate 100 --in-progress 1000 --events 5000 --duration 60 --warmup 15 --daemon path --daemon-log path --daemon-cpus 1 --daemon-nice -5</c>.</summary>
-internal sealed record LoadOptions(double Rate, int InProgress, int EventsPerSecond, TimeSpan Duration, TimeSpan Warmup, string DaemonPath, string DaemonLog, string? DaemonCpus, int? DaemonNice)
+/// <summary>Command-line options: <c>--rate 100 --in-progress 1000 --events 5000 --duration 60 --warmup 15 --daemon path --daemon-log path --daemon-cpus 1 --daemon-nice -5 --tick-ms 1</c>.</summary>
+/// <param name="Tick">
+/// What calls and events are paced on. A switch emits events as its channels change, not in lumps: at a 10 ms tick,
+/// 50 events went out back to back on every tick, in the same instant as each new call.
+/// </param>
+internal sealed record LoadOptions(double Rate, int InProgress, int EventsPerSecond, TimeSpan Duration, TimeSpan Warmup, string DaemonPath, string DaemonLog, string? DaemonCpus, int? DaemonNice, TimeSpan Tick)
 {
     /// <summary>How long each call stays bridged so that <see cref="InProgress"/> calls are up at <see cref="Rate"/>.</summary>
     public TimeSpan Hold => TimeSpan.FromSeconds(InProgress / Rate);
@@ -27,7 +31,8 @@ internal sealed record LoadOptions(double Rate, int InProgress, int EventsPerSec
             Value("--daemon") ?? Path.Combine(root, "src", "EslCallflow", "bin", "Release", "net10.0", "EslCallflow.dll"),
             Value("--daemon-log") ?? Path.Combine(Path.GetTempPath(), "eslcallflow-load-daemon.log"),
             Value("--daemon-cpus"),
-            Value("--daemon-nice") is { } nice ? int.Parse(nice, CultureInfo.InvariantCulture) : null);
+            Value("--daemon-nice") is { } nice ? int.Parse(nice, CultureInfo.InvariantCulture) : null,
+            TimeSpan.FromMilliseconds(Number("--tick-ms", 1)));
     }
 
     private static string FindRoot()

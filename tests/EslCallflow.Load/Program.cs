@@ -11,7 +11,7 @@ using EslCallflow.Testing;
 // so that --in-progress calls are up at once, while --events CHANNEL_* events/s go down the inbound link.
 // Exits 1 on any error or dropped call.
 var options = LoadOptions.Parse(args);
-Console.WriteLine($"load: {options.Rate} calls/s, {options.InProgress} in progress (hold {options.Hold.TotalSeconds:0.#} s), {options.EventsPerSecond} events/s, {options.Duration.TotalSeconds:0} s (+{options.Warmup.TotalSeconds:0} s warm-up)");
+Console.WriteLine($"load: {options.Rate} calls/s, {options.InProgress} in progress (hold {options.Hold.TotalSeconds:0.#} s), {options.EventsPerSecond} events/s (paced every {options.Tick.TotalMilliseconds:0.#} ms), {options.Duration.TotalSeconds:0} s (+{options.Warmup.TotalSeconds:0} s warm-up)");
 
 await using var freeSwitch = new FakeFreeSwitch("load-secret").Start();
 var callPort = FreePort();
@@ -89,7 +89,7 @@ async Task GenerateCallsAsync(CancellationToken token)
 {
     var tasks = new List<Task>();
     var clock = Stopwatch.StartNew();
-    using var tick = new PeriodicTimer(TimeSpan.FromMilliseconds(10));
+    using var tick = new PeriodicTimer(options.Tick);
     while (await tick.WaitForNextTickAsync(CancellationToken.None) && !token.IsCancellationRequested)
     {
         var due = (long)(clock.Elapsed.TotalSeconds * options.Rate);
@@ -103,7 +103,7 @@ async Task GenerateCallsAsync(CancellationToken token)
     await Task.WhenAll(tasks);
 }
 
-var feeder = new ChannelEventFeeder(freeSwitch, options.EventsPerSecond);
+var feeder = new ChannelEventFeeder(freeSwitch, options.EventsPerSecond, options.Tick);
 var generating = GenerateCallsAsync(stop.Token);
 var feeding = feeder.RunAsync(stop.Token);
 

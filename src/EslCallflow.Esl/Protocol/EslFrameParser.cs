@@ -111,7 +111,7 @@ public static class EslFrameParser
             SplitHeaderLine(line, out var nameBytes, out var valueBytes);
             if (selection is null)
             {
-                headers[Encoding.ASCII.GetString(nameBytes)] = PercentDecoding.Decode(valueBytes);
+                headers[Encoding.UTF8.GetString(nameBytes)] = PercentDecoding.Decode(valueBytes);
             }
             else if ((selection.Match(nameBytes) ?? (nameBytes.SequenceEqual(ContentLengthName) ? "Content-Length" : null)) is { } name)
             {
@@ -132,7 +132,7 @@ public static class EslFrameParser
             WithContiguous(line, headers, static (span, headers) =>
             {
                 SplitHeaderLine(span, out var name, out var value);
-                headers[Encoding.ASCII.GetString(name)] = PercentDecoding.Decode(value);
+                headers[Encoding.UTF8.GetString(name)] = PercentDecoding.Decode(value);
                 return 0;
             });
         }
@@ -224,7 +224,6 @@ public static class EslFrameParser
 /// <summary>A whole frame whose bytes are still in the read buffer: valid only until that buffer is advanced.</summary>
 internal readonly record struct CutFrame(EslContentType ContentType, ReadOnlySequence<byte> HeaderLines, ReadOnlySequence<byte> Body)
 {
-    /// <summary>Decodes the headers and copies the body out, so the frame outlives the buffer.</summary>
     /// <summary>
     /// A header block this long is a <c>connect</c> reply's channel data (~200 headers, kept for the call's
     /// whole life): it is packed as it is decoded, instead of ~400 strings and a dictionary that packing would
@@ -232,8 +231,9 @@ internal readonly record struct CutFrame(EslContentType ContentType, ReadOnlySeq
     /// </summary>
     internal const int PackedHeaderBlockBytes = 1024;
 
+    /// <summary>Decodes the headers and copies the body out, so the frame outlives the buffer.</summary>
     public EslFrame ToFrame() => new(
         ContentType,
-        HeaderLines.Length > PackedHeaderBlockBytes ? EslHeaders.Lazy(HeaderIndex.FromHeaderLines(HeaderLines)) : EslHeaders.Wrap(EslFrameParser.ParseHeaderLines(HeaderLines)),
+        HeaderLines.Length > PackedHeaderBlockBytes ? EslHeaders.Lazy(PackedHeaders.FromHeaderLines(HeaderLines)) : EslHeaders.Wrap(EslFrameParser.ParseHeaderLines(HeaderLines)),
         Body.IsEmpty ? ReadOnlyMemory<byte>.Empty : Body.ToArray());
 }

@@ -10,7 +10,7 @@ public sealed class EslHeaders : IReadOnlyDictionary<string, string>
 {
     public static readonly EslHeaders Empty = new(new Dictionary<string, string>(0, StringComparer.Ordinal));
 
-    private readonly HeaderIndex? _json;
+    private readonly IHeaderLookup? _lazy;
     private readonly KeyValuePair<string, string>[]? _few;
     private Dictionary<string, string>? _values;
 
@@ -18,7 +18,7 @@ public sealed class EslHeaders : IReadOnlyDictionary<string, string>
 
     private EslHeaders(KeyValuePair<string, string>[] few) => _few = few;
 
-    private EslHeaders(HeaderIndex json) => _json = json;
+    private EslHeaders(IHeaderLookup lazy) => _lazy = lazy;
 
     public static EslHeaders From(IEnumerable<KeyValuePair<string, string>> pairs)
     {
@@ -34,10 +34,10 @@ public sealed class EslHeaders : IReadOnlyDictionary<string, string>
     internal static EslHeaders Wrap(Dictionary<string, string> values) => new(values);
 
     /// <summary>
-    /// The same headers in packed form (see <see cref="HeaderIndex"/>): for headers kept a long time, like a
+    /// The same headers in packed form (see <see cref="PackedHeaders"/>): for headers kept a long time, like a
     /// call's channel data, at the cost of decoding a value each time it is read.
     /// </summary>
-    public EslHeaders Compact() => _values is { } values ? Lazy(HeaderIndex.Pack(values)) : this;
+    public EslHeaders Compact() => _values is { } values ? Lazy(PackedHeaders.Pack(values)) : this;
 
     /// <summary>
     /// A handful of distinct headers (a selected event's): one array searched in order, which for a dozen
@@ -46,10 +46,10 @@ public sealed class EslHeaders : IReadOnlyDictionary<string, string>
     /// </summary>
     internal static EslHeaders Few(KeyValuePair<string, string>[] few) => new(few);
 
-    /// <summary>Headers read from a json body on demand (see <see cref="HeaderIndex"/>).</summary>
-    internal static EslHeaders Lazy(HeaderIndex json) => new(json);
+    /// <summary>Headers decoded on demand (see <see cref="HeaderIndex"/> and <see cref="PackedHeaders"/>).</summary>
+    internal static EslHeaders Lazy(IHeaderLookup lazy) => new(lazy);
 
-    public string? this[string name] => _values is { } values ? values.GetValueOrDefault(name) : _few is { } few ? FindFew(few, name) : _json!.Find(name);
+    public string? this[string name] => _values is { } values ? values.GetValueOrDefault(name) : _few is { } few ? FindFew(few, name) : _lazy!.Find(name);
 
     string IReadOnlyDictionary<string, string>.this[string key] => this[key] ?? throw new KeyNotFoundException(key);
 
@@ -68,7 +68,7 @@ public sealed class EslHeaders : IReadOnlyDictionary<string, string>
 
     /// <summary>Enumeration needs every header: decode them all once (rare: logs and tests, not the hot path).</summary>
     private Dictionary<string, string> All => _values ?? LazyInitializer.EnsureInitialized(ref _values,
-        () => _few is { } few ? new Dictionary<string, string>(few.Where(h => h.Key is not null), StringComparer.Ordinal) : _json!.Materialize());
+        () => _few is { } few ? new Dictionary<string, string>(few.Where(h => h.Key is not null), StringComparer.Ordinal) : _lazy!.Materialize());
 
     private static string? FindFew(KeyValuePair<string, string>[] few, string name)
     {

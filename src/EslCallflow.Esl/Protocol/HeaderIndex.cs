@@ -5,12 +5,11 @@ using System.Text.Json;
 namespace EslCallflow.Esl.Protocol;
 
 /// <summary>
-/// Headers kept as UTF-8 bytes with an index of where each name and value sits; a value becomes a string only
-/// when asked for. Json events are indexed in one pass of <see cref="Utf8JsonReader"/> (a busy switch sends
-/// thousands of ~6 KB CHANNEL_* events a second and the daemon reads a handful of their ~150 fields); headers
-/// held for a call's lifetime (its channel data) are packed, a third of the memory of a dictionary of strings.
+/// A json event's headers left in its UTF-8 bytes with an index of where each name and value sits; a value
+/// becomes a string only when asked for. Indexed in one pass of <see cref="Utf8JsonReader"/>: a busy switch sends
+/// thousands of ~6 KB CHANNEL_* events a second and the daemon reads a handful of their ~150 fields.
 /// </summary>
-internal sealed class HeaderIndex
+internal sealed class HeaderIndex : IHeaderLookup
 {
     private readonly ReadOnlyMemory<byte> _json;
     private readonly Entry[] _entries;
@@ -96,67 +95,6 @@ internal sealed class HeaderIndex
         {
             ArrayPool<Entry>.Shared.Return(entries);
         }
-    }
-
-    /// <summary>
-    /// Packs a block of <c>Name: url-encoded value</c> lines as it decodes them: one buffer and one index for the
-    /// whole block, no string per header. The block must be whole lines, each ending in LF.
-    /// </summary>
-    public static HeaderIndex FromHeaderLines(ReadOnlySequence<byte> block)
-    {
-        // Decoding never makes a line longer, so the block's own length bounds what is written.
-        var bytes = ArrayPool<byte>.Shared.Rent((int)block.Length);
-        var entries = ArrayPool<Entry>.Shared.Rent(256);
-        var count = 0;
-        var at = 0;
-        try
-        {
-            var reader = new SequenceReader<byte>(block);
-            while (reader.TryReadTo(out ReadOnlySequence<byte> line, (byte)'\n'))
-            {
-                var span = line.IsSingleSegment ? line.FirstSpan : line.ToArray();
-                EslFrameParser.SplitHeaderLine(span, out var name, out var value);
-                if (count == entries.Length)
-                {
-                    var larger = ArrayPool<Entry>.Shared.Rent(count * 2);
-                    entries.AsSpan(0, count).CopyTo(larger);
-                    ArrayPool<Entry>.Shared.Return(entries);
-                    entries = larger;
-                }
-                name.CopyTo(bytes.AsSpan(at));
-                var valueLength = PercentDecoding.DecodeInto(value, bytes.AsSpan(at + name.Length));
-                entries[count++] = new Entry(at, name.Length, at + name.Length, valueLength, Kind.String);
-                at += name.Length + valueLength;
-            }
-            return new HeaderIndex(bytes.AsSpan(0, at).ToArray(), entries.AsSpan(0, count).ToArray(), count);
-        }
-        finally
-        {
-            ArrayPool<byte>.Shared.Return(bytes);
-            ArrayPool<Entry>.Shared.Return(entries);
-        }
-    }
-
-    /// <summary>Packs headers into one UTF-8 buffer (names and values as they are, no escapes).</summary>
-    public static HeaderIndex Pack(IReadOnlyCollection<KeyValuePair<string, string>> headers)
-    {
-        var size = 0;
-        foreach (var (name, value) in headers)
-        {
-            size += Encoding.UTF8.GetByteCount(name) + Encoding.UTF8.GetByteCount(value);
-        }
-        var buffer = new byte[size];
-        var entries = new Entry[headers.Count];
-        var count = 0;
-        var at = 0;
-        foreach (var (name, value) in headers)
-        {
-            var nameLength = Encoding.UTF8.GetBytes(name, buffer.AsSpan(at));
-            var valueLength = Encoding.UTF8.GetBytes(value, buffer.AsSpan(at + nameLength));
-            entries[count++] = new Entry(at, nameLength, at + nameLength, valueLength, Kind.String);
-            at += nameLength + valueLength;
-        }
-        return new HeaderIndex(buffer, entries, count);
     }
 
     /// <summary>The last value named <paramref name="name"/> (FreeSWITCH's own lookup keeps the last), or null.</summary>

@@ -1,0 +1,209 @@
+using System.Buffers;
+using System.Text;
+
+namespace EslCallflow.Esl.Protocol;
+
+/// <summary>
+/// Headers kept for a call's whole life (its channel data: ~200 headers) in one UTF-8 buffer and nothing else.
+/// Each header is its name, its value, then the value's and the name's lengths, written so that they read
+/// backwards: a lookup walks from the end, where a repeated name's last value (the one FreeSWITCH keeps) is met
+/// first. A separate index of positions would be as large as the text itself, and every byte a call keeps is
+/// marked and copied by two young-generation collections while a thousand calls are up.
+/// </summary>
+internal sealed class PackedHeaders : IHeaderLookup
+{
+    // A length takes 1 to 5 bytes (7 bits each); a header therefore costs at most this much over its text.
+    private const int MaxLengthBytes = 10;
+
+    private readonly byte[] _buffer;
+
+    private PackedHeaders(byte[] buffer, int count)
+    {
+        _buffer = buffer;
+        Count = count;
+    }
+
+    public int Count { get; }
+
+    /// <summary>
+    /// Packs a block of <c>Name: url-encoded value</c> lines as it decodes them, no string per header. The block
+    /// must be whole lines, each ending in LF.
+    /// </summary>
+    public static PackedHeaders FromHeaderLines(ReadOnlySequence<byte> block)
+    {
+        // Decoding never makes a line longer and drops ": " and LF; the lengths can cost more than those 3 bytes
+        // on long lines, so the rented buffer grows when a line would not fit.
+        var writer = new Writer((int)block.Length + 256);
+        try
+        {
+            var reader = new SequenceReader<byte>(block);
+            while (reader.TryReadTo(out ReadOnlySequence<byte> line, (byte)'\n'))
+            {
+                var span = line.IsSingleSegment ? line.FirstSpan : line.ToArray();
+                EslFrameParser.SplitHeaderLine(span, out var name, out var value);
+                var room = writer.Reserve(name.Length + value.Length);
+                name.CopyTo(room);
+                var valueLength = PercentDecoding.DecodeInto(value, room[name.Length..]);
+                writer.Commit(name.Length, valueLength);
+            }
+            return writer.ToPacked();
+        }
+        finally
+        {
+            writer.Return();
+        }
+    }
+
+    /// <summary>Packs decoded headers (names and values as they are).</summary>
+    public static PackedHeaders Pack(IReadOnlyCollection<KeyValuePair<string, string>> headers)
+    {
+        var size = 0;
+        foreach (var (name, value) in headers)
+        {
+            size += Encoding.UTF8.GetByteCount(name) + Encoding.UTF8.GetByteCount(value) + MaxLengthBytes;
+        }
+        var writer = new Writer(size);
+        try
+        {
+            foreach (var (name, value) in headers)
+            {
+                var room = writer.Reserve(Encoding.UTF8.GetByteCount(name) + Encoding.UTF8.GetByteCount(value));
+                var nameLength = Encoding.UTF8.GetBytes(name, room);
+                var valueLength = Encoding.UTF8.GetBytes(value, room[nameLength..]);
+                writer.Commit(nameLength, valueLength);
+            }
+            return writer.ToPacked();
+        }
+        finally
+        {
+            writer.Return();
+        }
+    }
+
+    /// <summary>The last value named <paramref name="name"/>, or null.</summary>
+    public string? Find(string name)
+    {
+        var span = _buffer.AsSpan();
+        if (!Ascii.IsValid(name))
+        {
+            return FindUtf8(span, Encoding.UTF8.GetBytes(name));
+        }
+        var end = span.Length;
+        while (end > 0)
+        {
+            var (nameStart, nameLength, valueLength) = Previous(span, ref end);
+            if (nameLength == name.Length && Ascii.Equals(span.Slice(nameStart, nameLength), name))
+            {
+                return Encoding.UTF8.GetString(span.Slice(nameStart + nameLength, valueLength));
+            }
+        }
+        return null;
+    }
+
+    private static string? FindUtf8(ReadOnlySpan<byte> span, ReadOnlySpan<byte> name)
+    {
+        var end = span.Length;
+        while (end > 0)
+        {
+            var (nameStart, nameLength, valueLength) = Previous(span, ref end);
+            if (span.Slice(nameStart, nameLength).SequenceEqual(name))
+            {
+                return Encoding.UTF8.GetString(span.Slice(nameStart + nameLength, valueLength));
+            }
+        }
+        return null;
+    }
+
+    /// <summary>Every header, in the order received; a repeated name holds its last value.</summary>
+    public Dictionary<string, string> Materialize()
+    {
+        var span = _buffer.AsSpan();
+        var ends = new int[Count];
+        var end = span.Length;
+        for (var i = Count - 1; i >= 0; i--)
+        {
+            ends[i] = end;
+            Previous(span, ref end);
+        }
+        var values = new Dictionary<string, string>(Count, StringComparer.Ordinal);
+        foreach (var recordEnd in ends)
+        {
+            var at = recordEnd;
+            var (nameStart, nameLength, valueLength) = Previous(span, ref at);
+            values[Encoding.UTF8.GetString(span.Slice(nameStart, nameLength))] = Encoding.UTF8.GetString(span.Slice(nameStart + nameLength, valueLength));
+        }
+        return values;
+    }
+
+    /// <summary>The header that ends at <paramref name="end"/>; moves <paramref name="end"/> to its start.</summary>
+    private static (int NameStart, int NameLength, int ValueLength) Previous(ReadOnlySpan<byte> span, ref int end)
+    {
+        var nameLength = ReadLengthBackwards(span, ref end);
+        var valueLength = ReadLengthBackwards(span, ref end);
+        end -= nameLength + valueLength;
+        return (end, nameLength, valueLength);
+    }
+
+    // The byte nearest the text has its top bit clear; the ones after it (read first) have it set.
+    private static int ReadLengthBackwards(ReadOnlySpan<byte> span, ref int end)
+    {
+        var length = 0;
+        for (var shift = 0; ; shift += 7)
+        {
+            var b = span[--end];
+            length |= (b & 0x7F) << shift;
+            if (b < 0x80)
+            {
+                return length;
+            }
+        }
+    }
+
+    private static int WriteLength(Span<byte> to, int length)
+    {
+        var groups = 1;
+        for (var rest = length >> 7; rest > 0; rest >>= 7)
+        {
+            groups++;
+        }
+        for (var i = 0; i < groups; i++)
+        {
+            var group = (length >> (7 * (groups - 1 - i))) & 0x7F;
+            to[i] = (byte)(i == 0 ? group : group | 0x80);
+        }
+        return groups;
+    }
+
+    /// <summary>Builds the buffer in a rented array, then copies it out at its exact size.</summary>
+    private struct Writer(int capacity)
+    {
+        private byte[] _rented = ArrayPool<byte>.Shared.Rent(capacity);
+        private int _written;
+        private int _count;
+
+        /// <summary>Room for a header of at most <paramref name="textBytes"/> bytes of name and value.</summary>
+        public Span<byte> Reserve(int textBytes)
+        {
+            if (_rented.Length - _written < textBytes + MaxLengthBytes)
+            {
+                var larger = ArrayPool<byte>.Shared.Rent(Math.Max(_rented.Length * 2, _written + textBytes + MaxLengthBytes));
+                _rented.AsSpan(0, _written).CopyTo(larger);
+                ArrayPool<byte>.Shared.Return(_rented);
+                _rented = larger;
+            }
+            return _rented.AsSpan(_written, textBytes);
+        }
+
+        public void Commit(int nameLength, int valueLength)
+        {
+            _written += nameLength + valueLength;
+            _written += WriteLength(_rented.AsSpan(_written), valueLength);
+            _written += WriteLength(_rented.AsSpan(_written), nameLength);
+            _count++;
+        }
+
+        public readonly PackedHeaders ToPacked() => new(_rented.AsSpan(0, _written).ToArray(), _count);
+
+        public readonly void Return() => ArrayPool<byte>.Shared.Return(_rented);
+    }
+}
