@@ -125,14 +125,19 @@ public abstract class EslSocket : IAsyncDisposable
         GC.SuppressFinalize(this);
     }
 
-    private protected static EslConnection CreateConnection(Socket socket, EslFrameLimits limits, ILogger logger, string id, bool inlineReplyContinuations = false)
+    private protected static EslConnection CreateConnection(Socket socket, EslFrameLimits limits, ILogger logger, string id, bool busy, bool inlineReplyContinuations = false)
     {
         socket.NoDelay = true;
         var stream = new NetworkStream(socket, ownsSocket: true);
         var connection = new EslConnection(
-            // Zero-byte reads: a connection waits for data without holding a buffer, so a thousand quiet calls
-            // do not each pin 4 KB from the pool (or, once the pool runs dry, a fresh array per call).
-            PipeReader.Create(stream, new StreamPipeReaderOptions(leaveOpen: true, useZeroByteReads: true)),
+            busy
+                // The event feed (thousands of ~6 KB events a second): large reads, so one receive takes in what
+                // has arrived instead of one 4 KB read after another.
+                ? PipeReader.Create(stream, new StreamPipeReaderOptions(bufferSize: BusyReadBytes, minimumReadSize: BusyReadBytes / 4, leaveOpen: true))
+                // A call's session, quiet but for a few replies and events: zero-byte reads, so it waits for data
+                // without holding a buffer, and a thousand calls do not each pin 4 KB from the pool (or, once the
+                // pool runs dry, a fresh array per call).
+                : PipeReader.Create(stream, new StreamPipeReaderOptions(leaveOpen: true, useZeroByteReads: true)),
             PipeWriter.Create(stream, new StreamPipeWriterOptions(leaveOpen: true)),
             stream,
             limits,
@@ -144,6 +149,8 @@ public abstract class EslSocket : IAsyncDisposable
         connection.Start();
         return connection;
     }
+
+    private const int BusyReadBytes = 64 * 1024;
 
     private protected static async Task ExpectOkAsync(EslConnection connection, string command, CancellationToken cancellationToken)
     {

@@ -32,7 +32,7 @@ public sealed class EslInboundClient : EslSocket
         }
 
         var id = "in-" + Interlocked.Increment(ref s_nextId);
-        var connection = CreateConnection(socket, options.Limits, logger, id);
+        var connection = CreateConnection(socket, options.Limits, logger, id, busy: true);
         var client = new EslInboundClient(connection, options.EventQueueCapacity);
         try
         {

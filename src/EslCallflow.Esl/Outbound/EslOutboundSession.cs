@@ -50,7 +50,7 @@ public sealed class EslOutboundSession : EslSocket
     internal static EslOutboundSession Create(Socket socket, EslOutboundListenerOptions options, ILogger logger, string id)
     {
         var remote = (IPEndPoint)socket.RemoteEndPoint!;
-        var connection = CreateConnection(socket, options.Limits, logger, id, inlineReplyContinuations: options.ResumeHandlersOnReadLoop);
+        var connection = CreateConnection(socket, options.Limits, logger, id, busy: false, inlineReplyContinuations: options.ResumeHandlersOnReadLoop);
         return new EslOutboundSession(connection, options.EventQueueCapacity, remote);
     }
 
