@@ -7,11 +7,13 @@ public static class EndpointResolver
 {
     public static ResolvedMembers Resolve(PbxConfiguration config, IReadOnlyList<RingGroupEndpoint> members, RingStrategy strategy, CallerContext caller)
     {
-        var expanded = new List<ResolvedLeg>();
+        var expanded = new List<ResolvedLeg>(members.Count);
         var excluded = new List<Exclusion>();
+        // Groups on the current expansion path (a cycle check); made only when a member is a group.
+        HashSet<string>? visitedGroups = null;
         foreach (var member in members)
         {
-            Expand(config, member.Type, member.Id, member.Delay, member.Timeout, member.Weight, expanded, excluded, visitedGroups: []);
+            Expand(config, member.Type, member.Id, member.Delay, member.Timeout, member.Weight, expanded, excluded, ref visitedGroups);
         }
 
         var legs = new List<ResolvedLeg>();
@@ -41,7 +43,7 @@ public static class EndpointResolver
         return new ResolvedMembers(legs, excluded);
     }
 
-    private static void Expand(PbxConfiguration config, EndpointType type, string id, int delay, int timeout, int weight, List<ResolvedLeg> into, List<Exclusion> excluded, HashSet<string> visitedGroups)
+    private static void Expand(PbxConfiguration config, EndpointType type, string id, int delay, int timeout, int weight, List<ResolvedLeg> into, List<Exclusion> excluded, ref HashSet<string>? visitedGroups)
     {
         switch (type)
         {
@@ -60,16 +62,17 @@ public static class EndpointResolver
                 }
                 break;
             case EndpointType.Group when config.Groups.TryGetValue(id, out var group):
-                if (!visitedGroups.Add(id))
+                var path = visitedGroups ??= new HashSet<string>(StringComparer.Ordinal);
+                if (!path.Add(id))
                 {
                     excluded.Add(new Exclusion($"group:{id}", "group already expanded (cycle)"));
                     return;
                 }
                 foreach (var endpoint in group.Endpoints)
                 {
-                    Expand(config, endpoint.Type, endpoint.Id, endpoint.Delay ?? delay, endpoint.Timeout ?? timeout, endpoint.Weight ?? weight, into, excluded, visitedGroups);
+                    Expand(config, endpoint.Type, endpoint.Id, endpoint.Delay ?? delay, endpoint.Timeout ?? timeout, endpoint.Weight ?? weight, into, excluded, ref visitedGroups);
                 }
-                visitedGroups.Remove(id);
+                path.Remove(id);
                 break;
             default:
                 excluded.Add(new Exclusion($"{type.ToString().ToLowerInvariant()}:{id}", "does not exist"));

@@ -29,14 +29,19 @@ public static class RingGroupPlanner
             ? WeightedOrder.Draw(resolved.Legs, l => l.Weight, random)
             : (IReadOnlyList<ResolvedLeg>)resolved.Legs;
         var groupRingtone = caller.IsInternal ? data.RingtoneInternal : data.RingtoneExternal;
-        var legs = ordered.Select(l => new PlannedLeg(
-            l.Device,
-            l.Delay,
-            data.Strategy == RingStrategy.Simultaneous ? l.Timeout : Math.Min(l.Timeout, data.Timeout),
-            groupRingtone ?? (caller.IsInternal ? l.Device.RingtoneInternal : l.Device.RingtoneExternal))).ToList();
+        var legs = new PlannedLeg[ordered.Count];
+        for (var i = 0; i < legs.Length; i++)
+        {
+            var leg = ordered[i];
+            legs[i] = new PlannedLeg(
+                leg.Device,
+                leg.Delay,
+                data.Strategy == RingStrategy.Simultaneous ? leg.Timeout : Math.Min(leg.Timeout, data.Timeout),
+                groupRingtone ?? (caller.IsInternal ? leg.Device.RingtoneInternal : leg.Device.RingtoneExternal));
+        }
 
         var dialString = DialString.Build(data, legs, caller);
-        var commands = new List<PlannedCommand>();
+        var commands = new List<PlannedCommand>(6);
         if (data.Ringback is { } ringback)
         {
             commands.Add(new PlannedCommand("set", "ringback=" + ringback));
