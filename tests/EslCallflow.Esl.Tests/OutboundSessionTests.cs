@@ -269,4 +269,39 @@ public class OutboundSessionTests
         Assert.Equal("bridge", completion.Application);
         Assert.Equal(uuids[2], completion.ApplicationUuid);
     }
+
+    [Theory]
+    [InlineData(false)]
+    [InlineData(true)]
+    public async Task A_refused_command_in_a_batch_fails_the_batch_by_name_and_the_next_command_gets_its_own_reply(bool resumeOnReadLoop)
+    {
+        var refused = new TaskCompletionSource<EslCommandException>();
+        var next = new TaskCompletionSource<EslEvent>();
+        var scripted = new TaskCompletionSource();
+        await using var listener = await StartListener(async (session, ct) =>
+        {
+            await scripted.Task.WaitAsync(ct);
+            try
+            {
+                await session.ExecuteAfterAsync([("set", "continue_on_fail=true"), ("ring_ready", null)], "bridge", "user/1001@127.0.0.1", cancellationToken: ct);
+            }
+            catch (EslCommandException ex)
+            {
+                refused.SetResult(ex);
+            }
+            // The batch's later replies were still read in turn: this command must get its own.
+            next.SetResult(await session.ExecuteAsync("playback", "silence_stream://100", ct));
+        }, new EslOutboundListenerOptions { Port = 0, ResumeHandlersOnReadLoop = resumeOnReadLoop });
+        await using var call = await FakeCall.DialAsync(listener.LocalEndPoint!, new FakeCallSetup { Destination = "7000" });
+        call.RefuseExecute = application => application == "ring_ready" ? "-ERR no such application" : null;
+        scripted.SetResult();
+
+        var error = await refused.Task.WaitAsync(Timeout);
+        var playback = await next.Task.WaitAsync(Timeout);
+
+        Assert.Contains("ring_ready", error.Message);
+        Assert.Contains("-ERR no such application", error.Message);
+        Assert.Equal("playback", playback.Application);
+        Assert.Equal(call.Executions.Single(e => e.Application == "playback").EventUuid, playback.ApplicationUuid);
+    }
 }

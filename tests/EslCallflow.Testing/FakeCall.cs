@@ -51,6 +51,9 @@ public sealed class FakeCall : IAsyncDisposable
 
     public Func<string, string> Api { get; set; } = FakeFreeSwitch.DefaultApi;
 
+    /// <summary>The -ERR reply for an execute the switch refuses (given the application), or null to accept it.</summary>
+    public Func<string, string?> RefuseExecute { get; set; } = _ => null;
+
     public IReadOnlyCollection<string> Commands => _commands;
 
     public IReadOnlyList<FakeExecution> Executions => [.. _executions];
@@ -264,6 +267,11 @@ public sealed class FakeCall : IAsyncDisposable
         {
             case "execute":
                 var execution = new FakeExecution(headers["execute-app-name"], headers.GetValueOrDefault("execute-app-arg"), headers.GetValueOrDefault("event-uuid") ?? Guid.NewGuid().ToString(), System.Diagnostics.Stopwatch.GetTimestamp());
+                if (RefuseExecute(execution.Application) is { } refusal)
+                {
+                    await _socket.SendAsync(EslWire.CommandReply(refusal));
+                    return;
+                }
                 await _socket.SendAsync(EslWire.CommandReply("+OK"));
                 if (IsHungUp)
                 {

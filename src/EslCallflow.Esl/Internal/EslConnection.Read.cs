@@ -145,7 +145,7 @@ internal sealed partial class EslConnection
 
     private void CompleteReply(EslFrame frame)
     {
-        TaskCompletionSource<EslFrame>? pending;
+        ReplyBatch? pending;
         lock (_pendingReplies)
         {
             _pendingReplies.TryDequeue(out pending);
@@ -154,7 +154,7 @@ internal sealed partial class EslConnection
         {
             throw new EslProtocolException($"{frame.ContentType} received with no command waiting for it");
         }
-        pending.TrySetResult(frame);
+        pending.Add(frame);
     }
 
     private void DispatchEvent(EslEvent evt)

@@ -23,7 +23,7 @@ internal sealed partial class EslConnection : IAsyncDisposable
     private HeaderSelection? _eventHeaders;
     private readonly ILogger _logger;
     private readonly SemaphoreSlim _writeLock = new(1, 1);
-    private readonly Queue<TaskCompletionSource<EslFrame>> _pendingReplies = new();
+    private readonly Queue<ReplyBatch> _pendingReplies = new();
     // Made on first bgapi: a call session never sends one, and a thousand idle tables are a thousand for the GC to trace.
     private ConcurrentDictionary<string, TaskCompletionSource<EslEvent>>? _jobs;
     private readonly ConcurrentDictionary<string, TaskCompletionSource<EslEvent>> _executions = new(StringComparer.Ordinal);
@@ -88,19 +88,19 @@ internal sealed partial class EslConnection : IAsyncDisposable
     /// <summary>Writes one command and waits for its reply (command/reply or api/response), in wire order.</summary>
     public async Task<EslFrame> SendAsync(string command, CancellationToken cancellationToken)
     {
-        var replies = await SendAllAsync([EslCommand.Text(command)], cancellationToken).ConfigureAwait(false);
-        return await replies[0].WaitAsync(cancellationToken).ConfigureAwait(false);
+        var reply = await SendAllAsync([EslCommand.Text(command)], cancellationToken).ConfigureAwait(false);
+        return await reply.Task.WaitAsync(cancellationToken).ConfigureAwait(false);
     }
 
     /// <summary>
     /// Writes several commands with one lock and one flush, so they leave in one segment with no scheduling
-    /// in between; returns their replies in order. FreeSWITCH answers and runs them in order.
-    /// <paramref name="cancellationToken"/> covers the write; to abandon waiting for a reply, await it with
-    /// <c>WaitAsync</c> (then only a reply still pending costs a cancellation registration).
+    /// in between; returns their replies, awaited as one (see <see cref="ReplyBatch"/>). FreeSWITCH answers and
+    /// runs them in order. <paramref name="cancellationToken"/> covers the write; to abandon waiting for the
+    /// replies, await them with <c>WaitAsync</c> (then only replies still pending cost a cancellation registration).
     /// </summary>
-    public async Task<Task<EslFrame>[]> SendAllAsync(EslCommand[] commands, CancellationToken cancellationToken)
+    public async Task<ReplyBatch> SendAllAsync(EslCommand[] commands, CancellationToken cancellationToken)
     {
-        var replies = new TaskCompletionSource<EslFrame>[commands.Length];
+        var replies = new ReplyBatch(commands.Length, InlineReplyContinuations ? TaskCreationOptions.None : TaskCreationOptions.RunContinuationsAsynchronously);
         await _writeLock.WaitAsync(cancellationToken).ConfigureAwait(false);
         try
         {
@@ -108,10 +108,9 @@ internal sealed partial class EslConnection : IAsyncDisposable
             {
                 ThrowIfClosed();
                 // Enqueued in the same critical section as the write, so FIFO order is wire order.
-                for (var i = 0; i < replies.Length; i++)
+                foreach (var _ in commands)
                 {
-                    replies[i] = new TaskCompletionSource<EslFrame>(InlineReplyContinuations ? TaskCreationOptions.None : TaskCreationOptions.RunContinuationsAsynchronously);
-                    _pendingReplies.Enqueue(replies[i]);
+                    _pendingReplies.Enqueue(replies);
                 }
             }
             foreach (var command in commands)
@@ -137,8 +136,8 @@ internal sealed partial class EslConnection : IAsyncDisposable
         {
             _writeLock.Release();
         }
-        // Abandoning a wait leaves the FIFO slot in place until the late reply is read and dropped.
-        return Array.ConvertAll(replies, static r => r.Task);
+        // Abandoning a wait leaves the FIFO slots in place until the late replies are read and dropped.
+        return replies;
     }
 
     /// <summary>Register before sending the bgapi, so a fast BACKGROUND_JOB is never missed.</summary>
@@ -179,7 +178,7 @@ internal sealed partial class EslConnection : IAsyncDisposable
     /// <summary>Closes the link once; the first reason is kept and handed to everything still waiting.</summary>
     public void Abort(Exception reason)
     {
-        TaskCompletionSource<EslFrame>[] replies;
+        ReplyBatch[] replies;
         EventSubscriber[] subscribers;
         lock (_pendingReplies)
         {

@@ -113,8 +113,15 @@ public sealed class EslOutboundSession : EslSocket
         return [.. commands.Select(EslCommand.Text)];
     }
 
-    internal async Task SetUpAsync(EslCommand[] commands, CancellationToken cancellationToken) =>
-        await ExpectAllOkAsync(await Connection.SendAllAsync(commands, cancellationToken).ConfigureAwait(false), i => commands[i].ToString(), cancellationToken).ConfigureAwait(false);
+    internal async Task SetUpAsync(EslCommand[] commands, CancellationToken cancellationToken)
+    {
+        var replies = await Connection.SendAllAsync(commands, cancellationToken).ConfigureAwait(false);
+        var reply = await replies.Task.WaitAsync(cancellationToken).ConfigureAwait(false);
+        if (!reply.IsOk)
+        {
+            throw new EslCommandException(commands[replies.ResultIndex].ToString(), reply.ReplyText);
+        }
+    }
 
     /// <summary>
     /// Runs <paramref name="first"/> (queued: not waited for) and then <paramref name="application"/>, all in one
@@ -156,7 +163,12 @@ public sealed class EslOutboundSession : EslSocket
         commands[^1] = EslCommand.Execute(application, argument, eventUuid);
         var replies = await Connection.SendAllAsync(commands, cancellationToken).ConfigureAwait(false);
         written?.Invoke();
-        await ExpectAllOkAsync(replies, i => i < first.Count ? $"{first[i].Application} {first[i].Argument}" : $"{application} {argument}", cancellationToken).ConfigureAwait(false);
+        var reply = await replies.Task.WaitAsync(cancellationToken).ConfigureAwait(false);
+        if (!reply.IsOk)
+        {
+            var refused = replies.ResultIndex;
+            throw new EslCommandException(refused < first.Count ? $"{first[refused].Application} {first[refused].Argument}" : $"{application} {argument}", reply.ReplyText);
+        }
     }
 
     /// <summary>Sets a channel variable (the <c>set</c> application).</summary>
@@ -202,19 +214,6 @@ public sealed class EslOutboundSession : EslSocket
         {
             // Callbacks run off the read loop, so a slow one never stalls the connection.
             _ = _callEnded.CancelAsync();
-        }
-    }
-
-    /// <summary>Awaits a batch's replies in order; the first refusal throws, named by <paramref name="describe"/>.</summary>
-    private static async Task ExpectAllOkAsync(Task<EslFrame>[] replies, Func<int, string> describe, CancellationToken cancellationToken)
-    {
-        for (var i = 0; i < replies.Length; i++)
-        {
-            var reply = await replies[i].WaitAsync(cancellationToken).ConfigureAwait(false);
-            if (!reply.IsOk)
-            {
-                throw new EslCommandException(describe(i), reply.ReplyText);
-            }
         }
     }
 
