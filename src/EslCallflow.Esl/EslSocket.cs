@@ -12,6 +12,7 @@ namespace EslCallflow.Esl;
 public abstract class EslSocket : IAsyncDisposable
 {
     private static readonly TimeSpan ExitTimeout = TimeSpan.FromSeconds(1);
+    private const int BusyReadBytes = 64 * 1024;
     private readonly int _eventQueueCapacity;
 
     private protected EslSocket(EslConnection connection, int eventQueueCapacity)
@@ -149,8 +150,6 @@ public abstract class EslSocket : IAsyncDisposable
         connection.Start();
         return connection;
     }
-
-    private const int BusyReadBytes = 64 * 1024;
 
     private protected static async Task ExpectOkAsync(EslConnection connection, string command, CancellationToken cancellationToken)
     {

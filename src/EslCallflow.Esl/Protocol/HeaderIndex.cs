@@ -22,8 +22,6 @@ internal sealed class HeaderIndex : IHeaderLookup
         _count = count;
     }
 
-    public int Count => _count;
-
     /// <summary>
     /// Indexes a json event object; <paramref name="body"/> receives the <c>_body</c> member, if any. Null when a
     /// header name uses json escapes (FreeSWITCH never sends one): the caller then decodes eagerly.

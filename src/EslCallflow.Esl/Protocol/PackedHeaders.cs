@@ -23,7 +23,7 @@ internal sealed class PackedHeaders : IHeaderLookup
         Count = count;
     }
 
-    public int Count { get; }
+    private int Count { get; }
 
     /// <summary>
     /// Packs a block of <c>Name: url-encoded value</c> lines as it decodes them, no string per header. The block
