@@ -57,12 +57,7 @@ internal sealed class PackedHeaders : IHeaderLookup
     /// <summary>Packs decoded headers (names and values as they are).</summary>
     public static PackedHeaders Pack(IReadOnlyCollection<KeyValuePair<string, string>> headers)
     {
-        var size = 0;
-        foreach (var (name, value) in headers)
-        {
-            size += Encoding.UTF8.GetByteCount(name) + Encoding.UTF8.GetByteCount(value) + MaxLengthBytes;
-        }
-        var writer = new Writer(size);
+        var writer = new Writer(headers.Count * 64);
         try
         {
             foreach (var (name, value) in headers)
@@ -83,30 +78,15 @@ internal sealed class PackedHeaders : IHeaderLookup
     /// <summary>The last value named <paramref name="name"/>, or null.</summary>
     public string? Find(string name)
     {
+        var nameBytes = Encoding.UTF8.GetByteCount(name);
+        Span<byte> utf8Name = nameBytes <= 256 ? stackalloc byte[nameBytes] : new byte[nameBytes];
+        Encoding.UTF8.GetBytes(name, utf8Name);
         var span = _buffer.AsSpan();
-        if (!Ascii.IsValid(name))
-        {
-            return FindUtf8(span, Encoding.UTF8.GetBytes(name));
-        }
         var end = span.Length;
         while (end > 0)
         {
             var (nameStart, nameLength, valueLength) = Previous(span, ref end);
-            if (nameLength == name.Length && Ascii.Equals(span.Slice(nameStart, nameLength), name))
-            {
-                return Encoding.UTF8.GetString(span.Slice(nameStart + nameLength, valueLength));
-            }
-        }
-        return null;
-    }
-
-    private static string? FindUtf8(ReadOnlySpan<byte> span, ReadOnlySpan<byte> name)
-    {
-        var end = span.Length;
-        while (end > 0)
-        {
-            var (nameStart, nameLength, valueLength) = Previous(span, ref end);
-            if (span.Slice(nameStart, nameLength).SequenceEqual(name))
+            if (span.Slice(nameStart, nameLength).SequenceEqual(utf8Name))
             {
                 return Encoding.UTF8.GetString(span.Slice(nameStart + nameLength, valueLength));
             }
