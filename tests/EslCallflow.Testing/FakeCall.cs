@@ -35,6 +35,7 @@ public sealed class FakeCall : IAsyncDisposable
     private readonly SemaphoreSlim _changed = new(0);
     private Task _serveLoop = Task.CompletedTask;
     private int _hungUp;
+    private int _answered;
 
     private FakeCall(FakeSocket socket, FakeCallSetup setup)
     {
@@ -67,6 +68,9 @@ public sealed class FakeCall : IAsyncDisposable
     public string? HangupCause { get; private set; }
 
     public bool IsHungUp => Volatile.Read(ref _hungUp) == 1;
+
+    /// <summary>The caller's channel was answered (the <c>answer</c> application, or a bridge that answered).</summary>
+    public bool IsAnswered => Volatile.Read(ref _answered) == 1;
 
     /// <summary>Completes when the daemon closes the socket.</summary>
     public Task Closed => _closed.Task;
@@ -157,6 +161,71 @@ public sealed class FakeCall : IAsyncDisposable
             overrides["Hangup-Cause"] = HangupCause ?? "NORMAL_CLEARING";
         }
         return SendEventAsync(Event("CHANNEL_EXECUTE_COMPLETE", overrides));
+    }
+
+    /// <summary>
+    /// A leg of the running bridge answered, as a real switch tells the caller's session: CHANNEL_ANSWER (if the
+    /// caller was not answered yet) and CHANNEL_BRIDGE naming the answering leg. The bridge application itself
+    /// completes only when the conversation ends (see <see cref="EndBridgeAsync"/>).
+    /// </summary>
+    public async Task AnswerBridgeAsync(string answeringLeg)
+    {
+        if (Interlocked.Exchange(ref _answered, 1) == 0)
+        {
+            await SendEventAsync(Event("CHANNEL_ANSWER", new Dictionary<string, string> { ["Answer-State"] = "answered", ["Channel-Call-State"] = "ACTIVE" }));
+        }
+        await SendEventAsync(Event("CHANNEL_BRIDGE", new Dictionary<string, string>
+        {
+            ["Answer-State"] = "answered",
+            ["Channel-Call-State"] = "ACTIVE",
+            ["Other-Leg-Unique-ID"] = answeringLeg,
+            ["Bridge-A-Unique-ID"] = Uuid,
+            ["Bridge-B-Unique-ID"] = answeringLeg,
+            ["variable_bridge_uuid"] = answeringLeg,
+        }));
+    }
+
+    /// <summary>
+    /// The conversation of an answered bridge ends. <paramref name="callerHangsUp"/>: the caller's BYE, so the
+    /// completion comes with the caller's channel down; else the answering phone hung up and the caller is
+    /// still up when the bridge returns (hangup_after_bridge then ends it).
+    /// </summary>
+    public async Task EndBridgeAsync(FakeExecution bridge, string answeringLeg, bool callerHangsUp)
+    {
+        var variables = new Dictionary<string, string>
+        {
+            ["variable_originate_disposition"] = "SUCCESS",
+            ["variable_DIALSTATUS"] = "SUCCESS",
+            ["variable_last_bridge_to"] = answeringLeg,
+            ["variable_bridge_uuid"] = answeringLeg,
+            ["variable_last_bridge_hangup_cause"] = "NORMAL_CLEARING",
+            ["Answer-State"] = callerHangsUp ? "hangup" : "answered",
+        };
+        if (callerHangsUp)
+        {
+            Interlocked.Exchange(ref _hungUp, 1);
+            HangupCause ??= "NORMAL_CLEARING";
+            await SendEventAsync(Event("CHANNEL_HANGUP", new Dictionary<string, string> { ["Hangup-Cause"] = "NORMAL_CLEARING", ["Answer-State"] = "hangup" }));
+        }
+        await CompleteAsync(bridge, variables);
+        if (callerHangsUp)
+        {
+            await SendEventAsync(Event("CHANNEL_HANGUP_COMPLETE", new Dictionary<string, string> { ["Hangup-Cause"] = "NORMAL_CLEARING", ["Answer-State"] = "hangup" }));
+            await _socket.SendAsync(EslWire.DisconnectNotice(Uuid, "linger", lingerNotice: true));
+        }
+    }
+
+    /// <summary>Sends a channel event of this call as it is, through the daemon's filters.</summary>
+    public Task SendChannelEventAsync(string name, IReadOnlyDictionary<string, string> fields) => SendEventAsync(Event(name, fields));
+
+    /// <summary>
+    /// The channel left the <c>socket</c> application (intercept moved it, say): the socket application completes
+    /// and FreeSWITCH closes the session with a disconnect notice.
+    /// </summary>
+    public async Task LeaveSocketAsync()
+    {
+        await _socket.SendAsync(EslWire.DisconnectNotice(Uuid, "disconnect"));
+        _socket.Drop();
     }
 
     /// <summary>The caller hangs up: CHANNEL_HANGUP, running applications complete, HANGUP_COMPLETE, linger notice.</summary>
@@ -280,6 +349,11 @@ public sealed class FakeCall : IAsyncDisposable
                 _running[execution.EventUuid] = execution;
                 _executions.Enqueue(execution);
                 RecordVariables(execution);
+                if (execution.Application == "answer" && Interlocked.Exchange(ref _answered, 1) == 0)
+                {
+                    // As FreeSWITCH does: the channel's CHANNEL_ANSWER comes before the application completes.
+                    await SendEventAsync(Event("CHANNEL_ANSWER", new Dictionary<string, string> { ["Answer-State"] = "answered", ["Channel-Call-State"] = "ACTIVE" }));
+                }
                 await SendEventAsync(Event("CHANNEL_EXECUTE", new Dictionary<string, string>
                 {
                     ["Application"] = execution.Application,

@@ -41,6 +41,13 @@ internal sealed class RunningDaemon : IAsyncDisposable
     /// <summary>The operator endpoint's base address (an ephemeral loopback port).</summary>
     public Uri Http => Host.Services.GetRequiredService<Operations.HttpEndpointService>().Address!;
 
+    /// <summary>The Prometheus text of <c>/metrics</c>.</summary>
+    public async Task<string> MetricsAsync()
+    {
+        using var client = new HttpClient { Timeout = TimeSpan.FromSeconds(5) };
+        return await client.GetStringAsync(new Uri(Http, "/metrics"));
+    }
+
     public int ActiveCalls => Host.Services.GetRequiredService<OutboundCallService>().Listener.ActiveSessions;
 
     public static string BundledConfig => Path.Combine(AppContext.BaseDirectory, "config");
@@ -116,9 +123,22 @@ internal sealed class RunningDaemon : IAsyncDisposable
 /// <summary>Scripts for what FreeSWITCH's bridge does, shaped like the real CHANNEL_EXECUTE_COMPLETE.</summary>
 internal static class Bridges
 {
-    public static Func<FakeCall, FakeExecution, Task> Answered(string bLeg = "b-leg-uuid") => (call, execution) => execution.Application == "bridge"
-        ? call.CompleteAsync(execution, new Dictionary<string, string> { ["variable_originate_disposition"] = "SUCCESS", ["variable_DIALSTATUS"] = "SUCCESS", ["variable_last_bridge_to"] = bLeg })
-        : call.CompleteAsync(execution);
+    /// <summary>
+    /// A phone answers (the caller's CHANNEL_ANSWER and CHANNEL_BRIDGE, as a real switch sends them), talks,
+    /// and hangs up; the bridge completes only then. <paramref name="conversation"/> holds the call up until it
+    /// completes (default: at once).
+    /// </summary>
+    public static Func<FakeCall, FakeExecution, Task> Answered(string bLeg = "b-leg-uuid", Task? conversation = null, bool callerHangsUp = false) => async (call, execution) =>
+    {
+        if (execution.Application != "bridge")
+        {
+            await call.CompleteAsync(execution);
+            return;
+        }
+        await call.AnswerBridgeAsync(bLeg);
+        await (conversation ?? Task.CompletedTask);
+        await call.EndBridgeAsync(execution, bLeg, callerHangsUp);
+    };
 
     public static Func<FakeCall, FakeExecution, Task> Fails(string cause) => (call, execution) => execution.Application == "bridge"
         ? call.CompleteAsync(execution, new Dictionary<string, string> { ["variable_originate_disposition"] = cause, ["variable_originate_failed_cause"] = cause })
@@ -128,16 +148,18 @@ internal static class Bridges
     /// FreeSWITCH ringing '|' legs one after another: every leg before the one ringing <paramref name="deviceId"/>
     /// times out, that one answers.
     /// </summary>
-    public static Func<FakeCall, FakeExecution, Task> AnsweredInTurnBy(string deviceId) => (call, execution) =>
+    public static Func<FakeCall, FakeExecution, Task> AnsweredInTurnBy(string deviceId) => async (call, execution) =>
     {
         if (execution.Application != "bridge")
         {
-            return call.CompleteAsync(execution);
+            await call.CompleteAsync(execution);
+            return;
         }
         var legs = FreeSwitchDialString.Parse(execution.Argument!).Legs.Select(l => l.Variables[DialString.DeviceVariable]).ToList();
         var answering = legs.IndexOf(deviceId);
         var causes = string.Join(',', legs.Take(answering).Select(d => $"leg-{d};NO_ANSWER"));
-        return call.CompleteAsync(execution, new Dictionary<string, string>
+        await call.AnswerBridgeAsync($"leg-{deviceId}");
+        await call.CompleteAsync(execution, new Dictionary<string, string>
         {
             ["variable_originate_disposition"] = "SUCCESS",
             ["variable_originate_causes"] = causes,
@@ -146,4 +168,17 @@ internal static class Bridges
     };
 
     public static Func<FakeCall, FakeExecution, Task> RingsForever => (call, execution) => execution.Application == "bridge" ? Task.CompletedTask : call.CompleteAsync(execution);
+}
+
+/// <summary>Polls a condition the daemon reaches asynchronously (a log line, a metric), up to a deadline.</summary>
+internal static class Eventually
+{
+    public static async Task True(Func<bool> condition, TimeSpan timeout)
+    {
+        using var cts = new CancellationTokenSource(timeout);
+        while (!condition())
+        {
+            await Task.Delay(20, cts.Token);
+        }
+    }
 }

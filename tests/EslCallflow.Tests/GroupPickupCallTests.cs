@@ -27,16 +27,101 @@ public class GroupPickupCallTests
 
         await picker.Closed.WaitAsync(Timeout);
         await caller.Closed.WaitAsync(Timeout);
-        Assert.Equal(["set intercept_unbridged_only=true", "intercept " + caller.Uuid], picker.Executions.Select(e => $"{e.Application} {e.Argument}"));
+        // The caller is not answered: intercept's guard is the answer (a phone answering meanwhile wins).
+        Assert.Equal(["set intercept_unanswered_only=true", "set intercept_unbridged_only=false", "intercept " + caller.Uuid], picker.Executions.Select(e => $"{e.Application} {e.Argument}"));
         Assert.Null(picker.HangupCause);
         Assert.Equal(1, fs.InterceptsByCaller[caller.Uuid]);
         Assert.DoesNotContain(caller.Executions, e => e.Application is "respond" or "playback");
         Assert.Single(caller.Executions, e => e.Application == "bridge");
         Assert.Null(caller.HangupCause);
+        // The real switch ends the caller's bridge with ORIGINATOR_CANCEL, not PICKED_OFF: still a pickup.
         var outcome = Assert.Single(daemon.LogEvents("outcome answered by pickup"));
         Assert.Equal(("dev1006", caller.Uuid), (outcome.GetProperty("PickerDevice").GetString(), outcome.GetProperty("CallUuid").GetString()));
+        Assert.Empty(daemon.LogEvents("outcome missed"));
+        var metrics = await daemon.MetricsAsync();
+        Assert.Contains("eslcallflow_calls_total{module=\"ring_group\",outcome=\"picked_up\"} 1", metrics);
+        Assert.DoesNotContain("outcome=\"missed\"", metrics);
+        Assert.Contains("eslcallflow_calls_total{module=\"group_pickup\",outcome=\"picked_up\"} 1", metrics);
         await daemon.WaitForRingingAsync(0);
     }
+
+    [Fact]
+    public async Task A_pickup_whose_disconnect_notice_comes_before_its_bridge_event_is_a_success()
+    {
+        await using var daemon = await RunningDaemon.StartAsync();
+        var fs = new SimulatedSwitch(daemon.FreeSwitch) { PickerNoticeBeforeBridge = true };
+        await fs.RingPlainAsync("plain-caller", "1001");
+        await daemon.WaitForRingingAsync(1);
+
+        await using var picker = await daemon.CallAsync("8000", "1003", fs.Intercepts);
+
+        await picker.Closed.WaitAsync(Timeout);
+        await WaitUntil(() => daemon.LogEvents("outcome picked up").Count == 1);
+        Assert.Empty(daemon.LogEvents("bridged nothing"));
+        Assert.Contains("eslcallflow_calls_total{module=\"group_pickup\",outcome=\"picked_up\"} 1", await daemon.MetricsAsync());
+        Assert.DoesNotContain(picker.Executions, e => e.Application == "respond");
+    }
+
+    [Fact]
+    public async Task A_call_ringing_a_phone_with_early_media_is_picked_up()
+    {
+        await using var daemon = await RunningDaemon.StartAsync();
+        var fs = new SimulatedSwitch(daemon.FreeSwitch) { PhonesSendEarlyMedia = true };
+        await using var caller = await daemon.CallAsync("7000", "1005", fs.RingsUntilPickedUp);
+        await daemon.WaitForRingingAsync(4);
+
+        await using var picker = await daemon.CallAsync("8000", "1006", fs.Intercepts);
+
+        await picker.Closed.WaitAsync(Timeout);
+        await caller.Closed.WaitAsync(Timeout);
+        Assert.Empty(fs.Refused);
+        Assert.Single(daemon.LogEvents("outcome answered by pickup"));
+        Assert.DoesNotContain(picker.Executions, e => e.Application == "respond");
+    }
+
+    [Fact]
+    public async Task A_caller_answered_earlier_by_a_greeting_is_picked_up_under_the_bridge_guard()
+    {
+        var config = RunningDaemon.ConfigWith(("7400.json", """
+            { "id": "greeting-then-sales", "numbers": ["7400"], "flow": {
+                "module": "play", "data": { "id": "silence_stream://100" },
+                "children": { "_": { "module": "ring_group", "data": { "endpoints": [ { "id": "sales", "endpoint_type": "group" } ] } } } } }
+            """));
+        await using var daemon = await RunningDaemon.StartAsync(config);
+        var fs = new SimulatedSwitch(daemon.FreeSwitch);
+        await using var caller = await daemon.CallAsync("7400", "1005", fs.RingsUntilPickedUp);
+        await daemon.WaitForRingingAsync(4);
+        await WaitUntil(() => daemon.Tracker.Find(caller.Uuid) is { Answered: true });
+
+        await using var picker = await daemon.CallAsync("8000", "1006", fs.Intercepts);
+
+        await picker.Closed.WaitAsync(Timeout);
+        Assert.Equal("answer", caller.Executions[0].Application);
+        Assert.Equal(["set intercept_unanswered_only=false", "set intercept_unbridged_only=true", "intercept " + caller.Uuid], picker.Executions.Select(e => $"{e.Application} {e.Argument}"));
+        Assert.Empty(fs.Refused);
+        await WaitUntil(() => daemon.LogEvents("outcome answered by pickup").Count == 1);
+    }
+
+    [Fact]
+    public async Task An_intercept_refused_by_its_guard_is_known_at_once_and_answered_with_480()
+    {
+        // The feed has not yet shown that the caller was answered a moment ago: the daemon guards on the
+        // answer, FreeSWITCH's guard refuses silently, and the completion without a bridge says so at once.
+        await using var daemon = await RunningDaemon.StartAsync(null, "--Pickup:BridgeTimeout=00:01:00");
+        var fs = new SimulatedSwitch(daemon.FreeSwitch);
+        await fs.RingPlainAsync("just-answered-caller", "1001");
+        fs.MarkAnswered("just-answered-caller");
+        await daemon.WaitForRingingAsync(1);
+
+        await using var picker = await daemon.CallAsync("8000", "1003", fs.Intercepts);
+
+        var respond = await picker.WaitForExecutionAsync("respond");
+        Assert.Equal("480 No Call To Pick Up", respond.Argument);
+        Assert.Equal("intercept_unanswered_only", fs.Refused["just-answered-caller"]);
+        Assert.Single(daemon.LogEvents("bridged nothing"));
+    }
+
+    private static Task WaitUntil(Func<bool> condition) => Eventually.True(condition, Timeout);
 
     [Fact]
     public async Task A_device_outside_the_approved_group_is_refused_with_403_before_answer()
@@ -147,7 +232,7 @@ public class GroupPickupCallTests
     [Fact]
     public async Task An_intercept_that_bridges_nothing_ends_in_480_not_dead_air()
     {
-        await using var daemon = await RunningDaemon.StartAsync(null, "--Pickup:BridgeTimeout=00:00:00.300");
+        await using var daemon = await RunningDaemon.StartAsync(null, "--Pickup:BridgeTimeout=00:01:00");
         var fs = new SimulatedSwitch(daemon.FreeSwitch);
         await fs.RingPlainAsync("vanishing-caller", "1001");
         await daemon.WaitForRingingAsync(1);

@@ -29,6 +29,43 @@ public class RingGroupCallTests
     }
 
     [Fact]
+    public async Task The_answer_is_logged_and_counted_when_the_phone_answers_and_the_end_when_the_call_ends()
+    {
+        await using var daemon = await RunningDaemon.StartAsync();
+        var talking = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        await using var call = await daemon.CallAsync("7000", "1005", Bridges.Answered("leg-of-1001", talking.Task, callerHangsUp: true));
+
+        // The conversation is still going on: the bridge has not completed.
+        await WaitUntil(() => daemon.LogEvents("outcome answered by").Count == 1);
+        Assert.Contains("eslcallflow_calls_total{module=\"ring_group\",outcome=\"answered\"} 1", await daemon.MetricsAsync());
+        Assert.Empty(daemon.LogEvents("ended after"));
+        var answered = daemon.LogEvents("outcome answered by")[0];
+        Assert.Equal(("leg-of-1001", call.Uuid), (answered.GetProperty("AnsweredLeg").GetString(), answered.GetProperty("CallUuid").GetString()));
+        Assert.True(answered.GetProperty("RingSeconds").GetDouble() >= 0);
+
+        talking.SetResult();
+        await call.Closed.WaitAsync(Timeout);
+        await WaitUntil(() => daemon.LogEvents("ended after").Count == 1);
+        var ended = daemon.LogEvents("ended after")[0];
+        Assert.Equal(("caller", call.Uuid), (ended.GetProperty("HungUpBy").GetString(), ended.GetProperty("CallUuid").GetString()));
+        Assert.Single(daemon.LogEvents("outcome answered by"));
+    }
+
+    [Fact]
+    public async Task A_call_ended_by_the_answering_phone_says_the_phone_hung_up()
+    {
+        await using var daemon = await RunningDaemon.StartAsync();
+        await using var call = await daemon.CallAsync("7000", "1005", Bridges.Answered("leg-of-1002"));
+
+        await call.Closed.WaitAsync(Timeout);
+
+        await WaitUntil(() => daemon.LogEvents("ended after").Count == 1);
+        var ended = daemon.LogEvents("ended after")[0];
+        Assert.NotEqual("caller", ended.GetProperty("HungUpBy").GetString());
+        Assert.Equal("NORMAL_CLEARING", ended.GetProperty("Cause").GetString());
+    }
+
+    [Fact]
     public async Task No_answer_goes_to_the_wildcard_child_which_responds_480()
     {
         await using var daemon = await RunningDaemon.StartAsync();
@@ -104,14 +141,7 @@ public class RingGroupCallTests
         Assert.Contains(error.Failures, f => f.Contains("callflows/x.json: document 'x' $.flow.module: unknown module 'nope'", StringComparison.Ordinal));
     }
 
-    private static async Task WaitUntil(Func<bool> condition)
-    {
-        using var cts = new CancellationTokenSource(Timeout);
-        while (!condition())
-        {
-            await Task.Delay(20, cts.Token);
-        }
-    }
+    private static Task WaitUntil(Func<bool> condition) => Eventually.True(condition, Timeout);
 
     private sealed record FakeExecutionHolder(Testing.FakeCall Call, Testing.FakeExecution Execution);
 }

@@ -31,7 +31,7 @@ public class RingGroupFlowTests
         { "id": "closed", "numbers": ["7300"], "flow": {
             "module": "ring_group",
             "data": { "skip_module": true, "endpoints": [ { "id": "sales", "endpoint_type": "group" } ] },
-            "children": { "_": { "module": "play", "data": { "id": "tone_stream://%(250,0,440)" },
+            "children": { "_": { "module": "play", "data": { "id": "tone_stream://%(250,0,440)", "answer": false },
                                  "children": { "_": { "module": "response", "data": { "code": 404, "message": "Closed" } } } } } } }
         """));
 

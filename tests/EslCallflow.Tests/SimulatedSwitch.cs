@@ -6,10 +6,13 @@ using EslCallflow.Testing;
 namespace EslCallflow.Tests;
 
 /// <summary>
-/// What FreeSWITCH does around a pickup, as events-pickup-json.txt shows it: bridges ring legs (CHANNEL_CREATE
-/// with the caller as other leg, then CHANNEL_CALLSTATE RINGING on the inbound feed); <c>intercept</c> answers
-/// the picker, ends every ringing leg with PICKED_OFF, completes the caller's bridge with PICKED_OFF while the
-/// caller is answered, and bridges caller and picker (CHANNEL_BRIDGE on the picker).
+/// What FreeSWITCH 1.10.12 does around a pickup, as events-pickup-json.txt, outbound-picker-json.txt and
+/// outbound-ringgroup-pickedup-json.txt show it: bridges ring legs (CHANNEL_CREATE with the caller as other leg,
+/// then CHANNEL_CALLSTATE RINGING or EARLY on the inbound feed); <c>intercept</c> honours its two guards
+/// (switch_ivr_intercept_session: silent return), answers the picker, bridges it to the caller (bridge_uuid set
+/// before intercept completes), ends every ringing leg with PICKED_OFF, answers the caller and completes the
+/// caller's bridge with ORIGINATOR_CANCEL; the picker leaves the socket application, and its disconnect notice
+/// may come before or after its CHANNEL_BRIDGE.
 /// </summary>
 internal sealed class SimulatedSwitch(FakeFreeSwitch freeSwitch)
 {
@@ -19,12 +22,25 @@ internal sealed class SimulatedSwitch(FakeFreeSwitch freeSwitch)
     /// <summary>How long intercept takes between answering the picker and ending the ringing legs.</summary>
     public TimeSpan InterceptDelay { get; set; }
 
+    /// <summary>The picker's disconnect notice comes before its CHANNEL_BRIDGE (seen on the real switch).</summary>
+    public bool PickerNoticeBeforeBridge { get; set; }
+
+    /// <summary>The rung phones answer the INVITE with 183 + SDP: legs are EARLY and the caller is flagged bridged.</summary>
+    public bool PhonesSendEarlyMedia { get; set; }
+
     /// <summary>Intercepts run so far, by target caller leg.</summary>
     public IReadOnlyDictionary<string, int> InterceptsByCaller => _intercepts;
+
+    /// <summary>Intercepts that FreeSWITCH's guard turned away, by target caller leg.</summary>
+    public ConcurrentDictionary<string, string> Refused { get; } = new(StringComparer.Ordinal);
 
     /// <summary>Script for a ring-group caller: its bridge rings every leg of the dial string and waits.</summary>
     public Func<FakeCall, FakeExecution, Task> RingsUntilPickedUp => async (call, execution) =>
     {
+        if (execution.Application == "answer")
+        {
+            await freeSwitch.PublishAsync(EventTemplates.CallerEvent("CHANNEL_ANSWER", call.Uuid, new Dictionary<string, string> { ["Answer-State"] = "answered" }));
+        }
         if (execution.Application != "bridge")
         {
             await call.CompleteAsync(execution);
@@ -35,14 +51,14 @@ internal sealed class SimulatedSwitch(FakeFreeSwitch freeSwitch)
             var (user, domain) = UserAndDomain(leg.Endpoint);
             return (Uuid: $"{call.Uuid[..8]}-leg-{i}", User: user, Domain: domain, Device: leg.Variables.GetValueOrDefault(DialString.DeviceVariable));
         }).ToList();
-        _ringing[call.Uuid] = new RingingCall(call, execution, [.. legs.Select(l => l.Uuid)]);
+        _ringing[call.Uuid] = new RingingCall(call, execution, [.. legs.Select(l => l.Uuid)], CallerAnswered: call.IsAnswered, CallerBridged: PhonesSendEarlyMedia);
         foreach (var leg in legs)
         {
-            await RingLegAsync(leg.Uuid, call.Uuid, leg.User, leg.Domain, leg.Device);
+            await RingLegAsync(leg.Uuid, call.Uuid, leg.User, leg.Domain, leg.Device, callState: PhonesSendEarlyMedia ? "EARLY" : "RINGING");
         }
     };
 
-    /// <summary>Script for pickers: intercept behaves as in the capture.</summary>
+    /// <summary>Script for pickers: intercept behaves as on the real switch.</summary>
     public Func<FakeCall, FakeExecution, Task> Intercepts => async (picker, execution) =>
     {
         if (execution.Application != "intercept")
@@ -52,14 +68,34 @@ internal sealed class SimulatedSwitch(FakeFreeSwitch freeSwitch)
         }
         var target = execution.Argument!.StartsWith("-bleg ", StringComparison.Ordinal) ? CallerOfLeg(execution.Argument[6..]) : execution.Argument;
         _intercepts.AddOrUpdate(target, 1, (_, n) => n + 1);
-        if (!_ringing.TryRemove(target, out var call))
+        if (!_ringing.TryGetValue(target, out var call))
         {
             // Nothing left to intercept (answered elsewhere, gone, already picked): intercept just returns.
             await picker.CompleteAsync(execution);
             return;
         }
-        await picker.SendEventAsync(picker.Event("CHANNEL_ANSWER", new Dictionary<string, string> { ["Answer-State"] = "answered" }));
-        await picker.CompleteAsync(execution, new Dictionary<string, string> { ["Answer-State"] = "answered" });
+        if (GuardRefuses(picker, call) is { } guard)
+        {
+            Refused[target] = guard;
+            await picker.CompleteAsync(execution);
+            return;
+        }
+        if (!_ringing.TryRemove(target, out _))
+        {
+            await picker.CompleteAsync(execution);
+            return;
+        }
+        var bridged = new Dictionary<string, string>
+        {
+            ["Answer-State"] = "answered",
+            ["Channel-Call-State"] = "ACTIVE",
+            ["Other-Leg-Unique-ID"] = target,
+            ["variable_bridge_uuid"] = target,
+            ["variable_signal_bond"] = target,
+        };
+        await picker.SendChannelEventAsync("CHANNEL_ANSWER", new Dictionary<string, string> { ["Answer-State"] = "answered", ["Channel-Call-State"] = "EARLY" });
+        await freeSwitch.PublishAsync(picker.Event("CHANNEL_ANSWER", new Dictionary<string, string> { ["Answer-State"] = "answered" }));
+        await picker.CompleteAsync(execution, bridged);
         await Task.Delay(InterceptDelay);
         foreach (var leg in call.Legs)
         {
@@ -67,37 +103,80 @@ internal sealed class SimulatedSwitch(FakeFreeSwitch freeSwitch)
         }
         if (call.Caller is { } caller)
         {
+            if (!call.CallerAnswered)
+            {
+                await caller.SendChannelEventAsync("CHANNEL_ANSWER", new Dictionary<string, string> { ["Answer-State"] = "answered", ["Channel-Call-State"] = "EARLY" });
+            }
             await caller.CompleteAsync(call.Bridge!, new Dictionary<string, string>
             {
                 ["Answer-State"] = "answered",
+                ["Channel-Call-State"] = "ACTIVE",
                 ["Other-Leg-Unique-ID"] = picker.Uuid,
-                ["variable_originate_disposition"] = "PICKED_OFF",
-                ["variable_originate_failed_cause"] = "PICKED_OFF",
-                ["variable_last_bridge_hangup_cause"] = "PICKED_OFF",
+                ["variable_originate_disposition"] = "ORIGINATOR_CANCEL",
+                ["variable_originate_failed_cause"] = "ORIGINATOR_CANCEL",
                 ["variable_bridge_uuid"] = picker.Uuid,
+                ["variable_signal_bond"] = picker.Uuid,
+                ["variable_transfer_history"] = $"1796158861:{Guid.NewGuid()}:uuid_br:{picker.Uuid}",
             });
         }
-        await picker.SendEventAsync(picker.Event("CHANNEL_BRIDGE", new Dictionary<string, string>
+        var bridgeEvent = picker.Event("CHANNEL_BRIDGE", new Dictionary<string, string>
         {
             ["Answer-State"] = "answered",
             ["Other-Leg-Unique-ID"] = target,
             ["Bridge-A-Unique-ID"] = picker.Uuid,
             ["Bridge-B-Unique-ID"] = target,
-        }));
+        });
+        if (PickerNoticeBeforeBridge)
+        {
+            await picker.LeaveSocketAsync();
+            await freeSwitch.PublishAsync(bridgeEvent);
+        }
+        else
+        {
+            await picker.SendEventAsync(bridgeEvent);
+            await freeSwitch.PublishAsync(bridgeEvent);
+        }
     };
 
+    /// <summary>switch_ivr_intercept_session's guards, read from the picker's channel variables.</summary>
+    private static string? GuardRefuses(FakeCall picker, RingingCall call)
+    {
+        if (picker.Variables.GetValueOrDefault("intercept_unbridged_only") == "true" && call.CallerBridged)
+        {
+            return "intercept_unbridged_only";
+        }
+        if (picker.Variables.GetValueOrDefault("intercept_unanswered_only") == "true" && call.CallerAnswered)
+        {
+            return "intercept_unanswered_only";
+        }
+        return null;
+    }
+
     /// <summary>A call rung by a plain FreeSWITCH bridge (no socket, none of our variables) to <paramref name="user"/>.</summary>
-    public async Task<string> RingPlainAsync(string callerUuid, string user, long? ringingSinceMicros = null)
+    public async Task<string> RingPlainAsync(string callerUuid, string user, long? ringingSinceMicros = null, bool callerAnswered = false)
     {
         var leg = $"{callerUuid}-plain-leg";
-        _ringing[callerUuid] = new RingingCall(null, null, [leg]);
-        await RingLegAsync(leg, callerUuid, user, "127.0.0.1", null, ringingSinceMicros);
+        _ringing[callerUuid] = new RingingCall(null, null, [leg], callerAnswered, CallerBridged: PhonesSendEarlyMedia);
+        if (callerAnswered)
+        {
+            await freeSwitch.PublishAsync(EventTemplates.CallerEvent("CHANNEL_ANSWER", callerUuid, new Dictionary<string, string> { ["Answer-State"] = "answered" }));
+        }
+        await RingLegAsync(leg, callerUuid, user, "127.0.0.1", null, ringingSinceMicros, PhonesSendEarlyMedia ? "EARLY" : "RINGING");
         return leg;
     }
 
-    public void ForgetRinging(string callerUuid, string leg) => _ringing[callerUuid] = new RingingCall(null, null, [leg]);
+    /// <summary>The switch answered the caller (the feed has not said so): intercept's answer guard now applies.</summary>
+    public void MarkAnswered(string callerUuid)
+    {
+        if (_ringing.TryGetValue(callerUuid, out var call))
+        {
+            _ringing[callerUuid] = call with { CallerAnswered = true };
+        }
+    }
 
-    public async Task RingLegAsync(string leg, string callerUuid, string user, string domain, string? deviceId, long? ringingSinceMicros = null)
+    public void ForgetRinging(string callerUuid, string leg) => _ringing[callerUuid] = new RingingCall(null, null, [leg], false, false);
+
+    public async Task RingLegAsync(string leg, string callerUuid, string user, string domain, string? deviceId, long? ringingSinceMicros = null, string callState = "RINGING")
     {
         var fields = new Dictionary<string, string>
         {
@@ -118,7 +197,7 @@ internal sealed class SimulatedSwitch(FakeFreeSwitch freeSwitch)
             fields["Event-Date-Timestamp"] = since.ToString(CultureInfo.InvariantCulture);
         }
         await freeSwitch.PublishAsync(EventTemplates.RingingLegEvent("CHANNEL_CREATE", leg, fields));
-        fields["Channel-Call-State"] = "RINGING";
+        fields["Channel-Call-State"] = callState;
         fields["Original-Channel-Call-State"] = "DOWN";
         await freeSwitch.PublishAsync(EventTemplates.RingingLegEvent("CHANNEL_CALLSTATE", leg, fields));
     }
@@ -138,5 +217,5 @@ internal sealed class SimulatedSwitch(FakeFreeSwitch freeSwitch)
         return (address[0], address[1]);
     }
 
-    private sealed record RingingCall(FakeCall? Caller, FakeExecution? Bridge, IReadOnlyList<string> Legs);
+    private sealed record RingingCall(FakeCall? Caller, FakeExecution? Bridge, IReadOnlyList<string> Legs, bool CallerAnswered, bool CallerBridged);
 }

@@ -40,7 +40,8 @@ public sealed record GroupPickupData(PickupScope Scope, PickupScope? Approved, b
 /// <summary>Ring one device (<c>device</c>) or a user's devices (<c>user</c>).</summary>
 public sealed record RingTargetData(EndpointType Type, string Id, int Timeout, bool SkipModule);
 
-public sealed record PlayData(string Media, bool SkipModule);
+/// <summary>play: answers the call first (as KAZOO's cf_play does) unless <c>answer</c> is false.</summary>
+public sealed record PlayData(string Media, bool SkipModule, bool Answer = true);
 
 public sealed record ResponseData(int Code, string Message, string? Media, bool SkipModule);
 

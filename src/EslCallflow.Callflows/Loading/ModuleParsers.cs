@@ -31,7 +31,7 @@ internal static class ModuleParsers
         "group_pickup" => GroupPickup(reader, data, path),
         "device" => RingTarget(reader, EndpointType.Device, data, path),
         "user" => RingTarget(reader, EndpointType.User, data, path),
-        "play" => new PlayData(reader.String(data, "id", path, required: true, check: v => SafeText.CheckMedia(v)) ?? "", reader.Bool(data, "skip_module", path, false)),
+        "play" => new PlayData(reader.String(data, "id", path, required: true, check: v => SafeText.CheckMedia(v)) ?? "", reader.Bool(data, "skip_module", path, false), reader.Bool(data, "answer", path, true)),
         "response" => Response(reader, data, path),
         "callflow" => new CallflowJumpData(reader.String(data, "id", path, required: true, check: SafeText.CheckId) ?? "", reader.Bool(data, "skip_module", path, false)),
         "transfer" => new TransferData(

@@ -20,9 +20,7 @@ public sealed record BridgeOutcome(BridgeResult Result, string Cause, string? Ot
     {
         var disposition = completion.GetVariable("originate_disposition");
         var bridgedTo = completion.GetVariable("last_bridge_to") ?? completion.GetVariable("bridge_uuid");
-        // After a pickup the bridge still completes, with PICKED_OFF, while the caller is answered and
-        // bridged to the picker (events-pickup-json.txt).
-        if (disposition == "PICKED_OFF" || (completion.GetVariable("originate_failed_cause") == "PICKED_OFF" && completion.AnswerState == "answered"))
+        if (IsPickedUp(completion, disposition))
         {
             return new BridgeOutcome(BridgeResult.PickedUp, "PICKED_OFF", completion.GetVariable("bridge_uuid") ?? completion.OtherLegUniqueId);
         }
@@ -35,5 +33,20 @@ public sealed record BridgeOutcome(BridgeResult Result, string Cause, string? Ot
             ?? completion.HangupCause
             ?? "NO_ANSWER";
         return new BridgeOutcome(BridgeResult.Failed, cause, null);
+    }
+
+    /// <summary>
+    /// An intercept of the caller ends its bridge as a cancelled originate (ORIGINATOR_CANCEL on a real 1.10.12,
+    /// outbound-ringgroup-pickedup-json.txt; PICKED_OFF in older captures) while the caller stays up: intercept
+    /// answers it and <c>switch_ivr_uuid_bridge</c> (switch_ivr_bridge.c) sets <c>bridge_uuid</c> to the picker
+    /// before the bridge application returns. A caller who hung up instead completes with Answer-State hangup.
+    /// </summary>
+    private static bool IsPickedUp(EslEvent completion, string? disposition)
+    {
+        var cancelled = disposition is "PICKED_OFF" or "ORIGINATOR_CANCEL"
+            || completion.GetVariable("originate_failed_cause") is "PICKED_OFF" or "ORIGINATOR_CANCEL";
+        return cancelled
+            && completion.AnswerState == "answered"
+            && !string.IsNullOrEmpty(completion.GetVariable("bridge_uuid") ?? completion.OtherLegUniqueId);
     }
 }

@@ -2,6 +2,7 @@ using EslCallflow.Callflows;
 using EslCallflow.Callflows.Documents;
 using EslCallflow.Callflows.RingGroups;
 using EslCallflow.Esl;
+using EslCallflow.Esl.Messages;
 using EslCallflow.Esl.Outbound;
 using EslCallflow.Hosting;
 using EslCallflow.Operations;
@@ -24,9 +25,11 @@ public sealed partial class CallHandler
     private readonly PickupClaims _claims;
     private readonly DaemonMetrics _metrics;
     private readonly ILogger<CallHandler> _logger;
+    private readonly TimeProvider _time;
 
-    public CallHandler(CallflowConfigurationStore store, GroupPickupRunner pickup, ChannelTracker tracker, PickupClaims claims, DaemonMetrics metrics, ILogger<CallHandler> logger)
+    public CallHandler(CallflowConfigurationStore store, GroupPickupRunner pickup, ChannelTracker tracker, PickupClaims claims, DaemonMetrics metrics, TimeProvider time, ILogger<CallHandler> logger)
     {
+        _time = time;
         _metrics = metrics;
         _store = store;
         _pickup = pickup;
@@ -113,6 +116,10 @@ public sealed partial class CallHandler
                 return await RingAsync(session, config, node, asGroup, caller, stopping).ConfigureAwait(false);
 
             case PlayData play:
+                if (play.Answer && !session.IsAnswered)
+                {
+                    await session.ExecuteAsync("answer", null, stopping).ConfigureAwait(false);
+                }
                 await session.ExecuteAsync("playback", play.Media, stopping).ConfigureAwait(false);
                 return node.Child(FlowNode.DefaultChild);
 
@@ -174,11 +181,23 @@ public sealed partial class CallHandler
             }
             // Only the legs are read once the bridge ends: the plan's text (kilobytes) is not kept for the whole call.
             var legs = plan.Legs;
-            var outcome = BridgeOutcome.From(await session.ExecuteAfterAsync(
-                first, bridge.Application, bridge.Argument, attempt == 1 ? () => _metrics.Decision(session.ConnectedAt) : null, stopping).ConfigureAwait(false));
+            var ringingSince = _time.GetTimestamp();
+            var completion = session.ExecuteAfterAsync(
+                first, bridge.Application, bridge.Argument, attempt == 1 ? () => _metrics.Decision(session.ConnectedAt) : null, stopping);
+            // A phone answering shows as the caller's CHANNEL_BRIDGE; the bridge itself completes only when the
+            // conversation ends, so the answer is told here, when it happens.
+            await Task.WhenAny(completion, session.Bridged).ConfigureAwait(false);
+            if (session.Bridged.IsCompletedSuccessfully
+                && (await session.Bridged.ConfigureAwait(false)).OtherLegUniqueId is { } answeredLeg
+                && _claims.PickedUpBy(session.UniqueId) is null)
+            {
+                return await TalkAsync(session, node, answeredLeg, DeviceOf(answeredLeg, legs), _time.GetElapsedTime(ringingSince), completion).ConfigureAwait(false);
+            }
+            var outcome = BridgeOutcome.From(await completion.ConfigureAwait(false));
             if (outcome.Result == BridgeResult.Answered)
             {
-                LogAnswered(_logger, session.UniqueId, DeviceOf(outcome.OtherLeg, legs), outcome.OtherLeg ?? "unknown");
+                // Answered without a CHANNEL_BRIDGE seen first (a switch that sent none): told at completion.
+                LogAnswered(_logger, session.UniqueId, DeviceOf(outcome.OtherLeg, legs), outcome.OtherLeg ?? "unknown", _time.GetElapsedTime(ringingSince).TotalSeconds);
                 _metrics.CallEnded(node.Module, "answered");
                 return null;
             }
@@ -203,6 +222,29 @@ public sealed partial class CallHandler
         LogMissed(_logger, session.UniqueId, cause);
         _metrics.CallEnded(node.Module, "missed");
         return node.Child(cause) ?? node.Child(FlowNode.DefaultChild) ?? await HangupAndStopAsync(session, cause, stopping).ConfigureAwait(false);
+    }
+
+    /// <summary>A phone answered: say so now, then wait for the conversation to end and say how it ended.</summary>
+    private async Task<FlowNode?> TalkAsync(EslOutboundSession session, FlowNode node, string answeredLeg, string answeredDevice, TimeSpan rang, Task<EslEvent> completion)
+    {
+        LogAnswered(_logger, session.UniqueId, answeredDevice, answeredLeg, rang.TotalSeconds);
+        _metrics.CallEnded(node.Module, "answered");
+        var answeredAt = _time.GetTimestamp();
+        EslEvent? ended = null;
+        try
+        {
+            ended = await completion.ConfigureAwait(false);
+        }
+        catch (EslConnectionClosedException)
+        {
+            // The socket went before the completion: the call ended (or FreeSWITCH went) all the same.
+        }
+        // The caller's own hangup ends the bridge with the caller's channel already down; the other way round
+        // the bridge returns first and hangup_after_bridge then ends the caller.
+        var callerHungUp = ended is null ? session.CallEnded.IsCancellationRequested : ended.AnswerState == "hangup";
+        var cause = ended?.GetVariable("last_bridge_hangup_cause") ?? ended?.GetVariable("bridge_hangup_cause") ?? ended?.HangupCause ?? "NORMAL_CLEARING";
+        LogCallEnded(_logger, session.UniqueId, _time.GetElapsedTime(answeredAt).TotalSeconds, answeredDevice, callerHungUp ? "caller" : answeredDevice, cause);
+        return null;
     }
 
     /// <summary>
@@ -248,8 +290,11 @@ public sealed partial class CallHandler
     [LoggerMessage(EventId = 2008, Level = LogLevel.Information, Message = "Call {CallUuid}: ringing {LegCount} leg(s), attempt {Attempt}/{Repeats}: {DialString}")]
     private static partial void LogRinging(ILogger logger, string callUuid, int attempt, int repeats, int legCount, string dialString);
 
-    [LoggerMessage(EventId = 2009, Level = LogLevel.Information, Message = "Call {CallUuid}: outcome answered by {AnsweredDevice} (leg {AnsweredLeg})")]
-    private static partial void LogAnswered(ILogger logger, string callUuid, string answeredDevice, string answeredLeg);
+    [LoggerMessage(EventId = 2009, Level = LogLevel.Information, Message = "Call {CallUuid}: outcome answered by {AnsweredDevice} after {RingSeconds:0.0} s (leg {AnsweredLeg})")]
+    private static partial void LogAnswered(ILogger logger, string callUuid, string answeredDevice, string answeredLeg, double ringSeconds);
+
+    [LoggerMessage(EventId = 2014, Level = LogLevel.Information, Message = "Call {CallUuid}: ended after {TalkSeconds:0.0} s with {AnsweredDevice}; {HungUpBy} hung up ({Cause})")]
+    private static partial void LogCallEnded(ILogger logger, string callUuid, double talkSeconds, string answeredDevice, string hungUpBy, string cause);
 
     [LoggerMessage(EventId = 2010, Level = LogLevel.Information, Message = "Call {CallUuid}: outcome missed ({Cause})")]
     private static partial void LogMissed(ILogger logger, string callUuid, string cause);

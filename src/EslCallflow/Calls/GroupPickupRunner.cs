@@ -1,6 +1,8 @@
 using EslCallflow.Callflows;
 using EslCallflow.Callflows.Documents;
 using EslCallflow.Callflows.Pickup;
+using EslCallflow.Esl;
+using EslCallflow.Esl.Messages;
 using EslCallflow.Esl.Outbound;
 using EslCallflow.Operations;
 using EslCallflow.Tracking;
@@ -30,10 +32,13 @@ public sealed partial class GroupPickupRunner
     private readonly PickupClaims _claims;
     private readonly PickupOptions _options;
     private readonly DaemonMetrics _metrics;
+    private static readonly TimeSpan FeedPollInterval = TimeSpan.FromMilliseconds(20);
     private readonly ILogger<GroupPickupRunner> _logger;
+    private readonly TimeProvider _time;
 
-    public GroupPickupRunner(ChannelTracker tracker, PickupClaims claims, IOptions<PickupOptions> options, DaemonMetrics metrics, ILogger<GroupPickupRunner> logger)
+    public GroupPickupRunner(ChannelTracker tracker, PickupClaims claims, IOptions<PickupOptions> options, DaemonMetrics metrics, TimeProvider time, ILogger<GroupPickupRunner> logger)
     {
+        _time = time;
         _metrics = metrics;
         _tracker = tracker;
         _claims = claims;
@@ -93,21 +98,52 @@ public sealed partial class GroupPickupRunner
 
     private async Task<bool> TryInterceptAsync(EslOutboundSession session, PickupCandidate candidate, string pickerName, bool firstAttempt, CancellationToken stopping)
     {
-        LogIntercepting(_logger, session.UniqueId, candidate.LegUuid, candidate.DeviceId, candidate.CallerUuid ?? "unknown");
-        await session.ExecuteAfterAsync([("set", "intercept_unbridged_only=true")], "intercept", candidate.InterceptArgument,
-            firstAttempt ? () => _metrics.Decision(session.ConnectedAt) : null, stopping).ConfigureAwait(false);
+        var callerAnswered = candidate.CallerUuid is { } callerUuid && _tracker.Find(callerUuid) is { Answered: true };
+        var guard = InterceptGuard.For(callerAnswered);
+        LogIntercepting(_logger, session.UniqueId, candidate.LegUuid, candidate.DeviceId, candidate.CallerUuid ?? "unknown", guard.Name);
+        EslEvent? completion = null;
         try
         {
-            // Success is the picker's CHANNEL_BRIDGE, which real FreeSWITCH sends after intercept completes.
-            var bridge = await session.Bridged.WaitAsync(_options.BridgeTimeout, session.CallEnded).ConfigureAwait(false);
+            completion = await session.ExecuteAfterAsync(guard.Commands, "intercept", candidate.InterceptArgument,
+                firstAttempt ? () => _metrics.Decision(session.ConnectedAt) : null, stopping).ConfigureAwait(false);
+        }
+        catch (EslConnectionClosedException)
+        {
+            // intercept moves the picker out of the socket application: the socket may close before the
+            // completion is read. What happened is then read from the channel feed below.
+        }
+
+        var bridgedTo = completion is null
+            ? await BridgedPerFeedAsync(session.UniqueId, candidate, stopping).ConfigureAwait(false)
+            : InterceptGuard.BridgedTo(completion);
+        if (bridgedTo is not null && (candidate.CallerUuid is null || bridgedTo == candidate.CallerUuid))
+        {
             _claims.Won(candidate.CallKey, session.UniqueId, pickerName);
-            LogPickedUp(_logger, session.UniqueId, pickerName, candidate.DeviceId, bridge.OtherLegUniqueId ?? candidate.CallKey);
+            LogPickedUp(_logger, session.UniqueId, pickerName, candidate.DeviceId, bridgedTo);
             return true;
         }
-        catch (Exception ex) when (ex is TimeoutException or OperationCanceledException)
+        LogInterceptFailed(_logger, session.UniqueId, candidate.LegUuid, candidate.DeviceId, guard.Name);
+        return false;
+    }
+
+    /// <summary>
+    /// Without the intercept's completion, success is what the feed shows: the picker's channel answered and
+    /// bridged to the caller. The feed may trail the socket by a moment, so it is asked until BridgeTimeout.
+    /// </summary>
+    private async Task<string?> BridgedPerFeedAsync(string pickerUuid, PickupCandidate candidate, CancellationToken stopping)
+    {
+        var deadline = _time.GetTimestamp();
+        while (true)
         {
-            LogInterceptFailed(_logger, session.UniqueId, candidate.LegUuid, candidate.DeviceId);
-            return false;
+            if (_tracker.Find(pickerUuid) is { Answered: true, OtherLeg: { } other } && (candidate.CallerUuid is null || other == candidate.CallerUuid))
+            {
+                return other;
+            }
+            if (_time.GetElapsedTime(deadline) >= _options.BridgeTimeout)
+            {
+                return null;
+            }
+            await Task.Delay(FeedPollInterval, _time, stopping).ConfigureAwait(false);
         }
     }
 
@@ -120,12 +156,12 @@ public sealed partial class GroupPickupRunner
     [LoggerMessage(EventId = 4003, Level = LogLevel.Debug, Message = "Call {CallUuid}: call {PickupCall} ringing on {RingingDevice} is being picked up by someone else; trying the next")]
     private static partial void LogClaimedElsewhere(ILogger logger, string callUuid, string pickupCall, string ringingDevice);
 
-    [LoggerMessage(EventId = 4004, Level = LogLevel.Debug, Message = "Call {CallUuid}: intercepting leg {RingingLeg} on {RingingDevice} (caller {CallerUuid})")]
-    private static partial void LogIntercepting(ILogger logger, string callUuid, string ringingLeg, string ringingDevice, string callerUuid);
+    [LoggerMessage(EventId = 4004, Level = LogLevel.Debug, Message = "Call {CallUuid}: intercepting leg {RingingLeg} on {RingingDevice} (caller {CallerUuid}, guard {InterceptGuard})")]
+    private static partial void LogIntercepting(ILogger logger, string callUuid, string ringingLeg, string ringingDevice, string callerUuid, string interceptGuard);
 
     [LoggerMessage(EventId = 4005, Level = LogLevel.Information, Message = "Call {CallUuid}: outcome picked up: {PickerDevice} took the call ringing on {RingingDevice} (caller {CallerUuid})")]
     private static partial void LogPickedUp(ILogger logger, string callUuid, string pickerDevice, string ringingDevice, string callerUuid);
 
-    [LoggerMessage(EventId = 4006, Level = LogLevel.Warning, Message = "Call {CallUuid}: intercept of leg {RingingLeg} on {RingingDevice} bridged nothing (answered or gone meanwhile)")]
-    private static partial void LogInterceptFailed(ILogger logger, string callUuid, string ringingLeg, string ringingDevice);
+    [LoggerMessage(EventId = 4006, Level = LogLevel.Warning, Message = "Call {CallUuid}: intercept of leg {RingingLeg} on {RingingDevice} bridged nothing ({InterceptGuard} refused it, or it was answered or gone meanwhile)")]
+    private static partial void LogInterceptFailed(ILogger logger, string callUuid, string ringingLeg, string ringingDevice, string interceptGuard);
 }
