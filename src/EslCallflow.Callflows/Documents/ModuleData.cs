@@ -1,5 +1,11 @@
 namespace EslCallflow.Callflows.Documents;
 
+/// <summary>Every module's data: <c>skip_module</c> sends the flow straight to the <c>_</c> child.</summary>
+public interface IModuleData
+{
+    bool SkipModule { get; }
+}
+
 public enum RingStrategy
 {
     Simultaneous,
@@ -20,7 +26,7 @@ public sealed record RingGroupData(
     string? RingtoneExternal,
     bool FailOnSingleReject,
     bool IgnoreForward,
-    bool SkipModule)
+    bool SkipModule) : IModuleData
 {
     public const int DefaultTimeout = 20;
     public const int DefaultWeight = 20;
@@ -35,16 +41,16 @@ public enum PickupScopeKind
 
 public sealed record PickupScope(PickupScopeKind Kind, string Id);
 
-public sealed record GroupPickupData(PickupScope Scope, PickupScope? Approved, bool SkipModule);
+public sealed record GroupPickupData(PickupScope Scope, PickupScope? Approved, bool SkipModule) : IModuleData;
 
 /// <summary>Ring one device (<c>device</c>) or a user's devices (<c>user</c>).</summary>
-public sealed record RingTargetData(EndpointType Type, string Id, int Timeout, bool SkipModule);
+public sealed record RingTargetData(EndpointType Type, string Id, int Timeout, bool SkipModule) : IModuleData;
 
 /// <summary>play: answers the call first (as KAZOO's cf_play does) unless <c>answer</c> is false.</summary>
-public sealed record PlayData(string Media, bool SkipModule, bool Answer = true);
+public sealed record PlayData(string Media, bool SkipModule, bool Answer = true) : IModuleData;
 
-public sealed record ResponseData(int Code, string Message, string? Media, bool SkipModule);
+public sealed record ResponseData(int Code, string Message, string? Media, bool SkipModule) : IModuleData;
 
-public sealed record CallflowJumpData(string Id, bool SkipModule);
+public sealed record CallflowJumpData(string Id, bool SkipModule) : IModuleData;
 
-public sealed record TransferData(string Extension, string Context, string Dialplan, bool SkipModule);
+public sealed record TransferData(string Extension, string Context, string Dialplan, bool SkipModule) : IModuleData;

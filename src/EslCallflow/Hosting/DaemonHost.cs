@@ -1,4 +1,5 @@
 using EslCallflow.Calls;
+using EslCallflow.Calls.Modules;
 using EslCallflow.Esl.Inbound;
 using EslCallflow.Esl.Outbound;
 using EslCallflow.Operations;
@@ -39,6 +40,17 @@ public static class DaemonHost
         builder.Services.AddSingleton<ChannelTracker>();
         builder.Services.AddSingleton<PickupClaims>();
         builder.Services.AddSingleton<GroupPickupRunner>();
+        // Callflow modules, one file each (Calls/Modules); the flow runner finds them by name.
+        builder.Services.AddSingleton<RingGroupModule>();
+        builder.Services.AddSingleton<ICallflowModule>(sp => sp.GetRequiredService<RingGroupModule>());
+        builder.Services.AddSingleton<ICallflowModule, DeviceModule>();
+        builder.Services.AddSingleton<ICallflowModule, UserModule>();
+        builder.Services.AddSingleton<ICallflowModule, PlayModule>();
+        builder.Services.AddSingleton<ICallflowModule, ResponseModule>();
+        builder.Services.AddSingleton<ICallflowModule, CallflowJumpModule>();
+        builder.Services.AddSingleton<ICallflowModule, TransferModule>();
+        builder.Services.AddSingleton<ICallflowModule, GroupPickupModule>();
+        builder.Services.AddSingleton<CallflowModules>();
         builder.Services.AddSingleton<CallHandler>();
         builder.Services.AddSingleton<OutboundCallService>();
         builder.Services.AddHostedService(sp => sp.GetRequiredService<OutboundCallService>());

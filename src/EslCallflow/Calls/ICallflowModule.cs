@@ -1,0 +1,25 @@
+using EslCallflow.Callflows;
+using EslCallflow.Callflows.Documents;
+using EslCallflow.Callflows.RingGroups;
+using EslCallflow.Esl.Outbound;
+
+namespace EslCallflow.Calls;
+
+/// <summary>
+/// One callflow module at run time, as KAZOO's <c>cf_&lt;module&gt;.erl</c>: it acts on the call with the node's
+/// data (parsed and validated when the documents loaded) and says where the flow goes next.
+/// </summary>
+public interface ICallflowModule
+{
+    /// <summary>The <c>module</c> name in callflow documents.</summary>
+    string Name { get; }
+
+    /// <summary>Runs the module; returns the next node (usually a child of <paramref name="node"/>), or null when the call is done.</summary>
+    Task<FlowNode?> RunAsync(CallContext call, FlowNode node, CancellationToken stopping);
+}
+
+/// <summary>What every module knows of the call it runs on: its session, the configuration it started with, and who is calling.</summary>
+public sealed record CallContext(EslOutboundSession Session, PbxConfiguration Config, CallerContext Caller, string Number)
+{
+    public string Uuid => Session.UniqueId;
+}

@@ -1,0 +1,20 @@
+using EslCallflow.Callflows.Documents;
+
+namespace EslCallflow.Calls.Modules;
+
+/// <summary>play (KAZOO cf_play): answers the call unless <c>answer</c> is false, plays the media, goes on to <c>_</c>.</summary>
+public sealed class PlayModule : ICallflowModule
+{
+    public string Name => "play";
+
+    public async Task<FlowNode?> RunAsync(CallContext call, FlowNode node, CancellationToken stopping)
+    {
+        var play = (PlayData)node.Parsed!;
+        if (play.Answer && !call.Session.IsAnswered)
+        {
+            await call.Session.ExecuteAsync("answer", null, stopping).ConfigureAwait(false);
+        }
+        await call.Session.ExecuteAsync("playback", play.Media, stopping).ConfigureAwait(false);
+        return node.Child(FlowNode.DefaultChild);
+    }
+}

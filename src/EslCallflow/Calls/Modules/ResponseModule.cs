@@ -1,0 +1,16 @@
+using EslCallflow.Callflows.Documents;
+
+namespace EslCallflow.Calls.Modules;
+
+/// <summary>response (KAZOO cf_response): a SIP error, optionally after early media; terminal.</summary>
+public sealed class ResponseModule : ICallflowModule
+{
+    public string Name => "response";
+
+    public async Task<FlowNode?> RunAsync(CallContext call, FlowNode node, CancellationToken stopping)
+    {
+        var response = (ResponseData)node.Parsed!;
+        await SessionActions.RespondAsync(call.Session, response.Code, response.Message, response.Media, stopping).ConfigureAwait(false);
+        return null;
+    }
+}

@@ -1,0 +1,176 @@
+using EslCallflow.Callflows.Documents;
+using EslCallflow.Callflows.RingGroups;
+using EslCallflow.Esl;
+using EslCallflow.Esl.Messages;
+using EslCallflow.Esl.Outbound;
+using EslCallflow.Operations;
+using EslCallflow.Tracking;
+using Microsoft.Extensions.Logging;
+
+namespace EslCallflow.Calls.Modules;
+
+/// <summary>
+/// ring_group (KAZOO cf_ring_group, behaviour.md ring_group rules): plan the legs, send one bridge, and follow
+/// it: the answer when it happens, a pickup, or the cause it failed with, which picks the child (repeats first).
+/// The device and user modules ring through here too.
+/// </summary>
+public sealed partial class RingGroupModule : ICallflowModule
+{
+    private readonly ChannelTracker _tracker;
+    private readonly PickupClaims _claims;
+    private readonly DaemonMetrics _metrics;
+    private readonly TimeProvider _time;
+    private readonly ILogger<RingGroupModule> _logger;
+
+    public RingGroupModule(ChannelTracker tracker, PickupClaims claims, DaemonMetrics metrics, TimeProvider time, ILogger<RingGroupModule> logger)
+    {
+        _tracker = tracker;
+        _claims = claims;
+        _metrics = metrics;
+        _time = time;
+        _logger = logger;
+    }
+
+    public string Name => "ring_group";
+
+    public Task<FlowNode?> RunAsync(CallContext call, FlowNode node, CancellationToken stopping) =>
+        RingAsync(call, node, (RingGroupData)node.Parsed!, stopping);
+
+    public async Task<FlowNode?> RingAsync(CallContext call, FlowNode node, RingGroupData data, CancellationToken stopping)
+    {
+        var (session, config, caller) = (call.Session, call.Config, call.Caller);
+        var random = new Random();
+        var cause = "NO_ANSWER";
+        for (var attempt = 1; attempt <= data.Repeats; attempt++)
+        {
+            var plan = RingGroupPlanner.Plan(config, data, caller, random);
+            foreach (var excluded in plan.Excluded)
+            {
+                LogExcluded(_logger, session.UniqueId, excluded.DeviceId, excluded.Reason);
+            }
+            if (!plan.HasLegs)
+            {
+                LogNobodyToRing(_logger, session.UniqueId);
+                _metrics.CallEnded(node.Module, "nobody_to_ring");
+                return node.Child(FlowNode.DefaultChild) ?? await HangupAndStopAsync(session, "NO_USER_RESPONSE", stopping).ConfigureAwait(false);
+            }
+
+            LogRinging(_logger, session.UniqueId, attempt, data.Repeats, plan.Legs.Count, plan.DialString!);
+            // One write: everything before the bridge goes out with it, no round trip in between.
+            var bridge = plan.Commands[^1];
+            var first = new (string Application, string? Argument)[plan.Commands.Count - 1];
+            for (var i = 0; i < first.Length; i++)
+            {
+                first[i] = (plan.Commands[i].Application, plan.Commands[i].Argument);
+            }
+            // Only the legs are read once the bridge ends: the plan's text (kilobytes) is not kept for the whole call.
+            var legs = plan.Legs;
+            var ringingSince = _time.GetTimestamp();
+            var completion = session.ExecuteAfterAsync(
+                first, bridge.Application, bridge.Argument, attempt == 1 ? () => _metrics.Decision(session.ConnectedAt) : null, stopping);
+            // A phone answering shows as the caller's CHANNEL_BRIDGE; the bridge itself completes only when the
+            // conversation ends, so the answer is told here, when it happens.
+            await Task.WhenAny(completion, session.Bridged).ConfigureAwait(false);
+            if (session.Bridged.IsCompletedSuccessfully
+                && (await session.Bridged.ConfigureAwait(false)).OtherLegUniqueId is { } answeredLeg
+                && _claims.PickedUpBy(session.UniqueId) is null)
+            {
+                return await TalkAsync(session, node, answeredLeg, DeviceOf(answeredLeg, legs), _time.GetElapsedTime(ringingSince), completion).ConfigureAwait(false);
+            }
+            var outcome = BridgeOutcome.From(await completion.ConfigureAwait(false));
+            if (outcome.Result == BridgeResult.Answered)
+            {
+                // Answered without a CHANNEL_BRIDGE seen first (a switch that sent none): told at completion.
+                LogAnswered(_logger, session.UniqueId, DeviceOf(outcome.OtherLeg, legs), outcome.OtherLeg ?? "unknown", _time.GetElapsedTime(ringingSince).TotalSeconds);
+                _metrics.CallEnded(node.Module, "answered");
+                return null;
+            }
+            if (outcome.Result == BridgeResult.PickedUp)
+            {
+                // The caller is talking to the picker now: no child, no repeat, no hangup.
+                var picker = _claims.PickedUpBy(session.UniqueId) ?? DeviceOf(outcome.OtherLeg, null);
+                LogPickedUp(_logger, session.UniqueId, picker, outcome.OtherLeg ?? "unknown");
+                _metrics.CallEnded(node.Module, "picked_up");
+                return null;
+            }
+            cause = outcome.Cause;
+            if (session.CallEnded.IsCancellationRequested || cause is "ORIGINATOR_CANCEL")
+            {
+                LogMissed(_logger, session.UniqueId, "ORIGINATOR_CANCEL");
+                _metrics.CallEnded(node.Module, "missed");
+                return null;
+            }
+            LogAttemptFailed(_logger, session.UniqueId, attempt, cause);
+        }
+
+        LogMissed(_logger, session.UniqueId, cause);
+        _metrics.CallEnded(node.Module, "missed");
+        return node.Child(cause) ?? node.Child(FlowNode.DefaultChild) ?? await HangupAndStopAsync(session, cause, stopping).ConfigureAwait(false);
+    }
+
+    /// <summary>A phone answered: say so now, then wait for the conversation to end and say how it ended.</summary>
+    private async Task<FlowNode?> TalkAsync(EslOutboundSession session, FlowNode node, string answeredLeg, string answeredDevice, TimeSpan rang, Task<EslEvent> completion)
+    {
+        LogAnswered(_logger, session.UniqueId, answeredDevice, answeredLeg, rang.TotalSeconds);
+        _metrics.CallEnded(node.Module, "answered");
+        var answeredAt = _time.GetTimestamp();
+        EslEvent? ended = null;
+        try
+        {
+            ended = await completion.ConfigureAwait(false);
+        }
+        catch (EslConnectionClosedException)
+        {
+            // The socket went before the completion: the call ended (or FreeSWITCH went) all the same.
+        }
+        // The caller's own hangup ends the bridge with the caller's channel already down; the other way round
+        // the bridge returns first and hangup_after_bridge then ends the caller.
+        var callerHungUp = ended is null ? session.CallEnded.IsCancellationRequested : ended.AnswerState == "hangup";
+        var cause = ended?.GetVariable("last_bridge_hangup_cause") ?? ended?.GetVariable("bridge_hangup_cause") ?? ended?.HangupCause ?? "NORMAL_CLEARING";
+        LogCallEnded(_logger, session.UniqueId, _time.GetElapsedTime(answeredAt).TotalSeconds, answeredDevice, callerHungUp ? "caller" : answeredDevice, cause);
+        return null;
+    }
+
+    /// <summary>
+    /// Which device a leg rang, from the channel tracker (our device variable, else its SIP identity);
+    /// a single-leg plan names its device even when the feed is down.
+    /// </summary>
+    private string DeviceOf(string? legUuid, IReadOnlyList<PlannedLeg>? legs)
+    {
+        if (legUuid is not null && _tracker.Find(legUuid) is { } leg && (leg.DeviceId ?? leg.SipIdentity) is { } device)
+        {
+            return device;
+        }
+        return legs is [var only] ? only.Device.Id : "unknown";
+    }
+
+    private static async Task<FlowNode?> HangupAndStopAsync(EslOutboundSession session, string cause, CancellationToken stopping)
+    {
+        await SessionActions.TryHangupAsync(session, cause, stopping).ConfigureAwait(false);
+        return null;
+    }
+
+    [LoggerMessage(EventId = 2006, Level = LogLevel.Debug, Message = "Call {CallUuid}: device {DeviceId} not rung: {Reason}")]
+    private static partial void LogExcluded(ILogger logger, string callUuid, string deviceId, string reason);
+
+    [LoggerMessage(EventId = 2007, Level = LogLevel.Information, Message = "Call {CallUuid}: no device left to ring")]
+    private static partial void LogNobodyToRing(ILogger logger, string callUuid);
+
+    [LoggerMessage(EventId = 2008, Level = LogLevel.Information, Message = "Call {CallUuid}: ringing {LegCount} leg(s), attempt {Attempt}/{Repeats}: {DialString}")]
+    private static partial void LogRinging(ILogger logger, string callUuid, int attempt, int repeats, int legCount, string dialString);
+
+    [LoggerMessage(EventId = 2009, Level = LogLevel.Information, Message = "Call {CallUuid}: outcome answered by {AnsweredDevice} after {RingSeconds:0.0} s (leg {AnsweredLeg})")]
+    private static partial void LogAnswered(ILogger logger, string callUuid, string answeredDevice, string answeredLeg, double ringSeconds);
+
+    [LoggerMessage(EventId = 2014, Level = LogLevel.Information, Message = "Call {CallUuid}: ended after {TalkSeconds:0.0} s with {AnsweredDevice}; {HungUpBy} hung up ({Cause})")]
+    private static partial void LogCallEnded(ILogger logger, string callUuid, double talkSeconds, string answeredDevice, string hungUpBy, string cause);
+
+    [LoggerMessage(EventId = 2010, Level = LogLevel.Information, Message = "Call {CallUuid}: outcome missed ({Cause})")]
+    private static partial void LogMissed(ILogger logger, string callUuid, string cause);
+
+    [LoggerMessage(EventId = 2011, Level = LogLevel.Debug, Message = "Call {CallUuid}: attempt {Attempt} not answered ({Cause})")]
+    private static partial void LogAttemptFailed(ILogger logger, string callUuid, int attempt, string cause);
+
+    [LoggerMessage(EventId = 2013, Level = LogLevel.Information, Message = "Call {CallUuid}: outcome answered by pickup: {PickerDevice} (leg {PickerLeg})")]
+    private static partial void LogPickedUp(ILogger logger, string callUuid, string pickerDevice, string pickerLeg);
+}

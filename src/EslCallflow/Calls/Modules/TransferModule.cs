@@ -1,0 +1,16 @@
+using EslCallflow.Callflows.Documents;
+
+namespace EslCallflow.Calls.Modules;
+
+/// <summary>transfer: hands the call to an extension of a FreeSWITCH dialplan and context; terminal for the daemon.</summary>
+public sealed class TransferModule : ICallflowModule
+{
+    public string Name => "transfer";
+
+    public async Task<FlowNode?> RunAsync(CallContext call, FlowNode node, CancellationToken stopping)
+    {
+        var transfer = (TransferData)node.Parsed!;
+        await call.Session.ExecuteAsync("transfer", $"{transfer.Extension} {transfer.Dialplan} {transfer.Context}", stopping).ConfigureAwait(false);
+        return null;
+    }
+}
