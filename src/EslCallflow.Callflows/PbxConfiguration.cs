@@ -5,6 +5,9 @@ using Group = EslCallflow.Callflows.Documents.Group;
 
 namespace EslCallflow.Callflows;
 
+/// <summary>The callflow a dialled number reaches, and what its pattern captured (empty for an exact number).</summary>
+public sealed record CallflowMatch(Callflow Callflow, IReadOnlyList<string> Captures);
+
 /// <summary>A validated, immutable configuration: the directory (devices, users, groups) and the callflows.</summary>
 public sealed class PbxConfiguration
 {
@@ -35,19 +38,22 @@ public sealed class PbxConfiguration
     public FrozenDictionary<string, Callflow> Callflows { get; }
 
     /// <summary>Exact number first, then the patterns (anchored), in callflow id order.</summary>
-    public Callflow? FindCallflow(string dialled)
+    public Callflow? FindCallflow(string dialled) => MatchCallflow(dialled)?.Callflow;
+
+    /// <summary>As <see cref="FindCallflow"/>, with what the matching pattern captured (group_pickup_feature reads the first capture).</summary>
+    public CallflowMatch? MatchCallflow(string dialled)
     {
         if (_byNumber.TryGetValue(dialled, out var exact))
         {
-            return exact;
+            return new CallflowMatch(exact, []);
         }
         foreach (var (pattern, callflow) in _patterns)
         {
             try
             {
-                if (pattern.IsMatch(dialled))
+                if (pattern.Match(dialled) is { Success: true } match)
                 {
-                    return callflow;
+                    return new CallflowMatch(callflow, [.. match.Groups.Cast<System.Text.RegularExpressions.Group>().Skip(1).Where(g => g.Success).Select(g => g.Value)]);
                 }
             }
             catch (RegexMatchTimeoutException)

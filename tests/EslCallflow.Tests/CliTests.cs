@@ -12,7 +12,7 @@ public class CliTests
         var exit = CliCommands.Run(["check", RunningDaemon.BundledConfig], output, new StringWriter());
 
         Assert.Equal(0, exit);
-        Assert.Contains("valid (6 devices, 5 users, 1 groups, 2 callflows)", output.ToString());
+        Assert.Contains("valid (6 devices, 5 users, 1 groups, 3 callflows)", output.ToString());
     }
 
     [Fact]
@@ -43,6 +43,20 @@ public class CliTests
         Assert.Contains("not rung dev1002: belongs to the caller's user 'alice'", text);
         Assert.Contains("  ring dev1003 (user/1003@127.0.0.1) delay 0s timeout 20s", text);
         Assert.Contains("  execute bridge {call_timeout=20,", text);
+    }
+
+    [Theory]
+    [InlineData("dev1005")]
+    [InlineData("1005")]
+    [InlineData("1005@127.0.0.1")]
+    public void Plan_names_the_caller_by_device_id_sip_username_or_sip_identity(string from)
+    {
+        var output = new StringWriter();
+
+        var exit = CliCommands.Run(["plan", "7000", "--from", from, "--config", RunningDaemon.BundledConfig], output, new StringWriter());
+
+        Assert.Equal(0, exit);
+        Assert.Contains("7000: callflow sales-ring-group, module ring_group, caller dev1005", output.ToString());
     }
 
     [Fact]

@@ -1,3 +1,4 @@
+using Microsoft.Extensions.DependencyInjection;
 using EslCallflow.Callflows.RingGroups;
 using EslCallflow.Testing;
 
@@ -150,5 +151,15 @@ public class RingGroupFlowTests
         await stopping.WaitAsync(Timeout);
         await call.Closed.WaitAsync(Timeout);
         Assert.Null(call.HangupCause);
+    }
+
+    [Fact]
+    public async Task Every_module_a_document_may_use_has_a_runner()
+    {
+        await using var daemon = await RunningDaemon.StartAsync();
+
+        var modules = daemon.Host.Services.GetRequiredService<Calls.CallflowModules>();
+
+        Assert.Equal(Callflows.Loading.ConfigurationLoader.KnownModules.Order(StringComparer.Ordinal), modules.Names.Order(StringComparer.Ordinal));
     }
 }

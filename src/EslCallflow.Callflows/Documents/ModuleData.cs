@@ -43,6 +43,18 @@ public sealed record PickupScope(PickupScopeKind Kind, string Id);
 
 public sealed record GroupPickupData(PickupScope Scope, PickupScope? Approved, bool SkipModule) : IModuleData;
 
+/// <summary>What the digits dialled after a directed-pickup feature code name (KAZOO group_pickup_feature <c>type</c>).</summary>
+public enum DirectedPickupType
+{
+    Extension,
+    Device,
+    User,
+    Group,
+}
+
+/// <summary>group_pickup_feature: the pattern's first capture names the target; approvals as for group_pickup.</summary>
+public sealed record GroupPickupFeatureData(DirectedPickupType Type, PickupScope? Approved, bool SkipModule) : IModuleData;
+
 /// <summary>Ring one device (<c>device</c>) or a user's devices (<c>user</c>).</summary>
 public sealed record RingTargetData(EndpointType Type, string Id, int Timeout, bool SkipModule) : IModuleData;
 

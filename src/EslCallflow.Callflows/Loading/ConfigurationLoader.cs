@@ -17,6 +17,9 @@ public static class ConfigurationLoader
 {
     public static readonly string[] Kinds = ["devices", "users", "groups", "callflows"];
 
+    /// <summary>The callflow modules documents may use; the daemon has a runner for each.</summary>
+    public static IReadOnlySet<string> KnownModules => ModuleParsers.Known;
+
     public static LoadResult LoadFolder(string folder)
     {
         var errors = new List<ConfigError>();

@@ -8,7 +8,15 @@ internal static class ModuleParsers
 {
     public static readonly IReadOnlySet<string> Known = new HashSet<string>(StringComparer.Ordinal)
     {
-        "ring_group", "group_pickup", "device", "user", "play", "response", "callflow", "transfer",
+        "ring_group", "group_pickup", "group_pickup_feature", "device", "user", "play", "response", "callflow", "transfer",
+    };
+
+    private static readonly Dictionary<string, DirectedPickupType> DirectedPickupTypes = new(StringComparer.Ordinal)
+    {
+        ["extension"] = DirectedPickupType.Extension,
+        ["device"] = DirectedPickupType.Device,
+        ["user"] = DirectedPickupType.User,
+        ["group"] = DirectedPickupType.Group,
     };
 
     public static readonly Dictionary<string, EndpointType> EndpointTypes = new(StringComparer.Ordinal)
@@ -29,6 +37,10 @@ internal static class ModuleParsers
     {
         "ring_group" => RingGroup(reader, data, path),
         "group_pickup" => GroupPickup(reader, data, path),
+        "group_pickup_feature" => new GroupPickupFeatureData(
+            reader.Enum(data, "type", path, DirectedPickupTypes, DirectedPickupType.Extension) ?? DirectedPickupType.Extension,
+            Scope(reader, data, path, "approved_device_id", "approved_user_id", "approved_group_id"),
+            reader.Bool(data, "skip_module", path, false)),
         "device" => RingTarget(reader, EndpointType.Device, data, path),
         "user" => RingTarget(reader, EndpointType.User, data, path),
         "play" => new PlayData(reader.String(data, "id", path, required: true, check: v => SafeText.CheckMedia(v)) ?? "", reader.Bool(data, "skip_module", path, false), reader.Bool(data, "answer", path, true)),

@@ -22,9 +22,12 @@ public sealed record PickupCandidate(string LegUuid, string? CallerUuid, string 
 public static class PickupPlanner
 {
     /// <summary>Only the most restrictive approval that is set is checked; none set lets anyone pick up.</summary>
-    public static PickupAuthorization Authorize(PbxConfiguration config, GroupPickupData data, Device? picker)
+    public static PickupAuthorization Authorize(PbxConfiguration config, GroupPickupData data, Device? picker) => Authorize(config, data.Approved, picker);
+
+    /// <summary>As for group_pickup, for any module that names an approval (group_pickup_feature too).</summary>
+    public static PickupAuthorization Authorize(PbxConfiguration config, PickupScope? approval, Device? picker)
     {
-        if (data.Approved is not { } approved)
+        if (approval is not { } approved)
         {
             return new PickupAuthorization(true, "no approval restriction");
         }
@@ -40,16 +43,23 @@ public static class PickupPlanner
     }
 
     /// <summary>The tracker keys of every device in scope.</summary>
-    public static IReadOnlyList<string> ScopeKeys(PbxConfiguration config, PickupScope scope) =>
-        [.. PickupScopes.DevicesIn(config, scope).SelectMany(DeviceKey.Of).Distinct(StringComparer.Ordinal)];
+    public static IReadOnlyList<string> ScopeKeys(PbxConfiguration config, PickupScope scope) => ScopeKeys(PickupScopes.DevicesIn(config, scope));
+
+    /// <summary>The tracker keys of these devices.</summary>
+    public static IReadOnlyList<string> ScopeKeys(IEnumerable<Device> inScope) =>
+        [.. inScope.SelectMany(DeviceKey.Of).Distinct(StringComparer.Ordinal)];
 
     /// <summary>
     /// Calls ringing on in-scope devices, one entry per call (its longest-ringing leg), oldest first; never
     /// the picker's own call or a call ringing on the picker's own device.
     /// </summary>
-    public static IReadOnlyList<PickupCandidate> Candidates(PbxConfiguration config, PickupScope scope, Device? picker, string pickerUuid, IEnumerable<RingingLeg> ringing)
+    public static IReadOnlyList<PickupCandidate> Candidates(PbxConfiguration config, PickupScope scope, Device? picker, string pickerUuid, IEnumerable<RingingLeg> ringing) =>
+        Candidates(config, PickupScopes.DevicesIn(config, scope), picker, pickerUuid, ringing);
+
+    /// <summary>As above, for an explicit set of devices (a directed pickup's target).</summary>
+    public static IReadOnlyList<PickupCandidate> Candidates(PbxConfiguration config, IEnumerable<Device> devices, Device? picker, string pickerUuid, IEnumerable<RingingLeg> ringing)
     {
-        var inScope = PickupScopes.DevicesIn(config, scope).ToDictionary(d => d.Id, StringComparer.Ordinal);
+        var inScope = devices.DistinctBy(d => d.Id).ToDictionary(d => d.Id, StringComparer.Ordinal);
         var candidates = new Dictionary<string, PickupCandidate>(StringComparer.Ordinal);
         foreach (var leg in ringing)
         {

@@ -38,8 +38,8 @@ public sealed partial class CallHandler
         var caller = new CallerContext(CallerIdentity.Find(config, channel));
         using var scope = _logger.BeginScope(new KeyValuePair<string, object>[] { new("CallUuid", session.UniqueId), new("Number", number) });
 
-        var callflow = config.FindCallflow(number);
-        if (callflow is null)
+        var match = config.MatchCallflow(number);
+        if (match is not { Callflow: var callflow })
         {
             LogUnallocated(_logger, number, session.UniqueId);
             _metrics.CallEnded("none", "unallocated");
@@ -50,7 +50,7 @@ public sealed partial class CallHandler
 
         try
         {
-            await RunFlowAsync(new CallContext(session, config, caller, number), callflow.Flow, stopping).ConfigureAwait(false);
+            await RunFlowAsync(new CallContext(session, config, caller, number, match.Captures), callflow.Flow, stopping).ConfigureAwait(false);
         }
         catch (Exception ex) when (ex is EslConnectionClosedException && session.CallEnded.IsCancellationRequested)
         {

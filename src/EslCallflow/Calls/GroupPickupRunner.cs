@@ -11,6 +11,14 @@ using Microsoft.Extensions.Options;
 
 namespace EslCallflow.Calls;
 
+/// <summary>What a pickup may take: who is approved, the devices in scope, and how to name that scope in logs.</summary>
+public sealed record PickupRequest(PickupScope? Approved, IReadOnlyList<Device> InScope, string Scope)
+{
+    /// <summary>group_pickup's fixed scope (a device, a user's devices, or a group's).</summary>
+    public static PickupRequest For(PbxConfiguration config, GroupPickupData data) =>
+        new(data.Approved, PickupScopes.DevicesIn(config, data.Scope), $"{data.Scope.Kind.ToString().ToLowerInvariant()} {data.Scope.Id}");
+}
+
 /// <summary>How a pickup attempt ended, for logs and metrics.</summary>
 public enum PickupOutcome
 {
@@ -18,6 +26,8 @@ public enum PickupOutcome
     Refused,
     NothingToPickUp,
     CallerGone,
+    /// <summary>A directed pickup named nothing known (no such extension or SIP user).</summary>
+    UnknownTarget,
 }
 
 /// <summary>
@@ -46,10 +56,10 @@ public sealed partial class GroupPickupRunner
         _logger = logger;
     }
 
-    public async Task<PickupOutcome> RunAsync(EslOutboundSession session, PbxConfiguration config, GroupPickupData data, Device? picker, CancellationToken stopping)
+    public async Task<PickupOutcome> RunAsync(EslOutboundSession session, PbxConfiguration config, PickupRequest request, Device? picker, CancellationToken stopping)
     {
         var pickerName = picker?.Id ?? "external";
-        var authorization = PickupPlanner.Authorize(config, data, picker);
+        var authorization = PickupPlanner.Authorize(config, request.Approved, picker);
         if (!authorization.Approved)
         {
             LogRefused(_logger, session.UniqueId, pickerName, authorization.Reason, _options.RefusedCode);
@@ -57,12 +67,12 @@ public sealed partial class GroupPickupRunner
             return PickupOutcome.Refused;
         }
 
-        var keys = PickupPlanner.ScopeKeys(config, data.Scope);
+        var keys = PickupPlanner.ScopeKeys(request.InScope);
         var tried = new HashSet<string>(StringComparer.Ordinal);
         while (!session.CallEnded.IsCancellationRequested)
         {
             // Asked afresh after every lost race or failed intercept: the next call in scope may have started ringing.
-            var candidate = PickupPlanner.Candidates(config, data.Scope, picker, session.UniqueId, _tracker.RingingOn(keys))
+            var candidate = PickupPlanner.Candidates(config, request.InScope, picker, session.UniqueId, _tracker.RingingOn(keys))
                 .FirstOrDefault(c => !tried.Contains(c.CallKey));
             if (candidate is null)
             {
@@ -91,7 +101,7 @@ public sealed partial class GroupPickupRunner
         {
             return PickupOutcome.CallerGone;
         }
-        LogNothingToPickUp(_logger, session.UniqueId, pickerName, data.Scope.Kind.ToString().ToLowerInvariant(), data.Scope.Id);
+        LogNothingToPickUp(_logger, session.UniqueId, pickerName, request.Scope);
         await SessionActions.RespondAsync(session, _options.NothingToPickUpCode, _options.NothingToPickUpReason, _options.NothingToPickUpMedia, stopping).ConfigureAwait(false);
         return PickupOutcome.NothingToPickUp;
     }
@@ -150,8 +160,8 @@ public sealed partial class GroupPickupRunner
     [LoggerMessage(EventId = 4001, Level = LogLevel.Warning, Message = "Call {CallUuid}: pickup refused for {PickerDevice}: {Reason}; responding {SipCode}")]
     private static partial void LogRefused(ILogger logger, string callUuid, string pickerDevice, string reason, int sipCode);
 
-    [LoggerMessage(EventId = 4002, Level = LogLevel.Information, Message = "Call {CallUuid}: nothing to pick up for {PickerDevice} in {ScopeKind} {ScopeId}")]
-    private static partial void LogNothingToPickUp(ILogger logger, string callUuid, string pickerDevice, string scopeKind, string scopeId);
+    [LoggerMessage(EventId = 4002, Level = LogLevel.Information, Message = "Call {CallUuid}: nothing to pick up for {PickerDevice} in {PickupScope}")]
+    private static partial void LogNothingToPickUp(ILogger logger, string callUuid, string pickerDevice, string pickupScope);
 
     [LoggerMessage(EventId = 4003, Level = LogLevel.Debug, Message = "Call {CallUuid}: call {PickupCall} ringing on {RingingDevice} is being picked up by someone else; trying the next")]
     private static partial void LogClaimedElsewhere(ILogger logger, string callUuid, string pickupCall, string ringingDevice);

@@ -18,8 +18,11 @@ public interface ICallflowModule
     Task<FlowNode?> RunAsync(CallContext call, FlowNode node, CancellationToken stopping);
 }
 
-/// <summary>What every module knows of the call it runs on: its session, the configuration it started with, and who is calling.</summary>
-public sealed record CallContext(EslOutboundSession Session, PbxConfiguration Config, CallerContext Caller, string Number)
+/// <summary>
+/// What every module knows of the call it runs on: its session, the configuration it started with, who is
+/// calling, the number dialled and what the callflow's pattern captured from it.
+/// </summary>
+public sealed record CallContext(EslOutboundSession Session, PbxConfiguration Config, CallerContext Caller, string Number, IReadOnlyList<string> Captures)
 {
     public string Uuid => Session.UniqueId;
 }

@@ -22,6 +22,13 @@ public sealed class PickupOptions : IValidatableObject
     [RegularExpression("^[A-Za-z0-9 .,'()-]{0,64}$")]
     public string NothingToPickUpReason { get; set; } = "No Call To Pick Up";
 
+    /// <summary>SIP code when a directed pickup's digits name no extension, device or user.</summary>
+    [Range(400, 699)]
+    public int UnknownTargetCode { get; set; } = 404;
+
+    [RegularExpression("^[A-Za-z0-9 .,'()-]{0,64}$")]
+    public string UnknownTargetReason { get; set; } = "No Such Extension";
+
     /// <summary>Optional early media played before the "nothing to pick up" response (a tone, a file, a URL).</summary>
     public string? NothingToPickUpMedia { get; set; }
 

@@ -1,3 +1,5 @@
+using EslCallflow.Callflows;
+using EslCallflow.Callflows.Documents;
 using EslCallflow.Callflows.Loading;
 using EslCallflow.Callflows.Routing;
 
@@ -5,7 +7,8 @@ namespace EslCallflow.Cli;
 
 /// <summary>
 /// <c>check [folder]</c>: validate a configuration (exit 0 valid, 1 not).
-/// <c>plan &lt;number&gt; [--from &lt;device id&gt;] [--config folder] [--seed n]</c>: print what a call would do.
+/// <c>plan &lt;number&gt; [--from &lt;device&gt;] [--config folder] [--seed n] [--http url]</c>: print what a call would do
+/// (for a pickup code, against the running daemon's ringing calls when one answers at <c>--http</c>).
 /// </summary>
 public static class CliCommands
 {
@@ -33,23 +36,30 @@ public static class CliCommands
 
         if (args.Length < 2 || args[1].StartsWith("--", StringComparison.Ordinal))
         {
-            error.WriteLine("usage: plan <number> [--from <device id>] [--config <folder>] [--seed <n>]");
+            error.WriteLine("usage: plan <number> [--from <device id | sip user | user@realm>] [--config <folder>] [--seed <n>] [--http <daemon url>]");
             return 1;
         }
         var from = Option(args, "--from");
-        if (from is not null && !config.Devices.ContainsKey(from))
+        var caller = from is null ? null : FindDevice(config, from);
+        if (from is not null && caller is null)
         {
-            error.WriteLine($"no device '{from}'");
+            error.WriteLine($"no device '{from}' (give a device id, a SIP username such as 1005, or 1005@realm)");
             return 1;
         }
         var seed = int.TryParse(Option(args, "--seed"), out var s) ? s : 1;
-        var plan = CallPlanner.Plan(config, args[1], from is null ? null : config.Devices[from], seed);
+        var plan = CallPlanner.Plan(config, args[1], caller, seed);
         if (plan.Callflow is null)
         {
             output.WriteLine($"{args[1]}: no callflow; the call is hung up with UNALLOCATED_NUMBER");
             return 0;
         }
-        output.WriteLine($"{args[1]}: callflow {plan.Callflow.Id}, module {plan.Module}, caller {from ?? "external"}");
+        output.WriteLine($"{args[1]}: callflow {plan.Callflow.Id}, module {plan.Module}, caller {caller?.Id ?? "external"}");
+        if (plan.Node?.Parsed is GroupPickupData or GroupPickupFeatureData)
+        {
+            var http = Option(args, "--http") ?? Environment.GetEnvironmentVariable("ESLCALLFLOW_Http__Url") ?? "http://127.0.0.1:8088";
+            PickupPlanPrinter.Print(config, config.MatchCallflow(args[1])!, caller, LiveChannels(http), http, output);
+            return 0;
+        }
         if (plan.RingGroup is { } ring)
         {
             foreach (var leg in ring.Legs)
@@ -70,6 +80,46 @@ public static class CliCommands
             }
         }
         return 0;
+    }
+
+    /// <summary>A device named by its id, its SIP username (when only one device has it) or <c>username@realm</c>.</summary>
+    internal static Device? FindDevice(PbxConfiguration config, string name)
+    {
+        if (config.Devices.TryGetValue(name, out var byId))
+        {
+            return byId;
+        }
+        if (name.Split('@') is [var user, var realm])
+        {
+            return config.FindDevice(user, realm);
+        }
+        var byUsername = config.Devices.Values.Where(d => d.SipUsername == name).ToList();
+        return byUsername.Count == 1 ? byUsername[0] : null;
+    }
+
+    /// <summary>The running daemon's <c>/channels</c>, or null when none answers (plan then shows the scope only).</summary>
+    private static string? LiveChannels(string http)
+    {
+        if (!Uri.TryCreate(http, UriKind.Absolute, out var baseUri))
+        {
+            return null;
+        }
+        using var client = new HttpClient { Timeout = TimeSpan.FromSeconds(2) };
+        try
+        {
+            // A one-shot command line tool: the synchronous Send is the plain way to ask once.
+            using var response = client.Send(new HttpRequestMessage(HttpMethod.Get, new Uri(baseUri, "/channels")));
+            if (!response.IsSuccessStatusCode)
+            {
+                return null;
+            }
+            using var reader = new StreamReader(response.Content.ReadAsStream());
+            return reader.ReadToEnd();
+        }
+        catch (Exception ex) when (ex is HttpRequestException or TaskCanceledException or IOException)
+        {
+            return null;
+        }
     }
 
     private static string? Option(string[] args, string name)

@@ -50,6 +50,7 @@ public static class DaemonHost
         builder.Services.AddSingleton<ICallflowModule, CallflowJumpModule>();
         builder.Services.AddSingleton<ICallflowModule, TransferModule>();
         builder.Services.AddSingleton<ICallflowModule, GroupPickupModule>();
+        builder.Services.AddSingleton<ICallflowModule, GroupPickupFeatureModule>();
         builder.Services.AddSingleton<CallflowModules>();
         builder.Services.AddSingleton<CallHandler>();
         builder.Services.AddSingleton<OutboundCallService>();

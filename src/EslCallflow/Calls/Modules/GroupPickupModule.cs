@@ -13,16 +13,24 @@ public sealed class GroupPickupModule(GroupPickupRunner pickup, DaemonMetrics me
 
     public async Task<FlowNode?> RunAsync(CallContext call, FlowNode node, CancellationToken stopping)
     {
-        var picked = await pickup.RunAsync(call.Session, call.Config, (GroupPickupData)node.Parsed!, call.Caller.Device, stopping).ConfigureAwait(false);
+        var request = PickupRequest.For(call.Config, (GroupPickupData)node.Parsed!);
+        var picked = await pickup.RunAsync(call.Session, call.Config, request, call.Caller.Device, stopping).ConfigureAwait(false);
+        Count(metrics, node.Module, picked);
+        return null;
+    }
+
+    /// <summary>A pickup's outcome in the pickup and call counters (both pickup modules).</summary>
+    internal static void Count(DaemonMetrics metrics, string module, PickupOutcome picked)
+    {
         var outcome = picked switch
         {
             PickupOutcome.PickedUp => "picked_up",
             PickupOutcome.Refused => "refused",
             PickupOutcome.NothingToPickUp => "nothing_to_pick_up",
+            PickupOutcome.UnknownTarget => "unknown_target",
             _ => "caller_gone",
         };
         metrics.Pickup(outcome);
-        metrics.CallEnded(node.Module, outcome);
-        return null;
+        metrics.CallEnded(module, outcome);
     }
 }
