@@ -5,6 +5,9 @@ namespace EslCallflow.Callflows.Loading;
 /// <summary>Checks across documents: ids that reference nothing, group cycles, duplicate numbers and SIP identities.</summary>
 internal static class ReferenceChecks
 {
+    /// <summary>Expanding groups recurses once per level, at load and on every call; this keeps it far from the stack's end.</summary>
+    public const int MaxGroupNesting = 100;
+
     public static void Run(
         List<Device> devices, List<User> users, List<Group> groups, List<Callflow> callflows,
         Dictionary<(string Kind, string Id), string> files, List<ConfigError> errors)
@@ -43,10 +46,16 @@ internal static class ReferenceChecks
             {
                 errors.Add(new ConfigError(files[("groups", group.Id)], group.Id, $"$.endpoints.{endpoint.Id}", $"{endpoint.Type.ToString().ToLowerInvariant()} '{endpoint.Id}' does not exist"));
             }
-            if (FindCycle(group.Id, groupById, []) is { } cycle)
+            if (FindCycle(group.Id, id => groupById.TryGetValue(id, out var g) ? g.Endpoints.Where(e => e.Type == EndpointType.Group).Select(e => e.Id) : []) is { } cycle)
             {
                 errors.Add(new ConfigError(files[("groups", group.Id)], group.Id, "$.endpoints", $"group cycle: {string.Join(" -> ", cycle)}"));
             }
+        }
+
+        if (DeepestNesting(groups, groupById) is { Depth: > MaxGroupNesting } deepest)
+        {
+            errors.Add(new ConfigError(files[("groups", deepest.Group)], deepest.Group, "$.endpoints",
+                $"groups are nested {deepest.Depth} levels deep from here; at most {MaxGroupNesting} are allowed"));
         }
 
         var numberOwners = new Dictionary<string, string>(StringComparer.Ordinal);
@@ -65,6 +74,34 @@ internal static class ReferenceChecks
                 }
             }
             CheckNode(callflow.Flow, "$.flow", file, callflow.Id, Exists, callflowIds, errors);
+        }
+
+        // A callflow module that leads back to where it started loops until the call's step limit ends it.
+        var jumps = callflows.ToDictionary(c => c.Id, c => Jumps(c.Flow, "$.flow").Where(j => callflowIds.Contains(j.Target)).ToList(), StringComparer.Ordinal);
+        foreach (var callflow in callflows)
+        {
+            if (FindCycle(callflow.Id, id => jumps.TryGetValue(id, out var targets) ? targets.Select(j => j.Target) : []) is { } cycle)
+            {
+                var first = jumps[callflow.Id].First(j => j.Target == cycle[1]);
+                errors.Add(new ConfigError(files[("callflows", callflow.Id)], callflow.Id, $"{first.Path}.data.id",
+                    $"callflow cycle: {string.Join(" -> ", cycle)} (a call would go round until it is ended after too many steps)"));
+            }
+        }
+    }
+
+    /// <summary>The callflows a flow jumps to (skipped callflow modules do not jump), with where each jump is.</summary>
+    private static IEnumerable<(string Target, string Path)> Jumps(FlowNode node, string path)
+    {
+        if (node.Parsed is CallflowJumpData { SkipModule: false } jump && jump.Id.Length > 0)
+        {
+            yield return (jump.Id, path);
+        }
+        foreach (var (key, child) in node.Children)
+        {
+            foreach (var nested in Jumps(child, $"{path}.children.{key}"))
+            {
+                yield return nested;
+            }
         }
     }
 
@@ -106,25 +143,82 @@ internal static class ReferenceChecks
         }
     }
 
-    private static List<string>? FindCycle(string groupId, Dictionary<string, Group> groups, List<string> trail)
+    /// <summary>
+    /// The group with the longest chain of nested groups below it (itself counting 1), leaves first and without
+    /// recursion, as a chain may be long. Groups on a cycle are left out: the cycle is reported on its own.
+    /// </summary>
+    private static (string Group, int Depth)? DeepestNesting(List<Group> groups, Dictionary<string, Group> groupById)
     {
-        if (trail.Contains(groupId))
+        static IEnumerable<string> Nested(Group group, Dictionary<string, Group> byId) =>
+            group.Endpoints.Where(e => e.Type == EndpointType.Group && byId.ContainsKey(e.Id)).Select(e => e.Id);
+
+        var waitingOn = groups.ToDictionary(g => g.Id, g => Nested(g, groupById).Count(), StringComparer.Ordinal);
+        var containedBy = new Dictionary<string, List<string>>(StringComparer.Ordinal);
+        foreach (var group in groups)
         {
-            return trail[0] == groupId ? [.. trail, groupId] : null;
-        }
-        if (!groups.TryGetValue(groupId, out var group))
-        {
-            return null;
-        }
-        trail.Add(groupId);
-        foreach (var nested in group.Endpoints.Where(e => e.Type == EndpointType.Group))
-        {
-            if (FindCycle(nested.Id, groups, trail) is { } cycle)
+            foreach (var nested in Nested(group, groupById))
             {
-                return cycle;
+                (containedBy.TryGetValue(nested, out var parents) ? parents : containedBy[nested] = []).Add(group.Id);
             }
         }
-        trail.RemoveAt(trail.Count - 1);
+        var depth = new Dictionary<string, int>(StringComparer.Ordinal);
+        var ready = new Queue<string>(waitingOn.Where(p => p.Value == 0).Select(p => p.Key));
+        (string Group, int Depth)? deepest = null;
+        while (ready.TryDequeue(out var id))
+        {
+            var own = 1 + Nested(groupById[id], groupById).Select(n => depth[n]).DefaultIfEmpty(0).Max();
+            depth[id] = own;
+            if (deepest is null || own > deepest.Value.Depth)
+            {
+                deepest = (id, own);
+            }
+            foreach (var parent in containedBy.GetValueOrDefault(id) ?? [])
+            {
+                if (--waitingOn[parent] == 0)
+                {
+                    ready.Enqueue(parent);
+                }
+            }
+        }
+        return deepest;
+    }
+
+    /// <summary>
+    /// A path from <paramref name="start"/> back to itself, the first in depth-first order, or null. Each node
+    /// is entered once per search: one that was left without finding the way back cannot find it later either,
+    /// so diamonds (many paths to one node) cost their size, not the number of paths through them.
+    /// </summary>
+    private static List<string>? FindCycle(string start, Func<string, IEnumerable<string>> next)
+    {
+        var trail = new List<string> { start };
+        var entered = new HashSet<string>(StringComparer.Ordinal) { start };
+        var pending = new Stack<IEnumerator<string>>();
+        pending.Push(next(start).GetEnumerator());
+        while (pending.Count > 0)
+        {
+            var edges = pending.Peek();
+            if (!edges.MoveNext())
+            {
+                edges.Dispose();
+                pending.Pop();
+                trail.RemoveAt(trail.Count - 1);
+                continue;
+            }
+            var target = edges.Current;
+            if (target == start)
+            {
+                foreach (var left in pending)
+                {
+                    left.Dispose();
+                }
+                return [.. trail, start];
+            }
+            if (entered.Add(target))
+            {
+                trail.Add(target);
+                pending.Push(next(target).GetEnumerator());
+            }
+        }
         return null;
     }
 }
