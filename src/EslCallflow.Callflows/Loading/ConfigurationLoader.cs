@@ -20,6 +20,9 @@ public static class ConfigurationLoader
 {
     public static readonly string[] Kinds = ["devices", "users", "groups", "callflows"];
 
+    /// <summary>The largest configuration file read; a larger one is an error.</summary>
+    public const int MaxFileBytes = ConfigurationFiles.MaxFileBytes;
+
     /// <summary>
     /// Never throws: a file that cannot be read, a document that cannot be decoded and even an unexpected
     /// failure are errors in the result, so a reload can always keep the last good configuration.

@@ -40,22 +40,25 @@ internal static class ReferenceChecks
             }
         }
 
+        var nestedGroups = groups.ToDictionary(
+            g => g.Id, g => g.Endpoints.Where(e => e.Type == EndpointType.Group && groupById.ContainsKey(e.Id)).Select(e => e.Id).ToArray(), StringComparer.Ordinal);
+        var (deepest, unfinished) = Nesting(groups, nestedGroups);
         foreach (var group in groups)
         {
             foreach (var endpoint in group.Endpoints.Where(e => !Exists(e.Type, e.Id)))
             {
                 errors.Add(new ConfigError(files[("groups", group.Id)], group.Id, $"$.endpoints.{endpoint.Id}", $"{endpoint.Type.ToString().ToLowerInvariant()} '{endpoint.Id}' does not exist"));
             }
-            if (FindCycle(group.Id, id => groupById.TryGetValue(id, out var g) ? g.Endpoints.Where(e => e.Type == EndpointType.Group).Select(e => e.Id) : []) is { } cycle)
+            // Only a group whose nesting never bottoms out can be on a cycle; the others need no search.
+            if (unfinished.Contains(group.Id) && FindCycle(group.Id, nestedGroups) is { } cycle)
             {
                 errors.Add(new ConfigError(files[("groups", group.Id)], group.Id, "$.endpoints", $"group cycle: {string.Join(" -> ", cycle)}"));
             }
         }
-
-        if (DeepestNesting(groups, groupById) is { Depth: > MaxGroupNesting } deepest)
+        if (deepest is { Depth: > MaxGroupNesting } tooDeep)
         {
-            errors.Add(new ConfigError(files[("groups", deepest.Group)], deepest.Group, "$.endpoints",
-                $"groups are nested {deepest.Depth} levels deep from here; at most {MaxGroupNesting} are allowed"));
+            errors.Add(new ConfigError(files[("groups", tooDeep.Group)], tooDeep.Group, "$.endpoints",
+                $"groups are nested {tooDeep.Depth} levels deep from here; at most {MaxGroupNesting} are allowed"));
         }
 
         var numberOwners = new Dictionary<string, string>(StringComparer.Ordinal);
@@ -78,9 +81,10 @@ internal static class ReferenceChecks
 
         // A callflow module that leads back to where it started loops until the call's step limit ends it.
         var jumps = callflows.ToDictionary(c => c.Id, c => Jumps(c.Flow, "$.flow").Where(j => callflowIds.Contains(j.Target)).ToList(), StringComparer.Ordinal);
+        var jumpTargets = jumps.ToDictionary(p => p.Key, p => p.Value.Select(j => j.Target).ToArray(), StringComparer.Ordinal);
         foreach (var callflow in callflows)
         {
-            if (FindCycle(callflow.Id, id => jumps.TryGetValue(id, out var targets) ? targets.Select(j => j.Target) : []) is { } cycle)
+            if (FindCycle(callflow.Id, jumpTargets) is { } cycle)
             {
                 var first = jumps[callflow.Id].First(j => j.Target == cycle[1]);
                 errors.Add(new ConfigError(files[("callflows", callflow.Id)], callflow.Id, $"{first.Path}.data.id",
@@ -144,29 +148,30 @@ internal static class ReferenceChecks
     }
 
     /// <summary>
-    /// The group with the longest chain of nested groups below it (itself counting 1), leaves first and without
-    /// recursion, as a chain may be long. Groups on a cycle are left out: the cycle is reported on its own.
+    /// The group with the longest chain of nested groups below it (itself counting 1), and the groups whose
+    /// nesting never bottoms out (on a cycle or above one). Leaves first and without recursion: a chain may be long.
     /// </summary>
-    private static (string Group, int Depth)? DeepestNesting(List<Group> groups, Dictionary<string, Group> groupById)
+    private static ((string Group, int Depth)? Deepest, HashSet<string> Unfinished) Nesting(List<Group> groups, Dictionary<string, string[]> nested)
     {
-        static IEnumerable<string> Nested(Group group, Dictionary<string, Group> byId) =>
-            group.Endpoints.Where(e => e.Type == EndpointType.Group && byId.ContainsKey(e.Id)).Select(e => e.Id);
-
-        var waitingOn = groups.ToDictionary(g => g.Id, g => Nested(g, groupById).Count(), StringComparer.Ordinal);
+        var waitingOn = nested.ToDictionary(p => p.Key, p => p.Value.Length, StringComparer.Ordinal);
         var containedBy = new Dictionary<string, List<string>>(StringComparer.Ordinal);
-        foreach (var group in groups)
+        foreach (var (id, children) in nested)
         {
-            foreach (var nested in Nested(group, groupById))
+            foreach (var child in children)
             {
-                (containedBy.TryGetValue(nested, out var parents) ? parents : containedBy[nested] = []).Add(group.Id);
+                (containedBy.TryGetValue(child, out var parents) ? parents : containedBy[child] = []).Add(id);
             }
         }
         var depth = new Dictionary<string, int>(StringComparer.Ordinal);
-        var ready = new Queue<string>(waitingOn.Where(p => p.Value == 0).Select(p => p.Key));
+        var ready = new Queue<string>(groups.Select(g => g.Id).Where(id => waitingOn[id] == 0));
         (string Group, int Depth)? deepest = null;
         while (ready.TryDequeue(out var id))
         {
-            var own = 1 + Nested(groupById[id], groupById).Select(n => depth[n]).DefaultIfEmpty(0).Max();
+            var own = 1;
+            foreach (var child in nested[id])
+            {
+                own = Math.Max(own, depth[child] + 1);
+            }
             depth[id] = own;
             if (deepest is null || own > deepest.Value.Depth)
             {
@@ -180,43 +185,38 @@ internal static class ReferenceChecks
                 }
             }
         }
-        return deepest;
+        return (deepest, groups.Select(g => g.Id).Where(id => !depth.ContainsKey(id)).ToHashSet(StringComparer.Ordinal));
     }
 
     /// <summary>
     /// A path from <paramref name="start"/> back to itself, the first in depth-first order, or null. Each node
     /// is entered once per search: one that was left without finding the way back cannot find it later either,
-    /// so diamonds (many paths to one node) cost their size, not the number of paths through them.
+    /// so diamonds (many paths to one node) cost their size, not the number of paths through them. No
+    /// recursion: a chain may be long.
     /// </summary>
-    private static List<string>? FindCycle(string start, Func<string, IEnumerable<string>> next)
+    private static List<string>? FindCycle(string start, Dictionary<string, string[]> next)
     {
         var trail = new List<string> { start };
         var entered = new HashSet<string>(StringComparer.Ordinal) { start };
-        var pending = new Stack<IEnumerator<string>>();
-        pending.Push(next(start).GetEnumerator());
-        while (pending.Count > 0)
+        var pending = new Stack<(string[] Targets, int Next)>();
+        pending.Push((next[start], 0));
+        while (pending.TryPop(out var top))
         {
-            var edges = pending.Peek();
-            if (!edges.MoveNext())
+            if (top.Next == top.Targets.Length)
             {
-                edges.Dispose();
-                pending.Pop();
                 trail.RemoveAt(trail.Count - 1);
                 continue;
             }
-            var target = edges.Current;
+            var target = top.Targets[top.Next];
+            pending.Push((top.Targets, top.Next + 1));
             if (target == start)
             {
-                foreach (var left in pending)
-                {
-                    left.Dispose();
-                }
                 return [.. trail, start];
             }
             if (entered.Add(target))
             {
                 trail.Add(target);
-                pending.Push(next(target).GetEnumerator());
+                pending.Push((next[target], 0));
             }
         }
         return null;

@@ -118,7 +118,7 @@ public sealed partial class CallflowConfigurationStore
         var names = string.Join(", ", dropped.Take(5)) + (dropped.Count > 5 ? ", …" : "");
         var why = dropped.Count == current.Callflows.Count
             ? $"it would drop every callflow ({dropped.Count}: {names})"
-            : string.Create(CultureInfo.InvariantCulture, $"it would drop {dropped.Count} of {current.Callflows.Count} callflows ({share:P0}, more than ReloadMaxDropShare {_maxDropShare:P0}: {names})");
+            : string.Create(CultureInfo.InvariantCulture, $"it would drop {dropped.Count} of {current.Callflows.Count} callflows ({share * 100:0.#}%, more than ReloadMaxDropShare {_maxDropShare * 100:0.#}%: {names})");
         return $"{why}; calls to them would be refused as UNALLOCATED_NUMBER. If that is intended, force it with POST /reload?force=true";
     }
 

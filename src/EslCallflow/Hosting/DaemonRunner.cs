@@ -37,7 +37,9 @@ public static class DaemonRunner
     {
         try
         {
-            await host.RunAsync(cancellationToken).ConfigureAwait(false);
+            // Not RunAsync: it disposes the host, and how the services ended is read from it afterwards.
+            await host.StartAsync(cancellationToken).ConfigureAwait(false);
+            await host.WaitForShutdownAsync(cancellationToken).ConfigureAwait(false);
         }
         catch (Exception ex) when (Invalid(ex) is { } failures)
         {

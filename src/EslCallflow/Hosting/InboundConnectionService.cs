@@ -120,7 +120,7 @@ public sealed partial class InboundConnectionService : BackgroundService
     /// One event into the tracker. Should applying it fail, that event alone is dropped and logged; the feed,
     /// and every call that does not depend on it, go on.
     /// </summary>
-    private void Apply(EslEvent evt)
+    internal void Apply(EslEvent evt)
     {
         try
         {
