@@ -38,9 +38,12 @@ public static class EndpointResolver
     {
         private readonly Dictionary<string, int> _indexByDevice = new(StringComparer.Ordinal);
 
+        private List<Exclusion>? _unreachable;
+
         public List<ResolvedLeg> Legs { get; } = [];
 
-        public List<Exclusion> Unreachable { get; } = [];
+        // Made only when a member gives no device, which most plans never see.
+        public IReadOnlyList<Exclusion> Unreachable => _unreachable ?? [];
 
         public void Add(ResolvedLeg leg)
         {
@@ -59,9 +62,10 @@ public static class EndpointResolver
 
         public void AddUnreachable(Exclusion exclusion)
         {
-            if (!Unreachable.Contains(exclusion))
+            _unreachable ??= [];
+            if (!_unreachable.Contains(exclusion))
             {
-                Unreachable.Add(exclusion);
+                _unreachable.Add(exclusion);
             }
         }
 
