@@ -127,6 +127,20 @@ public class ConfigurationFolderTests
     }
 
     [Fact]
+    public async Task A_kind_that_is_a_file_instead_of_a_folder_is_listed_as_ignored()
+    {
+        var folder = Folder();
+        Directory.Delete(Path.Combine(folder, "groups"), recursive: true);
+        Write(folder, "groups", Fixtures.Groups);
+
+        var result = await LoadAsync(folder);
+
+        Assert.True(result.IsValid, string.Join("\n", result.Errors));
+        Assert.Empty(result.Configuration!.Groups);
+        Assert.Equal(["groups: not a folder, so no groups are read"], result.Ignored);
+    }
+
+    [Fact]
     public async Task An_empty_folder_or_one_without_callflows_is_valid_with_no_callflows()
     {
         var empty = Directory.CreateTempSubdirectory("eslcallflow-empty").FullName;

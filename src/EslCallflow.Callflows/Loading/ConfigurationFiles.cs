@@ -21,6 +21,10 @@ internal static class ConfigurationFiles
             {
                 ignored.Add($"{Relative(folder, entry)}{(Directory.Exists(entry) ? "/" : "")}: not one of {string.Join(", ", ConfigurationLoader.Kinds.Select(k => k + "/"))}");
             }
+            else if (!Directory.Exists(entry))
+            {
+                ignored.Add($"{name}: not a folder, so no {name} are read");
+            }
         }
         foreach (var kind in ConfigurationLoader.Kinds)
         {
