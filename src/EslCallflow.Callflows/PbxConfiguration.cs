@@ -24,7 +24,7 @@ public sealed class PbxConfiguration
         Callflows = callflows.ToFrozenDictionary(c => c.Id, StringComparer.Ordinal);
         _byNumber = Callflows.Values.SelectMany(c => c.Numbers.Select(n => (n, c))).ToFrozenDictionary(p => p.n, p => p.c, StringComparer.Ordinal);
         _patterns = Callflows.Values.OrderBy(c => c.Id, StringComparer.Ordinal)
-            .SelectMany(c => c.Patterns.Select(p => (new Regex($"^(?:{p})$", RegexOptions.CultureInvariant, TimeSpan.FromMilliseconds(50)), c)))
+            .SelectMany(c => c.Patterns.Select(p => (AnchoredPattern(p), c)))
             .ToArray();
         _bySipIdentity = Devices.Values.ToFrozenDictionary(d => SipKey(d.SipUsername, d.SipRealm), StringComparer.OrdinalIgnoreCase);
         _devicesByOwner = Devices.Values.Where(d => d.OwnerId is not null)
@@ -69,6 +69,13 @@ public sealed class PbxConfiguration
         username is null || realm is null ? null : _bySipIdentity.GetValueOrDefault(SipKey(username, realm));
 
     public IReadOnlyList<Device> DevicesOf(string userId) => _devicesByOwner.GetValueOrDefault(userId) ?? [];
+
+    /// <summary>
+    /// A callflow pattern as matched: anchored at both ends. Loading validates this very form, since a valid
+    /// pattern can stop being one once wrapped (in <c>(?x)7#</c> the comment swallows the closing anchor).
+    /// </summary>
+    internal static Regex AnchoredPattern(string pattern) =>
+        new($"^(?:{pattern})$", RegexOptions.CultureInvariant, TimeSpan.FromMilliseconds(50));
 
     private static string SipKey(string username, string realm) => username + "@" + realm;
 }

@@ -29,6 +29,50 @@ public class CliTests
         Assert.Contains("devices/d.json: document 'd1' $.sip.username: '10 01' is not a valid SIP username", errors.ToString());
     }
 
+    [Theory]
+    [MemberData(nameof(ConfigurationReloadTests.HostileEdits), MemberType = typeof(ConfigurationReloadTests))]
+    public async Task Check_reports_a_hostile_configuration_with_exit_1_and_never_throws_or_hangs(string edit, string reason)
+    {
+        var folder = RunningDaemon.ConfigWith();
+        ConfigurationReloadTests.Apply(edit, folder);
+        var errors = new StringWriter();
+
+        var exit = await Task.Run(() => CliCommands.Run(["check", folder], new StringWriter(), errors)).WaitAsync(TimeSpan.FromSeconds(20));
+
+        Assert.Equal(1, exit);
+        var lines = errors.ToString().Split('\n');
+        Assert.Equal($"{folder}: 1 error(s)", lines[0]);
+        Assert.StartsWith("  callflows/bad.json: ", lines[1], StringComparison.Ordinal);
+        Assert.Contains(reason, lines[1], StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void Check_refuses_a_configuration_without_callflows_unless_allowed()
+    {
+        var folder = Directory.CreateTempSubdirectory("eslcallflow-cli-empty").FullName;
+        var errors = new StringWriter();
+        var output = new StringWriter();
+
+        Assert.Equal(1, CliCommands.Run(["check", folder], new StringWriter(), errors));
+        Assert.StartsWith($"{folder}: no callflows (0 devices, 0 users, 0 groups, 0 callflows): the daemon does not start with it", errors.ToString(), StringComparison.Ordinal);
+
+        Assert.Equal(0, CliCommands.Run(["check", "--allow-empty", folder], output, new StringWriter()));
+        Assert.Equal($"{folder}: valid (0 devices, 0 users, 0 groups, 0 callflows)", output.ToString().Trim());
+    }
+
+    [Fact]
+    public void Check_lists_what_it_did_not_read()
+    {
+        var folder = RunningDaemon.ConfigWith();
+        Directory.CreateDirectory(Path.Combine(folder, "callflows", "archive"));
+        File.WriteAllText(Path.Combine(folder, "callflows", "archive", "old.json"), "{}");
+        var output = new StringWriter();
+
+        Assert.Equal(0, CliCommands.Run(["check", folder], output, new StringWriter()));
+
+        Assert.Contains("  ignored callflows/archive/: a subfolder (only files directly in callflows/ are read)", output.ToString().Split('\n').Select(l => l.TrimEnd()));
+    }
+
     [Fact]
     public void Plan_prints_legs_exclusions_and_the_exact_commands()
     {

@@ -52,9 +52,13 @@ internal sealed class RunningDaemon : IAsyncDisposable
 
     public static string BundledConfig => Path.Combine(AppContext.BaseDirectory, "config");
 
-    public static async Task<RunningDaemon> StartAsync(string? configPath = null, params string[] extraArgs)
+    public static Task<RunningDaemon> StartAsync(string? configPath = null, params string[] extraArgs) =>
+        StartWithAsync(new FakeFreeSwitch("test-secret"), configPath, extraArgs);
+
+    /// <summary>As above, against <paramref name="freeSwitch"/> (password test-secret, not started yet) scripted beforehand.</summary>
+    public static async Task<RunningDaemon> StartWithAsync(FakeFreeSwitch freeSwitch, string? configPath, params string[] extraArgs)
     {
-        var freeSwitch = new FakeFreeSwitch("test-secret").Start();
+        freeSwitch.Start();
         var logFile = Path.Combine(Directory.CreateTempSubdirectory("eslcallflow-log").FullName, "daemon.json");
         var host = DaemonHost.CreateBuilder([
             $"--Logging:File={logFile}",

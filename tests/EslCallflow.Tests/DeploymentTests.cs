@@ -50,6 +50,7 @@ public class DeploymentTests
     [InlineData("Type=notify")]
     [InlineData("User=eslcallflow")]
     [InlineData("Restart=on-failure")]
+    [InlineData("RestartPreventExitStatus=2")]
     [InlineData("EnvironmentFile=-/etc/eslcallflow/eslcallflow.env")]
     [InlineData("ExecStart=/usr/lib/eslcallflow/EslCallflow --EslCallflow:ConfigurationPath=/etc/eslcallflow/config")]
     [InlineData("ExecReload=/bin/kill -HUP $MAINPID")]

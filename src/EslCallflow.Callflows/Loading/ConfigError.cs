@@ -4,5 +4,5 @@ namespace EslCallflow.Callflows.Loading;
 public sealed record ConfigError(string File, string? DocumentId, string Path, string Reason)
 {
     public override string ToString() =>
-        $"{File}: {(DocumentId is null ? "" : $"document '{DocumentId}' ")}{Path}: {Reason}";
+        $"{File}: {(DocumentId is null ? "" : $"document '{DocumentId}' ")}{(Path.Length == 0 ? "" : $"{Path}: ")}{Reason}";
 }

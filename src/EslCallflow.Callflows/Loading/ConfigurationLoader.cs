@@ -6,6 +6,9 @@ namespace EslCallflow.Callflows.Loading;
 public sealed record LoadResult(PbxConfiguration? Configuration, IReadOnlyList<ConfigError> Errors)
 {
     public bool IsValid => Configuration is not null && Errors.Count == 0;
+
+    /// <summary>What the folder holds that was not read (subfolders, other files), one line each, for the log and <c>check</c>.</summary>
+    public IReadOnlyList<string> Ignored { get; init; } = [];
 }
 
 /// <summary>
@@ -20,28 +23,35 @@ public static class ConfigurationLoader
     /// <summary>The callflow modules documents may use; the daemon has a runner for each.</summary>
     public static IReadOnlySet<string> KnownModules => ModuleParsers.Known;
 
+    /// <summary>The largest configuration file read; a larger one is an error.</summary>
+    public const int MaxFileBytes = ConfigurationFiles.MaxFileBytes;
+
+    /// <summary>
+    /// Never throws: a file that cannot be read, a document that cannot be decoded and even an unexpected
+    /// failure are errors in the result, so a reload can always keep the last good configuration.
+    /// </summary>
     public static LoadResult LoadFolder(string folder)
     {
         var errors = new List<ConfigError>();
-        if (!System.IO.Directory.Exists(folder))
+        var ignored = new List<string>();
+        try
         {
-            errors.Add(new ConfigError(folder, null, "", "configuration folder does not exist"));
-            return new LoadResult(null, errors);
+            if (!System.IO.Directory.Exists(folder))
+            {
+                errors.Add(new ConfigError(folder, null, "", "configuration folder does not exist"));
+                return new LoadResult(null, errors);
+            }
+            var sources = ConfigurationFiles.Read(folder, errors, ignored);
+            var loaded = Load(sources);
+            return errors.Count == 0
+                ? loaded with { Ignored = ignored }
+                : new LoadResult(null, [.. errors, .. loaded.Errors]) { Ignored = ignored };
         }
-        var sources = new List<(string Kind, string File, string Json)>();
-        foreach (var kind in Kinds)
+        catch (Exception ex)
         {
-            var dir = Path.Combine(folder, kind);
-            if (!System.IO.Directory.Exists(dir))
-            {
-                continue;
-            }
-            foreach (var file in System.IO.Directory.EnumerateFiles(dir, "*.json").Order(StringComparer.Ordinal))
-            {
-                sources.Add((kind, Path.GetRelativePath(folder, file), File.ReadAllText(file)));
-            }
+            errors.Add(new ConfigError(folder, null, "", $"could not be loaded ({ex.GetType().Name}: {ex.Message}); this is a bug, please report it"));
+            return new LoadResult(null, errors) { Ignored = ignored };
         }
-        return Load(sources);
     }
 
     /// <summary>Loads from (kind, file name, json text) triples; the folder loader and tests share it.</summary>
@@ -72,6 +82,12 @@ public static class ConfigurationLoader
                 if (doc.ValueKind != JsonValueKind.Object)
                 {
                     errors.Add(new ConfigError(file, null, "$", $"a document must be an object, not {DocumentReader.Describe(doc)}"));
+                    continue;
+                }
+                if (UndecodableText.Find(doc, "$") is { } undecodable)
+                {
+                    var readableId = UndecodableText.IdOf(doc) is { } candidate && SafeText.CheckId(candidate) is null ? candidate : null;
+                    errors.Add(new ConfigError(file, readableId, undecodable, UndecodableText.Reason));
                     continue;
                 }
                 var idReader = new DocumentReader(file, null, errors);

@@ -179,11 +179,19 @@ internal static class DocumentParsers
         try
         {
             _ = new System.Text.RegularExpressions.Regex(pattern, System.Text.RegularExpressions.RegexOptions.None, TimeSpan.FromMilliseconds(50));
-            return null;
         }
         catch (ArgumentException ex)
         {
             return $"is not a valid regular expression: {ex.Message}";
+        }
+        try
+        {
+            _ = PbxConfiguration.AnchoredPattern(pattern);
+            return null;
+        }
+        catch (ArgumentException ex)
+        {
+            return $"is not a valid regular expression once anchored as ^(?:pattern)$ (a (?x) comment, say, swallows the anchor): {ex.Message}";
         }
     }
 

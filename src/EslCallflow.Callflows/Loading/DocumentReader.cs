@@ -57,7 +57,9 @@ internal sealed class DocumentReader
         }
         if (value.ValueKind != JsonValueKind.Number || !value.TryGetInt32(out var number))
         {
-            Error($"{path}.{name}", $"must be an integer, not {Describe(value)}");
+            Error($"{path}.{name}", IsWholeNumber(value)
+                ? $"{Printable(value.GetRawText())} is out of range {min}..{max}"
+                : $"must be an integer, not {Describe(value)}");
             return fallback;
         }
         if (number < min || number > max)
@@ -114,6 +116,18 @@ internal sealed class DocumentReader
         }
         Error($"{path}.{name}", $"'{Printable(text)}' is not one of {string.Join(", ", values.Keys.Select(k => $"'{k}'"))}");
         return fallback;
+    }
+
+    /// <summary>A number written as digits only (an optional minus): an integer, however large.</summary>
+    private static bool IsWholeNumber(JsonElement value)
+    {
+        if (value.ValueKind != JsonValueKind.Number)
+        {
+            return false;
+        }
+        var text = value.GetRawText().AsSpan();
+        text = text.StartsWith("-") ? text[1..] : text;
+        return !text.IsEmpty && !text.ContainsAnyExcept("0123456789");
     }
 
     public static string Describe(JsonElement value) => value.ValueKind switch

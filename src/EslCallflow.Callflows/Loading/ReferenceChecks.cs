@@ -5,6 +5,9 @@ namespace EslCallflow.Callflows.Loading;
 /// <summary>Checks across documents: ids that reference nothing, group cycles, duplicate numbers and SIP identities.</summary>
 internal static class ReferenceChecks
 {
+    /// <summary>Expanding groups recurses once per level, at load and on every call; this keeps it far from the stack's end.</summary>
+    public const int MaxGroupNesting = 100;
+
     public static void Run(
         List<Device> devices, List<User> users, List<Group> groups, List<Callflow> callflows,
         Dictionary<(string Kind, string Id), string> files, List<ConfigError> errors)
@@ -37,16 +40,25 @@ internal static class ReferenceChecks
             }
         }
 
+        var nestedGroups = groups.ToDictionary(
+            g => g.Id, g => g.Endpoints.Where(e => e.Type == EndpointType.Group && groupById.ContainsKey(e.Id)).Select(e => e.Id).ToArray(), StringComparer.Ordinal);
+        var (deepest, unfinished) = Nesting(groups, nestedGroups);
         foreach (var group in groups)
         {
             foreach (var endpoint in group.Endpoints.Where(e => !Exists(e.Type, e.Id)))
             {
                 errors.Add(new ConfigError(files[("groups", group.Id)], group.Id, $"$.endpoints.{endpoint.Id}", $"{endpoint.Type.ToString().ToLowerInvariant()} '{endpoint.Id}' does not exist"));
             }
-            if (FindCycle(group.Id, groupById, []) is { } cycle)
+            // Only a group whose nesting never bottoms out can be on a cycle; the others need no search.
+            if (unfinished.Contains(group.Id) && FindCycle(group.Id, nestedGroups) is { } cycle)
             {
                 errors.Add(new ConfigError(files[("groups", group.Id)], group.Id, "$.endpoints", $"group cycle: {string.Join(" -> ", cycle)}"));
             }
+        }
+        if (deepest is { Depth: > MaxGroupNesting } tooDeep)
+        {
+            errors.Add(new ConfigError(files[("groups", tooDeep.Group)], tooDeep.Group, "$.endpoints",
+                $"groups are nested {tooDeep.Depth} levels deep from here; at most {MaxGroupNesting} are allowed"));
         }
 
         var numberOwners = new Dictionary<string, string>(StringComparer.Ordinal);
@@ -65,6 +77,35 @@ internal static class ReferenceChecks
                 }
             }
             CheckNode(callflow.Flow, "$.flow", file, callflow.Id, Exists, callflowIds, errors);
+        }
+
+        // A callflow module that leads back to where it started loops until the call's step limit ends it.
+        var jumps = callflows.ToDictionary(c => c.Id, c => Jumps(c.Flow, "$.flow").Where(j => callflowIds.Contains(j.Target)).ToList(), StringComparer.Ordinal);
+        var jumpTargets = jumps.ToDictionary(p => p.Key, p => p.Value.Select(j => j.Target).ToArray(), StringComparer.Ordinal);
+        foreach (var callflow in callflows)
+        {
+            if (FindCycle(callflow.Id, jumpTargets) is { } cycle)
+            {
+                var first = jumps[callflow.Id].First(j => j.Target == cycle[1]);
+                errors.Add(new ConfigError(files[("callflows", callflow.Id)], callflow.Id, $"{first.Path}.data.id",
+                    $"callflow cycle: {string.Join(" -> ", cycle)} (a call would go round until it is ended after too many steps)"));
+            }
+        }
+    }
+
+    /// <summary>The callflows a flow jumps to (skipped callflow modules do not jump), with where each jump is.</summary>
+    private static IEnumerable<(string Target, string Path)> Jumps(FlowNode node, string path)
+    {
+        if (node.Parsed is CallflowJumpData { SkipModule: false } jump && jump.Id.Length > 0)
+        {
+            yield return (jump.Id, path);
+        }
+        foreach (var (key, child) in node.Children)
+        {
+            foreach (var nested in Jumps(child, $"{path}.children.{key}"))
+            {
+                yield return nested;
+            }
         }
     }
 
@@ -106,25 +147,78 @@ internal static class ReferenceChecks
         }
     }
 
-    private static List<string>? FindCycle(string groupId, Dictionary<string, Group> groups, List<string> trail)
+    /// <summary>
+    /// The group with the longest chain of nested groups below it (itself counting 1), and the groups whose
+    /// nesting never bottoms out (on a cycle or above one). Leaves first and without recursion: a chain may be long.
+    /// </summary>
+    private static ((string Group, int Depth)? Deepest, HashSet<string> Unfinished) Nesting(List<Group> groups, Dictionary<string, string[]> nested)
     {
-        if (trail.Contains(groupId))
+        var waitingOn = nested.ToDictionary(p => p.Key, p => p.Value.Length, StringComparer.Ordinal);
+        var containedBy = new Dictionary<string, List<string>>(StringComparer.Ordinal);
+        foreach (var (id, children) in nested)
         {
-            return trail[0] == groupId ? [.. trail, groupId] : null;
-        }
-        if (!groups.TryGetValue(groupId, out var group))
-        {
-            return null;
-        }
-        trail.Add(groupId);
-        foreach (var nested in group.Endpoints.Where(e => e.Type == EndpointType.Group))
-        {
-            if (FindCycle(nested.Id, groups, trail) is { } cycle)
+            foreach (var child in children)
             {
-                return cycle;
+                (containedBy.TryGetValue(child, out var parents) ? parents : containedBy[child] = []).Add(id);
             }
         }
-        trail.RemoveAt(trail.Count - 1);
+        var depth = new Dictionary<string, int>(StringComparer.Ordinal);
+        var ready = new Queue<string>(groups.Select(g => g.Id).Where(id => waitingOn[id] == 0));
+        (string Group, int Depth)? deepest = null;
+        while (ready.TryDequeue(out var id))
+        {
+            var own = 1;
+            foreach (var child in nested[id])
+            {
+                own = Math.Max(own, depth[child] + 1);
+            }
+            depth[id] = own;
+            if (deepest is null || own > deepest.Value.Depth)
+            {
+                deepest = (id, own);
+            }
+            foreach (var parent in containedBy.GetValueOrDefault(id) ?? [])
+            {
+                if (--waitingOn[parent] == 0)
+                {
+                    ready.Enqueue(parent);
+                }
+            }
+        }
+        return (deepest, groups.Select(g => g.Id).Where(id => !depth.ContainsKey(id)).ToHashSet(StringComparer.Ordinal));
+    }
+
+    /// <summary>
+    /// A path from <paramref name="start"/> back to itself, the first in depth-first order, or null. Each node
+    /// is entered once per search: one that was left without finding the way back cannot find it later either,
+    /// so diamonds (many paths to one node) cost their size, not the number of paths through them. No
+    /// recursion: a chain may be long.
+    /// </summary>
+    private static List<string>? FindCycle(string start, Dictionary<string, string[]> next)
+    {
+        var trail = new List<string> { start };
+        var entered = new HashSet<string>(StringComparer.Ordinal) { start };
+        var pending = new Stack<(string[] Targets, int Next)>();
+        pending.Push((next[start], 0));
+        while (pending.TryPop(out var top))
+        {
+            if (top.Next == top.Targets.Length)
+            {
+                trail.RemoveAt(trail.Count - 1);
+                continue;
+            }
+            var target = top.Targets[top.Next];
+            pending.Push((top.Targets, top.Next + 1));
+            if (target == start)
+            {
+                return [.. trail, start];
+            }
+            if (entered.Add(target))
+            {
+                trail.Add(target);
+                pending.Push((next[target], 0));
+            }
+        }
         return null;
     }
 }

@@ -7,76 +7,134 @@ public static class EndpointResolver
 {
     public static ResolvedMembers Resolve(PbxConfiguration config, IReadOnlyList<RingGroupEndpoint> members, RingStrategy strategy, CallerContext caller)
     {
-        var expanded = new List<ResolvedLeg>(members.Count);
-        var excluded = new List<Exclusion>();
-        // Groups on the current expansion path (a cycle check); made only when a member is a group.
-        HashSet<string>? visitedGroups = null;
+        var expansion = new Expansion(config, strategy);
+        var reached = new LegSet(strategy);
         foreach (var member in members)
         {
-            Expand(config, member.Type, member.Id, member.Delay, member.Timeout, member.Weight, expanded, excluded, ref visitedGroups);
+            expansion.Expand(member.Type, member.Id, member.Delay, member.Timeout, member.Weight, reached);
         }
 
-        var legs = new List<ResolvedLeg>();
-        var indexByDevice = new Dictionary<string, int>(StringComparer.Ordinal);
-        foreach (var leg in expanded)
+        var legs = new List<ResolvedLeg>(reached.Legs.Count);
+        var excluded = new List<Exclusion>(reached.Unreachable);
+        foreach (var leg in reached.Legs)
         {
             if (ExclusionReason(config, leg.Device, caller) is { } reason)
             {
-                if (!excluded.Any(e => e.DeviceId == leg.Device.Id))
-                {
-                    excluded.Add(new Exclusion(leg.Device.Id, reason));
-                }
+                excluded.Add(new Exclusion(leg.Device.Id, reason));
                 continue;
             }
-            if (indexByDevice.TryGetValue(leg.Device.Id, out var index))
-            {
-                // Rule 2: one leg per device; simultaneous keeps the earliest start, the ordered strategies the first.
-                if (strategy == RingStrategy.Simultaneous && leg.Delay < legs[index].Delay)
-                {
-                    legs[index] = leg;
-                }
-                continue;
-            }
-            indexByDevice[leg.Device.Id] = legs.Count;
             legs.Add(leg);
         }
         return new ResolvedMembers(legs, excluded);
     }
 
-    private static void Expand(PbxConfiguration config, EndpointType type, string id, int delay, int timeout, int weight, List<ResolvedLeg> into, List<Exclusion> excluded, ref HashSet<string>? visitedGroups)
+    /// <summary>
+    /// Devices in the order they are first reached, each once with the occurrence rule 2 keeps, and the members
+    /// that gave no device. Adding a set's legs in order gives what adding each occurrence would: the kept one
+    /// is the first (ordered strategies) or the first of the smallest delay (simultaneous), in both cases found
+    /// by comparing the set's pick with the pick so far.
+    /// </summary>
+    private sealed class LegSet(RingStrategy strategy)
     {
-        switch (type)
+        private readonly Dictionary<string, int> _indexByDevice = new(StringComparer.Ordinal);
+
+        private List<Exclusion>? _unreachable;
+
+        public List<ResolvedLeg> Legs { get; } = [];
+
+        // Made only when a member gives no device, which most plans never see.
+        public IReadOnlyList<Exclusion> Unreachable => _unreachable ?? [];
+
+        public void Add(ResolvedLeg leg)
         {
-            case EndpointType.Device when config.Devices.TryGetValue(id, out var device):
-                into.Add(new ResolvedLeg(device, delay, timeout, weight));
-                break;
-            case EndpointType.User:
-                var devices = config.DevicesOf(id);
-                if (devices.Count == 0)
+            if (_indexByDevice.TryGetValue(leg.Device.Id, out var index))
+            {
+                // Rule 2: one leg per device; simultaneous keeps the earliest start, the ordered strategies the first.
+                if (strategy == RingStrategy.Simultaneous && leg.Delay < Legs[index].Delay)
                 {
-                    excluded.Add(new Exclusion($"user:{id}", "user has no devices"));
+                    Legs[index] = leg;
                 }
-                foreach (var owned in devices)
-                {
-                    into.Add(new ResolvedLeg(owned, delay, timeout, weight));
-                }
-                break;
-            case EndpointType.Group when config.Groups.TryGetValue(id, out var group):
-                var path = visitedGroups ??= new HashSet<string>(StringComparer.Ordinal);
-                if (!path.Add(id))
-                {
-                    excluded.Add(new Exclusion($"group:{id}", "group already expanded (cycle)"));
-                    return;
-                }
-                foreach (var endpoint in group.Endpoints)
-                {
-                    Expand(config, endpoint.Type, endpoint.Id, endpoint.Delay ?? delay, endpoint.Timeout ?? timeout, endpoint.Weight ?? weight, into, excluded, ref visitedGroups);
-                }
-                path.Remove(id);
-                break;
-            default:
-                excluded.Add(new Exclusion($"{type.ToString().ToLowerInvariant()}:{id}", "does not exist"));
-                break;
+                return;
+            }
+            _indexByDevice[leg.Device.Id] = Legs.Count;
+            Legs.Add(leg);
+        }
+
+        public void AddUnreachable(Exclusion exclusion)
+        {
+            _unreachable ??= [];
+            if (!_unreachable.Contains(exclusion))
+            {
+                _unreachable.Add(exclusion);
+            }
+        }
+
+        public void AddAll(LegSet other)
+        {
+            foreach (var leg in other.Legs)
+            {
+                Add(leg);
+            }
+            foreach (var exclusion in other.Unreachable)
+            {
+                AddUnreachable(exclusion);
+            }
+        }
+    }
+
+    /// <summary>
+    /// One resolution: a group is expanded once per timing it inherits and reused wherever else it is reached,
+    /// so groups nested as a diamond cost their size, not the number of paths through them (2^depth).
+    /// </summary>
+    private sealed class Expansion(PbxConfiguration config, RingStrategy strategy)
+    {
+        // Both made only when a member is a group. The path guards against cycles, which loading refuses anyway.
+        private Dictionary<(string Group, int Delay, int Timeout, int Weight), LegSet>? _expandedGroups;
+        private HashSet<string>? _path;
+
+        public void Expand(EndpointType type, string id, int delay, int timeout, int weight, LegSet into)
+        {
+            switch (type)
+            {
+                case EndpointType.Device when config.Devices.TryGetValue(id, out var device):
+                    into.Add(new ResolvedLeg(device, delay, timeout, weight));
+                    break;
+                case EndpointType.User:
+                    var devices = config.DevicesOf(id);
+                    if (devices.Count == 0)
+                    {
+                        into.AddUnreachable(new Exclusion($"user:{id}", "user has no devices"));
+                    }
+                    foreach (var owned in devices)
+                    {
+                        into.Add(new ResolvedLeg(owned, delay, timeout, weight));
+                    }
+                    break;
+                case EndpointType.Group when config.Groups.TryGetValue(id, out var group):
+                    var path = _path ??= new HashSet<string>(StringComparer.Ordinal);
+                    if (path.Contains(id))
+                    {
+                        into.AddUnreachable(new Exclusion($"group:{id}", "group already expanded (cycle)"));
+                        return;
+                    }
+                    var expanded = _expandedGroups ??= [];
+                    if (!expanded.TryGetValue((id, delay, timeout, weight), out var members))
+                    {
+                        members = new LegSet(strategy);
+                        path.Add(id);
+                        foreach (var endpoint in group.Endpoints)
+                        {
+                            Expand(endpoint.Type, endpoint.Id, endpoint.Delay ?? delay, endpoint.Timeout ?? timeout, endpoint.Weight ?? weight, members);
+                        }
+                        path.Remove(id);
+                        expanded[(id, delay, timeout, weight)] = members;
+                    }
+                    into.AddAll(members);
+                    break;
+                default:
+                    into.AddUnreachable(new Exclusion($"{type.ToString().ToLowerInvariant()}:{id}", "does not exist"));
+                    break;
+            }
         }
     }
 

@@ -6,9 +6,12 @@ using EslCallflow.Callflows.Routing;
 namespace EslCallflow.Cli;
 
 /// <summary>
-/// <c>check [folder]</c>: validate a configuration (exit 0 valid, 1 not).
+/// <c>check [folder] [--allow-empty]</c>: validate a configuration (exit 0 valid, 1 not). One without callflows
+/// is reported as an error, as the daemon does not start with it, unless <c>--allow-empty</c> (such a folder
+/// can still be loaded into a running daemon with a forced reload).
 /// <c>plan &lt;number&gt; [--from &lt;device&gt;] [--config folder] [--seed n] [--http url]</c>: print what a call would do
 /// (for a pickup code, against the running daemon's ringing calls when one answers at <c>--http</c>).
+/// Neither throws: whatever goes wrong is a message and exit code 1.
 /// </summary>
 public static class CliCommands
 {
@@ -16,7 +19,21 @@ public static class CliCommands
 
     public static int Run(string[] args, TextWriter output, TextWriter error)
     {
-        var folder = Option(args, "--config") ?? (args[0] == "check" && args.Length > 1 && !args[1].StartsWith("--", StringComparison.Ordinal) ? args[1] : Path.Combine(AppContext.BaseDirectory, "config"));
+        try
+        {
+            return RunCommand(args, output, error);
+        }
+        catch (Exception ex)
+        {
+            error.WriteLine($"{args[0]} failed: {ex.GetType().Name}: {ex.Message} (this is a bug, please report it)");
+            return 1;
+        }
+    }
+
+    private static int RunCommand(string[] args, TextWriter output, TextWriter error)
+    {
+        var positional = args.Skip(1).FirstOrDefault(a => !a.StartsWith("--", StringComparison.Ordinal));
+        var folder = Option(args, "--config") ?? (args[0] == "check" && positional is not null ? positional : Path.Combine(AppContext.BaseDirectory, "config"));
         var result = ConfigurationLoader.LoadFolder(folder);
         if (!result.IsValid)
         {
@@ -25,12 +42,21 @@ public static class CliCommands
             {
                 error.WriteLine("  " + e);
             }
+            WriteIgnored(result, error);
             return 1;
         }
         var config = result.Configuration!;
         if (args[0] == "check")
         {
-            output.WriteLine($"{folder}: valid ({config.Devices.Count} devices, {config.Users.Count} users, {config.Groups.Count} groups, {config.Callflows.Count} callflows)");
+            var summary = $"{config.Devices.Count} devices, {config.Users.Count} users, {config.Groups.Count} groups, {config.Callflows.Count} callflows";
+            if (config.Callflows.Count == 0 && !args.Contains("--allow-empty"))
+            {
+                error.WriteLine($"{folder}: no callflows ({summary}): the daemon does not start with it, and a running daemon loads it only when forced (POST /reload?force=true); every call would be refused as UNALLOCATED_NUMBER. Pass --allow-empty to accept it here");
+                WriteIgnored(result, error);
+                return 1;
+            }
+            output.WriteLine($"{folder}: valid ({summary})");
+            WriteIgnored(result, output);
             return 0;
         }
 
@@ -119,6 +145,14 @@ public static class CliCommands
         catch (Exception ex) when (ex is HttpRequestException or TaskCanceledException or IOException)
         {
             return null;
+        }
+    }
+
+    private static void WriteIgnored(LoadResult result, TextWriter writer)
+    {
+        foreach (var entry in result.Ignored)
+        {
+            writer.WriteLine("  ignored " + entry);
         }
     }
 

@@ -1,6 +1,7 @@
 using EslCallflow.Callflows.Pickup;
 using EslCallflow.Esl;
 using EslCallflow.Esl.Inbound;
+using EslCallflow.Esl.Messages;
 using EslCallflow.Tracking;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
@@ -65,7 +66,7 @@ public sealed partial class InboundConnectionService : BackgroundService
                         break;
                     case EslInboundSignal.Received received:
                         Interlocked.Increment(ref _eventsReceived);
-                        _tracker.Apply(received.Event);
+                        Apply(received.Event);
                         break;
                     case EslInboundSignal.Disconnected lost:
                         Volatile.Write(ref _connected, 0);
@@ -89,7 +90,11 @@ public sealed partial class InboundConnectionService : BackgroundService
     {
         try
         {
-            var seeds = ChannelSnapshot.Parse(await client.ApiAsync("show channels as json", stoppingToken).ConfigureAwait(false));
+            var seeds = ChannelSnapshot.Parse(await client.ApiAsync("show channels as json", stoppingToken).ConfigureAwait(false), out var skipped);
+            if (skipped > 0)
+            {
+                LogRowsSkipped(_logger, skipped);
+            }
             var withDevices = new List<ChannelSeed>(seeds.Count);
             foreach (var seed in seeds)
             {
@@ -103,6 +108,39 @@ public sealed partial class InboundConnectionService : BackgroundService
         catch (Exception ex) when (ex is FormatException or EslCommandException or EslConnectionClosedException or EslProtocolException)
         {
             LogResyncFailed(_logger, ex.Message);
+        }
+        catch (Exception ex) when (ex is not OperationCanceledException || !stoppingToken.IsCancellationRequested)
+        {
+            // Whatever else went wrong stays here: the feed goes on with events only, as for the expected failures.
+            LogResyncFaulted(_logger, ex, ex.Message);
+        }
+    }
+
+    /// <summary>
+    /// One event into the tracker. Should applying it fail, that event alone is dropped and logged; the feed,
+    /// and every call that does not depend on it, go on.
+    /// </summary>
+    internal void Apply(EslEvent evt)
+    {
+        try
+        {
+            _tracker.Apply(evt);
+        }
+        catch (Exception ex)
+        {
+            LogEventDropped(_logger, ex, SafeHeader(() => evt.EventName), SafeHeader(() => evt.UniqueId), ex.Message);
+        }
+    }
+
+    private static string SafeHeader(Func<string?> read)
+    {
+        try
+        {
+            return read() ?? "-";
+        }
+        catch (Exception)
+        {
+            return "(unreadable)";
         }
     }
 
@@ -141,6 +179,15 @@ public sealed partial class InboundConnectionService : BackgroundService
 
     [LoggerMessage(EventId = 3004, Level = LogLevel.Warning, Message = "Could not rebuild channel state from the switch ({Reason}); following events only")]
     private static partial void LogResyncFailed(ILogger logger, string reason);
+
+    [LoggerMessage(EventId = 3006, Level = LogLevel.Warning, Message = "Channel list from the switch: left out {Skipped} row(s) that are not channel objects")]
+    private static partial void LogRowsSkipped(ILogger logger, int skipped);
+
+    [LoggerMessage(EventId = 3007, Level = LogLevel.Error, Message = "Could not rebuild channel state from the switch ({Reason}); following events only")]
+    private static partial void LogResyncFaulted(ILogger logger, Exception exception, string reason);
+
+    [LoggerMessage(EventId = 3008, Level = LogLevel.Error, Message = "Channel event {EventName} for {ChannelUuid} dropped: applying it failed ({Reason}); the feed goes on")]
+    private static partial void LogEventDropped(ILogger logger, Exception exception, string eventName, string channelUuid, string reason);
 
     [LoggerMessage(EventId = 3005, Level = LogLevel.Warning, Message = "Dropped {Reaped} silent channel(s) from the tracker (their end was never seen)")]
     private static partial void LogReaped(ILogger logger, int reaped);

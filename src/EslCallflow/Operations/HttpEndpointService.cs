@@ -68,7 +68,7 @@ public sealed partial class HttpEndpointService : IHostedService, IAsyncDisposab
         _app.MapGet("/healthz", Health);
         _app.MapGet("/metrics", () => Results.Text(Metrics(), "text/plain; version=0.0.4; charset=utf-8"));
         _app.MapGet("/channels", () => Results.Text(Channels(), "application/json"));
-        _app.MapPost("/reload", Reload);
+        _app.MapPost("/reload", (Func<HttpContext, Task<IResult>>)Reload);
         await _app.StartAsync(cancellationToken).ConfigureAwait(false);
         Address = new Uri(_app.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()!.Addresses.First());
         LogListening(_logger, Address);
@@ -142,16 +142,28 @@ public sealed partial class HttpEndpointService : IHostedService, IAsyncDisposab
         return JsonSerializer.Serialize(new { ringing = devices.Values.Sum(l => l.Count), devices });
     }
 
-    private IResult Reload(HttpContext context)
+    /// <summary>
+    /// 200 applied; 409 refused because it would drop too many callflows (<c>?force=true</c> applies it anyway);
+    /// 422 invalid, with every error. Requests close together share one reload and its answer.
+    /// </summary>
+    private async Task<IResult> Reload(HttpContext context)
     {
         if (context.Connection.RemoteIpAddress is not { } remote || !IPAddress.IsLoopback(remote))
         {
             return Results.StatusCode(StatusCodes.Status403Forbidden);
         }
-        var errors = _store.Reload("HTTP POST /reload");
-        return errors.Count == 0
-            ? Results.Json(new { reloaded = true })
-            : Results.Json(new { reloaded = false, errors = errors.Select(e => e.ToString()) }, statusCode: StatusCodes.Status422UnprocessableEntity);
+        var force = false;
+        if (context.Request.Query.TryGetValue("force", out var forceValues) && !bool.TryParse(forceValues.ToString(), out force))
+        {
+            return Results.Json(new { reloaded = false, error = "force must be true or false" }, statusCode: StatusCodes.Status400BadRequest);
+        }
+        var outcome = await _store.ReloadAsync("HTTP POST /reload", force, context.RequestAborted).ConfigureAwait(false);
+        return outcome.Status switch
+        {
+            ReloadStatus.Applied => Results.Json(new { reloaded = true, callflows = outcome.Callflows }),
+            ReloadStatus.Refused => Results.Json(new { reloaded = false, refused = outcome.Refusal }, statusCode: StatusCodes.Status409Conflict),
+            _ => Results.Json(new { reloaded = false, errors = outcome.Errors.Select(e => e.ToString()) }, statusCode: StatusCodes.Status422UnprocessableEntity),
+        };
     }
 
     [LoggerMessage(EventId = 6001, Level = LogLevel.Information, Message = "Operator endpoint on {Address}: /healthz /metrics /channels, POST /reload")]

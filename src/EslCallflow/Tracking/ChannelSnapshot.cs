@@ -12,8 +12,13 @@ public static class ChannelSnapshot
     private static readonly HashSet<string> NotYetAnswered = new(StringComparer.Ordinal) { "DOWN", "DIALING", "RINGING", "EARLY", "" };
 
     /// <exception cref="FormatException">The reply is not the JSON FreeSWITCH sends (an -ERR line, say).</exception>
-    public static IReadOnlyList<ChannelSeed> Parse(string reply)
+    public static IReadOnlyList<ChannelSeed> Parse(string reply) => Parse(reply, out _);
+
+    /// <summary>As <see cref="Parse(string)"/>; a row that is not a channel object is left out and counted in <paramref name="skipped"/>.</summary>
+    /// <exception cref="FormatException">The reply is not the JSON FreeSWITCH sends (an -ERR line, say).</exception>
+    public static IReadOnlyList<ChannelSeed> Parse(string reply, out int skipped)
     {
+        skipped = 0;
         JsonDocument document;
         try
         {
@@ -36,24 +41,49 @@ public static class ChannelSnapshot
             var seeds = new List<ChannelSeed>(rows.GetArrayLength());
             foreach (var row in rows.EnumerateArray())
             {
-                if (Text(row, "uuid") is not { } uuid)
+                if (Seed(row) is { } seed)
                 {
-                    continue;
+                    seeds.Add(seed);
                 }
-                var callState = Text(row, "callstate") ?? string.Empty;
-                var otherLeg = Text(row, "call_uuid");
-                var created = long.TryParse(Text(row, "created_epoch"), NumberStyles.None, CultureInfo.InvariantCulture, out var epoch) ? epoch * 1_000_000 : 0;
-                seeds.Add(new ChannelSeed(
-                    uuid,
-                    Text(row, "direction") == "outbound",
-                    callState,
-                    !NotYetAnswered.Contains(callState),
-                    created,
-                    otherLeg == uuid ? null : otherLeg,
-                    Text(row, "presence_id"),
-                    null));
+                else
+                {
+                    skipped++;
+                }
             }
             return seeds;
+        }
+    }
+
+    /// <summary>One row as a channel, or null when it is not one (not an object, no uuid, text that is not text).</summary>
+    private static ChannelSeed? Seed(JsonElement row)
+    {
+        if (row.ValueKind != JsonValueKind.Object)
+        {
+            return null;
+        }
+        try
+        {
+            if (Text(row, "uuid") is not { } uuid)
+            {
+                return null;
+            }
+            var callState = Text(row, "callstate") ?? string.Empty;
+            var otherLeg = Text(row, "call_uuid");
+            var created = long.TryParse(Text(row, "created_epoch"), NumberStyles.None, CultureInfo.InvariantCulture, out var epoch) ? epoch * 1_000_000 : 0;
+            return new ChannelSeed(
+                uuid,
+                Text(row, "direction") == "outbound",
+                callState,
+                !NotYetAnswered.Contains(callState),
+                created,
+                otherLeg == uuid ? null : otherLeg,
+                Text(row, "presence_id"),
+                null);
+        }
+        catch (InvalidOperationException)
+        {
+            // A string holding an escaped lone surrogate cannot be read as text; that row alone is left out.
+            return null;
         }
     }
 
