@@ -123,7 +123,7 @@ public class ConfigurationReloadTests
 
         Assert.Equal(HttpStatusCode.Conflict, refused.StatusCode);
         var refusal = JsonDocument.Parse(await refused.Content.ReadAsStringAsync()).RootElement.GetProperty("refused").GetString();
-        Assert.StartsWith("it would drop every callflow (2: sales-pickup, sales-ring-group); calls to them would be refused as UNALLOCATED_NUMBER. If that is intended, force it with POST /reload?force=true", refusal);
+        Assert.StartsWith("it would drop every callflow (3: directed-pickup, sales-pickup, sales-ring-group); calls to them would be refused as UNALLOCATED_NUMBER. If that is intended, force it with POST /reload?force=true", refusal);
         Assert.Contains(daemon.LogEvents("refused"), e => e.GetProperty("Refusal").GetString() == refusal);
         Assert.Equal("480 Nobody Available", await RespondTo7000Async(daemon));
 
@@ -145,21 +145,21 @@ public class ConfigurationReloadTests
         var folder = RunningDaemon.ConfigWith(Extra("x1", "7101"), Extra("x2", "7102"));
         await using var daemon = await RunningDaemon.StartAsync(folder, "--EslCallflow:ReloadMinInterval=00:00:00");
 
-        // 3 of 4 (75%) is more than the default 50%.
+        // 3 of 5 (60%) is more than the default 50%.
         foreach (var file in new[] { "x1.json", "x2.json", "8000-sales-pickup.json" })
         {
             File.Move(Path.Combine(folder, "callflows", file), Path.Combine(folder, file));
         }
         var refused = await PostReloadAsync(daemon);
         Assert.Equal(HttpStatusCode.Conflict, refused.StatusCode);
-        Assert.Contains("it would drop 3 of 4 callflows (75%, more than ReloadMaxDropShare 50%: sales-pickup, x1, x2)",
+        Assert.Contains("it would drop 3 of 5 callflows (60%, more than ReloadMaxDropShare 50%: sales-pickup, x1, x2)",
             JsonDocument.Parse(await refused.Content.ReadAsStringAsync()).RootElement.GetProperty("refused").GetString(), StringComparison.Ordinal);
-        Assert.Equal(4, Store(daemon).Current.Callflows.Count);
+        Assert.Equal(5, Store(daemon).Current.Callflows.Count);
 
-        // 2 of 4 (50%) is not more than 50%.
+        // 2 of 5 (40%) is not more than 50%.
         File.Move(Path.Combine(folder, "8000-sales-pickup.json"), Path.Combine(folder, "callflows", "8000-sales-pickup.json"));
         Assert.Equal(HttpStatusCode.OK, (await PostReloadAsync(daemon)).StatusCode);
-        Assert.Equal(["sales-pickup", "sales-ring-group"], Store(daemon).Current.Callflows.Keys.Order(StringComparer.Ordinal));
+        Assert.Equal(["directed-pickup", "sales-pickup", "sales-ring-group"], Store(daemon).Current.Callflows.Keys.Order(StringComparer.Ordinal));
     }
 
     [Fact]
