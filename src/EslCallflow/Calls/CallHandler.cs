@@ -1,5 +1,6 @@
 using EslCallflow.Callflows;
 using EslCallflow.Callflows.Documents;
+using EslCallflow.Callflows.FreeSwitch;
 using EslCallflow.Callflows.RingGroups;
 using EslCallflow.Esl;
 using EslCallflow.Esl.Outbound;
@@ -113,7 +114,7 @@ public sealed partial class CallHandler
                 return await RingAsync(session, config, node, asGroup, caller, stopping).ConfigureAwait(false);
 
             case PlayData play:
-                await session.ExecuteAsync("playback", play.Media, stopping).ConfigureAwait(false);
+                await session.ExecuteAsync("playback", AppArgument.Encode(play.Media), stopping).ConfigureAwait(false);
                 return node.Child(FlowNode.DefaultChild);
 
             case ResponseData response:
