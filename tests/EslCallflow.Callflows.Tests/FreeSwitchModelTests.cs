@@ -29,6 +29,26 @@ public class FreeSwitchModelTests
     }
 
     [Fact]
+    public void A_bridge_captured_on_a_real_switch_reads_as_the_switch_reported_it()
+    {
+        // outbound-bridge-fail-plain.txt: the argument sent, and the channel's current_application_data afterwards (what
+        // switch_core_session_exec stored after expansion); both legs were tried (user/1009 absent, error/USER_BUSY).
+        var chunks = Transcript.Load("outbound-bridge-fail-plain.txt");
+        var sent = chunks.Where(c => c.Direction == TranscriptDirection.Sent).Select(c => c.Text).Single(t => t.Contains("execute-app-name: bridge", StringComparison.Ordinal));
+        var argument = sent.Split('\n').Single(l => l.StartsWith("execute-app-arg: ", StringComparison.Ordinal))["execute-app-arg: ".Length..];
+        var received = string.Concat(chunks.Where(c => c.Direction == TranscriptDirection.Received).Select(c => c.Text));
+        var stored = received.Split('\n').First(l => l.StartsWith("variable_current_application_data: %7B", StringComparison.Ordinal))["variable_current_application_data: ".Length..];
+
+        var parsed = FreeSwitchDialString.Parse(argument);
+
+        Assert.Equal(Uri.UnescapeDataString(stored), parsed.Expanded);
+        Assert.Equal(["user/1009@127.0.0.1", "error/USER_BUSY"], parsed.Legs.Select(l => l.Endpoint));
+        Assert.Equal(new Dictionary<string, string> { ["leg_timeout"] = "2" }, parsed.Legs[0].Variables);
+        Assert.Equal(new Dictionary<string, string> { ["leg_delay_start"] = "1", ["leg_timeout"] = "2" }, parsed.Legs[1].Variables);
+        Assert.Equal("true", parsed.Globals["fail_on_single_reject"]);
+    }
+
+    [Fact]
     public void Expansion_removes_an_escaped_quote_and_halves_backslashes_but_leaves_plain_text_alone()
     {
         // switch_channel_expand_variables_check: untouched without ${ or an escape (its first check); otherwise \' vanishes,
