@@ -31,8 +31,10 @@ public sealed record PlannedLeg(Device Device, int Delay, int Timeout, string? A
 /// backslash-escaped in turn, so each split skips them and each cleanup takes one level off. X is, per leg, the first
 /// of <see cref="Delimiters"/> that occurs in none of the leg's values. '[' and ']' cannot be escaped
 /// (<c>switch_find_end_paren</c> counts them blindly to find the block's end), so unbalanced ones are balanced by a
-/// first element of '[' and a last element of ']': an element without '=' is ignored by create_brackets.
-/// Values that no encoding carries (<see cref="ChannelValue"/>) are refused when documents load.
+/// first element of '[' and a last element of ']': an element without '=' is ignored by create_brackets. (Commas
+/// escaped at level 2 are also left alone by originate's comma marking, which skips a comma after a backslash.)
+/// Last, the whole text is encoded for argument expansion (<see cref="AppArgument.Encode"/>). Values that no
+/// encoding carries (<see cref="ChannelValue"/>) are refused when documents load, and here.
 /// </para>
 /// </summary>
 public static class DialString
