@@ -21,8 +21,8 @@ public class RingGroupPlanningTests
         Assert.Equal("ring_group", plan.Module);
         Assert.Equal(
             "{call_timeout=20,originate_timeout=20,ignore_early_media=true,local_var_clobber=true,outbound_redirect_fatal=true}" +
-            "[^^!leg_timeout='20'!eslcallflow_device_id='d1005']user/1005@pbx.example.com," +
-            "[^^!leg_timeout='30'!leg_delay_start='3'!eslcallflow_device_id='d1006']user/1006@pbx.example.com",
+            "[^^!leg_timeout=20!eslcallflow_device_id=d1005]user/1005@pbx.example.com," +
+            "[^^!leg_timeout=30!leg_delay_start=3!eslcallflow_device_id=d1006]user/1006@pbx.example.com",
             plan.RingGroup!.DialString);
         Assert.Equal(["set continue_on_fail=true", "set hangup_after_bridge=true", "ring_ready", "bridge " + plan.RingGroup.DialString],
             plan.RingGroup.Commands.Select(c => c.ToString()));
@@ -101,7 +101,7 @@ public class RingGroupPlanningTests
         var externalCall = FreeSwitchDialString.Parse(PlanFrom(data).RingGroup!.DialString!);
 
         Assert.Equal("<http://pbx/ring-int.wav>;info=internal", internalCall.Legs[0].Variables["sip_h_Alert-Info"]);
-        Assert.Equal("Ring2", externalCall.Legs[0].Variables["sip_h_Alert-Info"]);
+        Assert.Equal("<http://127.0.0.1>;info=Ring2", externalCall.Legs[0].Variables["sip_h_Alert-Info"]);
     }
 
     [Fact]
@@ -109,7 +109,7 @@ public class RingGroupPlanningTests
     {
         var plan = PlanFrom("""{ "endpoints": [ { "id": "d1003", "endpoint_type": "device" } ] }""");
 
-        Assert.Equal("bob-external", FreeSwitchDialString.Parse(plan.RingGroup!.DialString!).Legs[0].Variables["sip_h_Alert-Info"]);
+        Assert.Equal("<http://127.0.0.1>;info=bob-external", FreeSwitchDialString.Parse(plan.RingGroup!.DialString!).Legs[0].Variables["sip_h_Alert-Info"]);
     }
 
     [Fact]

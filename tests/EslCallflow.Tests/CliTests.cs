@@ -104,6 +104,38 @@ public class CliTests
     }
 
     [Fact]
+    public void Plan_shows_the_exact_alert_info_header_each_phone_gets()
+    {
+        var folder = Directory.CreateTempSubdirectory("eslcallflow-cli").FullName;
+        Directory.CreateDirectory(Path.Combine(folder, "devices"));
+        Directory.CreateDirectory(Path.Combine(folder, "callflows"));
+        File.WriteAllText(Path.Combine(folder, "devices", "d.json"), """
+            [
+              { "id": "d1", "sip": { "username": "1001", "realm": "r" }, "ringtones": { "external": "Bellcore-dr2" } },
+              { "id": "d2", "sip": { "username": "1002", "realm": "r" }, "ringtones": { "external": "info=ring-2" } },
+              { "id": "d3", "sip": { "username": "1003", "realm": "r" }, "ringtones": { "external": "http://pbx/ring.wav" } },
+              { "id": "d4", "sip": { "username": "1004", "realm": "r" }, "ringtones": { "external": "<http://pbx/r.wav>;info=vip" } }
+            ]
+            """);
+        File.WriteAllText(Path.Combine(folder, "callflows", "c.json"), """
+            { "id": "rg", "numbers": ["7000"], "flow": { "module": "ring_group", "data": { "endpoints": [
+              { "id": "d1", "endpoint_type": "device" }, { "id": "d2", "endpoint_type": "device" },
+              { "id": "d3", "endpoint_type": "device" }, { "id": "d4", "endpoint_type": "device" } ] } } }
+            """);
+        var output = new StringWriter();
+
+        var exit = CliCommands.Run(["plan", "7000", "--config", folder], output, new StringWriter());
+
+        var text = output.ToString();
+        Assert.Equal(0, exit);
+        Assert.Contains("  ring d1 (user/1001@r) delay 0s timeout 20s, Alert-Info: <http://127.0.0.1>;info=Bellcore-dr2\n", text.ReplaceLineEndings("\n"));
+        Assert.Contains("  ring d2 (user/1002@r) delay 0s timeout 20s, Alert-Info: <http://127.0.0.1>;info=ring-2\n", text.ReplaceLineEndings("\n"));
+        Assert.Contains("  ring d3 (user/1003@r) delay 0s timeout 20s, Alert-Info: <http://pbx/ring.wav>\n", text.ReplaceLineEndings("\n"));
+        Assert.Contains("  ring d4 (user/1004@r) delay 0s timeout 20s, Alert-Info: <http://pbx/r.wav>;info=vip\n", text.ReplaceLineEndings("\n"));
+        Assert.Contains("sip_h_Alert-Info=<http://127.0.0.1>;info=Bellcore-dr2", text);
+    }
+
+    [Fact]
     public void Plan_for_an_unknown_number_says_it_is_unallocated()
     {
         var output = new StringWriter();

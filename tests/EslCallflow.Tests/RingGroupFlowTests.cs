@@ -1,6 +1,7 @@
 using Microsoft.Extensions.DependencyInjection;
 using EslCallflow.Callflows.RingGroups;
 using EslCallflow.Testing;
+using EslCallflow.Testing.FreeSwitchModel;
 
 namespace EslCallflow.Tests;
 
@@ -34,6 +35,10 @@ public class RingGroupFlowTests
             "data": { "skip_module": true, "endpoints": [ { "id": "sales", "endpoint_type": "group" } ] },
             "children": { "_": { "module": "play", "data": { "id": "tone_stream://%(250,0,440)", "answer": false },
                                  "children": { "_": { "module": "response", "data": { "code": 404, "message": "Closed" } } } } } } }
+        """),
+        ("7400.json", """
+        { "id": "odd-message", "numbers": ["7400"], "flow": {
+            "module": "response", "data": { "code": 486, "message": "O\\'Brien's \\\\ desk: $$5 {off} [x] \"busy\"" } } }
         """));
 
     [Fact]
@@ -67,6 +72,18 @@ public class RingGroupFlowTests
         Assert.Equal(response, respond.Argument);
         await call.Closed.WaitAsync(Timeout);
         Assert.Single(call.Executions, e => e.Application == "bridge");
+    }
+
+    [Fact]
+    public async Task A_response_message_reaches_the_respond_application_exactly_after_argument_expansion()
+    {
+        await using var daemon = await RunningDaemon.StartAsync(Config);
+        await using var call = await daemon.CallAsync("7400", "1005");
+
+        var respond = await call.WaitForExecutionAsync("respond");
+
+        // switch_core_session_exec expands the argument before mod_dptools respond_function sees it.
+        Assert.Equal(@"486 O\'Brien's \\ desk: $$5 {off} [x] ""busy""", VariableExpansion.Expand(respond.Argument!).Text);
     }
 
     [Fact]

@@ -22,14 +22,14 @@ internal static class DocumentParsers
         var callerId = r.Object(doc, "caller_id", "$");
         var device = new Device(
             id,
-            r.String(doc, "name", "$", check: SafeText.CheckQuotable),
+            r.String(doc, "name", "$", check: SafeText.CheckText),
             r.String(doc, "owner_id", "$", check: SafeText.CheckId),
             r.Bool(doc, "enabled", "$", true),
             username ?? "",
             realm ?? "",
             dnd is { } d && r.Bool(d, "enabled", "$.do_not_disturb", false),
-            ringtones is { } rt ? r.String(rt, "internal", "$.ringtones", check: SafeText.CheckQuotable) : null,
-            ringtones is { } rt2 ? r.String(rt2, "external", "$.ringtones", check: SafeText.CheckQuotable) : null,
+            ringtones is { } rt ? r.String(rt, "internal", "$.ringtones", check: SafeText.CheckRingtone) : null,
+            ringtones is { } rt2 ? r.String(rt2, "external", "$.ringtones", check: SafeText.CheckRingtone) : null,
             callerId is { } c ? CallerId(r, c, "internal") : null,
             callerId is { } c2 ? CallerId(r, c2, "external") : null,
             r.String(doc, "dial_string", "$", check: SafeText.CheckEndpoint)) { Raw = doc };
@@ -41,8 +41,8 @@ internal static class DocumentParsers
         var dnd = r.Object(doc, "do_not_disturb", "$");
         return new User(
             id,
-            r.String(doc, "first_name", "$", check: SafeText.CheckQuotable),
-            r.String(doc, "last_name", "$", check: SafeText.CheckQuotable),
+            r.String(doc, "first_name", "$", check: SafeText.CheckText),
+            r.String(doc, "last_name", "$", check: SafeText.CheckText),
             r.Bool(doc, "enabled", "$", true),
             dnd is { } d && r.Bool(d, "enabled", "$.do_not_disturb", false)) { Raw = doc };
     }
@@ -79,7 +79,7 @@ internal static class DocumentParsers
         {
             r.Error("$.endpoints", "is required (an object of id: { type, delay?, timeout?, weight? })");
         }
-        return new Group(id, r.String(doc, "name", "$", check: SafeText.CheckQuotable), endpoints) { Raw = doc };
+        return new Group(id, r.String(doc, "name", "$", check: SafeText.CheckText), endpoints) { Raw = doc };
     }
 
     public static Callflow? Callflow(DocumentReader r, JsonElement doc, string id)
@@ -199,7 +199,7 @@ internal static class DocumentParsers
     {
         var entry = r.Object(callerId, kind, "$.caller_id");
         return entry is { } e
-            ? new CallerId(r.String(e, "name", $"$.caller_id.{kind}", check: SafeText.CheckQuotable), r.String(e, "number", $"$.caller_id.{kind}", check: SafeText.CheckExtension))
+            ? new CallerId(r.String(e, "name", $"$.caller_id.{kind}", check: SafeText.CheckText), r.String(e, "number", $"$.caller_id.{kind}", check: SafeText.CheckExtension))
             : null;
     }
 }

@@ -99,8 +99,8 @@ internal static class ModuleParsers
             reader.Int(data, "timeout", path, RingGroupData.DefaultTimeout, 1, 3600),
             reader.Int(data, "repeats", path, 1, 1, 100),
             reader.String(data, "ringback", path, check: v => SafeText.CheckMedia(v)),
-            ringtones is { } r ? reader.String(r, "internal", $"{path}.ringtones", check: SafeText.CheckQuotable) : null,
-            ringtones is { } r2 ? reader.String(r2, "external", $"{path}.ringtones", check: SafeText.CheckQuotable) : null,
+            ringtones is { } r ? reader.String(r, "internal", $"{path}.ringtones", check: SafeText.CheckRingtone) : null,
+            ringtones is { } r2 ? reader.String(r2, "external", $"{path}.ringtones", check: SafeText.CheckRingtone) : null,
             reader.Bool(data, "fail_on_single_reject", path, false),
             reader.Bool(data, "ignore_forward", path, true),
             reader.Bool(data, "skip_module", path, false));
@@ -139,7 +139,7 @@ internal static class ModuleParsers
 
     private static ResponseData Response(DocumentReader reader, JsonElement data, string path) => new(
         reader.Int(data, "code", path, 486, 400, 699),
-        reader.String(data, "message", path, check: SafeText.CheckQuotable) ?? "",
+        reader.String(data, "message", path, check: SafeText.CheckText) ?? "",
         reader.String(data, "media", path, check: v => SafeText.CheckMedia(v)),
         reader.Bool(data, "skip_module", path, false));
 }

@@ -1,12 +1,13 @@
 using System.Text.RegularExpressions;
+using EslCallflow.Callflows.FreeSwitch;
+using EslCallflow.Callflows.RingGroups;
 
 namespace EslCallflow.Callflows.Loading;
 
 /// <summary>
-/// What may reach a FreeSWITCH dial string or command. Ids and SIP identities get strict character sets;
-/// free text (names, caller ids, ringtones) is quoted later but must not hold what quoting cannot neutralise:
-/// control characters, brackets and braces (they end a variable block), <c>${</c> (variable and API expansion)
-/// and <c>:_:</c> (FreeSWITCH's enterprise-originate separator).
+/// What may reach a FreeSWITCH dial string or command. Ids and SIP identities get strict character sets (they are
+/// endpoints and lookup keys); free text is encoded later so that FreeSWITCH reads it exactly, and only what no
+/// encoding can carry is refused here (<see cref="ChannelValue"/>).
 /// </summary>
 public static partial class SafeText
 {
@@ -42,41 +43,38 @@ public static partial class SafeText
 
     public static string? CheckExtension(string value) => ExtensionPattern().IsMatch(value) ? null : "must be digits, letters or _ + * # . -";
 
-    /// <summary>Free text that will be single-quoted into a dial string.</summary>
-    public static string? CheckQuotable(string value)
+    /// <summary>
+    /// Free text (names, caller id names, response messages): the dial string and the command arguments carry any
+    /// text exactly (see RingGroups.DialString and FreeSwitch.AppArgument) except what
+    /// <see cref="ChannelValue.Problem"/> names.
+    /// </summary>
+    public static string? CheckText(string value)
     {
         if (value.Length > 256)
         {
             return "is longer than 256 characters";
         }
-        if (value.Contains("${", StringComparison.Ordinal) || value.Contains("$${", StringComparison.Ordinal))
-        {
-            return "must not contain '${' (FreeSWITCH would expand it)";
-        }
-        foreach (var c in value)
-        {
-            if (char.IsControl(c))
-            {
-                return "must not contain control characters (newline, tab, NUL)";
-            }
-            if (c is '[' or ']' or '{' or '}' or '\\')
-            {
-                return $"must not contain '{c}'";
-            }
-        }
-        if (value.Contains(":_:", StringComparison.Ordinal))
-        {
-            return "must not contain ':_:'";
-        }
-        return null;
+        return ChannelValue.Problem(value);
     }
+
+    /// <summary>A device or ring group ringtone: free text in one of the forms <see cref="AlertInfo"/> turns into a header.</summary>
+    public static string? CheckRingtone(string value) => CheckText(value) ?? AlertInfo.Check(value);
 
     /// <summary>Media or ringback: a TGML tone, a tone/silence/local stream, a file path or an http(s) URL.</summary>
     public static string? CheckMedia(string value, bool allowFilePath = true)
     {
-        if (CheckQuotable(value) is { } bad)
+        if (CheckText(value) is { } bad)
         {
             return bad;
+        }
+        // A file name is read further (switch_core_file.c switch_core_perform_file_open takes a leading {...} as
+        // file parameters), so media keeps to plain paths, streams and URLs.
+        foreach (var c in value)
+        {
+            if (c is '[' or ']' or '{' or '}' or '\\')
+            {
+                return $"must not contain '{c}'";
+            }
         }
         if (value.Contains(' ', StringComparison.Ordinal) && !value.StartsWith('%'))
         {

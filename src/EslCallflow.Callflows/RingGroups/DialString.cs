@@ -1,30 +1,62 @@
 using System.Globalization;
 using System.Text;
 using EslCallflow.Callflows.Documents;
+using EslCallflow.Callflows.FreeSwitch;
 
 namespace EslCallflow.Callflows.RingGroups;
 
-/// <summary>A leg as it goes into the bridge: the device, its timing, and the Alert-Info ringtone.</summary>
-public sealed record PlannedLeg(Device Device, int Delay, int Timeout, string? Ringtone)
+/// <summary>A leg as it goes into the bridge: the device, its timing, and the Alert-Info header value (see <see cref="AlertInfo"/>).</summary>
+public sealed record PlannedLeg(Device Device, int Delay, int Timeout, string? AlertInfo)
 {
     public string Endpoint => Device.Endpoint;
 }
 
 /// <summary>
-/// behaviour.md rules 4 to 9 as text: the one <c>bridge</c> argument. Per-leg variables use the
-/// <c>[^^!k='v']</c> form so values may hold commas; every value is single-quoted with <c>'</c> escaped.
+/// behaviour.md rules 4 to 9 as text: the one <c>bridge</c> argument, built so that every value reaches the leg's
+/// channel exactly as written and nothing in a value can add a leg, a variable, a header or an application.
+/// <para>
+/// How FreeSWITCH 1.10.12 reads it (the test model tests/EslCallflow.Testing/FreeSwitchDialString.cs follows the
+/// same code step by step): switch_core_session.c <c>switch_core_session_exec</c> expands the argument
+/// (<see cref="AppArgument"/>); switch_ivr_originate.c <c>switch_ivr_originate</c> reads the <c>{...}</c> globals, then
+/// splits on <c>|</c> and on <c>,</c> with switch_utils.c <c>switch_separate_string</c>, and
+/// switch_event.c <c>switch_event_create_brackets</c> splits each leg's <c>[^^X...]</c> block on X and each element once
+/// on <c>=</c>, also with <c>switch_separate_string</c>. Every one of those four splits ends with
+/// <c>cleanup_separated_string</c>, which removes one level of quotes and of backslash escapes.
+/// </para>
+/// <para>
+/// The encoding, per value: (4) for the '=' split, '\' and '\'' are backslash-escaped, leading and trailing spaces
+/// become <c>\s</c> (cleanup trims bare ones), and <c>:_</c> becomes <c>:''_</c> (an empty quote pair that this last
+/// cleanup removes, so the text never holds <c>:_:</c>, which would make <c>switch_ivr_originate</c> run
+/// <c>switch_ivr_enterprise_originate</c>); then (3) '\', '\'' and X, (2) '\', '\'' and ',', (1) '\', '\'' and '|' are
+/// backslash-escaped in turn, so each split skips them and each cleanup takes one level off. X is, per leg, the first
+/// of <see cref="Delimiters"/> that occurs in none of the leg's values. '[' and ']' cannot be escaped
+/// (<c>switch_find_end_paren</c> counts them blindly to find the block's end), so unbalanced ones are balanced by a
+/// first element of '[' and a last element of ']': an element without '=' is ignored by create_brackets. (Commas
+/// escaped at level 2 are also left alone by originate's comma marking, which skips a comma after a backslash.)
+/// Last, the whole text is encoded for argument expansion (<see cref="AppArgument.Encode"/>). Values that no
+/// encoding carries (<see cref="ChannelValue"/>) are refused when documents load, and here.
+/// </para>
 /// </summary>
 public static class DialString
 {
     /// <summary>Channel variable naming the device a leg rings; group_pickup finds ringing devices by it.</summary>
     public const string DeviceVariable = "eslcallflow_device_id";
 
+    /// <summary>
+    /// Per-leg delimiter candidates: none means anything to any split or cleanup (not a quote, backslash, space,
+    /// ',', '|', '=', a bracket or brace, '$', '^', a letter or digit (\n \s ...)), and none occurs in a variable name.
+    /// </summary>
+    public const string Delimiters = "!~#;&*+@%?/<>";
+
     // One builder per thread, reused: a dial string is built for every call, and a fresh builder would be
     // garbage as big as the string itself. A 500-member string (~100 KB) is not kept.
     private const int MaxKeptBuilderCapacity = 16 * 1024;
     [ThreadStatic]
     private static StringBuilder? t_builder;
+    [ThreadStatic]
+    private static StringBuilder? t_scratch;
 
+    /// <summary>The bridge argument to send (already encoded for argument expansion).</summary>
     public static string Build(RingGroupData data, IReadOnlyList<PlannedLeg> legs, CallerContext caller)
     {
         var text = t_builder ?? new StringBuilder(64 + legs.Count * 160);
@@ -40,6 +72,13 @@ public static class DialString
         }
         text.Append('}');
 
+        var callerId = caller.Device?.CallerIdInternal;
+        if (callerId?.Name is { Length: > 0 } rawName && ChannelValue.Problem(rawName) is { } problem)
+        {
+            throw new ArgumentException($"origination_caller_id_name '{rawName}' {problem}", nameof(caller));
+        }
+        var callerName = callerId?.Name is { Length: > 0 } name ? SipDisplayName.Encode(name) : null;
+        var callerNumber = callerId?.Number is { Length: > 0 } number ? number : null;
         var separator = data.Strategy == RingStrategy.Simultaneous ? ',' : '|';
         for (var i = 0; i < legs.Count; i++)
         {
@@ -47,9 +86,9 @@ public static class DialString
             {
                 text.Append(separator);
             }
-            AppendLeg(text, legs[i], caller);
+            AppendLeg(text, legs[i], callerName, callerNumber);
         }
-        var dialString = text.ToString();
+        var dialString = AppArgument.Encode(text.ToString());
         if (text.Capacity <= MaxKeptBuilderCapacity)
         {
             t_builder = text;
@@ -57,46 +96,140 @@ public static class DialString
         return dialString;
     }
 
-    /// <summary>Single-quotes a value; the quote itself is backslash-escaped (validation keeps backslashes out).</summary>
-    private static StringBuilder AppendQuoted(StringBuilder text, string value)
+    private static void AppendLeg(StringBuilder text, PlannedLeg leg, string? callerName, string? callerNumber)
     {
-        text.Append('\'');
-        var rest = value.AsSpan();
-        for (var quote = rest.IndexOf('\''); quote >= 0; quote = rest.IndexOf('\''))
-        {
-            text.Append(rest[..quote]).Append("\\'");
-            rest = rest[(quote + 1)..];
-        }
-        return text.Append(rest).Append('\'');
-    }
+        Span<(string Name, string Value)> variables =
+        [
+            ("leg_timeout", Number(leg.Timeout)),
+            ("leg_delay_start", leg.Delay > 0 ? Number(leg.Delay) : ""),
+            ("sip_h_Alert-Info", leg.AlertInfo ?? ""),
+            (DeviceVariable, leg.Device.Id),
+            ("origination_caller_id_name", callerName ?? ""),
+            ("origination_caller_id_number", callerNumber ?? ""),
+        ];
 
-    private static StringBuilder AppendQuoted(StringBuilder text, int value) =>
-        text.Append('\'').Append(CultureInfo.InvariantCulture, $"{value}").Append('\'');
+        var delimiter = Delimiters[0];
+        var candidate = 0;
+        var depth = 0;
+        var lowest = 0;
+        foreach (var (name, value) in variables)
+        {
+            if (value.Length == 0)
+            {
+                continue;
+            }
+            if (ChannelValue.Problem(value) is { } problem)
+            {
+                throw new ArgumentException($"{name} '{value}' {problem}", nameof(leg));
+            }
+            while (candidate < Delimiters.Length && value.Contains(Delimiters[candidate], StringComparison.Ordinal))
+            {
+                candidate++;
+            }
+            foreach (var c in value)
+            {
+                depth += c == '[' ? 1 : c == ']' ? -1 : 0;
+                lowest = Math.Min(lowest, depth);
+            }
+        }
+        // Every candidate in use still works (the delimiter is escaped in values); the first is then as good as any.
+        if (candidate < Delimiters.Length)
+        {
+            delimiter = Delimiters[candidate];
+        }
 
-    private static void AppendLeg(StringBuilder text, PlannedLeg leg, CallerContext caller)
-    {
-        AppendQuoted(text.Append("[^^!leg_timeout="), leg.Timeout);
-        if (leg.Delay > 0)
+        text.Append("[^^").Append(delimiter);
+        var opening = -lowest;
+        var closing = opening + depth;
+        if (opening > 0)
         {
-            AppendQuoted(text.Append("!leg_delay_start="), leg.Delay);
+            text.Append('[', opening).Append(delimiter);
         }
-        if (leg.Ringtone is { } ringtone)
+        var first = true;
+        foreach (var (name, value) in variables)
         {
-            AppendQuoted(text.Append("!sip_h_Alert-Info="), ringtone);
+            if (value.Length == 0)
+            {
+                continue;
+            }
+            if (!first)
+            {
+                text.Append(delimiter);
+            }
+            first = false;
+            text.Append(name).Append('=');
+            AppendValue(text, value, delimiter);
         }
-        AppendQuoted(text.Append('!').Append(DeviceVariable).Append('='), leg.Device.Id);
-        if (caller.Device?.CallerIdInternal is { } callerId)
+        if (closing > 0)
         {
-            if (callerId.Name is { } name)
-            {
-                AppendQuoted(text.Append("!origination_caller_id_name="), name);
-            }
-            if (callerId.Number is { } number)
-            {
-                AppendQuoted(text.Append("!origination_caller_id_number="), number);
-            }
+            text.Append(delimiter).Append(']', closing);
         }
         text.Append(']').Append(leg.Endpoint);
+    }
+
+    /// <summary>The value through the four levels described on the class (most values need none of it).</summary>
+    private static void AppendValue(StringBuilder text, string value, char delimiter)
+    {
+        if (value.AsSpan().IndexOfAny(['\\', '\'', ',', '|', delimiter]) < 0 && value[0] != ' ' && value[^1] != ' '
+            && !value.Contains(":_", StringComparison.Ordinal))
+        {
+            text.Append(value);
+            return;
+        }
+
+        var level = t_scratch ?? new StringBuilder(value.Length * 4);
+        t_scratch = null;
+        level.Clear();
+        var leading = 0;
+        while (leading < value.Length && value[leading] == ' ')
+        {
+            leading++;
+        }
+        var trailing = value.Length;
+        while (trailing > leading && value[trailing - 1] == ' ')
+        {
+            trailing--;
+        }
+        for (var i = 0; i < value.Length; i++)
+        {
+            var c = value[i];
+            if (c == ' ' && (i < leading || i >= trailing))
+            {
+                level.Append("\\s");
+                continue;
+            }
+            if (c is '\\' or '\'')
+            {
+                level.Append('\\');
+            }
+            level.Append(c);
+            if (c == ':' && i + 1 < value.Length && value[i + 1] == '_')
+            {
+                level.Append("''");
+            }
+        }
+        var levelThree = Escape(level.ToString(), delimiter);
+        var levelTwo = Escape(levelThree, ',');
+        text.Append(Escape(levelTwo, '|'));
+        if (level.Capacity <= MaxKeptBuilderCapacity)
+        {
+            t_scratch = level;
+        }
+    }
+
+    /// <summary>One split level: backslash, quote and that split's delimiter get a backslash.</summary>
+    private static string Escape(string text, char delimiter)
+    {
+        var escaped = new StringBuilder(text.Length * 2);
+        foreach (var c in text)
+        {
+            if (c == '\\' || c == '\'' || c == delimiter)
+            {
+                escaped.Append('\\');
+            }
+            escaped.Append(c);
+        }
+        return escaped.ToString();
     }
 
     private static string Number(int value) => value.ToString(CultureInfo.InvariantCulture);

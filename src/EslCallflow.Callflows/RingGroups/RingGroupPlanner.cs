@@ -1,4 +1,5 @@
 using EslCallflow.Callflows.Documents;
+using EslCallflow.Callflows.FreeSwitch;
 
 namespace EslCallflow.Callflows.RingGroups;
 
@@ -29,6 +30,7 @@ public static class RingGroupPlanner
             ? WeightedOrder.Draw(resolved.Legs, l => l.Weight, random)
             : (IReadOnlyList<ResolvedLeg>)resolved.Legs;
         var groupRingtone = caller.IsInternal ? data.RingtoneInternal : data.RingtoneExternal;
+        var groupAlertInfo = groupRingtone is null ? null : AlertInfo.Header(groupRingtone);
         var legs = new PlannedLeg[ordered.Count];
         for (var i = 0; i < legs.Length; i++)
         {
@@ -37,15 +39,15 @@ public static class RingGroupPlanner
                 leg.Device,
                 leg.Delay,
                 data.Strategy == RingStrategy.Simultaneous ? leg.Timeout : Math.Min(leg.Timeout, data.Timeout),
-                groupRingtone ?? (caller.IsInternal ? leg.Device.RingtoneInternal : leg.Device.RingtoneExternal));
+                groupAlertInfo ?? ((caller.IsInternal ? leg.Device.RingtoneInternal : leg.Device.RingtoneExternal) is { } ringtone ? AlertInfo.Header(ringtone) : null));
         }
 
         var dialString = DialString.Build(data, legs, caller);
         var commands = new List<PlannedCommand>(6);
         if (data.Ringback is { } ringback)
         {
-            commands.Add(new PlannedCommand("set", "ringback=" + ringback));
-            commands.Add(new PlannedCommand("set", "transfer_ringback=" + ringback));
+            commands.Add(new PlannedCommand("set", AppArgument.Set("ringback", ringback)));
+            commands.Add(new PlannedCommand("set", AppArgument.Set("transfer_ringback", ringback)));
         }
         commands.Add(new PlannedCommand("set", "continue_on_fail=true"));
         commands.Add(new PlannedCommand("set", "hangup_after_bridge=true"));

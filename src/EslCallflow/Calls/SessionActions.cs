@@ -1,3 +1,5 @@
+using System.Globalization;
+using EslCallflow.Callflows.FreeSwitch;
 using EslCallflow.Esl;
 using EslCallflow.Esl.Outbound;
 
@@ -18,11 +20,13 @@ internal static class SessionActions
             {
                 await session.ExecuteAsync("pre_answer", null, stopping).ConfigureAwait(false);
             }
-            await session.ExecuteAsync("playback", media, stopping).ConfigureAwait(false);
+            await session.ExecuteAsync("playback", AppArgument.Encode(media), stopping).ConfigureAwait(false);
         }
         if (!session.IsAnswered)
         {
-            await session.ExecuteAsync("respond", $"{code} {reason}".TrimEnd(), stopping).ConfigureAwait(false);
+            // mod_sofia.c (SWITCH_MESSAGE_INDICATE_RESPOND): the code, then everything after the first space is the reason phrase.
+            var argument = reason.Length == 0 ? code.ToString(CultureInfo.InvariantCulture) : $"{code} {reason}";
+            await session.ExecuteAsync("respond", AppArgument.Encode(argument), stopping).ConfigureAwait(false);
         }
         await TryHangupAsync(session, "NORMAL_CLEARING", stopping).ConfigureAwait(false);
     }

@@ -90,7 +90,7 @@ public static class CliCommands
         {
             foreach (var leg in ring.Legs)
             {
-                output.WriteLine($"  ring {leg.Device.Id} ({leg.Endpoint}) delay {leg.Delay}s timeout {leg.Timeout}s{(leg.Ringtone is null ? "" : $" ringtone {leg.Ringtone}")}");
+                output.WriteLine($"  ring {leg.Device.Id} ({leg.Endpoint}) delay {leg.Delay}s timeout {leg.Timeout}s{(leg.AlertInfo is null ? "" : $", Alert-Info: {leg.AlertInfo}")}");
             }
             foreach (var excluded in ring.Excluded)
             {

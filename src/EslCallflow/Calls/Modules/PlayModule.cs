@@ -1,4 +1,5 @@
 using EslCallflow.Callflows.Documents;
+using EslCallflow.Callflows.FreeSwitch;
 
 namespace EslCallflow.Calls.Modules;
 
@@ -14,7 +15,7 @@ public sealed class PlayModule : ICallflowModule
         {
             await call.Session.ExecuteAsync("answer", null, stopping).ConfigureAwait(false);
         }
-        await call.Session.ExecuteAsync("playback", play.Media, stopping).ConfigureAwait(false);
+        await call.Session.ExecuteAsync("playback", AppArgument.Encode(play.Media), stopping).ConfigureAwait(false);
         return node.Child(FlowNode.DefaultChild);
     }
 }
