@@ -183,6 +183,7 @@ public sealed partial class EslOutboundListener : IAsyncDisposable
                 // One line with who and why; a stack trace would say nothing more.
                 LogBadConnection(_logger, session.ConnectionId, session.RemoteEndPoint.ToString(), ex.Message);
                 Closed(LimitHit(session) ? "frame_limit" : "handshake");
+                session.Refuse(ex);
                 reported = true;
                 return;
             }

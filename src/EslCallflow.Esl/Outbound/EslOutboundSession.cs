@@ -196,6 +196,9 @@ public sealed class EslOutboundSession : EslSocket
         return ExpectOkAsync(Connection, $"sendmsg\ncall-command: hangup\nhangup-cause: {cause}", cancellationToken);
     }
 
+    /// <summary>Closes the connection at once, without the courtesy <c>exit</c>: for a peer that never became a call.</summary>
+    internal void Refuse(Exception reason) => Connection.Abort(reason);
+
     /// <summary>Closes the session when <see cref="EslConnection.IsIdle"/> says it has no call activity; true if it did.</summary>
     internal bool CloseIfIdle(TimeSpan idle)
     {
