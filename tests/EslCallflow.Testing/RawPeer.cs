@@ -1,15 +1,13 @@
 using System.Net;
 using System.Net.Sockets;
 using System.Text;
-using EslCallflow.Testing;
-
-namespace EslCallflow.Esl.Tests;
+namespace EslCallflow.Testing;
 
 /// <summary>
 /// A bare TCP client against the outbound listener, scripted line by line: it can play FreeSWITCH's socket
 /// application as far as a test wants, and then do what FreeSWITCH never would.
 /// </summary>
-internal sealed class RawPeer : IAsyncDisposable
+public sealed class RawPeer : IAsyncDisposable
 {
     private static readonly TimeSpan Timeout = TimeSpan.FromSeconds(10);
     private readonly FakeSocket _socket;
@@ -50,7 +48,10 @@ internal sealed class RawPeer : IAsyncDisposable
     /// <summary>Answers <c>connect</c> with channel data for <paramref name="uuid"/>, then every set-up command up to <c>linger</c> with +OK.</summary>
     public async Task AnswerHandshakeAsync(string uuid)
     {
-        Assert.Equal("connect", await ReadCommandAsync());
+        if (await ReadCommandAsync() is not "connect" and var first)
+        {
+            throw new InvalidOperationException($"expected connect, got '{first}'");
+        }
         await AnswerConnectAsync(new Dictionary<string, string> { ["Unique-ID"] = uuid, ["Caller-Destination-Number"] = "7000" });
         while (await ReadCommandAsync() is { } command)
         {
