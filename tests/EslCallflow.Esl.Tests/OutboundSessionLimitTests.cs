@@ -110,6 +110,29 @@ public class OutboundSessionLimitTests
     }
 
     [Fact]
+    public async Task A_peer_dripping_a_frame_that_never_ends_is_closed_once_idle()
+    {
+        var logs = new LogCapture();
+        await using var listener = await StartListener(new EslOutboundListenerOptions { Port = 0, SessionIdleTimeout = Idle }, HoldUntilCallEnds(), logs);
+        await using var peer = await RawPeer.ConnectAsync(listener.LocalEndPoint!);
+        await peer.AnswerHandshakeAsync("drip");
+
+        var dripping = Task.Run(async () =>
+        {
+            // A header line a byte every 50 ms: bytes keep coming, a frame never does.
+            for (var i = 0; i < 200 && !peer.IsClosed; i++)
+            {
+                await peer.SendAsync("x"u8.ToArray());
+                await Task.Delay(50);
+            }
+        });
+
+        Assert.True(await peer.IsClosedByListenerAsync(Timeout), "a dripping peer was kept");
+        await logs.WaitForAsync(e => e.EventId.Id == 1211);
+        await dripping;
+    }
+
+    [Fact]
     public async Task A_bridged_call_silent_for_many_idle_timeouts_is_kept_until_its_bridge_completes()
     {
         var logs = new LogCapture();

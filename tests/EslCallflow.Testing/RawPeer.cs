@@ -21,6 +21,9 @@ public sealed class RawPeer : IAsyncDisposable
         return new RawPeer(new FakeSocket(socket));
     }
 
+    /// <summary>True once either side closed the connection.</summary>
+    public bool IsClosed => _socket.IsClosed;
+
     /// <summary>The next command the listener sent; null once it closed the connection.</summary>
     public async Task<string?> ReadCommandAsync(TimeSpan? timeout = null)
     {

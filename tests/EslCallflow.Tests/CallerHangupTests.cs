@@ -44,7 +44,7 @@ public class CallerHangupTests
 
         using (var cts = new CancellationTokenSource(Timeout))
         {
-            while (daemon.ActiveCalls > 0 || daemon.LogEvents("caller hung up").Count < Calls)
+            while (daemon.ActiveCalls > 0 || daemon.LogEvents("caller hung up").Count + daemon.LogEvents("flow failed").Count < Calls)
             {
                 await Task.Delay(20, cts.Token);
             }

@@ -89,15 +89,13 @@ internal sealed partial class EslConnection
         }
 
         var buffer = result.Buffer;
-        if (!result.IsCanceled)
-        {
-            Volatile.Write(ref _lastActivity, System.Diagnostics.Stopwatch.GetTimestamp());
-        }
         try
         {
             while (EslFrameParser.TryCut(ref buffer, _limits, ref _scan, out var cut))
             {
                 var receivedAt = System.Diagnostics.Stopwatch.GetTimestamp();
+                // Whole frames are activity, not bytes: a peer dripping a frame that never ends is idle.
+                Volatile.Write(ref _lastActivity, receivedAt);
                 if (EslEventDecoder.IsEvent(cut.ContentType) && !IsRequested(cut.ContentType))
                 {
                     SkipUnrequestedEvent(cut.ContentType);

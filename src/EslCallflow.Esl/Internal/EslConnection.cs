@@ -33,7 +33,7 @@ internal sealed partial class EslConnection : IAsyncDisposable
     private volatile EventSubscriber[] _subscribers = [];
     private Exception? _closeReason;
     private long _idleTimeoutTicks;
-    // When bytes last crossed the link either way (Stopwatch timestamp): what an idle session is told apart by.
+    // When a command last went out or a whole frame came in (Stopwatch timestamp): what tells an idle session.
     private long _lastActivity = System.Diagnostics.Stopwatch.GetTimestamp();
     // The event formats asked for with event/myevents, one bit per EslContentType; events in any other are not decoded.
     private int _requestedEventFormats;
@@ -194,7 +194,8 @@ internal sealed partial class EslConnection : IAsyncDisposable
     }
 
     /// <summary>
-    /// True when nothing has crossed the link for <paramref name="idle"/> and FreeSWITCH owes nothing that may
+    /// True when no command went out and no whole frame came in for <paramref name="idle"/> (bytes of a frame that
+    /// never ends do not count), and FreeSWITCH owes nothing that may
     /// legitimately take that long. It may: an application it accepted and still runs (a bridge is silent for the
     /// whole call, hours perhaps) and a bgapi job. A command reply does not count: FreeSWITCH answers a command at
     /// once, so one still missing after <paramref name="idle"/> is a peer that stopped answering.

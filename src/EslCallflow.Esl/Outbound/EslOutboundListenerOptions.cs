@@ -49,7 +49,8 @@ public sealed class EslOutboundListenerOptions : IValidatableObject
 
     /// <summary>
     /// A session with no call activity this long is closed (logged, counted); zero turns it off. No call activity:
-    /// no byte either way, and FreeSWITCH is not running an application it accepted for this session. A bridged call
+    /// no command sent and no whole frame received (a frame dripped a byte at a time that never ends does not
+    /// count), and FreeSWITCH is not running an application it accepted for this session. A bridged call
     /// is silent on the socket for as long as it lasts, but its bridge is such an application, so it is never cut.
     /// What is cut: a peer that stopped answering commands, or a session whose handler waits on nothing from the
     /// switch. A peer that acknowledges a bridge and then stays silent looks exactly like a long call; the
