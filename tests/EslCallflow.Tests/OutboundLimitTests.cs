@@ -1,5 +1,6 @@
 using EslCallflow.Hosting;
 using EslCallflow.Testing;
+using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Options;
 
@@ -40,5 +41,20 @@ public class OutboundLimitTests
         var error = await Assert.ThrowsAsync<OptionsValidationException>(() => host.StartAsync());
 
         Assert.Contains(named, error.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void Configured_frame_limits_apply_to_their_connection_only()
+    {
+        using var host = DaemonHost.CreateBuilder(["--Esl:Outbound:Limits:MaxBodyBytes=70000", "--Esl:Inbound:Limits:MaxBodyBytes=80000"]).Build();
+
+        var outbound = host.Services.GetRequiredService<IOptions<EslCallflow.Esl.Outbound.EslOutboundListenerOptions>>().Value;
+        var inbound = host.Services.GetRequiredService<IOptions<EslCallflow.Esl.Inbound.EslInboundOptions>>().Value;
+
+        Assert.Equal(70000, outbound.Limits.MaxBodyBytes);
+        Assert.Equal(80000, inbound.Limits.MaxBodyBytes);
+        // Binding must not have written into the shared defaults every other connection starts from.
+        Assert.Equal(16 * 1024 * 1024, EslCallflow.Esl.Protocol.EslFrameLimits.Default.MaxBodyBytes);
+        Assert.Equal(1024 * 1024, new EslCallflow.Esl.Outbound.EslOutboundListenerOptions().Limits.MaxBodyBytes);
     }
 }
