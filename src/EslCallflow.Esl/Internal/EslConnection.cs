@@ -73,9 +73,6 @@ internal sealed partial class EslConnection : IAsyncDisposable
     /// </summary>
     public Action? ClosingObserver { get; set; }
 
-    /// <summary>Events dropped undecoded because they came in a format no event/myevents command asked for.</summary>
-    public int UnrequestedEvents => Volatile.Read(ref _unrequestedEvents);
-
     /// <summary>
     /// Whoever awaits a reply resumes on the read loop itself, with no thread-pool hop in between. Only for a
     /// connection that serves one caller that never blocks (an outbound call session): its read loop has

@@ -197,7 +197,7 @@ public static class EslEventDecoder
     }
 
     /// <summary>
-    /// What an xml event may use: no DTD, so no entity can expand (a 524-byte "billion laughs" cost 90 MB through
+    /// What an xml event may use: no DTD, so no entity can expand (a 524-byte "billion laughs" cost tens of MB through
     /// <see cref="XDocument.Parse(string)"/>, which parses DTDs) and nothing is fetched. FreeSWITCH's xml events
     /// never carry one (switch_event_xmlize builds the bare <c>&lt;event&gt;</c> element).
     /// </summary>
