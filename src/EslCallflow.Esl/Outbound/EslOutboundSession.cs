@@ -199,10 +199,13 @@ public sealed class EslOutboundSession : EslSocket
     /// <summary>Closes the connection at once, without the courtesy <c>exit</c>: for a peer that never became a call.</summary>
     internal void Refuse(Exception reason) => Connection.Abort(reason);
 
-    /// <summary>Closes the session when <see cref="EslConnection.IsIdle"/> says it has no call activity; true if it did.</summary>
+    /// <summary>
+    /// Closes the session when <see cref="EslConnection.IsIdle"/> says it has no call activity; true if it did. Not
+    /// before the connect reply: until then the listener's handshake timeout is what bounds the session.
+    /// </summary>
     internal bool CloseIfIdle(TimeSpan idle)
     {
-        if (Connection.IsClosed || !Connection.IsIdle(idle))
+        if (_channelData is null || Connection.IsClosed || !Connection.IsIdle(idle))
         {
             return false;
         }
