@@ -10,7 +10,7 @@ public sealed class EslConnectException : Exception
 public sealed class EslCommandException : Exception
 {
     public EslCommandException(string command, string replyText)
-        : base($"FreeSWITCH rejected '{command}': {replyText}")
+        : base($"FreeSWITCH rejected '{ControlCharacters.Escape(command)}': {ControlCharacters.Escape(replyText)}")
     {
         Command = command;
         ReplyText = replyText;
@@ -30,4 +30,7 @@ public sealed class EslConnectionClosedException : Exception
 public sealed class EslProtocolException : Exception
 {
     public EslProtocolException(string message, Exception? inner = null) : base(message, inner) { }
+
+    /// <summary>The bytes were not wrong but too many: a header block or a body beyond <see cref="Protocol.EslFrameLimits"/>.</summary>
+    public bool ExceedsLimit { get; init; }
 }

@@ -26,7 +26,8 @@ public sealed class EslInboundOptions
     [Range(16, 1_000_000)]
     public int EventQueueCapacity { get; set; } = 100_000;
 
-    public EslFrameLimits Limits { get; set; } = EslFrameLimits.Default;
+    // A fresh instance: configuration binding sets properties on the one it finds, which must not be the shared Default.
+    public EslFrameLimits Limits { get; set; } = new();
 
     /// <summary>First retry delay; later ones double (with jitter) up to <see cref="MaxReconnectDelay"/>.</summary>
     public TimeSpan ReconnectDelay { get; set; } = TimeSpan.FromMilliseconds(500);

@@ -27,6 +27,9 @@ internal readonly struct EslCommand
 
     public static EslCommand Text(string text) => new(text, null, null, null, default);
 
+    /// <summary>The command's text, for a plain-text command; null for an execute.</summary>
+    public string? PlainText => _text;
+
     /// <summary>An execute whose completion is awaited: its Event-UUID is the key the completion comes back under.</summary>
     public static EslCommand Execute(string application, string? argument, string eventUuid) => new(null, application, argument, eventUuid, default);
 

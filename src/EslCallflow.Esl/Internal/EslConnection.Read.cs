@@ -7,6 +7,9 @@ namespace EslCallflow.Esl.Internal;
 
 internal sealed partial class EslConnection
 {
+    // Where framing stopped in a frame that is not whole yet (read loop only).
+    private FrameScan _scan;
+
     private async Task ReadLoopAsync()
     {
         Exception reason;
@@ -88,9 +91,16 @@ internal sealed partial class EslConnection
         var buffer = result.Buffer;
         try
         {
-            while (EslFrameParser.TryCut(ref buffer, _limits, out var cut))
+            while (EslFrameParser.TryCut(ref buffer, _limits, ref _scan, out var cut))
             {
                 var receivedAt = System.Diagnostics.Stopwatch.GetTimestamp();
+                // Whole frames are activity, not bytes: a peer dripping a frame that never ends is idle.
+                Volatile.Write(ref _lastActivity, receivedAt);
+                if (EslEventDecoder.IsEvent(cut.ContentType) && !IsRequested(cut.ContentType))
+                {
+                    SkipUnrequestedEvent(cut.ContentType);
+                    continue;
+                }
                 if (Volatile.Read(ref _eventHeaders) is { } selection && EslEventDecoder.IsEvent(cut.ContentType))
                 {
                     DispatchEvent(EslEventDecoder.DecodeSelected(cut.ContentType, cut.Body, selection));
@@ -129,17 +139,43 @@ internal sealed partial class EslConnection
             case EslContentType.EventPlain:
             case EslContentType.EventJson:
             case EslContentType.EventXml:
-                DispatchEvent(EslEventDecoder.Decode(frame));
+                if (IsRequested(frame.ContentType))
+                {
+                    DispatchEvent(EslEventDecoder.Decode(frame));
+                }
+                else
+                {
+                    SkipUnrequestedEvent(frame.ContentType);
+                }
                 break;
             case EslContentType.DisconnectNotice:
                 LogDisconnectNotice(_logger, Id, frame.Headers["Content-Disposition"] ?? "disconnect");
                 DisconnectNoticeObserver?.Invoke(frame);
                 break;
             case EslContentType.RudeRejection:
-                throw new EslConnectionClosedException($"FreeSWITCH rejected the connection: {frame.BodyText.Trim()}");
+                throw new EslConnectionClosedException($"FreeSWITCH rejected the connection: {ControlCharacters.Escape(frame.BodyText.Trim())}");
             case EslContentType.LogData:
                 LogLogData(_logger, Id, frame.BodyText);
                 break;
+        }
+    }
+
+    /// <summary>
+    /// An event in a format this connection never asked for is not decoded at all: a json session has no business
+    /// parsing xml (whose decoder is the costliest), and FreeSWITCH sends only the format last asked for.
+    /// </summary>
+    private void SkipUnrequestedEvent(EslContentType type)
+    {
+        EslMetrics.EventsSkipped.Add(1, new KeyValuePair<string, object?>("reason", "unrequested_format"));
+        // Once per connection at warning level: a peer sending thousands must not flood the log.
+        var count = Interlocked.Increment(ref _unrequestedEvents);
+        if (count == 1)
+        {
+            LogUnrequestedEventFormat(_logger, Id, type.ToString());
+        }
+        else
+        {
+            LogUnrequestedEventFormatAgain(_logger, Id, type.ToString(), count);
         }
     }
 

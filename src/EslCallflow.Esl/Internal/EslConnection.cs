@@ -33,6 +33,11 @@ internal sealed partial class EslConnection : IAsyncDisposable
     private volatile EventSubscriber[] _subscribers = [];
     private Exception? _closeReason;
     private long _idleTimeoutTicks;
+    // When a command last went out or a whole frame came in (Stopwatch timestamp): what tells an idle session.
+    private long _lastActivity = System.Diagnostics.Stopwatch.GetTimestamp();
+    // The event formats asked for with event/myevents, one bit per EslContentType; events in any other are not decoded.
+    private int _requestedEventFormats;
+    private int _unrequestedEvents;
     private Task _readLoop = Task.CompletedTask;
 
     public EslConnection(PipeReader input, PipeWriter output, IDisposable? transport, EslFrameLimits limits, ILogger logger, string connectionId)
@@ -60,6 +65,13 @@ internal sealed partial class EslConnection : IAsyncDisposable
     public Action<EslEvent>? EventObserver { get; set; }
 
     public Action<EslFrame>? DisconnectNoticeObserver { get; set; }
+
+    /// <summary>
+    /// Runs once as the connection starts closing, before anything waiting on it can see it closed: no pending
+    /// command, execution or <see cref="IsClosed"/> reader learns of the close before this has run. Runs under the
+    /// connection's lock: it must be quick, must not throw and must not call back into the connection.
+    /// </summary>
+    public Action? ClosingObserver { get; set; }
 
     /// <summary>
     /// Whoever awaits a reply resumes on the read loop itself, with no thread-pool hop in between. Only for a
@@ -108,11 +120,14 @@ internal sealed partial class EslConnection : IAsyncDisposable
             {
                 ThrowIfClosed();
                 // Enqueued in the same critical section as the write, so FIFO order is wire order.
-                foreach (var _ in commands)
+                foreach (var command in commands)
                 {
                     _pendingReplies.Enqueue(replies);
+                    // Before the bytes go: the first event in that format may follow the reply at once.
+                    RequestEventFormat(command);
                 }
             }
+            Volatile.Write(ref _lastActivity, System.Diagnostics.Stopwatch.GetTimestamp());
             foreach (var command in commands)
             {
                 if (_logger.IsEnabled(LogLevel.Trace))
@@ -175,6 +190,25 @@ internal sealed partial class EslConnection : IAsyncDisposable
         subscriber.Complete();
     }
 
+    /// <summary>
+    /// True when no command went out and no whole frame came in for <paramref name="idle"/> (bytes of a frame that
+    /// never ends do not count), and FreeSWITCH owes nothing that may
+    /// legitimately take that long. It may: an application it accepted and still runs (a bridge is silent for the
+    /// whole call, hours perhaps) and a bgapi job. A command reply does not count: FreeSWITCH answers a command at
+    /// once, so one still missing after <paramref name="idle"/> is a peer that stopped answering.
+    /// </summary>
+    public bool IsIdle(TimeSpan idle)
+    {
+        if (System.Diagnostics.Stopwatch.GetElapsedTime(Volatile.Read(ref _lastActivity)) < idle)
+        {
+            return false;
+        }
+        lock (_pendingReplies)
+        {
+            return _pendingReplies.Count > 0 || (_executions.IsEmpty && (_jobs?.IsEmpty ?? true));
+        }
+    }
+
     /// <summary>Closes the link once; the first reason is kept and handed to everything still waiting.</summary>
     public void Abort(Exception reason)
     {
@@ -186,6 +220,9 @@ internal sealed partial class EslConnection : IAsyncDisposable
             {
                 return;
             }
+            // First of all: a call session's handler that sees a command fail must find its call ended already
+            // (a caller hanging up closes the socket; that is no error).
+            ClosingObserver?.Invoke();
             _closeReason = reason;
             replies = [.. _pendingReplies];
             _pendingReplies.Clear();
@@ -282,6 +319,47 @@ internal sealed partial class EslConnection : IAsyncDisposable
             // The read loop has already completed the reader.
         }
     }
+
+    /// <summary>
+    /// Notes the event format a command asks for, as mod_event_socket.c <c>parse_command</c> reads it: <c>event</c>
+    /// takes it from its first word, <c>myevents</c> finds "json" or "xml" anywhere in the command. Without one the
+    /// connection's format stays what it was: plain, at first.
+    /// </summary>
+    private void RequestEventFormat(EslCommand command)
+    {
+        if (command.PlainText is not { } text)
+        {
+            return;
+        }
+        EslContentType? format = null;
+        if (text.StartsWith("myevents", StringComparison.OrdinalIgnoreCase))
+        {
+            format = text.Contains("json", StringComparison.OrdinalIgnoreCase) ? EslContentType.EventJson
+                : text.Contains("xml", StringComparison.OrdinalIgnoreCase) ? EslContentType.EventXml
+                : null;
+        }
+        else if (text.StartsWith("event", StringComparison.OrdinalIgnoreCase))
+        {
+            var words = text.Split(' ', 3, StringSplitOptions.RemoveEmptyEntries);
+            format = words.Length < 2 ? null : words[1].ToLowerInvariant() switch
+            {
+                "json" => EslContentType.EventJson,
+                "xml" => EslContentType.EventXml,
+                "plain" => EslContentType.EventPlain,
+                _ => null,
+            };
+        }
+        else
+        {
+            return;
+        }
+        var bits = format is { } asked ? FormatBit(asked) : (_requestedEventFormats == 0 ? FormatBit(EslContentType.EventPlain) : 0);
+        _requestedEventFormats |= bits;
+    }
+
+    private bool IsRequested(EslContentType eventFormat) => (Volatile.Read(ref _requestedEventFormats) & FormatBit(eventFormat)) != 0;
+
+    private static int FormatBit(EslContentType type) => 1 << (int)type;
 
     private static string Redact(string command) =>
         command.StartsWith("auth ", StringComparison.Ordinal) ? "auth ********" : command;

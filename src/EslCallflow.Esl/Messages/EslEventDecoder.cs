@@ -133,7 +133,7 @@ public static class EslEventDecoder
             }
             while (reader.Read() && reader.TokenType == JsonTokenType.PropertyName)
             {
-                var name = selection is null ? reader.GetString()! : SelectedName(ref reader, selection);
+                var name = selection is null ? JsonStrings.Decode(reader.ValueSpan) : SelectedName(ref reader, selection);
                 reader.Read();
                 if (name is null)
                 {
@@ -196,11 +196,27 @@ public static class EslEventDecoder
         }
     }
 
+    /// <summary>
+    /// What an xml event may use: no DTD, so no entity can expand (a 524-byte "billion laughs" cost tens of MB through
+    /// <see cref="XDocument.Parse(string)"/>, which parses DTDs) and nothing is fetched. FreeSWITCH's xml events
+    /// never carry one (switch_event_xmlize builds the bare <c>&lt;event&gt;</c> element).
+    /// </summary>
+    private static readonly XmlReaderSettings SafeXml = new()
+    {
+        DtdProcessing = DtdProcessing.Prohibit,
+        XmlResolver = null,
+        MaxCharactersFromEntities = 1024,
+        IgnoreComments = true,
+        IgnoreProcessingInstructions = true,
+    };
+
     public static EslEvent DecodeXml(ReadOnlySpan<byte> body)
     {
         try
         {
-            var doc = XDocument.Parse(Encoding.UTF8.GetString(body));
+            using var text = new StringReader(Encoding.UTF8.GetString(body));
+            using var xml = XmlReader.Create(text, SafeXml);
+            var doc = XDocument.Load(xml);
             var headers = new Dictionary<string, string>(StringComparer.Ordinal);
             foreach (var header in doc.Root?.Element("headers")?.Elements() ?? [])
             {
@@ -220,7 +236,7 @@ public static class EslEventDecoder
     {
         if (reader.ValueIsEscaped)
         {
-            var unescaped = reader.GetString()!;
+            var unescaped = JsonStrings.Decode(reader.ValueSpan);
             return unescaped == "_body" ? unescaped : selection.Match(Encoding.UTF8.GetBytes(unescaped));
         }
         return selection.Match(reader.ValueSpan) ?? (reader.ValueSpan.SequenceEqual("_body"u8) ? "_body" : null);
@@ -231,7 +247,8 @@ public static class EslEventDecoder
         switch (reader.TokenType)
         {
             case JsonTokenType.String:
-                return reader.GetString()!;
+                // Not reader.GetString(): it throws on invalid UTF-8, which FreeSWITCH passes through (see JsonStrings).
+                return JsonStrings.Decode(reader.ValueSpan);
             case JsonTokenType.StartArray:
             case JsonTokenType.StartObject:
                 // FreeSWITCH sends arrays for multi-valued headers; keep their json text.

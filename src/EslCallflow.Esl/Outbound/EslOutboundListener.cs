@@ -22,8 +22,11 @@ public sealed partial class EslOutboundListener : IAsyncDisposable
     private readonly ConcurrentDictionary<int, (Task Task, EslOutboundSession Session)> _sessions = new();
     private readonly CancellationTokenSource _stopAccepting = new();
     private readonly CancellationTokenSource _abortSessions = new();
+    private readonly CancellationTokenSource _stopSweeping = new();
     private Socket? _listenSocket;
     private Task _acceptLoop = Task.CompletedTask;
+    private Task _idleSweep = Task.CompletedTask;
+    private KeyValuePair<string, object?> _portTag;
     private int _nextId;
 
     public EslOutboundListener(EslOutboundListenerOptions options, Func<EslOutboundSession, CancellationToken, Task> handler, ILoggerFactory? loggerFactory = null)
@@ -58,8 +61,13 @@ public sealed partial class EslOutboundListener : IAsyncDisposable
             throw new InvalidOperationException($"cannot listen for FreeSWITCH outbound sockets on {endpoint}: {ex.Message}", ex);
         }
         _listenSocket = socket;
+        _portTag = new KeyValuePair<string, object?>("server.port", LocalEndPoint!.Port);
         LogListening(_logger, LocalEndPoint!.ToString());
         _acceptLoop = Task.Run(AcceptLoopAsync, CancellationToken.None);
+        if (_options.SessionIdleTimeout > TimeSpan.Zero)
+        {
+            _idleSweep = Task.Run(() => SweepIdleSessionsAsync(_options.SessionIdleTimeout), CancellationToken.None);
+        }
         return Task.CompletedTask;
     }
 
@@ -89,6 +97,8 @@ public sealed partial class EslOutboundListener : IAsyncDisposable
             }
             await Task.WhenAll(_sessions.Values.Select(s => s.Task)).ConfigureAwait(false);
         }
+        await _stopSweeping.CancelAsync().ConfigureAwait(false);
+        await _idleSweep.ConfigureAwait(false);
     }
 
     public async ValueTask DisposeAsync()
@@ -121,12 +131,32 @@ public sealed partial class EslOutboundListener : IAsyncDisposable
             if (!_allowList.IsAllowed(remote.Address))
             {
                 LogRejectedPeer(_logger, remote.ToString());
+                Refused("peer_not_allowed");
+                socket.Dispose();
+                continue;
+            }
+            if (_sessions.Count >= _options.MaxSessions)
+            {
+                LogTooManySessions(_logger, remote.ToString(), _options.MaxSessions);
+                Refused("max_sessions");
                 socket.Dispose();
                 continue;
             }
 
             var id = Interlocked.Increment(ref _nextId);
-            var session = EslOutboundSession.Create(socket, _options, _logger, "out-" + id);
+            EslOutboundSession session;
+            try
+            {
+                session = EslOutboundSession.Create(socket, _options, _logger, "out-" + id);
+            }
+            catch (Exception ex) when (ex is SocketException or ObjectDisposedException or IOException)
+            {
+                // A peer that reset between accept and here (a port probe): not worth more than a line.
+                LogBadConnection(_logger, "out-" + id, remote.ToString(), ex.Message);
+                Closed("handshake");
+                socket.Dispose();
+                continue;
+            }
             var started = new TaskCompletionSource();
             var task = RunSessionAsync(id, session, started.Task);
             _sessions[id] = (task, session);
@@ -138,11 +168,25 @@ public sealed partial class EslOutboundListener : IAsyncDisposable
     {
         await registered.ConfigureAwait(false);
         await Task.Yield();
+        var reported = false;
         try
         {
             using var handshake = CancellationTokenSource.CreateLinkedTokenSource(_abortSessions.Token);
             handshake.CancelAfter(_options.HandshakeTimeout);
-            await session.ConnectAsync(handshake.Token).ConfigureAwait(false);
+            try
+            {
+                await session.ConnectAsync(handshake.Token).ConfigureAwait(false);
+            }
+            catch (Exception ex) when (ex is EslConnectionClosedException or EslProtocolException or EslCommandException)
+            {
+                // Never a call: a port probe, a peer that closed at once, garbage, a connect reply without a UUID.
+                // One line with who and why; a stack trace would say nothing more.
+                LogBadConnection(_logger, session.ConnectionId, session.RemoteEndPoint.ToString(), ex.Message);
+                Closed(LimitHit(session) ? "frame_limit" : "handshake");
+                session.Refuse(ex);
+                reported = true;
+                return;
+            }
             // Pipelined with the handler's first commands: FreeSWITCH answers in order and applies myevents
             // before any later sendmsg, so nothing waits a round trip before the call's decision goes out.
             // Should either fail, the session is closed, which ends whatever the handler waits for.
@@ -158,6 +202,14 @@ public sealed partial class EslOutboundListener : IAsyncDisposable
         catch (OperationCanceledException)
         {
             LogHandshakeTimeout(_logger, session.ConnectionId, session.RemoteEndPoint.ToString());
+            Closed("handshake");
+            reported = true;
+        }
+        catch (EslConnectionClosedException ex) when (session.CallEnded.IsCancellationRequested)
+        {
+            // The handler let a closed connection through: the call is over (the caller hung up, or the session
+            // was closed for a reason reported below). Not a handler fault.
+            LogSessionEndedWithCall(_logger, session.ConnectionId, SafeUuid(session), ex.Message);
         }
         catch (Exception ex)
         {
@@ -167,8 +219,57 @@ public sealed partial class EslOutboundListener : IAsyncDisposable
         {
             await session.DisposeAsync().ConfigureAwait(false);
             _sessions.TryRemove(id, out _);
+            if (!reported)
+            {
+                await ReportBadPeerAsync(session).ConfigureAwait(false);
+            }
         }
     }
+
+    /// <summary>A session cut for what its peer sent (too much, or not ESL) says so once, at warning level.</summary>
+    private async Task ReportBadPeerAsync(EslOutboundSession session)
+    {
+        if (await session.Completion.ConfigureAwait(false) is EslProtocolException reason)
+        {
+            LogSessionProtocolError(_logger, session.ConnectionId, SafeUuid(session), session.RemoteEndPoint.ToString(), reason.Message);
+            Closed(reason.ExceedsLimit ? "frame_limit" : "protocol_error");
+        }
+    }
+
+    private static bool LimitHit(EslOutboundSession session) =>
+        session.Completion is { IsCompletedSuccessfully: true, Result: EslProtocolException { ExceedsLimit: true } };
+
+    /// <summary>
+    /// Closes sessions without call activity (see <see cref="EslOutboundListenerOptions.SessionIdleTimeout"/>).
+    /// One sweep for all sessions, a few times per timeout: a timer per session would cost more than it saves.
+    /// </summary>
+    private async Task SweepIdleSessionsAsync(TimeSpan idle)
+    {
+        var period = TimeSpan.FromTicks(Math.Clamp(idle.Ticks / 4, TimeSpan.FromMilliseconds(10).Ticks, TimeSpan.FromSeconds(5).Ticks));
+        using var timer = new PeriodicTimer(period);
+        try
+        {
+            while (await timer.WaitForNextTickAsync(_stopSweeping.Token).ConfigureAwait(false))
+            {
+                foreach (var (_, session) in _sessions.Values)
+                {
+                    if (session.CloseIfIdle(idle))
+                    {
+                        LogIdleSession(_logger, session.ConnectionId, SafeUuid(session), session.RemoteEndPoint.ToString(), idle.TotalSeconds);
+                        Closed("idle");
+                    }
+                }
+            }
+        }
+        catch (OperationCanceledException)
+        {
+            // Listener stopped.
+        }
+    }
+
+    private void Refused(string reason) => EslMetrics.SessionsRefused.Add(1, new KeyValuePair<string, object?>("reason", reason), _portTag);
+
+    private void Closed(string reason) => EslMetrics.SessionsClosed.Add(1, new KeyValuePair<string, object?>("reason", reason), _portTag);
 
     private static string SafeUuid(EslOutboundSession session)
     {
@@ -205,4 +306,19 @@ public sealed partial class EslOutboundListener : IAsyncDisposable
 
     [LoggerMessage(EventId = 1208, Level = LogLevel.Error, Message = "Accepting an outbound socket failed: {Reason}")]
     private static partial void LogAcceptError(ILogger logger, string reason);
+
+    [LoggerMessage(EventId = 1209, Level = LogLevel.Warning, Message = "Refused outbound socket from {Peer}: {MaxSessions} sessions already open (Esl:Outbound:MaxSessions)")]
+    private static partial void LogTooManySessions(ILogger logger, string peer, int maxSessions);
+
+    [LoggerMessage(EventId = 1210, Level = LogLevel.Warning, Message = "Outbound connection {ConnectionId} from {Peer} closed before a call started: {Reason}")]
+    private static partial void LogBadConnection(ILogger logger, string connectionId, string peer, string reason);
+
+    [LoggerMessage(EventId = 1211, Level = LogLevel.Warning, Message = "Outbound session {ConnectionId} for call {CallUuid} from {Peer}: no call activity for {IdleSeconds} s (Esl:Outbound:SessionIdleTimeout); closing it")]
+    private static partial void LogIdleSession(ILogger logger, string connectionId, string callUuid, string peer, double idleSeconds);
+
+    [LoggerMessage(EventId = 1212, Level = LogLevel.Warning, Message = "Outbound session {ConnectionId} for call {CallUuid} from {Peer} closed: {Reason}")]
+    private static partial void LogSessionProtocolError(ILogger logger, string connectionId, string callUuid, string peer, string reason);
+
+    [LoggerMessage(EventId = 1213, Level = LogLevel.Debug, Message = "Outbound session {ConnectionId} for call {CallUuid} ended with its call: {Reason}")]
+    private static partial void LogSessionEndedWithCall(ILogger logger, string connectionId, string callUuid, string reason);
 }

@@ -33,7 +33,30 @@ public sealed class EslOutboundListenerOptions : IValidatableObject
     /// </summary>
     public string[] SessionEvents { get; set; } = [.. EslOutboundSession.SessionEvents];
 
-    public EslFrameLimits Limits { get; set; } = EslFrameLimits.Default;
+    /// <summary>
+    /// Bounds on one session's frames, so on what one peer can make the daemon buffer. A call session receives its
+    /// channel data (a header block of a few KB) and its own events (json, ~6 KB): 1 MB of body is ample, where the
+    /// inbound feed's 16 MB (a whole <c>show channels</c>) let twenty rogue sessions hold 300 MB.
+    /// </summary>
+    public EslFrameLimits Limits { get; set; } = new() { MaxBodyBytes = 1024 * 1024 };
+
+    /// <summary>
+    /// Most sessions open at once (handshake included). A connection beyond it is closed as it arrives, logged and
+    /// counted; FreeSWITCH's <c>socket</c> application then fails and the dialplan goes on after it.
+    /// </summary>
+    [Range(1, 1_000_000)]
+    public int MaxSessions { get; set; } = 2000;
+
+    /// <summary>
+    /// A session with no call activity this long is closed (logged, counted); zero turns it off. No call activity:
+    /// no command sent and no whole frame received (a frame dripped a byte at a time that never ends does not
+    /// count), and FreeSWITCH is not running an application it accepted for this session. A bridged call
+    /// is silent on the socket for as long as it lasts, but its bridge is such an application, so it is never cut.
+    /// What is cut: a peer that stopped answering commands, or a session whose handler waits on nothing from the
+    /// switch. A peer that acknowledges a bridge and then stays silent looks exactly like a long call; the
+    /// <see cref="MaxSessions"/> and <see cref="Limits"/> bounds are what hold it.
+    /// </summary>
+    public TimeSpan SessionIdleTimeout { get; set; } = TimeSpan.FromMinutes(5);
 
     /// <summary>
     /// A reply resumes the session's handler on the session's own read loop instead of queueing it to the
@@ -48,6 +71,22 @@ public sealed class EslOutboundListenerOptions : IValidatableObject
         if (!IPAddress.TryParse(Address, out _))
         {
             yield return new ValidationResult($"Address '{Address}' is not an IP address", [nameof(Address)]);
+        }
+        if (HandshakeTimeout <= TimeSpan.Zero)
+        {
+            yield return new ValidationResult($"HandshakeTimeout {HandshakeTimeout} must be positive", [nameof(HandshakeTimeout)]);
+        }
+        if (SessionIdleTimeout != TimeSpan.Zero && (SessionIdleTimeout < TimeSpan.FromSeconds(1) || SessionIdleTimeout > TimeSpan.FromDays(1)))
+        {
+            yield return new ValidationResult($"SessionIdleTimeout {SessionIdleTimeout} must be zero (off) or between 1 second and 1 day", [nameof(SessionIdleTimeout)]);
+        }
+        if (Limits is null || Limits.MaxBodyBytes is < 64 * 1024 or > 16 * 1024 * 1024)
+        {
+            yield return new ValidationResult($"Limits:MaxBodyBytes {Limits?.MaxBodyBytes} must be between 65536 and 16777216", [nameof(Limits)]);
+        }
+        if (Limits is null || Limits.MaxHeaderBytes is < 4 * 1024 or > 1024 * 1024)
+        {
+            yield return new ValidationResult($"Limits:MaxHeaderBytes {Limits?.MaxHeaderBytes} must be between 4096 and 1048576", [nameof(Limits)]);
         }
         foreach (var peer in AllowedPeers)
         {

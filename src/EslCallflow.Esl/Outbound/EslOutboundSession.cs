@@ -25,7 +25,9 @@ public sealed class EslOutboundSession : EslSocket
         RemoteEndPoint = remote;
         connection.EventObserver = OnEvent;
         connection.DisconnectNoticeObserver = _ => EndCall();
-        _ = connection.Closed.ContinueWith(_ => EndCall(), CancellationToken.None, TaskContinuationOptions.ExecuteSynchronously, TaskScheduler.Default);
+        // Before any pending command fails: a handler catching that failure must already see CallEnded, or a
+        // caller hanging up (FreeSWITCH closes the socket) races the signal and looks like an error.
+        connection.ClosingObserver = EndCall;
     }
 
     public IPEndPoint RemoteEndPoint { get; }
@@ -58,9 +60,15 @@ public sealed class EslOutboundSession : EslSocket
     public async Task<EslEvent> ConnectAsync(CancellationToken cancellationToken = default)
     {
         var reply = await Connection.SendAsync("connect", cancellationToken).ConfigureAwait(false);
-        if (reply.ContentType != EslContentType.CommandReply || !reply.IsOk || reply.Headers["Unique-ID"] is null)
+        if (reply.ContentType != EslContentType.CommandReply || !reply.IsOk)
         {
-            throw new EslProtocolException($"connect reply carries no channel data ({reply.ReplyText})");
+            throw new EslProtocolException($"connect reply carries no channel data ({ControlCharacters.Escape(reply.ReplyText)})");
+        }
+        if (string.IsNullOrWhiteSpace(reply.Headers["Unique-ID"]))
+        {
+            // Every log line, event match and command of the call hangs on this UUID; "" would match nothing and
+            // mix up such sessions in the logs.
+            throw new EslProtocolException("connect reply has no Unique-ID (missing or empty): not a call");
         }
         ConnectedAt = reply.ReceivedAt;
         // Kept for the call's whole life, so packed: about a third of the memory of ~200 separate strings.
@@ -188,6 +196,23 @@ public sealed class EslOutboundSession : EslSocket
         return ExpectOkAsync(Connection, $"sendmsg\ncall-command: hangup\nhangup-cause: {cause}", cancellationToken);
     }
 
+    /// <summary>Closes the connection at once, without the courtesy <c>exit</c>: for a peer that never became a call.</summary>
+    internal void Refuse(Exception reason) => Connection.Abort(reason);
+
+    /// <summary>
+    /// Closes the session when <see cref="EslConnection.IsIdle"/> says it has no call activity; true if it did. Not
+    /// before the connect reply: until then the listener's handshake timeout is what bounds the session.
+    /// </summary>
+    internal bool CloseIfIdle(TimeSpan idle)
+    {
+        if (_channelData is null || Connection.IsClosed || !Connection.IsIdle(idle))
+        {
+            return false;
+        }
+        Connection.Abort(new EslConnectionClosedException($"no call activity for {idle.TotalSeconds:0.###} s: session closed"));
+        return true;
+    }
+
     private void OnEvent(EslEvent evt)
     {
         if (_channelData is null || evt.UniqueId != _uniqueId)
@@ -212,7 +237,8 @@ public sealed class EslOutboundSession : EslSocket
     {
         if (!_callEnded.IsCancellationRequested)
         {
-            // Callbacks run off the read loop, so a slow one never stalls the connection.
+            // Callbacks run off the read loop (and off the connection's lock, see ClosingObserver), so a slow one
+            // never stalls the connection. IsCancellationRequested is true when CancelAsync returns.
             _ = _callEnded.CancelAsync();
         }
     }

@@ -29,66 +29,102 @@ public static class EslFrameParser
     /// </summary>
     internal static bool TryCut(ref ReadOnlySequence<byte> buffer, EslFrameLimits limits, out CutFrame frame)
     {
+        var scan = default(FrameScan);
+        return TryCut(ref buffer, limits, ref scan, out frame);
+    }
+
+    /// <summary>
+    /// The same, going on from <paramref name="scan"/>: where an earlier call on the same frame start stopped for
+    /// want of bytes. A read loop keeps it between reads, so a frame arriving a byte at a time costs each byte once,
+    /// not a new pass over every header line received so far (which let one peer dripping bytes keep a core busy).
+    /// </summary>
+    internal static bool TryCut(ref ReadOnlySequence<byte> buffer, EslFrameLimits limits, ref FrameScan scan, out CutFrame frame)
+    {
         frame = default;
         var reader = new SequenceReader<byte>(buffer);
-        var blockStart = reader.Position;
-        var blockEnd = reader.Position;
-        var lines = 0;
-        var contentLength = 0;
-        EslContentType? contentType = null;
-        string? unknownContentType = null;
-
-        while (true)
+        if (scan.BodyStart > 0)
         {
-            if (!reader.TryReadTo(out ReadOnlySequence<byte> line, (byte)'\n'))
+            // The header block was read already; only the body was missing.
+            if (buffer.Length - scan.BodyStart < scan.ContentLength)
             {
-                if (reader.Remaining > limits.MaxHeaderBytes)
-                {
-                    throw new EslProtocolException($"header block exceeds {limits.MaxHeaderBytes} bytes without a blank line");
-                }
                 return false;
             }
-
-            if (reader.Consumed > limits.MaxHeaderBytes)
+            reader.Advance(scan.BodyStart);
+        }
+        else
+        {
+            if (scan.Searched > scan.Scanned && buffer.Slice(scan.Searched).PositionOf((byte)'\n') is null)
             {
-                throw new EslProtocolException($"header block exceeds {limits.MaxHeaderBytes} bytes without a blank line");
+                // Still no end to the line under way: nothing new to read.
+                return WaitForLine(buffer, limits, ref scan);
             }
-
-            if (line.Length == 0 || (line.Length == 1 && line.FirstSpan[0] == (byte)'\r'))
+            reader.Advance(scan.Scanned);
+            while (true)
             {
-                if (lines == 0)
+                if (!reader.TryReadTo(out ReadOnlySequence<byte> line, (byte)'\n'))
                 {
-                    // Stray newline between frames: tolerated, as FreeSWITCH itself does.
-                    buffer = buffer.Slice(reader.Position);
-                    blockStart = reader.Position;
-                    continue;
+                    return WaitForLine(buffer, limits, ref scan);
                 }
-                break;
-            }
 
-            lines++;
-            blockEnd = reader.Position;
-            ScanFrameHeader(line, limits, ref contentLength, ref contentType, ref unknownContentType);
+                if (reader.Consumed > limits.MaxHeaderBytes)
+                {
+                    throw HeaderTooLong(limits);
+                }
+
+                if (line.Length == 0 || (line.Length == 1 && line.FirstSpan[0] == (byte)'\r'))
+                {
+                    if (scan.Lines == 0)
+                    {
+                        // Stray newline between frames: tolerated, as FreeSWITCH itself does.
+                        buffer = buffer.Slice(reader.Position);
+                        reader = new SequenceReader<byte>(buffer);
+                        scan = default;
+                        continue;
+                    }
+                    break;
+                }
+
+                scan.Lines++;
+                scan.BlockEnd = reader.Consumed;
+                scan.Scanned = reader.Consumed;
+                ScanFrameHeader(line, limits, ref scan);
+            }
+            scan.BodyStart = reader.Consumed;
         }
 
-        if (reader.Remaining < contentLength)
+        if (reader.Remaining < scan.ContentLength)
         {
             return false;
         }
 
-        if (contentType is not { } type)
+        if (scan.ContentType is not { } type)
         {
-            throw new EslProtocolException(unknownContentType is null
+            throw new EslProtocolException(scan.UnknownContentType is null
                 ? "frame without a Content-Type header"
-                : $"unknown Content-Type '{unknownContentType}'");
+                : $"unknown Content-Type '{ControlCharacters.Escape(scan.UnknownContentType)}'");
         }
 
-        var body = reader.UnreadSequence.Slice(0, contentLength);
-        reader.Advance(contentLength);
-        frame = new CutFrame(type, buffer.Slice(blockStart, blockEnd), body);
+        var body = reader.UnreadSequence.Slice(0, scan.ContentLength);
+        reader.Advance(scan.ContentLength);
+        frame = new CutFrame(type, buffer.Slice(0, scan.BlockEnd), body);
         buffer = buffer.Slice(reader.Position);
+        scan = default;
         return true;
     }
+
+    /// <summary>No blank line yet: remembers that the bytes so far hold no further newline, within the header limit.</summary>
+    private static bool WaitForLine(ReadOnlySequence<byte> buffer, EslFrameLimits limits, ref FrameScan scan)
+    {
+        if (buffer.Length - scan.Scanned > limits.MaxHeaderBytes)
+        {
+            throw HeaderTooLong(limits);
+        }
+        scan.Searched = buffer.Length;
+        return false;
+    }
+
+    private static EslProtocolException HeaderTooLong(EslFrameLimits limits) =>
+        new($"header block exceeds {limits.MaxHeaderBytes} bytes without a blank line") { ExceedsLimit = true };
 
     /// <summary>Parses a block of <c>Name: value</c> lines (the body of a text/event-plain frame).</summary>
     /// <param name="selection">When set, only these headers (and Content-Length) are decoded; the rest are skipped.</param>
@@ -139,7 +175,7 @@ public static class EslFrameParser
         return headers;
     }
 
-    private static void ScanFrameHeader(ReadOnlySequence<byte> line, EslFrameLimits limits, ref int contentLength, ref EslContentType? contentType, ref string? unknownContentType)
+    private static void ScanFrameHeader(ReadOnlySequence<byte> line, EslFrameLimits limits, ref FrameScan scan)
     {
         var (length, type, unknown) = WithContiguous(line, limits, static (span, limits) =>
         {
@@ -158,12 +194,12 @@ public static class EslFrameParser
         });
         if (length >= 0)
         {
-            contentLength = length;
+            scan.ContentLength = length;
         }
         if (type is not null || unknown is not null)
         {
-            contentType = type;
-            unknownContentType = unknown;
+            scan.ContentType = type;
+            scan.UnknownContentType = unknown;
         }
     }
 
@@ -205,20 +241,41 @@ public static class EslFrameParser
     {
         if (!Utf8Parser.TryParse(value, out long length, out var used) || used != value.Length || length < 0)
         {
-            throw new EslProtocolException($"invalid Content-Length '{PercentDecoding.Decode(value)}'");
+            throw new EslProtocolException($"invalid Content-Length '{ControlCharacters.Escape(PercentDecoding.Decode(value))}'");
         }
         if (length > limits.MaxBodyBytes)
         {
-            throw new EslProtocolException($"Content-Length {length} exceeds the limit of {limits.MaxBodyBytes} bytes");
+            throw new EslProtocolException($"Content-Length {length} exceeds the limit of {limits.MaxBodyBytes} bytes") { ExceedsLimit = true };
         }
         return (int)length;
     }
 
-    private static string Printable(ReadOnlySpan<byte> line)
-    {
-        var text = Encoding.UTF8.GetString(line[..Math.Min(line.Length, 80)]);
-        return text.Replace("\r", "\\r", StringComparison.Ordinal);
-    }
+    private static string Printable(ReadOnlySpan<byte> line) =>
+        ControlCharacters.Escape(Encoding.UTF8.GetString(line[..Math.Min(line.Length, 80)]));
+}
+
+/// <summary>
+/// How far <see cref="EslFrameParser.TryCut(ref ReadOnlySequence{byte}, EslFrameLimits, ref FrameScan, out CutFrame)"/>
+/// got into a frame that is not whole yet; offsets count from the frame's first byte.
+/// </summary>
+internal struct FrameScan
+{
+    /// <summary>Bytes of complete header lines read.</summary>
+    public long Scanned;
+
+    /// <summary>Bytes known to hold no newline after <see cref="Scanned"/>.</summary>
+    public long Searched;
+
+    /// <summary>Where the body starts, once the blank line was read; 0 before.</summary>
+    public long BodyStart;
+
+    /// <summary>End of the last header line (the header block without its blank line).</summary>
+    public long BlockEnd;
+
+    public int Lines;
+    public int ContentLength;
+    public EslContentType? ContentType;
+    public string? UnknownContentType;
 }
 
 /// <summary>A whole frame whose bytes are still in the read buffer: valid only until that buffer is advanced.</summary>

@@ -139,19 +139,12 @@ internal sealed class HeaderIndex : IHeaderLookup
         return values;
     }
 
+    // Invalid UTF-8 and lone surrogate escapes read as U+FFFD: a header read must never throw (see JsonStrings).
     private static string Decode(ReadOnlySpan<byte> json, in Entry entry) => entry.Kind switch
     {
-        Kind.EscapedString => Unescape(json.Slice(entry.ValueStart - 1, entry.ValueLength + 2)),
+        Kind.EscapedString => JsonStrings.Decode(json.Slice(entry.ValueStart, entry.ValueLength)),
         _ => Encoding.UTF8.GetString(json.Slice(entry.ValueStart, entry.ValueLength)),
     };
-
-    /// <summary>A quoted json string with escapes, decoded by the reader itself.</summary>
-    private static string Unescape(ReadOnlySpan<byte> quoted)
-    {
-        var reader = new Utf8JsonReader(quoted);
-        reader.Read();
-        return reader.GetString()!;
-    }
 
     private static bool IsBodyName(ReadOnlySpan<byte> name) => name.SequenceEqual("_body"u8);
 

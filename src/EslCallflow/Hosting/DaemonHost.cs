@@ -8,7 +8,11 @@ using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
 using Serilog;
+using Serilog.Formatting;
 using Serilog.Formatting.Compact;
+using Serilog.Formatting.Display;
+using Serilog.Core;
+using Serilog.Events;
 
 namespace EslCallflow.Hosting;
 
@@ -72,24 +76,49 @@ public static class DaemonHost
         return builder;
     }
 
-    /// <summary>Readable console lines by default; compact JSON with <c>Logging:Format=json</c>; a rolling file with <c>Logging:File</c>.</summary>
-    private static void ConfigureLogging(IConfiguration configuration, LoggerConfiguration logger)
+    /// <summary>
+    /// Readable console lines by default; compact JSON with <c>Logging:Format=json</c>; a rolling file with
+    /// <c>Logging:File</c>. Every sink writes through <see cref="ControlCharacterEscapingSink"/>.
+    /// </summary>
+    internal static void ConfigureLogging(IConfiguration configuration, LoggerConfiguration logger, TextWriter? console = null)
     {
         var level = Enum.TryParse<Serilog.Events.LogEventLevel>(configuration["Logging:MinimumLevel"], true, out var parsed) ? parsed : Serilog.Events.LogEventLevel.Information;
         logger.MinimumLevel.Is(level)
             .MinimumLevel.Override("Microsoft", Serilog.Events.LogEventLevel.Warning)
             .Enrich.FromLogContext();
-        if (string.Equals(configuration["Logging:Format"], "json", StringComparison.OrdinalIgnoreCase))
+        logger.WriteTo.Sink(Serilog.Configuration.LoggerSinkConfiguration.Wrap(sink => new ControlCharacterEscapingSink(sink), sinks =>
         {
-            logger.WriteTo.Console(new CompactJsonFormatter());
-        }
-        else
+            var json = string.Equals(configuration["Logging:Format"], "json", StringComparison.OrdinalIgnoreCase);
+            if (console is not null)
+            {
+                // Tests read what the console would show.
+                sinks.Sink(new TextWriterSink(json ? new CompactJsonFormatter() : new MessageTemplateTextFormatter(ConsoleTemplate), console));
+            }
+            else if (json)
+            {
+                sinks.Console(new CompactJsonFormatter());
+            }
+            else
+            {
+                sinks.Console(outputTemplate: ConsoleTemplate);
+            }
+            if (configuration["Logging:File"] is { Length: > 0 } file)
+            {
+                sinks.File(new CompactJsonFormatter(), file, rollingInterval: RollingInterval.Day, retainedFileCountLimit: 14);
+            }
+        }));
+    }
+
+    private const string ConsoleTemplate = "{Timestamp:HH:mm:ss.fff} {Level:u3} {Message:lj} {Properties:j}{NewLine}{Exception}";
+
+    private sealed class TextWriterSink(ITextFormatter formatter, TextWriter writer) : ILogEventSink
+    {
+        public void Emit(LogEvent logEvent)
         {
-            logger.WriteTo.Console(outputTemplate: "{Timestamp:HH:mm:ss.fff} {Level:u3} {Message:lj} {Properties:j}{NewLine}{Exception}");
-        }
-        if (configuration["Logging:File"] is { Length: > 0 } file)
-        {
-            logger.WriteTo.File(new CompactJsonFormatter(), file, rollingInterval: RollingInterval.Day, retainedFileCountLimit: 14);
+            lock (writer)
+            {
+                formatter.Format(logEvent, writer);
+            }
         }
     }
 }

@@ -1,17 +1,28 @@
 using System.Collections.Concurrent;
 using System.Diagnostics;
+using System.Diagnostics.Metrics;
 using System.Globalization;
 using System.Runtime.CompilerServices;
 using System.Text;
+using EslCallflow.Esl;
 
 namespace EslCallflow.Operations;
 
 /// <summary>
 /// The daemon's counters, written out in the Prometheus text format. Lock-free on the call path; gauges
-/// (active calls, tracked channels, link state) are read from their owners when scraped.
+/// (active calls, tracked channels, link state) are read from their owners when scraped. The ESL library's own
+/// counters (its <see cref="EslMetrics.MeterName"/> meter) are listened to and written out with them.
 /// </summary>
-public sealed class DaemonMetrics
+public sealed class DaemonMetrics : IDisposable
 {
+    /// <summary>The ESL library's counters, as <c>/metrics</c> names them, with their help text.</summary>
+    private static readonly (string Instrument, string Name, string Help)[] EslCounters =
+    [
+        (EslMetrics.SessionsRefusedName, "eslcallflow_esl_outbound_sessions_refused_total", "Outbound connections closed as they arrived, by reason (max_sessions, peer_not_allowed)."),
+        (EslMetrics.SessionsClosedName, "eslcallflow_esl_outbound_sessions_closed_total", "Outbound connections the listener closed, by reason (handshake, idle, frame_limit, protocol_error)."),
+        (EslMetrics.EventsSkippedName, "eslcallflow_esl_events_skipped_total", "Events not decoded, by reason (unrequested_format)."),
+    ];
+
     /// <summary>Decision latency buckets in seconds: the target is 1 ms at p99, so most resolution sits below it.</summary>
     public static readonly double[] LatencyBuckets = [0.0001, 0.00025, 0.0005, 0.00075, 0.001, 0.0015, 0.002, 0.0025, 0.005, 0.01, 0.025, 0.1, 1];
 
@@ -21,6 +32,39 @@ public sealed class DaemonMetrics
     private readonly long[] _latencyCounts = new long[LatencyBuckets.Length + 1];
     private long _latencyCount;
     private long _latencySumTicks;
+    private readonly ConcurrentDictionary<(string Instrument, string Reason), StrongBox<long>> _esl = new();
+    private readonly MeterListener _eslListener = new();
+
+    public DaemonMetrics()
+    {
+        _eslListener.InstrumentPublished = (instrument, listener) =>
+        {
+            if (instrument.Meter.Name == EslMetrics.MeterName)
+            {
+                listener.EnableMeasurementEvents(instrument, this);
+            }
+        };
+        _eslListener.SetMeasurementEventCallback<long>(static (instrument, value, tags, state) => ((DaemonMetrics)state!).OnEslMeasurement(instrument.Name, value, tags));
+        _eslListener.Start();
+    }
+
+    /// <summary>An ESL library counter so far, for one reason.</summary>
+    public long Esl(string instrument, string reason) => _esl.TryGetValue((instrument, reason), out var box) ? Interlocked.Read(ref box.Value) : 0;
+
+    public void Dispose() => _eslListener.Dispose();
+
+    private void OnEslMeasurement(string instrument, long value, ReadOnlySpan<KeyValuePair<string, object?>> tags)
+    {
+        var reason = "unknown";
+        foreach (var (key, tag) in tags)
+        {
+            if (key == "reason" && tag is string text)
+            {
+                reason = text;
+            }
+        }
+        Interlocked.Add(ref _esl.GetOrAdd((instrument, reason), _ => new StrongBox<long>()).Value, value);
+    }
 
     public void CallEnded(string module, string outcome) => Increment(_calls, (module, outcome));
 
@@ -67,6 +111,14 @@ public sealed class DaemonMetrics
         foreach (var (result, box) in _reloads.OrderBy(p => p.Key, StringComparer.Ordinal))
         {
             Sample(text, "eslcallflow_config_reloads_total", $"result=\"{result}\"", Interlocked.Read(ref box.Value));
+        }
+        foreach (var (instrument, name, help) in EslCounters)
+        {
+            Family(text, name, help, "counter");
+            foreach (var ((_, reason), box) in _esl.Where(p => p.Key.Instrument == instrument).OrderBy(p => p.Key.Reason, StringComparer.Ordinal))
+            {
+                Sample(text, name, $"reason=\"{reason}\"", Interlocked.Read(ref box.Value));
+            }
         }
         foreach (var (name, help, value) in counters)
         {

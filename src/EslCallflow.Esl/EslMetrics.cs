@@ -1,0 +1,34 @@
+using System.Diagnostics.Metrics;
+
+namespace EslCallflow.Esl;
+
+/// <summary>
+/// The library's counters, on the <see cref="Meter"/> named <see cref="MeterName"/> (System.Diagnostics.Metrics):
+/// a MeterListener, OpenTelemetry or dotnet-counters reads them. Each counts a time the library protected itself
+/// from a peer, so a rising one is worth a look. Every measurement carries a <c>reason</c> tag; the outbound
+/// listener's also carry <c>server.port</c>, the port it listens on.
+/// </summary>
+public static class EslMetrics
+{
+    public const string MeterName = "EslCallflow.Esl";
+
+    /// <summary>Outbound connections closed as they arrived (reason: <c>max_sessions</c>, <c>peer_not_allowed</c>).</summary>
+    public const string SessionsRefusedName = "eslcallflow.esl.outbound.sessions_refused";
+
+    /// <summary>
+    /// Outbound connections closed by the listener after it took them (reason: <c>handshake</c> for one that never
+    /// became a call, <c>idle</c>, <c>frame_limit</c>, <c>protocol_error</c>).
+    /// </summary>
+    public const string SessionsClosedName = "eslcallflow.esl.outbound.sessions_closed";
+
+    /// <summary>Events not decoded (reason: <c>unrequested_format</c>, a format the connection never asked for).</summary>
+    public const string EventsSkippedName = "eslcallflow.esl.events_skipped";
+
+    private static readonly Meter Meter = new(MeterName);
+
+    internal static readonly Counter<long> SessionsRefused = Meter.CreateCounter<long>(SessionsRefusedName, "{connection}", "Outbound connections closed as they arrived.");
+
+    internal static readonly Counter<long> SessionsClosed = Meter.CreateCounter<long>(SessionsClosedName, "{connection}", "Outbound connections closed by a limit or for bad input.");
+
+    internal static readonly Counter<long> EventsSkipped = Meter.CreateCounter<long>(EventsSkippedName, "{event}", "Events not decoded.");
+}
