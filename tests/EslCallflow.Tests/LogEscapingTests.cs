@@ -45,6 +45,31 @@ public class LogEscapingTests
     }
 
     [Fact]
+    public void A_console_line_is_the_message_without_event_id_source_or_scope_dumps_which_the_json_keeps()
+    {
+        var (logger, output, owner) = DaemonLogger("text");
+        var (jsonLogger, json, jsonOwner) = DaemonLogger("json");
+        using (owner)
+        using (jsonOwner)
+        {
+            foreach (var target in new[] { logger, jsonLogger })
+            {
+                using (target.BeginScope(new KeyValuePair<string, object>[] { new("CallUuid", "4f1c"), new("Number", "7000") }))
+                {
+                    target.LogInformation(new EventId(2009, "answered"), "Call {CallUuid}: outcome answered by {AnsweredDevice}", "4f1c", "dev1003");
+                }
+            }
+        }
+
+        var line = output.ToString().TrimEnd('\n');
+        Assert.Matches(@"^\d\d:\d\d:\d\d\.\d{3} INF Call 4f1c: outcome answered by dev1003$", line);
+        var kept = JsonDocument.Parse(json.ToString()).RootElement;
+        Assert.Equal(2009, kept.GetProperty("EventId").GetProperty("Id").GetInt32());
+        Assert.Equal("7000", kept.GetProperty("Number").GetString());
+        Assert.Equal("test", kept.GetProperty("SourceContext").GetString());
+    }
+
+    [Fact]
     public void Exceptions_and_templates_built_from_wire_text_are_escaped_too()
     {
         var (logger, output, owner) = DaemonLogger("text");

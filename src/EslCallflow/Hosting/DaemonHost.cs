@@ -109,7 +109,9 @@ public static class DaemonHost
         }));
     }
 
-    private const string ConsoleTemplate = "{Timestamp:HH:mm:ss.fff} {Level:u3} {Message:lj} {Properties:j}{NewLine}{Exception}";
+    // The message carries the call's UUID and what matters; EventId, SourceContext and the scopes stay in the json
+    // formats (Logging:Format=json, Logging:File), where nothing is dropped.
+    private const string ConsoleTemplate = "{Timestamp:HH:mm:ss.fff} {Level:u3} {Message:lj}{NewLine}{Exception}";
 
     private sealed class TextWriterSink(ITextFormatter formatter, TextWriter writer) : ILogEventSink
     {
