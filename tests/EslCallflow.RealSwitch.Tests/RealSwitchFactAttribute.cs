@@ -13,3 +13,15 @@ public sealed class RealSwitchFactAttribute : FactAttribute
         }
     }
 }
+
+/// <summary>A data-driven test on the real switch; skipped, saying why, without ESLCALLFLOW_FREESWITCH.</summary>
+public sealed class RealSwitchTheoryAttribute : TheoryAttribute
+{
+    public RealSwitchTheoryAttribute()
+    {
+        if (RealSwitch.Binary is null)
+        {
+            Skip = $"needs a FreeSWITCH 1.10 binary; set {RealSwitch.Variable} to its path to run it (see README, Real-switch tests)";
+        }
+    }
+}

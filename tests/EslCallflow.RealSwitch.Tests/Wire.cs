@@ -1,0 +1,58 @@
+using EslCallflow.RealSwitch.Tests.Sip;
+using EslCallflow.RealSwitch.Tests.Switch;
+
+namespace EslCallflow.RealSwitch.Tests;
+
+/// <summary>Assertions and waits the tests share, phrased as what a phone, a caller or an operator sees.</summary>
+public static class Wire
+{
+    /// <summary>
+    /// FreeSWITCH counts leg timers in whole seconds and acts when more than N have passed
+    /// (switch_ivr_originate.c, <c>switch_ivr_originate</c>: <c>elapsed > leg_timeout</c> with <c>elapsed</c> from
+    /// <c>switch_epoch_time_now</c>), so a ring time of N is N to N+1 s; the margin covers scheduling on a busy machine.
+    /// </summary>
+    public static readonly TimeSpan Margin = TimeSpan.FromMilliseconds(350);
+
+    public static void InWholeSecondWindow(TimeSpan measured, int seconds, string what)
+    {
+        var low = TimeSpan.FromSeconds(seconds) - TimeSpan.FromMilliseconds(100);
+        var high = TimeSpan.FromSeconds(seconds + 1) + Margin;
+        Assert.True(measured >= low && measured <= high,
+            $"{what}: {Scene.Seconds(measured)} s, expected {seconds} to {seconds + 1} s (FreeSWITCH's whole-second window) + {Margin.TotalMilliseconds} ms margin");
+    }
+
+    /// <summary>Waits until a counter on /metrics reaches <paramref name="atLeast"/>; returns the last value read.</summary>
+    public static async Task<double> MetricAsync(this Scene scene, Func<PrometheusText, double> read, double atLeast, TimeSpan timeout)
+    {
+        var deadline = SipClock.Now + timeout;
+        while (true)
+        {
+            var value = read(await scene.MetricsAsync());
+            if (value >= atLeast || SipClock.Now > deadline)
+            {
+                return value;
+            }
+            await Task.Delay(50, scene.Cancellation);
+        }
+    }
+
+    /// <summary>Waits until every phone in <paramref name="phones"/> has had its INVITE #<paramref name="count"/>.</summary>
+    public static async Task<IncomingCall[]> InvitesAsync(TimeSpan timeout, params SipPhone[] phones) =>
+        await Task.WhenAll(phones.Select(p => p.InviteAsync(timeout)));
+
+    /// <summary>Waits until the phone's INVITE was cancelled (by the switch).</summary>
+    public static Task<IncomingCall> CancelledAsync(this IncomingCall call, TimeSpan timeout) =>
+        call.Phone.WaitAsync(() => call.CancelledAt is not null ? call : null, timeout, $"CANCEL of {call.Phone.User}'s INVITE [{call.CallId}]",
+            () => call.AnsweredAt is not null ? "it was answered" : call.RejectedAt is not null ? $"it was rejected with {call.RejectedWith}" : null);
+
+    /// <summary>Waits until the phone's call got a BYE from the switch.</summary>
+    public static Task<IncomingCall> ByeAsync(this IncomingCall call, TimeSpan timeout) =>
+        call.Phone.WaitAsync(() => call.ByeReceivedAt is not null ? call : null, timeout, $"BYE to {call.Phone.User} [{call.CallId}]");
+
+    /// <summary>Asserts that <paramref name="phone"/> gets no INVITE for <paramref name="during"/>.</summary>
+    public static async Task NoInviteAsync(this SipPhone phone, TimeSpan during, string why)
+    {
+        await Task.Delay(during);
+        Assert.True(phone.Incoming.Count == 0, $"{phone.User} got an INVITE ({why}): {string.Join("; ", phone.Incoming)}");
+    }
+}
