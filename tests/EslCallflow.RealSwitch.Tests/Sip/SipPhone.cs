@@ -19,6 +19,7 @@ public sealed class SipPhone : IAsyncDisposable
     private readonly List<IncomingCall> _incoming = [];
     private readonly List<OutgoingCall> _outgoing = [];
     private readonly List<(TimeSpan At, SipMessage Request)> _otherRequests = [];
+    private readonly List<ServerTransaction> _reInvites = [];
     private readonly string _registerCallId = Guid.NewGuid().ToString("N");
     private readonly long _sessionId = Random.Shared.NextInt64(1, 1L << 40);
     private int _registerCSeq;
@@ -93,6 +94,7 @@ public sealed class SipPhone : IAsyncDisposable
             _incoming.Clear();
             _outgoing.Clear();
             _otherRequests.Clear();
+            _reInvites.Clear();
             _generation++;
             Behaviour = PhoneBehaviour.Rings;
         }
@@ -196,6 +198,11 @@ public sealed class SipPhone : IAsyncDisposable
                 var challenge = response[response.StatusCode == 407 ? "Proxy-Authenticate" : "WWW-Authenticate"] ?? string.Empty;
                 SendInvite(call, SipDigest.Answer(challenge, "INVITE", invite.RequestUri!, User, _password));
             }
+            return;
+        }
+        if (!authenticatedInvite && response.StatusCode < 200)
+        {
+            // The 100 Trying to the INVITE that gets challenged: not part of the call the switch routes.
             return;
         }
         var first = !call.Responses.Any(r => r.Code == response.StatusCode && response.StatusCode >= 200);
@@ -401,6 +408,11 @@ public sealed class SipPhone : IAsyncDisposable
                     call.AckedAt = at;
                     call.Transaction.Acknowledged = true;
                 }
+                foreach (var reInvite in _reInvites.Where(t => t.Request.CallId == request.CallId))
+                {
+                    reInvite.Acknowledged = true;
+                }
+                _reInvites.RemoveAll(t => t.Acknowledged);
                 return;
             case "INVITE" when SipHeader.ParseNameAddress(request["To"] ?? string.Empty).Tag is null:
                 OnInvite(request, transaction!, at);
@@ -412,6 +424,7 @@ public sealed class SipPhone : IAsyncDisposable
                     .Add("Content-Type", "application/sdp");
                 reOk.Body = Sdp.Audio(MediaPort, _sessionId);
                 _otherRequests.Add((at, request));
+                _reInvites.Add(transaction!);
                 _endpoint.Respond(transaction!, reOk);
                 return;
             case "CANCEL":

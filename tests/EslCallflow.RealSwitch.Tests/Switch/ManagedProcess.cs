@@ -79,11 +79,11 @@ public sealed class ManagedProcess : IDisposable
         // setsid runs the shell as the leader of a new session and process group (same pid, it execs); the
         // shell redirects and execs the program, so the pid we hold is the program's and the group's.
         var start = new ProcessStartInfo("setsid") { WorkingDirectory = workingDirectory, UseShellExecute = false };
-        foreach (var arg in (string[])["sh", "-c", "exec \"$0\" \"$@\" </dev/null >>\"$ESLCALLFLOW_SUITE_OUTPUT\" 2>&1", file, .. arguments])
+        foreach (var arg in (string[])["sh", "-c", "exec \"$0\" \"$@\" </dev/null >>\"$SUITE_OUTPUT_FILE\" 2>&1", file, .. arguments])
         {
             start.ArgumentList.Add(arg);
         }
-        start.Environment["ESLCALLFLOW_SUITE_OUTPUT"] = outputFile;
+        start.Environment["SUITE_OUTPUT_FILE"] = outputFile;
         foreach (var (key, value) in environment ?? new Dictionary<string, string>())
         {
             start.Environment[key] = value;
