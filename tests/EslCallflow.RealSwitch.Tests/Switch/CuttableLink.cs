@@ -14,7 +14,7 @@ public sealed class CuttableLink : IAsyncDisposable
     private readonly TcpListener _listener;
     private readonly int _target;
     private readonly CancellationTokenSource _stop = new();
-    private readonly List<(TcpClient Inside, TcpClient Outside)> _links = [];
+    private readonly List<(Socket Inside, Socket Outside)> _links = [];
     private readonly Task _accepting;
 
     public CuttableLink(int targetPort)
@@ -44,12 +44,18 @@ public sealed class CuttableLink : IAsyncDisposable
     {
         lock (_links)
         {
-            foreach (var (inside, outside) in _links)
+            foreach (var socket in _links.SelectMany(l => new[] { l.Inside, l.Outside }))
             {
-                inside.Client.LingerState = new LingerOption(true, 0);
-                outside.Client.LingerState = new LingerOption(true, 0);
-                inside.Dispose();
-                outside.Dispose();
+                try
+                {
+                    // Linger 0: close sends RST, as a link that breaks does, not a polite FIN.
+                    socket.LingerState = new LingerOption(true, 0);
+                }
+                catch (Exception ex) when (ex is ObjectDisposedException or SocketException)
+                {
+                    // That side was already closed by its peer.
+                }
+                socket.Dispose();
             }
             _links.Clear();
         }
@@ -81,7 +87,7 @@ public sealed class CuttableLink : IAsyncDisposable
             }
             lock (_links)
             {
-                _links.Add((inside, outside));
+                _links.Add((inside.Client, outside.Client));
             }
             _ = PumpAsync(inside, outside);
             _ = PumpAsync(outside, inside);

@@ -124,8 +124,9 @@ public sealed partial class FreeSwitchInstance : IAsyncDisposable
             }
             try
             {
-                var status = await ApiAsync("sofia status profile internal", cancellationToken);
-                if (status.Contains("RUNNING", StringComparison.Ordinal))
+                // "internal  profile  sip:mod_sofia@127.0.0.1:port  RUNNING (0)" once the profile listens.
+                var status = await ApiAsync("sofia status", cancellationToken);
+                if (status.Split('\n').Any(l => l.Contains("internal", StringComparison.Ordinal) && l.Contains("RUNNING", StringComparison.Ordinal)))
                 {
                     StartupLog = Log.ReadFrom(_startMark);
                     return;

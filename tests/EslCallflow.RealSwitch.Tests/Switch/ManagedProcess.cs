@@ -156,13 +156,16 @@ public sealed class ManagedProcess : IDisposable
         }
     }
 
-    /// <summary>A shell in a session of its own that kills the group when the test host disappears (.NET has no parent-death signal).</summary>
+    /// <summary>
+    /// A shell in a session of its own that kills the group when the test host disappears (.NET has no
+    /// parent-death signal). POSIX kill syntax (<c>kill -9 -pgid</c>, no <c>--</c>): dash, Debian's sh, refuses <c>--</c>.
+    /// </summary>
     private static void StartWatchdog(int group)
     {
         var host = Environment.ProcessId.ToString(CultureInfo.InvariantCulture);
         var child = group.ToString(CultureInfo.InvariantCulture);
         var start = new ProcessStartInfo("setsid") { UseShellExecute = false };
-        foreach (var arg in (string[])["sh", "-c", $"while kill -0 {host} 2>/dev/null && kill -0 {child} 2>/dev/null; do sleep 1; done; kill -9 -- -{child} 2>/dev/null", ])
+        foreach (var arg in (string[])["sh", "-c", $"while kill -0 {host} 2>/dev/null && kill -0 {child} 2>/dev/null; do sleep 1; done; kill -9 -{child} 2>/dev/null", ])
         {
             start.ArgumentList.Add(arg);
         }
