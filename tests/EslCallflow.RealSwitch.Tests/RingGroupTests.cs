@@ -11,6 +11,7 @@ public sealed class RingGroupTests(RealSwitch fixture, ITestOutputHelper output)
     [RealSwitchFact]
     public Task Simultaneous_rings_every_phone_at_once_and_the_others_get_call_completed_elsewhere() => fixture.RunAsync(output, async s =>
     {
+        var before = await s.MetricsAsync();
         s.Phone("1003").Behaviour = PhoneBehaviour.AnswersAfter(TimeSpan.FromSeconds(1));
         var call = s.Phone("1005").Dial("7101");
 
@@ -31,8 +32,10 @@ public sealed class RingGroupTests(RealSwitch fixture, ITestOutputHelper output)
         var answeredAt = invites.Single(i => i.Phone.User == "1003").AnsweredAt!.Value;
         var line = await s.DaemonLineAsync(TimeSpan.FromSeconds(3), uuid, "outcome answered", "dev1003");
         s.Report($"daemon: {line}");
-        Assert.False(call.IsEnded, "the call must still be up when the outcome line is checked");
         s.Report($"outcome line seen {Scene.Ms(SipClock.Now - answeredAt)} ms after the answer (at the latest)");
+        var answered = await s.MetricAsync(m => m.Calls("ring_group", "answered"), before.Calls("ring_group", "answered") + 1, TimeSpan.FromSeconds(3));
+        Assert.Equal(before.Calls("ring_group", "answered") + 1, answered);
+        Assert.False(call.IsEnded, "the call must still be up when the outcome line and the count are checked");
         await call.HangUpAsync(s.Cancellation);
     });
 

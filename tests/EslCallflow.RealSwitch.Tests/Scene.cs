@@ -70,7 +70,6 @@ public sealed partial class Scene
     /// <summary>Waits for the daemon to take a call to <paramref name="number"/> and returns its UUID.</summary>
     public async Task<string> DaemonCallAsync(string number, int index = 0, TimeSpan? timeout = null)
     {
-        await DaemonLineAsync(timeout ?? TimeSpan.FromSeconds(5), "to " + number + ":");
         var deadline = SipClock.Now + (timeout ?? TimeSpan.FromSeconds(5));
         while (DaemonCalls(number).Count <= index)
         {
