@@ -29,6 +29,7 @@ public sealed class FaultTests(RealSwitch fixture, ITestOutputHelper output)
 
         var picked = await picker.AnsweredAsync(TimeSpan.FromSeconds(3));
         await caller.AnsweredAsync(Soon);
+        await s.PickedUpLoggedAsync();
         s.Report($"daemon back (/healthz 200) {Scene.Seconds(restarted)} s after SIGKILL; pickup answered {Scene.Ms(picked.At - picker.InviteSentAt)} ms after the INVITE");
         await picker.HangUpAsync(s.Cancellation);
     }, TimeSpan.FromMinutes(3));
@@ -82,6 +83,7 @@ public sealed class FaultTests(RealSwitch fixture, ITestOutputHelper output)
             var picker = s.Phone("1006").Dial("8000");
             await picker.AnsweredAsync(TimeSpan.FromSeconds(3));
             await ringingCaller.AnsweredAsync(Soon);
+            await s.PickedUpLoggedAsync();
             var reconnects = (await s.MetricsAsync()).Value("eslcallflow_esl_reconnects_total") - before.Value("eslcallflow_esl_reconnects_total");
             s.Report($"feed back (/healthz 200, {reconnects} reconnect) {Scene.Seconds(back)} s after the cut; the call in progress stayed up; the ringing call was picked up after it");
             await talking.HangUpAsync(s.Cancellation);

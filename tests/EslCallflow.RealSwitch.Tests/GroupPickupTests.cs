@@ -32,10 +32,10 @@ public sealed class GroupPickupTests(RealSwitch fixture, ITestOutputHelper outpu
             await leg.CancelledAsync(Soon);
         }
         s.Report($"picker answered {Scene.Ms(picked.At - picker.InviteSentAt)} ms after its INVITE; caller got {string.Join(", ", caller.Responses)}");
-        var pickerUuid = await s.DaemonCallAsync("8000");
-        var pickerLine = await s.DaemonLineAsync(Soon, pickerUuid, "outcome picked up", "dev1006");
+        var pickerLine = await s.PickedUpLoggedAsync();
         s.Report($"picker side: {pickerLine}");
-        var callerLine = await s.DaemonLineAsync(Soon, callerUuid, "outcome");
+        Assert.Contains("dev1006", pickerLine, StringComparison.Ordinal);
+        var callerLine = await s.CallLineAsync(callerUuid, Soon, "outcome");
         s.Report($"caller side: {callerLine}");
         Assert.Contains("answered by pickup", callerLine, StringComparison.Ordinal);
         Assert.Contains("dev1006", callerLine, StringComparison.Ordinal);
@@ -63,10 +63,8 @@ public sealed class GroupPickupTests(RealSwitch fixture, ITestOutputHelper outpu
         var picked = await picker.AnsweredAsync(PickupWithin);
         await caller.AnsweredAsync(Soon);
         await ringing.CancelledAsync(Soon);
-        var pickerUuid = await s.DaemonCallAsync("8000");
-        var line = await s.DaemonLineAsync(Soon, pickerUuid, "outcome");
+        var line = await s.PickedUpLoggedAsync();
         s.Report($"picker answered {Scene.Ms(picked.At - picker.InviteSentAt)} ms after its INVITE; daemon: {line}");
-        Assert.Contains("outcome picked up", line, StringComparison.Ordinal);
         await s.MetricAsync(m => m.Pickups("picked_up") + m.Pickups("caller_gone"), before.Pickups("picked_up") + before.Pickups("caller_gone") + 1, Soon);
         var metrics = await s.MetricsAsync();
         Assert.Equal((before.Pickups("picked_up") + 1, before.Pickups("caller_gone")), (metrics.Pickups("picked_up"), metrics.Pickups("caller_gone")));
@@ -90,6 +88,7 @@ public sealed class GroupPickupTests(RealSwitch fixture, ITestOutputHelper outpu
         Assert.Equal(200, final.Code);
         Assert.True(final.At - picker.InviteSentAt < PickupWithin, "the picker waited in silence");
         await caller.AnsweredAsync(Soon);
+        await s.PickedUpLoggedAsync();
         await picker.HangUpAsync(s.Cancellation);
     });
 
@@ -109,6 +108,7 @@ public sealed class GroupPickupTests(RealSwitch fixture, ITestOutputHelper outpu
         Assert.Equal(200, final.Code);
         Assert.True(final.At - picker.InviteSentAt < PickupWithin, "the picker waited in silence");
         await caller.AnsweredAsync(Soon);
+        await s.PickedUpLoggedAsync();
         await picker.HangUpAsync(s.Cancellation);
     });
 
@@ -126,6 +126,7 @@ public sealed class GroupPickupTests(RealSwitch fixture, ITestOutputHelper outpu
         Assert.Equal(200, final.Code);
         Assert.True(final.At - picker.InviteSentAt < PickupWithin, "the picker waited in silence");
         await caller.AnsweredAsync(Soon);
+        await s.PickedUpLoggedAsync();
         await picker.HangUpAsync(s.Cancellation);
     });
 
@@ -186,6 +187,8 @@ public sealed class GroupPickupTests(RealSwitch fixture, ITestOutputHelper outpu
         await second.AnsweredAsync(PickupWithin);
         await newer.AnsweredAsync(Soon);
         s.Report($"first pickup took 1005's call (rang {Scene.Seconds(older.AnsweredAt!.Value - older.InviteSentAt)} s), the second 1004's");
+        await s.PickedUpLoggedAsync(index: 0);
+        await s.PickedUpLoggedAsync(index: 1);
         await first.HangUpAsync(s.Cancellation);
         await second.HangUpAsync(s.Cancellation);
     });
@@ -205,6 +208,10 @@ public sealed class GroupPickupTests(RealSwitch fixture, ITestOutputHelper outpu
         s.Report($"INVITEs {Scene.Ms((a.InviteSentAt - b.InviteSentAt).Duration())} ms apart; 1006 got {finals[0]}, 1003 got {finals[1]}");
         Assert.Equal([200, 480], finals.Select(f => f.Code).Order());
         await caller.AnsweredAsync(Soon);
+        var endings = await Task.WhenAll(s.PickupEndingAsync(0), s.PickupEndingAsync(1));
+        s.Report($"daemon: {endings[0]}\ndaemon: {endings[1]}");
+        Assert.Single(endings, l => l.Contains("outcome picked up", StringComparison.Ordinal));
+        Assert.Single(endings, l => l.Contains("nothing to pick up", StringComparison.Ordinal));
         await s.MetricAsync(m => m.Pickups("picked_up") + m.Pickups("nothing_to_pick_up"), before.Pickups("picked_up") + before.Pickups("nothing_to_pick_up") + 2, Soon);
         var metrics = await s.MetricsAsync();
         Assert.Equal((before.Pickups("picked_up") + 1, before.Pickups("nothing_to_pick_up") + 1), (metrics.Pickups("picked_up"), metrics.Pickups("nothing_to_pick_up")));

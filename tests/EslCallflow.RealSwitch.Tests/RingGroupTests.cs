@@ -30,7 +30,7 @@ public sealed class RingGroupTests(RealSwitch fixture, ITestOutputHelper output)
 
         // An operator tailing the log sees who answered while the call is up, not when it ends.
         var answeredAt = invites.Single(i => i.Phone.User == "1003").AnsweredAt!.Value;
-        var line = await s.DaemonLineAsync(TimeSpan.FromSeconds(3), uuid, "outcome answered", "dev1003");
+        var line = await s.CallLineAsync(uuid, TimeSpan.FromSeconds(3), "outcome answered", "dev1003");
         s.Report($"daemon: {line}");
         s.Report($"outcome line seen {Scene.Ms(SipClock.Now - answeredAt)} ms after the answer (at the latest)");
         var answered = await s.MetricAsync(m => m.Calls("ring_group", "answered"), before.Calls("ring_group", "answered") + 1, TimeSpan.FromSeconds(3));
@@ -314,7 +314,7 @@ public sealed class RingGroupTests(RealSwitch fixture, ITestOutputHelper output)
             await invite.CancelledAsync(Soon);
         }
         var uuid = await s.DaemonCallAsync("7115");
-        var line = await s.DaemonLineAsync(Soon, uuid, "outcome missed");
+        var line = await s.CallLineAsync(uuid, Soon, "outcome missed");
         var missed = await s.MetricAsync(m => m.Calls("ring_group", "missed"), before.Calls("ring_group", "missed") + 1, Soon);
         s.Report($"caller got {final}; daemon: {line}");
         Assert.Equal(487, final.Code);

@@ -60,6 +60,29 @@ public sealed partial class Scene
         }
     }
 
+    /// <summary>A line the daemon wrote about call <paramref name="uuid"/> (its "Call uuid..." lines, not others naming it as a leg).</summary>
+    public static bool IsAbout(string line, string uuid) =>
+        line.Contains("Call " + uuid, StringComparison.Ordinal) || line.Contains($"Call \"{uuid}\"", StringComparison.Ordinal);
+
+    /// <summary>Waits for a daemon line about call <paramref name="uuid"/> that contains every one of <paramref name="parts"/>.</summary>
+    public async Task<string> CallLineAsync(string uuid, TimeSpan timeout, params string[] parts)
+    {
+        var deadline = SipClock.Now + timeout;
+        while (true)
+        {
+            var line = DaemonLines().FirstOrDefault(l => IsAbout(l, uuid) && parts.All(p => l.Contains(p, StringComparison.Ordinal)));
+            if (line is not null)
+            {
+                return line;
+            }
+            if (SipClock.Now > deadline)
+            {
+                throw new TimeoutException($"no daemon log line about call {uuid} with {string.Join(" and ", parts.Select(p => $"'{p}'"))} within {timeout.TotalSeconds:F1} s");
+            }
+            await Task.Delay(20, Cancellation);
+        }
+    }
+
     [GeneratedRegex(@"Call (\S+) to (\S+): callflow (\S+), caller (\S+)")]
     private static partial Regex CallStarted();
 

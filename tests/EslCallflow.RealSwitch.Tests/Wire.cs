@@ -52,6 +52,40 @@ public static class Wire
         }
     }
 
+    private static readonly string[] PickupEndings = ["outcome", "bridged nothing", "nothing to pick up", "pickup refused"];
+
+    /// <summary>The daemon's first line saying how the <paramref name="index"/>-th call to the pickup code ended.</summary>
+    public static async Task<string> PickupEndingAsync(this Scene scene, int index = 0, string code = "8000")
+    {
+        var uuid = await scene.DaemonCallAsync(code, index);
+        var deadline = SipClock.Now + TimeSpan.FromSeconds(8);
+        while (true)
+        {
+            var ending = scene.DaemonLines().FirstOrDefault(l => Scene.IsAbout(l, uuid) && PickupEndings.Any(e => l.Contains(e, StringComparison.Ordinal)));
+            if (ending is not null)
+            {
+                return ending;
+            }
+            if (SipClock.Now > deadline)
+            {
+                throw new TimeoutException($"the daemon logged no ending for the pickup call {uuid}");
+            }
+            await Task.Delay(20, scene.Cancellation);
+        }
+    }
+
+    /// <summary>
+    /// The picker's side of a pickup as the operator reads it: the daemon's session ends with "outcome picked up",
+    /// never "bridged nothing" (a success the daemon took for a failure because the picker's last events came in
+    /// another order).
+    /// </summary>
+    public static async Task<string> PickedUpLoggedAsync(this Scene scene, int index = 0)
+    {
+        var ending = await scene.PickupEndingAsync(index);
+        Assert.True(ending.Contains("outcome picked up", StringComparison.Ordinal), $"the picker is talking to the caller, but the daemon logged: {ending}");
+        return ending;
+    }
+
     /// <summary>Waits until every phone in <paramref name="phones"/> has had its INVITE #<paramref name="count"/>.</summary>
     public static async Task<IncomingCall[]> InvitesAsync(TimeSpan timeout, params SipPhone[] phones) =>
         await Task.WhenAll(phones.Select(p => p.InviteAsync(timeout)));
