@@ -1,0 +1,61 @@
+using EslCallflow.RealSwitch.Tests.Sip;
+
+namespace EslCallflow.RealSwitch.Tests;
+
+/// <summary>
+/// Post-dial delay on the real switch, reported (not asserted): from the caller's authenticated INVITE leaving
+/// the caller to the first INVITE reaching the rung phone, through the daemon (7301, a ring group of 1001) and
+/// through the native dialplan (1001, <c>bridge user/1001</c>), interleaved in the same run. BENCHMARKS.md
+/// keeps the figures and the command.
+/// </summary>
+[Collection(RealSwitchCollection.Name)]
+public sealed class PostDialDelayTests(RealSwitch fixture, ITestOutputHelper output)
+{
+    private const int CallsEach = 30;
+    private const int WarmUp = 3;
+
+    [RealSwitchFact]
+    public Task Post_dial_delay_through_the_daemon_and_through_the_native_dialplan() => fixture.RunAsync(output, async s =>
+    {
+        // The phone refuses at once: only the INVITE's arrival matters, and the call ends quickly either way.
+        s.Phone("1001").Behaviour = PhoneBehaviour.Busy(TimeSpan.Zero);
+        var daemon = new List<double>();
+        var native = new List<double>();
+        for (var n = 0; n < WarmUp + CallsEach; n++)
+        {
+            foreach (var (number, results) in new[] { ("7301", daemon), ("1001", native) })
+            {
+                var seen = s.Phone("1001").Incoming.Count;
+                var call = s.Phone("1005").Dial(number);
+                var invite = await s.Phone("1001").InviteAsync(TimeSpan.FromSeconds(5), seen + 1);
+                await call.FinalAsync(TimeSpan.FromSeconds(5));
+                if (n >= WarmUp)
+                {
+                    results.Add((invite.ReceivedAt - call.InviteSentAt).TotalMilliseconds);
+                }
+                await Task.Delay(50, s.Cancellation);
+            }
+        }
+
+        s.Report($"post-dial delay over {CallsEach} calls each, interleaved, after {WarmUp} warm-up calls each (ms):");
+        s.Report("  through the daemon (7301): " + Summary(daemon));
+        s.Report("  native dialplan (1001):    " + Summary(native));
+        s.Report($"  added by the daemon (median): {Median(daemon) - Median(native):F1} ms");
+        Assert.Equal(CallsEach, daemon.Count);
+        Assert.Equal(CallsEach, native.Count);
+    }, TimeSpan.FromMinutes(5));
+
+    private static double Median(List<double> values) => Percentile(values, 50);
+
+    private static double Percentile(List<double> values, double p)
+    {
+        var sorted = values.Order().ToList();
+        var rank = p / 100 * (sorted.Count - 1);
+        var low = (int)Math.Floor(rank);
+        var high = (int)Math.Ceiling(rank);
+        return sorted[low] + (sorted[high] - sorted[low]) * (rank - low);
+    }
+
+    private static string Summary(List<double> values) =>
+        $"median {Median(values):F1}, p10 {Percentile(values, 10):F1}, p90 {Percentile(values, 90):F1}, min {values.Min():F1}, max {values.Max():F1}";
+}

@@ -1,0 +1,201 @@
+using System.Globalization;
+using System.Text.RegularExpressions;
+
+namespace EslCallflow.RealSwitch.Tests.Switch;
+
+/// <summary>
+/// A real FreeSWITCH on a temporary copy of the repository's <c>freeswitch-conf/</c>, with its own log, db,
+/// run and temp folders. Only the ports move (SIP, event socket, and the daemon's address in the dialplan's
+/// <c>socket</c> application), so it never collides with a switch already running; the rest is the shipped file.
+/// </summary>
+public sealed partial class FreeSwitchInstance : IAsyncDisposable
+{
+    private readonly string _binary;
+    private readonly string _folder;
+    private ManagedProcess? _process;
+    private SwitchConsole? _console;
+    private long _startMark;
+
+    public FreeSwitchInstance(string binary, string runFolder, int daemonCallPort)
+    {
+        _binary = Path.GetFullPath(binary);
+        _folder = Path.Combine(runFolder, "freeswitch");
+        SipPort = FreePorts.Next(udpToo: true);
+        EslPort = FreePorts.Next();
+        DaemonCallPort = daemonCallPort;
+        Configuration = Path.Combine(_folder, "conf");
+        EslPassword = PrepareConfiguration();
+        Log = new LogFile(Path.Combine(_folder, "log", "freeswitch.log"));
+    }
+
+    public int SipPort { get; }
+    public int EslPort { get; }
+    public int DaemonCallPort { get; }
+    public string EslPassword { get; }
+    public string Configuration { get; }
+
+    /// <summary>FreeSWITCH's own log (mod_logfile), every level.</summary>
+    public LogFile Log { get; }
+
+    /// <summary>What FreeSWITCH wrote to stdout/stderr (start-up failures land here).</summary>
+    public string OutputFile => Path.Combine(_folder, "freeswitch.out");
+
+    /// <summary>The log from process start until the switch was ready (event socket up, SIP profile running).</summary>
+    public string StartupLog { get; private set; } = string.Empty;
+
+    public bool IsRunning => _process is { HasExited: false };
+
+    [GeneratedRegex(@"(<param\s+name=""sip-port""\s+value="")\d+("")")]
+    private static partial Regex SipPortParam();
+
+    [GeneratedRegex(@"(<param\s+name=""listen-port""\s+value="")\d+("")")]
+    private static partial Regex EslPortParam();
+
+    [GeneratedRegex(@"<param\s+name=""password""\s+value=""([^""]*)""")]
+    private static partial Regex EslPasswordParam();
+
+    [GeneratedRegex(@"(application=""socket""\s+data=""[^""]*?127\.0\.0\.1:)\d+")]
+    private static partial Regex SocketApplication();
+
+    [GeneratedRegex(@"(^|\s)0 total\.")]
+    private static partial Regex NoChannels();
+
+    private string PrepareConfiguration()
+    {
+        SuitePaths.CopyFolder(Path.Combine(SuitePaths.Repository, "freeswitch-conf"), Configuration);
+        Rewrite(Path.Combine(Configuration, "sip_profiles", "internal.xml"), SipPortParam(), SipPort);
+        Rewrite(Path.Combine(Configuration, "autoload_configs", "event_socket.conf.xml"), EslPortParam(), EslPort);
+        foreach (var dialplan in Directory.EnumerateFiles(Path.Combine(Configuration, "dialplan"), "*.xml"))
+        {
+            if (SocketApplication().IsMatch(File.ReadAllText(dialplan)))
+            {
+                Rewrite(dialplan, SocketApplication(), DaemonCallPort);
+            }
+        }
+        foreach (var folder in new[] { "log", "db", "run", "temp", "cache", "storage", "recordings" })
+        {
+            Directory.CreateDirectory(Path.Combine(_folder, folder));
+        }
+        var eventSocket = File.ReadAllText(Path.Combine(Configuration, "autoload_configs", "event_socket.conf.xml"));
+        return EslPasswordParam().Match(eventSocket) is { Success: true } m ? m.Groups[1].Value : throw new InvalidOperationException("no event socket password in freeswitch-conf");
+    }
+
+    private static void Rewrite(string file, Regex pattern, int port)
+    {
+        var text = File.ReadAllText(file);
+        if (!pattern.IsMatch(text))
+        {
+            throw new InvalidOperationException($"{file}: no match for {pattern}; freeswitch-conf changed shape, update the suite");
+        }
+        File.WriteAllText(file, pattern.Replace(text, m => m.Groups[1].Value + port.ToString(CultureInfo.InvariantCulture) + (m.Groups.Count > 2 ? m.Groups[2].Value : string.Empty)));
+    }
+
+    /// <summary>Starts the switch and waits until its event socket answers and the SIP profile runs.</summary>
+    public async Task StartAsync(TimeSpan timeout, CancellationToken cancellationToken)
+    {
+        _startMark = Log.Mark();
+        List<string> args =
+        [
+            "-nc", "-nf", "-nonat",
+            "-conf", Configuration,
+            "-log", Path.Combine(_folder, "log"),
+            "-db", Path.Combine(_folder, "db"),
+            "-run", Path.Combine(_folder, "run"),
+            "-temp", Path.Combine(_folder, "temp"),
+            "-cache", Path.Combine(_folder, "cache"),
+            "-storage", Path.Combine(_folder, "storage"),
+            "-recordings", Path.Combine(_folder, "recordings"),
+        ];
+        // An installed tree keeps modules in <prefix>/lib/freeswitch/mod beside <prefix>/bin.
+        var modules = Path.GetFullPath(Path.Combine(Path.GetDirectoryName(_binary)!, "..", "lib", "freeswitch", "mod"));
+        if (Directory.Exists(modules))
+        {
+            args.AddRange(["-mod", modules]);
+        }
+        _process = ManagedProcess.Start("freeswitch", _binary, args, _folder, OutputFile);
+
+        var deadline = DateTime.UtcNow + timeout;
+        string? lastProblem = null;
+        while (DateTime.UtcNow < deadline)
+        {
+            if (_process.HasExited)
+            {
+                throw new InvalidOperationException($"FreeSWITCH exited during start-up.\n{Failure()}");
+            }
+            try
+            {
+                // "internal  profile  sip:mod_sofia@127.0.0.1:port  RUNNING (0)" once the profile listens.
+                var status = await ApiAsync("sofia status", cancellationToken);
+                if (status.Split('\n').Any(l => l.Contains("internal", StringComparison.Ordinal) && l.Contains("RUNNING", StringComparison.Ordinal)))
+                {
+                    StartupLog = Log.ReadFrom(_startMark);
+                    return;
+                }
+                lastProblem = status.Trim();
+            }
+            catch (Exception ex) when (ex is IOException or System.Net.Sockets.SocketException)
+            {
+                lastProblem = ex.Message;
+            }
+            await Task.Delay(200, cancellationToken);
+        }
+        throw new TimeoutException($"FreeSWITCH not ready after {timeout.TotalSeconds} s ({lastProblem}).\n{Failure()}");
+    }
+
+    private string Failure() =>
+        $"--- {OutputFile}\n{new LogFile(OutputFile).Tail(0, 40)}\n--- {Log.Path}\n{Log.Tail(_startMark, 60)}";
+
+    /// <summary>Runs an api command on the suite's own event socket connection (re-opened if the switch restarted).</summary>
+    public async Task<string> ApiAsync(string command, CancellationToken cancellationToken)
+    {
+        _console ??= await SwitchConsole.ConnectAsync(EslPort, EslPassword, cancellationToken);
+        try
+        {
+            return await _console.ApiAsync(command, cancellationToken);
+        }
+        catch (Exception ex) when (ex is IOException or System.Net.Sockets.SocketException)
+        {
+            await _console.DisposeAsync();
+            _console = null;
+            throw;
+        }
+    }
+
+    /// <summary>Hangs up every channel and waits until the switch has none (the end of a test).</summary>
+    public async Task HangUpAllAsync(TimeSpan timeout, CancellationToken cancellationToken)
+    {
+        await ApiAsync("hupall NORMAL_CLEARING", cancellationToken);
+        var deadline = DateTime.UtcNow + timeout;
+        while (true)
+        {
+            var count = await ApiAsync("show channels count", cancellationToken);
+            if (NoChannels().IsMatch(count))
+            {
+                return;
+            }
+            if (DateTime.UtcNow > deadline)
+            {
+                throw new TimeoutException("channels still up after hupall: " + count.Trim());
+            }
+            await Task.Delay(50, cancellationToken);
+        }
+    }
+
+    /// <summary>A graceful stop (SIGTERM: FreeSWITCH hangs up its calls and unloads), then the group is killed.</summary>
+    public async Task StopAsync()
+    {
+        if (_console is not null)
+        {
+            await _console.DisposeAsync();
+            _console = null;
+        }
+        if (_process is not null)
+        {
+            await _process.StopAsync(TimeSpan.FromSeconds(15));
+            _process.Dispose();
+            _process = null;
+        }
+    }
+
+    public async ValueTask DisposeAsync() => await StopAsync();
+}
