@@ -73,7 +73,7 @@ public class DialStringPropertyTests
         Assert.Equal(
             new Dictionary<string, string>
             {
-                ["call_timeout"] = "25", ["originate_timeout"] = "25", ["ignore_early_media"] = "true",
+                ["call_timeout"] = "26", ["originate_timeout"] = "26", ["ignore_early_media"] = "true",
                 ["local_var_clobber"] = "true", ["outbound_redirect_fatal"] = "true",
             },
             parsed.Globals);

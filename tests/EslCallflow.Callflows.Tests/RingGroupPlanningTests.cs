@@ -20,7 +20,7 @@ public class RingGroupPlanningTests
 
         Assert.Equal("ring_group", plan.Module);
         Assert.Equal(
-            "{call_timeout=20,originate_timeout=20,ignore_early_media=true,local_var_clobber=true,outbound_redirect_fatal=true}" +
+            "{call_timeout=21,originate_timeout=21,ignore_early_media=true,local_var_clobber=true,outbound_redirect_fatal=true}" +
             "[^^!leg_timeout=20!eslcallflow_device_id=d1005]user/1005@pbx.example.com," +
             "[^^!leg_timeout=30!leg_delay_start=3!eslcallflow_device_id=d1006]user/1006@pbx.example.com",
             plan.RingGroup!.DialString);
@@ -37,7 +37,7 @@ public class RingGroupPlanningTests
         Assert.Equal('|', parsed.Separator);
         Assert.Equal(["user/1006@pbx.example.com", "user/1005@pbx.example.com"], parsed.Legs.Select(l => l.Endpoint));
         Assert.Equal(["25", "10"], parsed.Legs.Select(l => l.Variables["leg_timeout"]));
-        Assert.Equal("25", parsed.Globals["call_timeout"]);
+        Assert.Equal("26", parsed.Globals["call_timeout"]);
         Assert.DoesNotContain(plan.RingGroup.Commands, c => c.Application == "ring_ready");
     }
 
@@ -129,7 +129,7 @@ public class RingGroupPlanningTests
         var globals = FreeSwitchDialString.Parse(plan.RingGroup!.DialString!).Globals;
         Assert.Equal("true", globals["fail_on_single_reject"]);
         Assert.Equal("false", globals["outbound_redirect_fatal"]);
-        Assert.Equal("45", globals["originate_timeout"]);
+        Assert.Equal("46", globals["originate_timeout"]);
         Assert.Equal("true", globals["local_var_clobber"]);
     }
 

@@ -86,7 +86,7 @@ public class CliTests
         Assert.Contains("not rung dev1001: is the calling device", text);
         Assert.Contains("not rung dev1002: belongs to the caller's user 'alice'", text);
         Assert.Contains("  ring dev1003 (user/1003@127.0.0.1) delay 0s timeout 20s", text);
-        Assert.Contains("  execute bridge {call_timeout=20,", text);
+        Assert.Contains("  execute bridge {call_timeout=21,", text);
     }
 
     [Theory]

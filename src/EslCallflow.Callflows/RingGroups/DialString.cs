@@ -56,14 +56,22 @@ public static class DialString
     [ThreadStatic]
     private static StringBuilder? t_scratch;
 
+    /// <summary>
+    /// The whole attempt's limit for a group timeout of <paramref name="timeout"/> seconds. switch_ivr_originate
+    /// (switch_ivr_originate.c) ends a leg once <c>elapsed &gt; leg_timeout</c> but the whole attempt once
+    /// <c>elapsed &gt;= timelimit_sec</c>, both in whole seconds: a group timeout sent as N would ring N-1 to N s
+    /// (measured: timeout 5 rang 4.0 to 4.4 s). Sent as N+1 it rings N to N+1 s, as a leg timeout of N does.
+    /// </summary>
+    public static int AttemptLimit(int timeout) => timeout + 1;
+
     /// <summary>The bridge argument to send (already encoded for argument expansion).</summary>
     public static string Build(RingGroupData data, IReadOnlyList<PlannedLeg> legs, CallerContext caller)
     {
         var text = t_builder ?? new StringBuilder(64 + legs.Count * 160);
         t_builder = null;
         text.Clear();
-        text.Append("{call_timeout=").Append(Number(data.Timeout))
-            .Append(",originate_timeout=").Append(Number(data.Timeout))
+        text.Append("{call_timeout=").Append(Number(AttemptLimit(data.Timeout)))
+            .Append(",originate_timeout=").Append(Number(AttemptLimit(data.Timeout)))
             .Append(",ignore_early_media=true,local_var_clobber=true")
             .Append(",outbound_redirect_fatal=").Append(data.IgnoreForward ? "true" : "false");
         if (data.FailOnSingleReject)
