@@ -81,15 +81,7 @@ public sealed class GroupPickupTests(RealSwitch fixture, ITestOutputHelper outpu
         await Wire.InvitesAsync(Soon, s.Phone("1001"), s.Phone("1002"));
         await Task.Delay(Wire.ReactionTime, s.Cancellation);
 
-        var picker = s.Phone("1006").Dial("8000");
-
-        var final = await picker.FinalAsync(TimeSpan.FromSeconds(10));
-        s.Report($"picker got {string.Join(", ", picker.Responses)} ({Scene.Ms(final.At - picker.InviteSentAt)} ms); caller got {string.Join(", ", caller.Responses)}");
-        Assert.Equal(200, final.Code);
-        Assert.True(final.At - picker.InviteSentAt < PickupWithin, "the picker waited in silence");
-        await caller.AnsweredAsync(Soon);
-        await s.PickedUpLoggedAsync();
-        await picker.HangUpAsync(s.Cancellation);
+        await PicksUpAsync(s, caller);
     });
 
     [RealSwitchFact]
@@ -101,15 +93,7 @@ public sealed class GroupPickupTests(RealSwitch fixture, ITestOutputHelper outpu
         await caller.Phone.WaitAsync(() => caller.Responses.FirstOrDefault(r => r.Code == 183), Soon, "the caller's 183 (early media bridged through)");
         await Task.Delay(Wire.ReactionTime, s.Cancellation);
 
-        var picker = s.Phone("1006").Dial("8000");
-
-        var final = await picker.FinalAsync(TimeSpan.FromSeconds(10));
-        s.Report($"picker got {string.Join(", ", picker.Responses)} ({Scene.Ms(final.At - picker.InviteSentAt)} ms); caller got {string.Join(", ", caller.Responses)}");
-        Assert.Equal(200, final.Code);
-        Assert.True(final.At - picker.InviteSentAt < PickupWithin, "the picker waited in silence");
-        await caller.AnsweredAsync(Soon);
-        await s.PickedUpLoggedAsync();
-        await picker.HangUpAsync(s.Cancellation);
+        await PicksUpAsync(s, caller);
     });
 
     [RealSwitchFact]
@@ -119,15 +103,7 @@ public sealed class GroupPickupTests(RealSwitch fixture, ITestOutputHelper outpu
         await Wire.InvitesAsync(TimeSpan.FromSeconds(8), s.Phone("1001"), s.Phone("1002"));
         await Task.Delay(Wire.ReactionTime, s.Cancellation);
 
-        var picker = s.Phone("1006").Dial("8000");
-
-        var final = await picker.FinalAsync(TimeSpan.FromSeconds(10));
-        s.Report($"caller got {string.Join(", ", caller.Responses)}; picker got {string.Join(", ", picker.Responses)} ({Scene.Ms(final.At - picker.InviteSentAt)} ms)");
-        Assert.Equal(200, final.Code);
-        Assert.True(final.At - picker.InviteSentAt < PickupWithin, "the picker waited in silence");
-        await caller.AnsweredAsync(Soon);
-        await s.PickedUpLoggedAsync();
-        await picker.HangUpAsync(s.Cancellation);
+        await PicksUpAsync(s, caller);
     });
 
     [RealSwitchFact]
@@ -217,4 +193,18 @@ public sealed class GroupPickupTests(RealSwitch fixture, ITestOutputHelper outpu
         Assert.Equal((before.Pickups("picked_up") + 1, before.Pickups("nothing_to_pick_up") + 1), (metrics.Pickups("picked_up"), metrics.Pickups("nothing_to_pick_up")));
         await (finals[0].Code == 200 ? a : b).HangUpAsync(s.Cancellation);
     });
+
+    /// <summary>1006 dials 8000 and is bridged to <paramref name="caller"/> at once: 200 within the pickup window, the caller answered, the daemon's outcome logged.</summary>
+    private static async Task PicksUpAsync(Scene s, OutgoingCall caller)
+    {
+        var picker = s.Phone("1006").Dial("8000");
+
+        var final = await picker.FinalAsync(TimeSpan.FromSeconds(10));
+        s.Report($"picker got {string.Join(", ", picker.Responses)} ({Scene.Ms(final.At - picker.InviteSentAt)} ms); caller got {string.Join(", ", caller.Responses)}");
+        Assert.Equal(200, final.Code);
+        Assert.True(final.At - picker.InviteSentAt < PickupWithin, "the picker waited in silence");
+        await caller.AnsweredAsync(Soon);
+        await s.PickedUpLoggedAsync();
+        await picker.HangUpAsync(s.Cancellation);
+    }
 }

@@ -52,8 +52,8 @@ public static class DaemonHost
         // Callflow modules, one file each (Calls/Modules); the flow runner finds them by name.
         builder.Services.AddSingleton<RingGroupModule>();
         builder.Services.AddSingleton<ICallflowModule>(sp => sp.GetRequiredService<RingGroupModule>());
-        builder.Services.AddSingleton<ICallflowModule, DeviceModule>();
-        builder.Services.AddSingleton<ICallflowModule, UserModule>();
+        builder.Services.AddSingleton<ICallflowModule>(sp => RingTargetModule.Device(sp.GetRequiredService<RingGroupModule>()));
+        builder.Services.AddSingleton<ICallflowModule>(sp => RingTargetModule.User(sp.GetRequiredService<RingGroupModule>()));
         builder.Services.AddSingleton<ICallflowModule, PlayModule>();
         builder.Services.AddSingleton<ICallflowModule, ResponseModule>();
         builder.Services.AddSingleton<ICallflowModule, CallflowJumpModule>();
