@@ -127,41 +127,57 @@ public sealed partial class EslOutboundListener : IAsyncDisposable
                 continue;
             }
 
-            var remote = (IPEndPoint)socket.RemoteEndPoint!;
-            if (!_allowList.IsAllowed(remote.Address))
-            {
-                LogRejectedPeer(_logger, remote.ToString());
-                Refused("peer_not_allowed");
-                socket.Dispose();
-                continue;
-            }
-            if (_sessions.Count >= _options.MaxSessions)
-            {
-                LogTooManySessions(_logger, remote.ToString(), _options.MaxSessions);
-                Refused("max_sessions");
-                socket.Dispose();
-                continue;
-            }
-
-            var id = Interlocked.Increment(ref _nextId);
-            EslOutboundSession session;
             try
             {
-                session = EslOutboundSession.Create(socket, _options, _logger, "out-" + id);
+                HandOff(socket);
             }
-            catch (Exception ex) when (ex is SocketException or ObjectDisposedException or IOException)
+            catch (Exception ex)
             {
-                // A peer that reset between accept and here (a port probe): not worth more than a line.
-                LogBadConnection(_logger, "out-" + id, remote.ToString(), ex.Message);
-                Closed("handshake");
+                // Whatever goes wrong with one connection ends that connection, never the accept loop: a listener
+                // that stopped accepting would silently refuse every later call.
+                LogHandOffFailed(_logger, ex);
                 socket.Dispose();
-                continue;
             }
-            var started = new TaskCompletionSource();
-            var task = RunSessionAsync(id, session, started.Task);
-            _sessions[id] = (task, session);
-            started.SetResult();
         }
+    }
+
+    /// <summary>Checks one accepted connection against the allow list and the session cap and starts its session.</summary>
+    private void HandOff(Socket socket)
+    {
+        var remote = (IPEndPoint)socket.RemoteEndPoint!;
+        if (!_allowList.IsAllowed(remote.Address))
+        {
+            LogRejectedPeer(_logger, remote.ToString());
+            Refused("peer_not_allowed");
+            socket.Dispose();
+            return;
+        }
+        if (_sessions.Count >= _options.MaxSessions)
+        {
+            LogTooManySessions(_logger, remote.ToString(), _options.MaxSessions);
+            Refused("max_sessions");
+            socket.Dispose();
+            return;
+        }
+
+        var id = Interlocked.Increment(ref _nextId);
+        EslOutboundSession session;
+        try
+        {
+            session = EslOutboundSession.Create(socket, _options, _logger, "out-" + id);
+        }
+        catch (Exception ex) when (ex is SocketException or ObjectDisposedException or IOException)
+        {
+            // A peer that reset between accept and here (a port probe): not worth more than a line.
+            LogBadConnection(_logger, "out-" + id, remote.ToString(), ex.Message);
+            Closed("handshake");
+            socket.Dispose();
+            return;
+        }
+        var started = new TaskCompletionSource();
+        var task = RunSessionAsync(id, session, started.Task);
+        _sessions[id] = (task, session);
+        started.SetResult();
     }
 
     private async Task RunSessionAsync(int id, EslOutboundSession session, Task registered)
@@ -306,6 +322,9 @@ public sealed partial class EslOutboundListener : IAsyncDisposable
 
     [LoggerMessage(EventId = 1208, Level = LogLevel.Error, Message = "Accepting an outbound socket failed: {Reason}")]
     private static partial void LogAcceptError(ILogger logger, string reason);
+
+    [LoggerMessage(EventId = 1214, Level = LogLevel.Error, Message = "An accepted outbound socket could not be handed to a session; it is closed and the listener goes on")]
+    private static partial void LogHandOffFailed(ILogger logger, Exception ex);
 
     [LoggerMessage(EventId = 1209, Level = LogLevel.Warning, Message = "Refused outbound socket from {Peer}: {MaxSessions} sessions already open (Esl:Outbound:MaxSessions)")]
     private static partial void LogTooManySessions(ILogger logger, string peer, int maxSessions);
