@@ -112,4 +112,45 @@ public sealed class DirectedPickupSwitchTests(RealSwitch fixture, ITestOutputHel
         Assert.True(ringing.IsRinging && !caller.IsEnded, "the ringing call must go on ringing");
         await caller.CancelAsync(s.Cancellation);
     });
+
+    [RealSwitchFact]
+    public Task A_BLF_subscriber_sees_the_phone_the_ring_group_rings_as_early_then_terminated() => fixture.RunAsync(output, async s =>
+    {
+        var watcher = s.Phone("1004");
+        var subscribed = await watcher.SubscribeDialogAsync("1001", Soon);
+        s.Report($"SUBSCRIBE answered {subscribed.StatusCode} {subscribed.Reason}");
+        Assert.InRange(subscribed.StatusCode, 200, 299);
+
+        var caller = s.Phone("1005").Dial("7000");
+        var ringing = await s.Phone("1001").InviteAsync(Soon);
+        var early = await NotifyAsync(watcher, ringing.ReceivedAt - TimeSpan.FromMilliseconds(200), "early");
+        s.Report($"NOTIFY early {Scene.Ms(early.At - ringing.ReceivedAt)} ms after 1001's INVITE:\n{early.Request.Body}");
+        Assert.Contains("entity=\"sip:1001@127.0.0.1\"", early.Request.Body, StringComparison.Ordinal);
+
+        await caller.CancelAsync(s.Cancellation);
+        await ringing.CancelledAsync(Soon);
+        var terminated = await NotifyAsync(watcher, early.At, "terminated");
+        s.Report($"NOTIFY terminated {Scene.Ms(terminated.At - ringing.CancelledAt!.Value)} ms after 1001's CANCEL; {watcher.Notifies.Count} NOTIFYs in all");
+    });
+
+    /// <summary>The first dialog NOTIFY at or after <paramref name="from"/> whose dialog-info body shows <paramref name="state"/>.</summary>
+    private static async Task<(TimeSpan At, SipMessage Request)> NotifyAsync(SipPhone watcher, TimeSpan from, string state)
+    {
+        SipMessage request;
+        try
+        {
+            request = await watcher.WaitAsync(
+                () => watcher.Notifies.Where(n => n.At >= from && IsDialogState(n.Request, state)).Select(n => n.Request).FirstOrDefault(),
+                Soon, $"a dialog NOTIFY at {watcher.User} showing state {state}");
+        }
+        catch (TimeoutException timeout)
+        {
+            throw new TimeoutException($"{timeout.Message}; NOTIFYs received: {string.Join(" | ", watcher.Notifies.Select(n => $"{n.Request["Event"]} {n.Request.Body}"))}", timeout);
+        }
+        return watcher.Notifies.First(n => ReferenceEquals(n.Request, request));
+    }
+
+    private static bool IsDialogState(SipMessage notify, string state) =>
+        (notify["Event"] ?? string.Empty).StartsWith("dialog", StringComparison.OrdinalIgnoreCase)
+        && notify.Body.Contains($">{state}</state>", StringComparison.Ordinal);
 }

@@ -147,6 +147,66 @@ public sealed class SipPhone : IAsyncDisposable
         }
     }
 
+    /// <summary>
+    /// SUBSCRIBE to <paramref name="user"/>'s dialog state (RFC 4235, Event: dialog, what a BLF key sends), digest
+    /// authentication on 401/407; waits for the final response and returns it. The NOTIFYs that follow are answered
+    /// 200 and recorded in <see cref="OtherRequests"/> with their times; <see cref="Notifies"/> reads them.
+    /// </summary>
+    public async Task<SipMessage> SubscribeDialogAsync(string user, TimeSpan timeout, int expires = 600)
+    {
+        var done = new TaskCompletionSource<SipMessage>(TaskCreationOptions.RunContinuationsAsynchronously);
+        var tag = SipEndpoint.NewTag();
+        var callId = Guid.NewGuid().ToString("N");
+        var cseq = 0;
+        var target = $"sip:{user}@{Domain}";
+        SipMessage Build(string? header, string? authorization)
+        {
+            var request = SipMessage.Request("SUBSCRIBE", target)
+                .Add("Via", _endpoint.Via(SipEndpoint.NewBranch()))
+                .Add("Max-Forwards", "70")
+                .Add("From", $"<{Aor}>;tag={tag}")
+                .Add("To", $"<{target}>")
+                .Add("Call-ID", callId)
+                .Add("CSeq", $"{(++cseq).ToString(CultureInfo.InvariantCulture)} SUBSCRIBE")
+                .Add("Contact", $"<sip:{User}@{Contact.Address}:{Contact.Port.ToString(CultureInfo.InvariantCulture)}>")
+                .Add("Event", "dialog")
+                .Add("Accept", "application/dialog-info+xml")
+                .Add("Expires", expires.ToString(CultureInfo.InvariantCulture))
+                .Add("User-Agent", "EslCallflow-RealSwitch-Tests");
+            if (header is not null && authorization is not null)
+            {
+                request.Add(header, authorization);
+            }
+            return request;
+        }
+        var challenged = false;
+        void OnResponse(SipMessage response, TimeSpan at)
+        {
+            if (response.StatusCode is 401 or 407 && !challenged)
+            {
+                challenged = true;
+                var challenge = response[response.StatusCode == 401 ? "WWW-Authenticate" : "Proxy-Authenticate"] ?? string.Empty;
+                var header = response.StatusCode == 401 ? "Authorization" : "Proxy-Authorization";
+                lock (Gate)
+                {
+                    _endpoint.SendRequest(Build(header, SipDigest.Answer(challenge, "SUBSCRIBE", target, User, _password)), _switch, OnResponse);
+                }
+            }
+            else if (response.StatusCode >= 200)
+            {
+                done.TrySetResult(response);
+            }
+        }
+        lock (Gate)
+        {
+            _endpoint.SendRequest(Build(null, null), _switch, OnResponse);
+        }
+        return await done.Task.WaitAsync(timeout);
+    }
+
+    /// <summary>The NOTIFYs this phone received (answered 200), with their times, oldest first.</summary>
+    public IReadOnlyList<(TimeSpan At, SipMessage Request)> Notifies => [.. OtherRequests.Where(r => r.Request.Method == "NOTIFY")];
+
     /// <summary>Dials <paramref name="number"/> at the switch; the 407 challenge is answered (RFC 3261 section 22.3).</summary>
     public OutgoingCall Dial(string number)
     {
