@@ -80,7 +80,7 @@ public class NestedGroupTests
     };
 
     /// <summary>
-    /// behaviour.md ring_group rules 1 to 3 read literally: expand every path (a group's own delay/timeout/weight
+    /// docs/behaviour.md ring_group rules 1 to 3 read literally: expand every path (a group's own delay/timeout/weight
     /// overriding what it inherits), then keep one leg per device in first-reached order (simultaneous: the first
     /// of the smallest delay; otherwise the first). Exponential in diamonds, so only for small configurations.
     /// </summary>

@@ -36,6 +36,9 @@ public sealed class FakeFreeSwitch : IAsyncDisposable
     /// <summary>When false, commands are read but never answered (a hung switch).</summary>
     public bool Responsive { get; set; } = true;
 
+    /// <summary>An event sent right behind the reply to every <c>event</c> command (JSON).</summary>
+    public IReadOnlyDictionary<string, string>? EventAfterSubscribe { get; set; }
+
     public int ConnectionsAccepted => _nextId;
 
     public int ActiveConnections => _connections.Count;
@@ -209,7 +212,10 @@ public sealed class FakeFreeSwitch : IAsyncDisposable
                     connection.Events[name] = true;
                 }
                 Interlocked.Increment(ref _subscriptions);
-                await socket.SendAsync(EslWire.CommandReply("+OK event listener enabled " + words[0]));
+                var enabled = EslWire.CommandReply("+OK event listener enabled " + words[0]);
+                // As a busy switch does: the first event follows the reply at once, in the same segment, so the
+                // client reads it before anything awaiting the reply has run.
+                await socket.SendAsync(EventAfterSubscribe is { } first ? [.. enabled, .. EslWire.JsonEvent(first)] : enabled);
                 return true;
             case "nixevent":
                 foreach (var name in argument.Split(' '))

@@ -64,11 +64,12 @@ public class DeploymentTests
     }
 
     [Fact]
-    public void The_unit_gives_calls_time_to_drain_before_systemd_kills_it()
+    public void The_unit_gives_the_longest_allowed_drain_and_the_hosts_shutdown_time_before_systemd_kills_it()
     {
         var stop = TimeSpan.FromSeconds(int.Parse(Unit.Split('\n').Single(l => l.StartsWith("TimeoutStopSec=", StringComparison.Ordinal))["TimeoutStopSec=".Length..].TrimEnd('s'), System.Globalization.CultureInfo.InvariantCulture));
+        var longestDrain = TimeSpan.Parse(Hosting.DaemonOptions.MaxDrainTimeout, System.Globalization.CultureInfo.InvariantCulture);
 
-        Assert.True(stop > new Hosting.DaemonOptions().DrainTimeout, $"TimeoutStopSec {stop} must exceed the drain timeout");
+        Assert.True(stop > longestDrain + Hosting.DaemonOptions.ShutdownMargin, $"TimeoutStopSec {stop} must exceed the longest drain ({longestDrain}) plus the host's margin");
     }
 
     [Fact]

@@ -25,7 +25,7 @@ public class DirectedPickupCallTests
         await picker.Closed.WaitAsync(Timeout);
         var outcome = Assert.Single(daemon.LogEvents("outcome picked up"));
         Assert.Equal(("dev1005", "dev1001"), (outcome.GetProperty("PickerDevice").GetString(), outcome.GetProperty("RingingDevice").GetString()));
-        Assert.Contains("eslcallflow_calls_total{module=\"group_pickup_feature\",outcome=\"picked_up\"} 1", await daemon.MetricsAsync());
+        Assert.Contains("eslcallflow_module_outcomes_total{module=\"group_pickup_feature\",outcome=\"picked_up\"} 1", await daemon.MetricsAsync());
     }
 
     [Fact]

@@ -71,7 +71,7 @@ public class FreeSwitchContainerTests
         var metrics = host.Services.GetRequiredService<DaemonMetrics>();
         Assert.Equal(1, metrics.DecisionCount);
         await observer.ApiAsync("hupall NORMAL_CLEARING", timeout.Token);
-        while (metrics.Calls("ring_group", "answered") == 0)
+        while (metrics.ModuleOutcomes("ring_group", "answered") == 0)
         {
             await Task.Delay(100, timeout.Token);
         }

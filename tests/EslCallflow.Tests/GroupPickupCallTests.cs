@@ -39,9 +39,9 @@ public class GroupPickupCallTests
         Assert.Equal(("dev1006", caller.Uuid), (outcome.GetProperty("PickerDevice").GetString(), outcome.GetProperty("CallUuid").GetString()));
         Assert.Empty(daemon.LogEvents("outcome missed"));
         var metrics = await daemon.MetricsAsync();
-        Assert.Contains("eslcallflow_calls_total{module=\"ring_group\",outcome=\"picked_up\"} 1", metrics);
+        Assert.Contains("eslcallflow_module_outcomes_total{module=\"ring_group\",outcome=\"picked_up\"} 1", metrics);
         Assert.DoesNotContain("outcome=\"missed\"", metrics);
-        Assert.Contains("eslcallflow_calls_total{module=\"group_pickup\",outcome=\"picked_up\"} 1", metrics);
+        Assert.Contains("eslcallflow_module_outcomes_total{module=\"group_pickup\",outcome=\"picked_up\"} 1", metrics);
         await daemon.WaitForRingingAsync(0);
     }
 
@@ -58,7 +58,7 @@ public class GroupPickupCallTests
         await picker.Closed.WaitAsync(Timeout);
         await WaitUntil(() => daemon.LogEvents("outcome picked up").Count == 1);
         Assert.Empty(daemon.LogEvents("bridged nothing"));
-        Assert.Contains("eslcallflow_calls_total{module=\"group_pickup\",outcome=\"picked_up\"} 1", await daemon.MetricsAsync());
+        Assert.Contains("eslcallflow_module_outcomes_total{module=\"group_pickup\",outcome=\"picked_up\"} 1", await daemon.MetricsAsync());
         Assert.DoesNotContain(picker.Executions, e => e.Application == "respond");
     }
 

@@ -59,8 +59,8 @@ public class OperationsTests
 
         var metrics = await Client.GetStringAsync(new Uri(daemon.Http, "/metrics"));
 
-        Assert.Equal(1, Sample(metrics, "eslcallflow_calls_total{module=\"ring_group\",outcome=\"answered\"}"));
-        Assert.Equal(1, Sample(metrics, "eslcallflow_calls_total{module=\"ring_group\",outcome=\"picked_up\"}"));
+        Assert.Equal(1, Sample(metrics, "eslcallflow_module_outcomes_total{module=\"ring_group\",outcome=\"answered\"}"));
+        Assert.Equal(1, Sample(metrics, "eslcallflow_module_outcomes_total{module=\"ring_group\",outcome=\"picked_up\"}"));
         Assert.Equal(1, Sample(metrics, "eslcallflow_pickups_total{outcome=\"picked_up\"}"));
         Assert.Equal(3, Sample(metrics, "eslcallflow_decision_latency_seconds_count"));
         Assert.Equal(3, Sample(metrics, "eslcallflow_decision_latency_seconds_bucket{le=\"+Inf\"}"));

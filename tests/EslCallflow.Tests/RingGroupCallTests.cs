@@ -37,7 +37,7 @@ public class RingGroupCallTests
 
         // The conversation is still going on: the bridge has not completed.
         await WaitUntil(() => daemon.LogEvents("outcome answered by").Count == 1);
-        Assert.Contains("eslcallflow_calls_total{module=\"ring_group\",outcome=\"answered\"} 1", await daemon.MetricsAsync());
+        Assert.Contains("eslcallflow_module_outcomes_total{module=\"ring_group\",outcome=\"answered\"} 1", await daemon.MetricsAsync());
         Assert.Empty(daemon.LogEvents("ended after"));
         var answered = daemon.LogEvents("outcome answered by")[0];
         Assert.Equal(("leg-of-1001", call.Uuid), (answered.GetProperty("AnsweredLeg").GetString(), answered.GetProperty("CallUuid").GetString()));

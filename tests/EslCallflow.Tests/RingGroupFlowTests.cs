@@ -39,6 +39,13 @@ public class RingGroupFlowTests
         ("7400.json", """
         { "id": "odd-message", "numbers": ["7400"], "flow": {
             "module": "response", "data": { "code": 486, "message": "O\\'Brien's \\\\ desk: $$5 {off} [x] \"busy\"" } } }
+        """),
+        ("7500.json", """
+        { "id": "desk-then-backup", "numbers": ["7500"], "flow": {
+            "module": "ring_group",
+            "data": { "endpoints": [ { "id": "dev1003", "endpoint_type": "device" } ] },
+            "children": { "_": { "module": "ring_group",
+                                 "data": { "endpoints": [ { "id": "dev1004", "endpoint_type": "device" } ] } } } } }
         """));
 
     [Fact]
@@ -178,5 +185,42 @@ public class RingGroupFlowTests
         var modules = daemon.Host.Services.GetRequiredService<Calls.CallflowModules>();
 
         Assert.Equal(Callflows.Loading.ConfigurationLoader.KnownModules.Order(StringComparer.Ordinal), modules.Names.Order(StringComparer.Ordinal));
+    }
+
+    [Fact]
+    public async Task A_missed_ring_group_whose_child_rings_again_and_is_answered_counts_one_answered_call()
+    {
+        await using var daemon = await RunningDaemon.StartAsync(Config);
+        var bridges = 0;
+        var missThenAnswer = Bridges.Fails("NO_ANSWER");
+        var answered = Bridges.Answered();
+        await using var call = await daemon.CallAsync("7500", "1005", (c, e) =>
+            e.Application == "bridge" && Interlocked.Increment(ref bridges) > 1 ? answered(c, e) : missThenAnswer(c, e));
+
+        await call.Closed.WaitAsync(Timeout);
+        var metrics = daemon.Host.Services.GetRequiredService<Operations.DaemonMetrics>();
+        await Eventually.True(() => metrics.Calls("answered") > 0, Timeout);
+
+        var text = await daemon.MetricsAsync();
+        Assert.Contains("eslcallflow_calls_total{outcome=\"answered\"} 1", text, StringComparison.Ordinal);
+        Assert.DoesNotContain("eslcallflow_calls_total{outcome=\"missed\"}", text, StringComparison.Ordinal);
+        Assert.Contains("eslcallflow_module_outcomes_total{module=\"ring_group\",outcome=\"missed\"} 1", text, StringComparison.Ordinal);
+        Assert.Contains("eslcallflow_module_outcomes_total{module=\"ring_group\",outcome=\"answered\"} 1", text, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task A_ring_group_that_fails_into_a_response_counts_one_call_that_ended_with_the_response()
+    {
+        await using var daemon = await RunningDaemon.StartAsync(Config);
+        await using var call = await daemon.CallAsync("7100", "1005", Bridges.Fails("USER_BUSY"));
+
+        await call.Closed.WaitAsync(Timeout);
+        var metrics = daemon.Host.Services.GetRequiredService<Operations.DaemonMetrics>();
+        await Eventually.True(() => metrics.Calls("responded") > 0, Timeout);
+
+        var text = await daemon.MetricsAsync();
+        Assert.Contains("eslcallflow_calls_total{outcome=\"responded\"} 1", text, StringComparison.Ordinal);
+        Assert.Single(text.Split('\n'), l => l.StartsWith("eslcallflow_calls_total{", StringComparison.Ordinal));
+        Assert.Contains("eslcallflow_module_outcomes_total{module=\"response\",outcome=\"responded\"} 1", text, StringComparison.Ordinal);
     }
 }

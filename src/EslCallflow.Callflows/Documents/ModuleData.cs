@@ -39,7 +39,17 @@ public enum PickupScopeKind
     Group,
 }
 
-public sealed record PickupScope(PickupScopeKind Kind, string Id);
+public sealed record PickupScope(PickupScopeKind Kind, string Id)
+{
+    /// <summary>The kind of document <see cref="Id"/> names, mapped by name so neither enum's order matters.</summary>
+    public EndpointType DocumentType => Kind switch
+    {
+        PickupScopeKind.Device => EndpointType.Device,
+        PickupScopeKind.User => EndpointType.User,
+        PickupScopeKind.Group => EndpointType.Group,
+        _ => throw new ArgumentOutOfRangeException(nameof(Kind), Kind, "not a pickup scope kind"),
+    };
+}
 
 public sealed record GroupPickupData(PickupScope Scope, PickupScope? Approved, bool SkipModule) : IModuleData;
 

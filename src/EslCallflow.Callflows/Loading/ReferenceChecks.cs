@@ -128,7 +128,7 @@ internal static class ReferenceChecks
             case GroupPickupData pickup:
                 foreach (var (scope, field) in new[] { (pickup.Scope, ""), (pickup.Approved, "approved_") })
                 {
-                    if (scope is not null && !exists((EndpointType)(int)scope.Kind, scope.Id))
+                    if (scope is not null && !exists(scope.DocumentType, scope.Id))
                     {
                         Missing($"{path}.data.{field}{scope.Kind.ToString().ToLowerInvariant()}_id", $"{scope.Kind.ToString().ToLowerInvariant()} '{scope.Id}'");
                     }

@@ -16,7 +16,7 @@ public sealed record PickupCandidate(string LegUuid, string? CallerUuid, string 
 }
 
 /// <summary>
-/// group_pickup decisions (behaviour.md, group_pickup rules 1 to 4), pure: who may pick up, which devices are
+/// group_pickup decisions (docs/behaviour.md, group_pickup rules 1 to 4), pure: who may pick up, which devices are
 /// in scope, and which ringing calls are candidates, oldest first.
 /// </summary>
 public static class PickupPlanner

@@ -12,7 +12,7 @@ public sealed record PlannedLeg(Device Device, int Delay, int Timeout, string? A
 }
 
 /// <summary>
-/// behaviour.md rules 4 to 9 as text: the one <c>bridge</c> argument, built so that every value reaches the leg's
+/// docs/behaviour.md rules 4 to 9 as text: the one <c>bridge</c> argument, built so that every value reaches the leg's
 /// channel exactly as written and nothing in a value can add a leg, a variable, a header or an application.
 /// <para>
 /// How FreeSWITCH 1.10.12 reads it (the test model tests/EslCallflow.Testing/FreeSwitchDialString.cs follows the

@@ -2,7 +2,7 @@ using EslCallflow.Callflows.Documents;
 
 namespace EslCallflow.Callflows.RingGroups;
 
-/// <summary>behaviour.md ring_group rules 1 to 3: expand members to devices, keep one leg per device, leave out who must not ring.</summary>
+/// <summary>docs/behaviour.md ring_group rules 1 to 3: expand members to devices, keep one leg per device, leave out who must not ring.</summary>
 public static class EndpointResolver
 {
     public static ResolvedMembers Resolve(PbxConfiguration config, IReadOnlyList<RingGroupEndpoint> members, RingStrategy strategy, CallerContext caller)

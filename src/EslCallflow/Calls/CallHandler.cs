@@ -42,15 +42,17 @@ public sealed partial class CallHandler
         if (match is not { Callflow: var callflow })
         {
             LogUnallocated(_logger, number, session.UniqueId);
-            _metrics.CallEnded("none", "unallocated");
+            _metrics.CallEnded("unallocated");
             await session.HangupAsync("UNALLOCATED_NUMBER", stopping).ConfigureAwait(false);
             return;
         }
         LogStarted(_logger, session.UniqueId, number, callflow.Id, caller.Device?.Id ?? "external");
 
+        var call = new CallContext(session, config, caller, number, match.Captures);
+        string? failed = null;
         try
         {
-            await RunFlowAsync(new CallContext(session, config, caller, number, match.Captures), callflow.Flow, stopping).ConfigureAwait(false);
+            await RunFlowAsync(call, callflow.Flow, stopping).ConfigureAwait(false);
         }
         catch (Exception ex) when (ex is EslConnectionClosedException && session.CallEnded.IsCancellationRequested)
         {
@@ -59,10 +61,21 @@ public sealed partial class CallHandler
         catch (Exception ex) when (ex is not OperationCanceledException)
         {
             LogFlowFailed(_logger, ex, session.UniqueId, number, ex.Message);
-            _metrics.CallEnded("flow", "error");
+            failed = "error";
             await SessionActions.TryHangupAsync(session, "NORMAL_TEMPORARY_FAILURE", stopping).ConfigureAwait(false);
         }
+        finally
+        {
+            // One outcome per call, whatever its flow ran: a failure, else the last module's decision, else how it ended.
+            _metrics.CallEnded(failed ?? call.Outcome.Decided ?? Undecided(session, stopping));
+        }
     }
+
+    /// <summary>The outcome of a flow no module decided (play, callflow jumps, a caller gone in between).</summary>
+    private static string Undecided(EslOutboundSession session, CancellationToken stopping) =>
+        session.CallEnded.IsCancellationRequested ? "caller_gone"
+        : stopping.IsCancellationRequested ? "stopped"
+        : "completed";
 
     private async Task RunFlowAsync(CallContext call, FlowNode start, CancellationToken stopping)
     {
@@ -73,6 +86,7 @@ public sealed partial class CallHandler
             if (step >= MaxFlowSteps)
             {
                 LogTooManySteps(_logger, session.UniqueId, MaxFlowSteps);
+                call.Outcome.Decide("error");
                 await SessionActions.TryHangupAsync(session, "NORMAL_TEMPORARY_FAILURE", stopping).ConfigureAwait(false);
                 return;
             }

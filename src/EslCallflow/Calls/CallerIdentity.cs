@@ -4,7 +4,7 @@ using EslCallflow.Esl.Messages;
 
 namespace EslCallflow.Calls;
 
-/// <summary>behaviour.md "Which device is calling": the authenticated SIP user, else the From user, at its realm.</summary>
+/// <summary>docs/behaviour.md "Which device is calling": the authenticated SIP user, else the From user, at its realm.</summary>
 public static class CallerIdentity
 {
     public static Device? Find(PbxConfiguration config, EslEvent channel)

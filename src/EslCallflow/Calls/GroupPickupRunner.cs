@@ -31,7 +31,7 @@ public enum PickupOutcome
 }
 
 /// <summary>
-/// group_pickup on the picker's session (behaviour.md group_pickup rules 2 to 8): refuse pickers who are not
+/// group_pickup on the picker's session (docs/behaviour.md group_pickup rules 2 to 8): refuse pickers who are not
 /// approved before answering; otherwise take the longest-ringing call in scope that this picker can claim,
 /// intercept it, and count it done when the picker is bridged. Never dead air: every path ends in a bridge
 /// or a SIP response.

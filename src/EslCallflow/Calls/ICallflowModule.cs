@@ -2,6 +2,7 @@ using EslCallflow.Callflows;
 using EslCallflow.Callflows.Documents;
 using EslCallflow.Callflows.RingGroups;
 using EslCallflow.Esl.Outbound;
+using EslCallflow.Operations;
 
 namespace EslCallflow.Calls;
 
@@ -25,4 +26,14 @@ public interface ICallflowModule
 public sealed record CallContext(EslOutboundSession Session, PbxConfiguration Config, CallerContext Caller, string Number, IReadOnlyList<string> Captures)
 {
     public string Uuid => Session.UniqueId;
+
+    /// <summary>How the call ended, as far as the modules that ran have decided it.</summary>
+    public CallOutcome Outcome { get; } = new();
+
+    /// <summary>A module's outcome: counted for the module, and the call's outcome unless a later module decides another.</summary>
+    public void Decide(DaemonMetrics metrics, string module, string outcome)
+    {
+        metrics.ModuleEnded(module, outcome);
+        Outcome.Decide(outcome);
+    }
 }

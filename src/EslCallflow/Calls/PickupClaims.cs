@@ -4,7 +4,7 @@ namespace EslCallflow.Calls;
 
 /// <summary>
 /// FreeSWITCH's <c>intercept</c> has no guard against two pickers taking the same call, so a picker claims
-/// the call first and exactly one claim wins (behaviour.md group_pickup rule 7). A won pickup stays recorded
+/// the call first and exactly one claim wins (docs/behaviour.md group_pickup rule 7). A won pickup stays recorded
 /// briefly so the ring group whose call it was can say who picked it up.
 /// </summary>
 public sealed class PickupClaims

@@ -8,7 +8,7 @@ public sealed class PickupOptions : IValidatableObject
 {
     public const string Section = "Pickup";
 
-    /// <summary>SIP code for a picker who is not approved (behaviour.md group_pickup rule 3).</summary>
+    /// <summary>SIP code for a picker who is not approved (docs/behaviour.md group_pickup rule 3).</summary>
     [Range(400, 699)]
     public int RefusedCode { get; set; } = 403;
 

@@ -7,6 +7,7 @@ using EslCallflow.Tracking;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
+using Microsoft.Extensions.Options;
 using Serilog;
 using Serilog.Formatting;
 using Serilog.Formatting.Compact;
@@ -36,9 +37,10 @@ public static class DaemonHost
         builder.Services.AddOptions<PickupOptions>().BindConfiguration(PickupOptions.Section).ValidateDataAnnotations().ValidateOnStart();
         builder.Services.AddOptions<TrackingOptions>().BindConfiguration(TrackingOptions.Section).ValidateDataAnnotations().ValidateOnStart();
         builder.Services.AddOptions<HttpEndpointOptions>().BindConfiguration(HttpEndpointOptions.Section).ValidateDataAnnotations().ValidateOnStart();
-        builder.Services.Configure<HostOptions>(o =>
+        builder.Services.AddOptions<HostOptions>().Configure<IOptions<DaemonOptions>>((o, daemon) =>
         {
-            o.ShutdownTimeout = TimeSpan.FromSeconds(45);
+            // Derived, never fixed: a longer drain must not be cut short by the host's own deadline.
+            o.ShutdownTimeout = daemon.Value.DrainTimeout + DaemonOptions.ShutdownMargin;
             // Faults are contained inside the services; one that escapes stops the host, and DaemonRunner exits 1.
             o.BackgroundServiceExceptionBehavior = BackgroundServiceExceptionBehavior.StopHost;
         });

@@ -11,8 +11,17 @@ public sealed class DaemonOptions
     [Required(AllowEmptyStrings = false)]
     public string ConfigurationPath { get; set; } = "config";
 
+    /// <summary>The longest <see cref="DrainTimeout"/> allowed: deploy/eslcallflow.service's TimeoutStopSec sits above it plus <see cref="ShutdownMargin"/>.</summary>
+    public const string MaxDrainTimeout = "00:05:00";
+
+    /// <summary>
+    /// What the host's shutdown allows beyond the drain: closing the sessions left, the inbound link and the HTTP
+    /// endpoint. The host's ShutdownTimeout is DrainTimeout plus this, so the drain is never cut short by the host.
+    /// </summary>
+    public static readonly TimeSpan ShutdownMargin = TimeSpan.FromSeconds(15);
+
     /// <summary>On stop, calls in progress may finish for this long before their sessions are closed.</summary>
-    [Range(typeof(TimeSpan), "00:00:00", "01:00:00")]
+    [Range(typeof(TimeSpan), "00:00:00", MaxDrainTimeout)]
     public TimeSpan DrainTimeout { get; set; } = TimeSpan.FromSeconds(30);
 
     /// <summary>

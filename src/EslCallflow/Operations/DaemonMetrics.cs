@@ -20,13 +20,15 @@ public sealed class DaemonMetrics : IDisposable
     [
         (EslMetrics.SessionsRefusedName, "eslcallflow_esl_outbound_sessions_refused_total", "Outbound connections closed as they arrived, by reason (max_sessions, peer_not_allowed)."),
         (EslMetrics.SessionsClosedName, "eslcallflow_esl_outbound_sessions_closed_total", "Outbound connections the listener closed, by reason (handshake, idle, frame_limit, protocol_error)."),
+        (EslMetrics.EventsDroppedName, "eslcallflow_esl_events_dropped_total", "Events lost because the consumer fell behind, by reason (queue_full); the channel feed then reconnects and rebuilds its state."),
         (EslMetrics.EventsSkippedName, "eslcallflow_esl_events_skipped_total", "Events not decoded, by reason (unrequested_format)."),
     ];
 
     /// <summary>Decision latency buckets in seconds: the target is 1 ms at p99, so most resolution sits below it.</summary>
     public static readonly double[] LatencyBuckets = [0.0001, 0.00025, 0.0005, 0.00075, 0.001, 0.0015, 0.002, 0.0025, 0.005, 0.01, 0.025, 0.1, 1];
 
-    private readonly ConcurrentDictionary<(string Module, string Outcome), StrongBox<long>> _calls = new();
+    private readonly ConcurrentDictionary<string, StrongBox<long>> _calls = new(StringComparer.Ordinal);
+    private readonly ConcurrentDictionary<(string Module, string Outcome), StrongBox<long>> _moduleOutcomes = new();
     private readonly ConcurrentDictionary<string, StrongBox<long>> _pickups = new(StringComparer.Ordinal);
     private readonly ConcurrentDictionary<string, StrongBox<long>> _reloads = new(StringComparer.Ordinal);
     private readonly long[] _latencyCounts = new long[LatencyBuckets.Length + 1];
@@ -66,13 +68,19 @@ public sealed class DaemonMetrics : IDisposable
         Interlocked.Add(ref _esl.GetOrAdd((instrument, reason), _ => new StrongBox<long>()).Value, value);
     }
 
-    public void CallEnded(string module, string outcome) => Increment(_calls, (module, outcome));
+    /// <summary>A call's one outcome, counted once when its flow is over.</summary>
+    public void CallEnded(string outcome) => Increment(_calls, outcome);
+
+    /// <summary>A module's outcome; a call whose flow runs several deciding modules counts once for each.</summary>
+    public void ModuleEnded(string module, string outcome) => Increment(_moduleOutcomes, (module, outcome));
 
     public void Pickup(string outcome) => Increment(_pickups, outcome);
 
     public void Reload(string result) => Increment(_reloads, result);
 
-    public long Calls(string module, string outcome) => _calls.TryGetValue((module, outcome), out var box) ? Interlocked.Read(ref box.Value) : 0;
+    public long Calls(string outcome) => _calls.TryGetValue(outcome, out var box) ? Interlocked.Read(ref box.Value) : 0;
+
+    public long ModuleOutcomes(string module, string outcome) => _moduleOutcomes.TryGetValue((module, outcome), out var box) ? Interlocked.Read(ref box.Value) : 0;
 
     public long Pickups(string outcome) => _pickups.TryGetValue(outcome, out var box) ? Interlocked.Read(ref box.Value) : 0;
 
@@ -97,10 +105,15 @@ public sealed class DaemonMetrics : IDisposable
     public string ToPrometheus(IReadOnlyList<(string Name, string Help, double Value)> gauges, IReadOnlyList<(string Name, string Help, long Value)> counters)
     {
         var text = new StringBuilder(2048);
-        Family(text, "eslcallflow_calls_total", "Calls handled, by the module that decided their outcome and that outcome.", "counter");
-        foreach (var ((module, outcome), box) in _calls.OrderBy(p => p.Key))
+        Family(text, "eslcallflow_calls_total", "Calls handled, one outcome each, counted when the call's flow is over.", "counter");
+        foreach (var (outcome, box) in _calls.OrderBy(p => p.Key, StringComparer.Ordinal))
         {
-            Sample(text, "eslcallflow_calls_total", $"module=\"{module}\",outcome=\"{outcome}\"", Interlocked.Read(ref box.Value));
+            Sample(text, "eslcallflow_calls_total", $"outcome=\"{outcome}\"", Interlocked.Read(ref box.Value));
+        }
+        Family(text, "eslcallflow_module_outcomes_total", "Outcomes of the deciding modules (ring_group, device, user, pickups, response, transfer), by module.", "counter");
+        foreach (var ((module, outcome), box) in _moduleOutcomes.OrderBy(p => p.Key))
+        {
+            Sample(text, "eslcallflow_module_outcomes_total", $"module=\"{module}\",outcome=\"{outcome}\"", Interlocked.Read(ref box.Value));
         }
         Family(text, "eslcallflow_pickups_total", "group_pickup attempts by outcome.", "counter");
         foreach (var (outcome, box) in _pickups.OrderBy(p => p.Key, StringComparer.Ordinal))

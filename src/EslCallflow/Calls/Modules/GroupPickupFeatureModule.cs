@@ -35,11 +35,11 @@ public sealed partial class GroupPickupFeatureModule(GroupPickupRunner pickup, D
         {
             LogUnknownTarget(logger, call.Uuid, call.Number, digits, data.Type.ToString().ToLowerInvariant(), options.Value.UnknownTargetCode);
             await SessionActions.RespondAsync(call.Session, options.Value.UnknownTargetCode, options.Value.UnknownTargetReason, null, stopping).ConfigureAwait(false);
-            GroupPickupModule.Count(metrics, node.Module, PickupOutcome.UnknownTarget);
+            GroupPickupModule.Count(metrics, call, node.Module, PickupOutcome.UnknownTarget);
             return null;
         }
         var picked = await pickup.RunAsync(call.Session, call.Config, request, call.Caller.Device, stopping).ConfigureAwait(false);
-        GroupPickupModule.Count(metrics, node.Module, picked);
+        GroupPickupModule.Count(metrics, call, node.Module, picked);
         return null;
     }
 

@@ -4,7 +4,7 @@ using EslCallflow.Operations;
 namespace EslCallflow.Calls.Modules;
 
 /// <summary>
-/// group_pickup (KAZOO cf_group_pickup, behaviour.md group_pickup rules): picks up the call ringing longest in
+/// group_pickup (KAZOO cf_group_pickup, docs/behaviour.md group_pickup rules): picks up the call ringing longest in
 /// scope (see <see cref="GroupPickupRunner"/>). Terminal: children are never run (rule 8).
 /// </summary>
 public sealed class GroupPickupModule(GroupPickupRunner pickup, DaemonMetrics metrics) : ICallflowModule
@@ -15,12 +15,12 @@ public sealed class GroupPickupModule(GroupPickupRunner pickup, DaemonMetrics me
     {
         var request = PickupRequest.For(call.Config, (GroupPickupData)node.Parsed!);
         var picked = await pickup.RunAsync(call.Session, call.Config, request, call.Caller.Device, stopping).ConfigureAwait(false);
-        Count(metrics, node.Module, picked);
+        Count(metrics, call, node.Module, picked);
         return null;
     }
 
     /// <summary>A pickup's outcome in the pickup and call counters (both pickup modules).</summary>
-    internal static void Count(DaemonMetrics metrics, string module, PickupOutcome picked)
+    internal static void Count(DaemonMetrics metrics, CallContext call, string module, PickupOutcome picked)
     {
         var outcome = picked switch
         {
@@ -31,6 +31,6 @@ public sealed class GroupPickupModule(GroupPickupRunner pickup, DaemonMetrics me
             _ => "caller_gone",
         };
         metrics.Pickup(outcome);
-        metrics.CallEnded(module, outcome);
+        call.Decide(metrics, module, outcome);
     }
 }

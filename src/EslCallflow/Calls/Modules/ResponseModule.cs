@@ -1,9 +1,10 @@
 using EslCallflow.Callflows.Documents;
+using EslCallflow.Operations;
 
 namespace EslCallflow.Calls.Modules;
 
 /// <summary>response (KAZOO cf_response): a SIP error, optionally after early media; terminal.</summary>
-public sealed class ResponseModule : ICallflowModule
+public sealed class ResponseModule(DaemonMetrics metrics) : ICallflowModule
 {
     public string Name => "response";
 
@@ -11,6 +12,7 @@ public sealed class ResponseModule : ICallflowModule
     {
         var response = (ResponseData)node.Parsed!;
         await SessionActions.RespondAsync(call.Session, response.Code, response.Message, response.Media, stopping).ConfigureAwait(false);
+        call.Decide(metrics, node.Module, "responded");
         return null;
     }
 }

@@ -10,7 +10,7 @@ using Microsoft.Extensions.Logging;
 namespace EslCallflow.Calls.Modules;
 
 /// <summary>
-/// ring_group (KAZOO cf_ring_group, behaviour.md ring_group rules): plan the legs, send one bridge, and follow
+/// ring_group (KAZOO cf_ring_group, docs/behaviour.md ring_group rules): plan the legs, send one bridge, and follow
 /// it: the answer when it happens, a pickup, or the cause it failed with, which picks the child (repeats first).
 /// The device and user modules ring through here too.
 /// </summary>
@@ -51,7 +51,7 @@ public sealed partial class RingGroupModule : ICallflowModule
             if (!plan.HasLegs)
             {
                 LogNobodyToRing(_logger, session.UniqueId);
-                _metrics.CallEnded(node.Module, "nobody_to_ring");
+                call.Decide(_metrics, node.Module, "nobody_to_ring");
                 return node.Child(FlowNode.DefaultChild) ?? await HangupAndStopAsync(session, "NO_USER_RESPONSE", stopping).ConfigureAwait(false);
             }
 
@@ -75,14 +75,14 @@ public sealed partial class RingGroupModule : ICallflowModule
                 && (await session.Bridged.ConfigureAwait(false)).OtherLegUniqueId is { } answeredLeg
                 && _claims.PickedUpBy(session.UniqueId) is null)
             {
-                return await TalkAsync(session, node, answeredLeg, DeviceOf(answeredLeg, legs), _time.GetElapsedTime(ringingSince), completion).ConfigureAwait(false);
+                return await TalkAsync(call, node, answeredLeg, DeviceOf(answeredLeg, legs), _time.GetElapsedTime(ringingSince), completion).ConfigureAwait(false);
             }
             var outcome = BridgeOutcome.From(await completion.ConfigureAwait(false));
             if (outcome.Result == BridgeResult.Answered)
             {
                 // Answered without a CHANNEL_BRIDGE seen first (a switch that sent none): told at completion.
                 LogAnswered(_logger, session.UniqueId, DeviceOf(outcome.OtherLeg, legs), outcome.OtherLeg ?? "unknown", _time.GetElapsedTime(ringingSince).TotalSeconds);
-                _metrics.CallEnded(node.Module, "answered");
+                call.Decide(_metrics, node.Module, "answered");
                 return null;
             }
             if (outcome.Result == BridgeResult.PickedUp)
@@ -90,29 +90,30 @@ public sealed partial class RingGroupModule : ICallflowModule
                 // The caller is talking to the picker now: no child, no repeat, no hangup.
                 var picker = _claims.PickedUpBy(session.UniqueId) ?? DeviceOf(outcome.OtherLeg, null);
                 LogPickedUp(_logger, session.UniqueId, picker, outcome.OtherLeg ?? "unknown");
-                _metrics.CallEnded(node.Module, "picked_up");
+                call.Decide(_metrics, node.Module, "picked_up");
                 return null;
             }
             cause = outcome.Cause;
             if (session.CallEnded.IsCancellationRequested || cause is "ORIGINATOR_CANCEL")
             {
                 LogMissed(_logger, session.UniqueId, "ORIGINATOR_CANCEL");
-                _metrics.CallEnded(node.Module, "missed");
+                call.Decide(_metrics, node.Module, "missed");
                 return null;
             }
             LogAttemptFailed(_logger, session.UniqueId, attempt, cause);
         }
 
         LogMissed(_logger, session.UniqueId, cause);
-        _metrics.CallEnded(node.Module, "missed");
+        call.Decide(_metrics, node.Module, "missed");
         return node.Child(cause) ?? node.Child(FlowNode.DefaultChild) ?? await HangupAndStopAsync(session, cause, stopping).ConfigureAwait(false);
     }
 
     /// <summary>A phone answered: say so now, then wait for the conversation to end and say how it ended.</summary>
-    private async Task<FlowNode?> TalkAsync(EslOutboundSession session, FlowNode node, string answeredLeg, string answeredDevice, TimeSpan rang, Task<EslEvent> completion)
+    private async Task<FlowNode?> TalkAsync(CallContext call, FlowNode node, string answeredLeg, string answeredDevice, TimeSpan rang, Task<EslEvent> completion)
     {
+        var session = call.Session;
         LogAnswered(_logger, session.UniqueId, answeredDevice, answeredLeg, rang.TotalSeconds);
-        _metrics.CallEnded(node.Module, "answered");
+        call.Decide(_metrics, node.Module, "answered");
         var answeredAt = _time.GetTimestamp();
         EslEvent? ended = null;
         try

@@ -1,9 +1,10 @@
 using EslCallflow.Callflows.Documents;
+using EslCallflow.Operations;
 
 namespace EslCallflow.Calls.Modules;
 
 /// <summary>transfer: hands the call to an extension of a FreeSWITCH dialplan and context; terminal for the daemon.</summary>
-public sealed class TransferModule : ICallflowModule
+public sealed class TransferModule(DaemonMetrics metrics) : ICallflowModule
 {
     public string Name => "transfer";
 
@@ -11,6 +12,7 @@ public sealed class TransferModule : ICallflowModule
     {
         var transfer = (TransferData)node.Parsed!;
         await call.Session.ExecuteAsync("transfer", $"{transfer.Extension} {transfer.Dialplan} {transfer.Context}", stopping).ConfigureAwait(false);
+        call.Decide(metrics, node.Module, "transferred");
         return null;
     }
 }
