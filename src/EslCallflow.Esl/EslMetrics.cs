@@ -24,19 +24,11 @@ public static class EslMetrics
     /// <summary>Events not decoded (reason: <c>unrequested_format</c>, a format the connection never asked for).</summary>
     public const string EventsSkippedName = "eslcallflow.esl.events_skipped";
 
-    /// <summary>
-    /// Events dropped because the consumer fell behind and its bounded queue was full (reason: <c>queue_full</c>). The
-    /// reconnecting inbound client then reconnects, so its consumer rebuilds its state.
-    /// </summary>
-    public const string EventsDroppedName = "eslcallflow.esl.events_dropped";
-
     private static readonly Meter Meter = new(MeterName);
 
     internal static readonly Counter<long> SessionsRefused = Meter.CreateCounter<long>(SessionsRefusedName, "{connection}", "Outbound connections closed as they arrived.");
 
     internal static readonly Counter<long> SessionsClosed = Meter.CreateCounter<long>(SessionsClosedName, "{connection}", "Outbound connections closed by a limit or for bad input.");
-
-    internal static readonly Counter<long> EventsDropped = Meter.CreateCounter<long>(EventsDroppedName, "{event}", "Events dropped: the consumer's queue was full.");
 
     internal static readonly Counter<long> EventsSkipped = Meter.CreateCounter<long>(EventsSkippedName, "{event}", "Events not decoded.");
 }

@@ -107,15 +107,6 @@ public abstract class EslSocket : IAsyncDisposable
         }
     }
 
-    /// <summary>
-    /// A queue of this connection's events, taken before anything asks FreeSWITCH for events so none arrives unseen;
-    /// <paramref name="overflowed"/> hears of the first event dropped.
-    /// </summary>
-    internal EventSubscriber SubscribeEvents(Action<EventSubscriber>? overflowed) => Connection.Subscribe(null, _eventQueueCapacity, overflowed);
-
-    /// <summary>Closes the connection at once with <paramref name="reason"/>, as a lost link.</summary>
-    internal void Abort(Exception reason) => Connection.Abort(reason);
-
     /// <summary>Sends <c>exit</c> (briefly), then closes the socket.</summary>
     public async ValueTask DisposeAsync()
     {

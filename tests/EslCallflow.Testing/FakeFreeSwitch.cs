@@ -36,9 +36,6 @@ public sealed class FakeFreeSwitch : IAsyncDisposable
     /// <summary>When false, commands are read but never answered (a hung switch).</summary>
     public bool Responsive { get; set; } = true;
 
-    /// <summary>An event sent right behind the reply to every <c>event</c> command (JSON).</summary>
-    public IReadOnlyDictionary<string, string>? EventAfterSubscribe { get; set; }
-
     public int ConnectionsAccepted => _nextId;
 
     public int ActiveConnections => _connections.Count;
@@ -212,10 +209,7 @@ public sealed class FakeFreeSwitch : IAsyncDisposable
                     connection.Events[name] = true;
                 }
                 Interlocked.Increment(ref _subscriptions);
-                var enabled = EslWire.CommandReply("+OK event listener enabled " + words[0]);
-                // As a busy switch does: the first event follows the reply at once, in the same segment, so the
-                // client reads it before anything awaiting the reply has run.
-                await socket.SendAsync(EventAfterSubscribe is { } first ? [.. enabled, .. EslWire.JsonEvent(first)] : enabled);
+                await socket.SendAsync(EslWire.CommandReply("+OK event listener enabled " + words[0]));
                 return true;
             case "nixevent":
                 foreach (var name in argument.Split(' '))

@@ -1,4 +1,3 @@
-using System.Runtime.CompilerServices;
 using System.Threading.Channels;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Logging.Abstractions;
@@ -10,10 +9,7 @@ namespace EslCallflow.Esl.Inbound;
 /// <summary>
 /// Keeps one inbound connection alive for as long as <see cref="RunAsync"/> runs: connects with exponential
 /// backoff and jitter (never giving up), re-subscribes, watches HEARTBEAT, and reports
-/// Connected/Received/Disconnected signals in order. Events wait in one bounded queue per connection, taken before
-/// the <c>event</c> command goes out. Should the consumer fall so far behind that it fills, events are lost: that is
-/// logged, counted (<see cref="EslMetrics.EventsDroppedName"/>) and the connection is closed, so the consumer sees
-/// Disconnected and then a reconnect, and rebuilds what it keeps from the switch.
+/// Connected/Received/Disconnected signals in order through one bounded queue.
 /// </summary>
 public sealed partial class EslReconnectingInboundClient
 {
@@ -21,8 +17,7 @@ public sealed partial class EslReconnectingInboundClient
     private readonly EslSubscription _subscription;
     private readonly ILoggerFactory _loggerFactory;
     private readonly ILogger _logger;
-    // Only the hand-over of each connection; its events stay in that connection's own queue.
-    private readonly Channel<Generation> _generations;
+    private readonly Channel<EslInboundSignal> _signals;
     private readonly ResiliencePipeline _connectPipeline;
     private volatile EslInboundClient? _current;
     private int _generation;
@@ -36,7 +31,12 @@ public sealed partial class EslReconnectingInboundClient
             : subscription;
         _loggerFactory = loggerFactory ?? NullLoggerFactory.Instance;
         _logger = _loggerFactory.CreateLogger<EslReconnectingInboundClient>();
-        _generations = Channel.CreateUnbounded<Generation>(new UnboundedChannelOptions { SingleWriter = true, SingleReader = true });
+        _signals = Channel.CreateBounded<EslInboundSignal>(new BoundedChannelOptions(options.EventQueueCapacity)
+        {
+            SingleWriter = true,
+            SingleReader = true,
+            FullMode = BoundedChannelFullMode.Wait,
+        });
         _connectPipeline = new ResiliencePipelineBuilder { TimeProvider = timeProvider ?? TimeProvider.System }
             .AddRetry(new RetryStrategyOptions
             {
@@ -62,30 +62,8 @@ public sealed partial class EslReconnectingInboundClient
 
     public long ReconnectCount => Interlocked.Read(ref _reconnects);
 
-    /// <summary>The signals, in wire order; one reader.</summary>
-    public async IAsyncEnumerable<EslInboundSignal> ReadSignalsAsync([EnumeratorCancellation] CancellationToken cancellationToken = default)
-    {
-        await foreach (var generation in _generations.Reader.ReadAllAsync(cancellationToken).ConfigureAwait(false))
-        {
-            try
-            {
-                yield return new EslInboundSignal.Connected(generation.Number, generation.Number > 1, generation.Client);
-                var events = generation.Events.Reader;
-                while (await events.WaitToReadAsync(cancellationToken).ConfigureAwait(false))
-                {
-                    while (events.TryRead(out var evt))
-                    {
-                        yield return new EslInboundSignal.Received(generation.Number, evt);
-                    }
-                }
-                yield return new EslInboundSignal.Disconnected(generation.Number, await generation.Ended.Task.WaitAsync(cancellationToken).ConfigureAwait(false));
-            }
-            finally
-            {
-                generation.Events.Dispose();
-            }
-        }
-    }
+    public IAsyncEnumerable<EslInboundSignal> ReadSignalsAsync(CancellationToken cancellationToken = default) =>
+        _signals.Reader.ReadAllAsync(cancellationToken);
 
     /// <summary>Runs the connect/subscribe/read loop until <paramref name="stoppingToken"/> fires.</summary>
     public async Task RunAsync(CancellationToken stoppingToken)
@@ -94,28 +72,33 @@ public sealed partial class EslReconnectingInboundClient
         {
             while (!stoppingToken.IsCancellationRequested)
             {
-                var generation = await _connectPipeline.ExecuteAsync(ConnectAndSubscribeAsync, stoppingToken).ConfigureAwait(false);
-                if (generation.Number > 1)
+                var client = await _connectPipeline.ExecuteAsync(ConnectAndSubscribeAsync, stoppingToken).ConfigureAwait(false);
+                var generation = Interlocked.Increment(ref _generation);
+                if (generation > 1)
                 {
                     Interlocked.Increment(ref _reconnects);
                 }
-                LogConnected(_logger, _options.ToString(), generation.Number, generation.Number > 1);
-                _current = generation.Client;
-                _generations.Writer.TryWrite(generation);
+                LogConnected(_logger, _options.ToString(), generation, generation > 1);
+                _current = client;
+                await _signals.Writer.WriteAsync(new EslInboundSignal.Connected(generation, generation > 1, client), stoppingToken).ConfigureAwait(false);
 
-                var reason = "stopping";
+                string reason;
                 try
                 {
-                    reason = (await generation.Client.Completion.WaitAsync(stoppingToken).ConfigureAwait(false)).Message;
+                    await foreach (var evt in client.ReadEventsAsync(cancellationToken: stoppingToken).ConfigureAwait(false))
+                    {
+                        await _signals.Writer.WriteAsync(new EslInboundSignal.Received(generation, evt), stoppingToken).ConfigureAwait(false);
+                    }
+                    reason = (await client.Completion.ConfigureAwait(false)).Message;
                 }
                 finally
                 {
                     _current = null;
-                    await generation.Client.DisposeAsync().ConfigureAwait(false);
-                    generation.Ended.TrySetResult(reason);
+                    await client.DisposeAsync().ConfigureAwait(false);
                 }
 
                 LogLost(_logger, _options.ToString(), reason);
+                await _signals.Writer.WriteAsync(new EslInboundSignal.Disconnected(generation, reason), stoppingToken).ConfigureAwait(false);
             }
         }
         catch (OperationCanceledException) when (stoppingToken.IsCancellationRequested)
@@ -124,19 +107,16 @@ public sealed partial class EslReconnectingInboundClient
         }
         finally
         {
-            _generations.Writer.TryComplete();
+            _signals.Writer.TryComplete();
         }
     }
 
-    private async ValueTask<Generation> ConnectAndSubscribeAsync(CancellationToken cancellationToken)
+    private async ValueTask<EslInboundClient> ConnectAndSubscribeAsync(CancellationToken cancellationToken)
     {
         var client = await EslInboundClient.ConnectAsync(_options, _loggerFactory, cancellationToken).ConfigureAwait(false);
         try
         {
             client.KeepOnlyEventHeaders(_subscription.EventHeaders);
-            // The queue exists before FreeSWITCH is asked for events: the first may follow the reply at once.
-            var number = Volatile.Read(ref _generation) + 1;
-            var events = client.SubscribeEvents(_ => Overflowed(client, number));
             foreach (var (header, value) in _subscription.Filters)
             {
                 await client.FilterAsync(header, value, cancellationToken).ConfigureAwait(false);
@@ -146,8 +126,7 @@ public sealed partial class EslReconnectingInboundClient
             {
                 client.SetHeartbeatTimeout(_options.HeartbeatTimeout);
             }
-            Interlocked.Increment(ref _generation);
-            return new Generation(number, client, events, new TaskCompletionSource<string>(TaskCreationOptions.RunContinuationsAsynchronously));
+            return client;
         }
         catch
         {
@@ -156,29 +135,11 @@ public sealed partial class EslReconnectingInboundClient
         }
     }
 
-    /// <summary>
-    /// The consumer fell behind and an event was lost: whatever it keeps from events is now wrong. Close the link
-    /// (off the read loop that told us), so the consumer sees Disconnected, then a reconnect it rebuilds from.
-    /// </summary>
-    private void Overflowed(EslInboundClient client, int generation)
-    {
-        LogOverflowed(_logger, _options.ToString(), generation, _options.EventQueueCapacity);
-        ThreadPool.UnsafeQueueUserWorkItem(
-            static state => state.client.Abort(new EslConnectionClosedException($"event queue full ({state.capacity} events): events were lost; reconnecting to rebuild state")),
-            (client, capacity: _options.EventQueueCapacity), preferLocal: false);
-    }
-
-    /// <summary>One connection as the reader sees it: its events, and why it ended once it has.</summary>
-    private sealed record Generation(int Number, EslInboundClient Client, Internal.EventSubscriber Events, TaskCompletionSource<string> Ended);
-
     [LoggerMessage(EventId = 1101, Level = LogLevel.Information, Message = "Connected to FreeSWITCH event socket {Endpoint} (generation {Generation}, reconnect {IsReconnect})")]
     private static partial void LogConnected(ILogger logger, string endpoint, int generation, bool isReconnect);
 
     [LoggerMessage(EventId = 1102, Level = LogLevel.Warning, Message = "Lost FreeSWITCH event socket {Endpoint}: {Reason}; reconnecting")]
     private static partial void LogLost(ILogger logger, string endpoint, string reason);
-
-    [LoggerMessage(EventId = 1104, Level = LogLevel.Error, Message = "FreeSWITCH event socket {Endpoint} (generation {Generation}): the consumer fell behind and its queue of {Capacity} events is full; events were lost, reconnecting to rebuild state")]
-    private static partial void LogOverflowed(ILogger logger, string endpoint, int generation, int capacity);
 
     [LoggerMessage(EventId = 1103, Level = LogLevel.Warning, Message = "Cannot reach FreeSWITCH event socket {Endpoint} (attempt {Attempt}, next in {DelayMs:0} ms): {Reason}")]
     private static partial void LogRetry(ILogger logger, string endpoint, int attempt, double delayMs, string reason);

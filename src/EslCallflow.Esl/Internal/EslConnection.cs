@@ -166,9 +166,9 @@ internal sealed partial class EslConnection : IAsyncDisposable
 
     public void ForgetExecution(string applicationUuid) => _executions.TryRemove(applicationUuid, out _);
 
-    public EventSubscriber Subscribe(Func<EslEvent, bool>? filter, int capacity, Action<EventSubscriber>? overflowed = null)
+    public EventSubscriber Subscribe(Func<EslEvent, bool>? filter, int capacity)
     {
-        var subscriber = new EventSubscriber(this, filter, capacity, overflowed);
+        var subscriber = new EventSubscriber(this, filter, capacity);
         lock (_pendingReplies)
         {
             if (_closeReason is not null)

@@ -20,7 +20,6 @@ public sealed class DaemonMetrics : IDisposable
     [
         (EslMetrics.SessionsRefusedName, "eslcallflow_esl_outbound_sessions_refused_total", "Outbound connections closed as they arrived, by reason (max_sessions, peer_not_allowed)."),
         (EslMetrics.SessionsClosedName, "eslcallflow_esl_outbound_sessions_closed_total", "Outbound connections the listener closed, by reason (handshake, idle, frame_limit, protocol_error)."),
-        (EslMetrics.EventsDroppedName, "eslcallflow_esl_events_dropped_total", "Events lost because the consumer fell behind, by reason (queue_full); the channel feed then reconnects and rebuilds its state."),
         (EslMetrics.EventsSkippedName, "eslcallflow_esl_events_skipped_total", "Events not decoded, by reason (unrequested_format)."),
     ];
 
