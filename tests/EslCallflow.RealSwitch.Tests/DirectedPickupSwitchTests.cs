@@ -41,6 +41,24 @@ public sealed class DirectedPickupSwitchTests(RealSwitch fixture, ITestOutputHel
     });
 
     [RealSwitchFact]
+    public Task The_star_star_target_a_BLF_key_is_offered_picks_up_too() => fixture.RunAsync(output, async s =>
+    {
+        var caller = s.Phone("1005").Dial("1001");
+        var ringing = await s.Phone("1001").InviteAsync(Soon);
+        await Task.Delay(Wire.ReactionTime, s.Cancellation);
+
+        var picker = s.Phone("1004").Dial("**1001");
+
+        var picked = await picker.AnsweredAsync(PickupWithin);
+        await caller.AnsweredAsync(Soon);
+        await ringing.CancelledAsync(Soon);
+        s.Report($"**1001 answered {Scene.Ms(picked.At - picker.InviteSentAt)} ms after its INVITE");
+        Assert.Contains("outcome picked up", await s.PickupEndingAsync(code: "**1001"), StringComparison.Ordinal);
+        await Task.Delay(TimeSpan.FromSeconds(1), s.Cancellation);
+        await picker.HangUpAsync(s.Cancellation);
+    });
+
+    [RealSwitchFact]
     public Task Star7_and_the_sales_ring_group_number_takes_the_ring_groups_call() => fixture.RunAsync(output, async s =>
     {
         var caller = s.Phone("1005").Dial("7000");

@@ -29,6 +29,21 @@ public class DirectedPickupCallTests
     }
 
     [Fact]
+    public async Task Star_star_and_an_extension_as_a_BLF_key_dials_it_picks_up_the_same_way()
+    {
+        await using var daemon = await RunningDaemon.StartAsync();
+        var fs = new SimulatedSwitch(daemon.FreeSwitch);
+        await fs.RingPlainAsync("ringing-on-1002", "1002");
+        await daemon.WaitForRingingAsync(1);
+
+        await using var picker = await daemon.CallAsync("**1002", "1004", fs.Intercepts);
+
+        Assert.Equal("ringing-on-1002", (await picker.WaitForExecutionAsync("intercept")).Argument);
+        await picker.Closed.WaitAsync(Timeout);
+        Assert.Single(daemon.LogEvents("outcome picked up"));
+    }
+
+    [Fact]
     public async Task Star7_and_a_ring_group_number_picks_up_the_ring_groups_call()
     {
         await using var daemon = await RunningDaemon.StartAsync();
