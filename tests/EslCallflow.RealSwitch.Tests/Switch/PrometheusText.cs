@@ -37,7 +37,11 @@ public sealed class PrometheusText(string text)
         return 0;
     }
 
-    public double Calls(string module, string outcome) => Value("eslcallflow_calls_total", ("module", module), ("outcome", outcome));
+    /// <summary>What a module decided (ring_group answered, group_pickup picked_up, ...).</summary>
+    public double Calls(string module, string outcome) => Value("eslcallflow_module_outcomes_total", ("module", module), ("outcome", outcome));
+
+    /// <summary>Calls by their one outcome, counted once each when the flow is over.</summary>
+    public double CallOutcomes(string outcome) => Value("eslcallflow_calls_total", ("outcome", outcome));
 
     public double Pickups(string outcome) => Value("eslcallflow_pickups_total", ("outcome", outcome));
 }
