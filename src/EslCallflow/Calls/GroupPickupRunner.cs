@@ -142,14 +142,14 @@ public sealed partial class GroupPickupRunner
     /// </summary>
     private async Task<string?> BridgedPerFeedAsync(string pickerUuid, PickupCandidate candidate, CancellationToken stopping)
     {
-        var deadline = _time.GetTimestamp();
+        var started = _time.GetTimestamp();
         while (true)
         {
             if (_tracker.Find(pickerUuid) is { Answered: true, OtherLeg: { } other } && (candidate.CallerUuid is null || other == candidate.CallerUuid))
             {
                 return other;
             }
-            if (_time.GetElapsedTime(deadline) >= _options.BridgeTimeout)
+            if (_time.GetElapsedTime(started) >= _options.BridgeTimeout)
             {
                 return null;
             }

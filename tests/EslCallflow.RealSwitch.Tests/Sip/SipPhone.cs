@@ -104,10 +104,9 @@ public sealed class SipPhone : IAsyncDisposable
     /// <summary>REGISTER with digest authentication (401 challenge, then credentials); waits for 200.</summary>
     public async Task RegisterAsync(TimeSpan timeout, int expires = 3600)
     {
-        var done = new TaskCompletionSource<SipMessage>(TaskCreationOptions.RunContinuationsAsynchronously);
         var tag = SipEndpoint.NewTag();
         var uri = $"sip:{Domain}:{_switch.Port.ToString(CultureInfo.InvariantCulture)}";
-        SipMessage Build(string? authorization)
+        SipMessage Build(string? header, string? authorization)
         {
             var request = SipMessage.Request("REGISTER", uri)
                 .Add("Via", _endpoint.Via(SipEndpoint.NewBranch()))
@@ -119,28 +118,13 @@ public sealed class SipPhone : IAsyncDisposable
                 .Add("Contact", $"<sip:{User}@{Contact.Address}:{Contact.Port.ToString(CultureInfo.InvariantCulture)}>")
                 .Add("Expires", expires.ToString(CultureInfo.InvariantCulture))
                 .Add("User-Agent", "EslCallflow-RealSwitch-Tests");
-            if (authorization is not null)
+            if (header is not null && authorization is not null)
             {
-                request.Add("Authorization", authorization);
+                request.Add(header, authorization);
             }
             return request;
         }
-        var challenged = false;
-        void OnResponse(SipMessage response, TimeSpan at)
-        {
-            if (response.StatusCode is 401 or 407 && !challenged)
-            {
-                challenged = true;
-                var challenge = response[response.StatusCode == 401 ? "WWW-Authenticate" : "Proxy-Authenticate"] ?? string.Empty;
-                _endpoint.SendRequest(Build(SipDigest.Answer(challenge, "REGISTER", uri, User, _password)), _switch, OnResponse);
-            }
-            else if (response.StatusCode >= 200)
-            {
-                done.TrySetResult(response);
-            }
-        }
-        _endpoint.SendRequest(Build(null), _switch, OnResponse);
-        var final = await done.Task.WaitAsync(timeout);
+        var final = await SendWithDigestAsync("REGISTER", uri, Build, timeout);
         if (final.StatusCode != 200)
         {
             throw new InvalidOperationException($"{User}: REGISTER got {final.StatusCode} {final.Reason}");
@@ -154,7 +138,6 @@ public sealed class SipPhone : IAsyncDisposable
     /// </summary>
     public async Task<SipMessage> SubscribeDialogAsync(string user, TimeSpan timeout, int expires = 600)
     {
-        var done = new TaskCompletionSource<SipMessage>(TaskCreationOptions.RunContinuationsAsynchronously);
         var tag = SipEndpoint.NewTag();
         var callId = Guid.NewGuid().ToString("N");
         var cseq = 0;
@@ -179,6 +162,16 @@ public sealed class SipPhone : IAsyncDisposable
             }
             return request;
         }
+        return await SendWithDigestAsync("SUBSCRIBE", target, Build, timeout);
+    }
+
+    /// <summary>
+    /// Sends the request <paramref name="build"/> makes without credentials; on the first 401/407 sends it again
+    /// with the digest answer (Authorization or Proxy-Authorization); returns the final response.
+    /// </summary>
+    private async Task<SipMessage> SendWithDigestAsync(string method, string uri, Func<string?, string?, SipMessage> build, TimeSpan timeout)
+    {
+        var done = new TaskCompletionSource<SipMessage>(TaskCreationOptions.RunContinuationsAsynchronously);
         var challenged = false;
         void OnResponse(SipMessage response, TimeSpan at)
         {
@@ -189,7 +182,7 @@ public sealed class SipPhone : IAsyncDisposable
                 var header = response.StatusCode == 401 ? "Authorization" : "Proxy-Authorization";
                 lock (Gate)
                 {
-                    _endpoint.SendRequest(Build(header, SipDigest.Answer(challenge, "SUBSCRIBE", target, User, _password)), _switch, OnResponse);
+                    _endpoint.SendRequest(build(header, SipDigest.Answer(challenge, method, uri, User, _password)), _switch, OnResponse);
                 }
             }
             else if (response.StatusCode >= 200)
@@ -199,7 +192,7 @@ public sealed class SipPhone : IAsyncDisposable
         }
         lock (Gate)
         {
-            _endpoint.SendRequest(Build(null, null), _switch, OnResponse);
+            _endpoint.SendRequest(build(null, null), _switch, OnResponse);
         }
         return await done.Task.WaitAsync(timeout);
     }
