@@ -20,6 +20,11 @@ public class ChildModuleValidationTests
         { "transfer", """{ "extension": "1000 XML evil" }""", "$.flow.children._.data.extension", "must be digits, letters or _ + * # . -" },
         { "transfer", """{ "extension": "1000", "context": "a b" }""", "$.flow.children._.data.context", "must be digits, letters or _ + * # . -" },
         { "callflow", """{ "id": "elsewhere" }""", "$.flow.children._.data.id", "callflow 'elsewhere' does not exist" },
+        { "group_pickup", """{ "user_id": "ghost" }""", "$.flow.children._.data.user_id", "user 'ghost' does not exist" },
+        { "group_pickup", """{ "group_id": "sales", "approved_device_id": "gone" }""", "$.flow.children._.data.approved_device_id", "device 'gone' does not exist" },
+        { "group_pickup", """{ "approved_user_id": "alice" }""", "$.flow.children._.data", "group_pickup needs a scope" },
+        { "group_pickup_feature", """{ "approved_group_id": "nobody" }""", "$.flow.children._.data.approved_group_id", "group 'nobody' does not exist" },
+        { "group_pickup_feature", """{ "type": "extension,device" }""", "$.flow.children._.data.type", "extension,device" },
         { "play", """{ "id": "/ok.wav", "skip_module": "yes" }""", "$.flow.children._.data.skip_module", "must be true or false, not a string" },
     };
 

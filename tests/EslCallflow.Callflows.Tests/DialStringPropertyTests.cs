@@ -8,6 +8,7 @@ using EslCallflow.Testing.FreeSwitchModel;
 using FsCheck;
 using FsCheck.Fluent;
 using FsCheck.Xunit;
+using EslCallflow.Callflows.Modules;
 
 namespace EslCallflow.Callflows.Tests;
 

@@ -1,6 +1,7 @@
 using EslCallflow.Callflows.Documents;
 using EslCallflow.Callflows.RingGroups;
 using EslCallflow.Callflows.Routing;
+using EslCallflow.Callflows.Modules;
 
 namespace EslCallflow.Callflows.Tests;
 

@@ -184,7 +184,7 @@ public class RingGroupFlowTests
 
         var modules = daemon.Host.Services.GetRequiredService<Calls.CallflowModules>();
 
-        Assert.Equal(Callflows.Loading.ConfigurationLoader.KnownModules.Order(StringComparer.Ordinal), modules.Names.Order(StringComparer.Ordinal));
+        Assert.Equal(Callflows.Modules.ModuleCatalog.Names.Order(StringComparer.Ordinal), modules.Names.Order(StringComparer.Ordinal));
     }
 
     [Fact]

@@ -1,4 +1,5 @@
 using System.Text.Json;
+using EslCallflow.Callflows.Modules;
 
 namespace EslCallflow.Callflows.Documents;
 
@@ -47,7 +48,7 @@ public sealed record Group(string Id, string? Name, IReadOnlyList<GroupEndpoint>
 }
 
 /// <summary>A callflow node: a module with its data and its children keyed by hangup cause or <c>_</c>.</summary>
-public sealed record FlowNode(string Module, JsonElement Data, IReadOnlyDictionary<string, FlowNode> Children, object? Parsed)
+public sealed record FlowNode(string Module, JsonElement Data, IReadOnlyDictionary<string, FlowNode> Children, IModuleData? Parsed)
 {
     public const string DefaultChild = "_";
 

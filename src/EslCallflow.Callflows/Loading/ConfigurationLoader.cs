@@ -20,9 +20,6 @@ public static class ConfigurationLoader
 {
     public static readonly string[] Kinds = ["devices", "users", "groups", "callflows"];
 
-    /// <summary>The callflow modules documents may use; the daemon has a runner for each.</summary>
-    public static IReadOnlySet<string> KnownModules => ModuleParsers.Known;
-
     /// <summary>The largest configuration file read; a larger one is an error.</summary>
     public const int MaxFileBytes = ConfigurationFiles.MaxFileBytes;
 

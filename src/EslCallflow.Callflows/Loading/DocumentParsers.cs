@@ -1,5 +1,6 @@
 using System.Text.Json;
 using EslCallflow.Callflows.Documents;
+using EslCallflow.Callflows.Modules;
 
 namespace EslCallflow.Callflows.Loading;
 
@@ -65,7 +66,7 @@ internal static class DocumentParsers
                     r.Error(at, $"must be an object, not {DocumentReader.Describe(member.Value)}");
                     continue;
                 }
-                var type = r.Enum(member.Value, "type", at, ModuleParsers.EndpointTypes, null, required: true);
+                var type = r.Enum(member.Value, "type", at, EndpointTypeNames.ByName, null, required: true);
                 var delay = r.OptionalInt(member.Value, "delay", at, 0, 3600);
                 var timeout = r.OptionalInt(member.Value, "timeout", at, 1, 3600);
                 var weight = r.OptionalInt(member.Value, "weight", at, 1, 100);
@@ -116,9 +117,9 @@ internal static class DocumentParsers
         {
             return null;
         }
-        if (!ModuleParsers.Known.Contains(module))
+        if (!ModuleCatalog.IsKnown(module))
         {
-            r.Error($"{path}.module", $"unknown module '{DocumentReader.Printable(module)}' (known: {string.Join(", ", ModuleParsers.Known)})");
+            r.Error($"{path}.module", $"unknown module '{DocumentReader.Printable(module)}' (known: {string.Join(", ", ModuleCatalog.Names)})");
             return null;
         }
         var data = DocumentReader.TryGet(node, "data", out var d) ? d : EmptyData;
@@ -127,7 +128,7 @@ internal static class DocumentParsers
             r.Error($"{path}.data", $"must be an object, not {DocumentReader.Describe(data)}");
             return null;
         }
-        var parsed = ModuleParsers.Parse(r, module, data, $"{path}.data");
+        var parsed = ModuleCatalog.Parse(r, module, data, $"{path}.data");
         var children = new Dictionary<string, FlowNode>(StringComparer.Ordinal);
         if (r.Object(node, "children", path) is { } map)
         {

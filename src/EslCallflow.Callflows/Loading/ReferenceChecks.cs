@@ -1,4 +1,5 @@
 using EslCallflow.Callflows.Documents;
+using EslCallflow.Callflows.Modules;
 
 namespace EslCallflow.Callflows.Loading;
 
@@ -18,11 +19,12 @@ internal static class ReferenceChecks
         var callflowIds = callflows.Select(c => c.Id).ToHashSet(StringComparer.Ordinal);
 
         // An empty id was already reported as missing or invalid where it was read; one error per field.
-        bool Exists(EndpointType type, string id) => id.Length == 0 || type switch
+        bool Exists(DocumentKind kind, string id) => id.Length == 0 || kind switch
         {
-            EndpointType.Device => deviceIds.Contains(id),
-            EndpointType.User => userIds.Contains(id),
-            _ => groupById.ContainsKey(id),
+            DocumentKind.Device => deviceIds.Contains(id),
+            DocumentKind.User => userIds.Contains(id),
+            DocumentKind.Group => groupById.ContainsKey(id),
+            _ => callflowIds.Contains(id),
         };
 
         foreach (var device in devices)
@@ -45,7 +47,7 @@ internal static class ReferenceChecks
         var (deepest, unfinished) = Nesting(groups, nestedGroups);
         foreach (var group in groups)
         {
-            foreach (var endpoint in group.Endpoints.Where(e => !Exists(e.Type, e.Id)))
+            foreach (var endpoint in group.Endpoints.Where(e => !Exists(DocumentReference.KindOf(e.Type), e.Id)))
             {
                 errors.Add(new ConfigError(files[("groups", group.Id)], group.Id, $"$.endpoints.{endpoint.Id}", $"{endpoint.Type.ToString().ToLowerInvariant()} '{endpoint.Id}' does not exist"));
             }
@@ -76,7 +78,7 @@ internal static class ReferenceChecks
                     numberOwners[number] = callflow.Id;
                 }
             }
-            CheckNode(callflow.Flow, "$.flow", file, callflow.Id, Exists, callflowIds, errors);
+            CheckNode(callflow.Flow, "$.flow", file, callflow.Id, Exists, errors);
         }
 
         // A callflow module that leads back to where it started loops until the call's step limit ends it.
@@ -96,9 +98,12 @@ internal static class ReferenceChecks
     /// <summary>The callflows a flow jumps to (skipped callflow modules do not jump), with where each jump is.</summary>
     private static IEnumerable<(string Target, string Path)> Jumps(FlowNode node, string path)
     {
-        if (node.Parsed is CallflowJumpData { SkipModule: false } jump && jump.Id.Length > 0)
+        if (node.Parsed is { SkipModule: false } data)
         {
-            yield return (jump.Id, path);
+            foreach (var jump in data.References.Where(r => r.Kind == DocumentKind.Callflow))
+            {
+                yield return (jump.Id, path);
+            }
         }
         foreach (var (key, child) in node.Children)
         {
@@ -109,41 +114,18 @@ internal static class ReferenceChecks
         }
     }
 
-    private static void CheckNode(FlowNode node, string path, string file, string callflowId, Func<EndpointType, string, bool> exists, HashSet<string> callflowIds, List<ConfigError> errors)
+    private static void CheckNode(FlowNode node, string path, string file, string callflowId, Func<DocumentKind, string, bool> exists, List<ConfigError> errors)
     {
-        void Missing(string at, string what) => errors.Add(new ConfigError(file, callflowId, at, $"{what} does not exist"));
-
-        switch (node.Parsed)
+        foreach (var reference in node.Parsed?.References ?? [])
         {
-            case RingGroupData ring:
-                for (var i = 0; i < ring.Endpoints.Count; i++)
-                {
-                    var e = ring.Endpoints[i];
-                    if (!exists(e.Type, e.Id))
-                    {
-                        Missing($"{path}.data.endpoints[{i}].id", $"{e.Type.ToString().ToLowerInvariant()} '{e.Id}'");
-                    }
-                }
-                break;
-            case GroupPickupData pickup:
-                foreach (var (scope, field) in new[] { (pickup.Scope, ""), (pickup.Approved, "approved_") })
-                {
-                    if (scope is not null && !exists(scope.DocumentType, scope.Id))
-                    {
-                        Missing($"{path}.data.{field}{scope.Kind.ToString().ToLowerInvariant()}_id", $"{scope.Kind.ToString().ToLowerInvariant()} '{scope.Id}'");
-                    }
-                }
-                break;
-            case RingTargetData target when !exists(target.Type, target.Id):
-                Missing($"{path}.data.id", $"{target.Type.ToString().ToLowerInvariant()} '{target.Id}'");
-                break;
-            case CallflowJumpData jump when jump.Id.Length > 0 && !callflowIds.Contains(jump.Id):
-                Missing($"{path}.data.id", $"callflow '{jump.Id}'");
-                break;
+            if (!exists(reference.Kind, reference.Id))
+            {
+                errors.Add(new ConfigError(file, callflowId, $"{path}.data.{reference.Field}", $"{reference.Kind.ToString().ToLowerInvariant()} '{reference.Id}' does not exist"));
+            }
         }
         foreach (var (key, child) in node.Children)
         {
-            CheckNode(child, $"{path}.children.{key}", file, callflowId, exists, callflowIds, errors);
+            CheckNode(child, $"{path}.children.{key}", file, callflowId, exists, errors);
         }
     }
 

@@ -2,6 +2,7 @@ using System.Globalization;
 using System.Text;
 using EslCallflow.Callflows.Documents;
 using EslCallflow.Callflows.FreeSwitch;
+using EslCallflow.Callflows.Modules;
 
 namespace EslCallflow.Callflows.RingGroups;
 

@@ -1,4 +1,5 @@
 using EslCallflow.Callflows.Documents;
+using EslCallflow.Callflows.Modules;
 
 namespace EslCallflow.Callflows.RingGroups;
 

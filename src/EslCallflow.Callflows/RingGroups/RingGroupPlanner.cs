@@ -1,5 +1,6 @@
 using EslCallflow.Callflows.Documents;
 using EslCallflow.Callflows.FreeSwitch;
+using EslCallflow.Callflows.Modules;
 
 namespace EslCallflow.Callflows.RingGroups;
 

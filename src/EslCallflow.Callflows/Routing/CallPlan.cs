@@ -1,5 +1,6 @@
 using EslCallflow.Callflows.Documents;
 using EslCallflow.Callflows.RingGroups;
+using EslCallflow.Callflows.Modules;
 
 namespace EslCallflow.Callflows.Routing;
 

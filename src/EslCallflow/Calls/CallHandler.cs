@@ -6,6 +6,7 @@ using EslCallflow.Esl.Outbound;
 using EslCallflow.Hosting;
 using EslCallflow.Operations;
 using Microsoft.Extensions.Logging;
+using EslCallflow.Callflows.Modules;
 
 namespace EslCallflow.Calls;
 

@@ -8,6 +8,7 @@ using EslCallflow.Operations;
 using EslCallflow.Tracking;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
+using EslCallflow.Callflows.Modules;
 
 namespace EslCallflow.Calls;
 

@@ -2,6 +2,7 @@ using EslCallflow.Callflows;
 using EslCallflow.Callflows.Documents;
 using EslCallflow.Callflows.Loading;
 using EslCallflow.Callflows.Routing;
+using EslCallflow.Callflows.Modules;
 
 namespace EslCallflow.Cli;
 

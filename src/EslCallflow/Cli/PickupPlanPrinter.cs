@@ -3,6 +3,7 @@ using System.Text.Json;
 using EslCallflow.Callflows;
 using EslCallflow.Callflows.Documents;
 using EslCallflow.Callflows.Pickup;
+using EslCallflow.Callflows.Modules;
 
 namespace EslCallflow.Cli;
 

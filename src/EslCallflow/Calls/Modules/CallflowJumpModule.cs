@@ -1,11 +1,12 @@
 using EslCallflow.Callflows.Documents;
+using EslCallflow.Callflows.Modules;
 
 namespace EslCallflow.Calls.Modules;
 
 /// <summary>callflow (KAZOO cf_callflow): continues with another callflow's flow.</summary>
 public sealed class CallflowJumpModule : ICallflowModule
 {
-    public string Name => "callflow";
+    public string Name => CallflowJumpData.Module;
 
     public Task<FlowNode?> RunAsync(CallContext call, FlowNode node, CancellationToken stopping)
     {

@@ -3,6 +3,7 @@ using EslCallflow.Callflows.Pickup;
 using EslCallflow.Operations;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
+using EslCallflow.Callflows.Modules;
 
 namespace EslCallflow.Calls.Modules;
 
@@ -14,7 +15,7 @@ namespace EslCallflow.Calls.Modules;
 /// </summary>
 public sealed partial class GroupPickupFeatureModule(GroupPickupRunner pickup, DaemonMetrics metrics, IOptions<PickupOptions> options, ILogger<GroupPickupFeatureModule> logger) : ICallflowModule
 {
-    public string Name => "group_pickup_feature";
+    public string Name => GroupPickupFeatureData.Module;
 
     public async Task<FlowNode?> RunAsync(CallContext call, FlowNode node, CancellationToken stopping)
     {

@@ -1,5 +1,6 @@
 using EslCallflow.Callflows.Documents;
 using EslCallflow.Operations;
+using EslCallflow.Callflows.Modules;
 
 namespace EslCallflow.Calls.Modules;
 
@@ -9,7 +10,7 @@ namespace EslCallflow.Calls.Modules;
 /// </summary>
 public sealed class GroupPickupModule(GroupPickupRunner pickup, DaemonMetrics metrics) : ICallflowModule
 {
-    public string Name => "group_pickup";
+    public string Name => GroupPickupData.Module;
 
     public async Task<FlowNode?> RunAsync(CallContext call, FlowNode node, CancellationToken stopping)
     {

@@ -1,12 +1,13 @@
 using EslCallflow.Callflows.Documents;
 using EslCallflow.Callflows.FreeSwitch;
+using EslCallflow.Callflows.Modules;
 
 namespace EslCallflow.Calls.Modules;
 
 /// <summary>play (KAZOO cf_play): answers the call unless <c>answer</c> is false, plays the media, goes on to <c>_</c>.</summary>
 public sealed class PlayModule : ICallflowModule
 {
-    public string Name => "play";
+    public string Name => PlayData.Module;
 
     public async Task<FlowNode?> RunAsync(CallContext call, FlowNode node, CancellationToken stopping)
     {

@@ -6,6 +6,7 @@ using EslCallflow.Esl.Outbound;
 using EslCallflow.Operations;
 using EslCallflow.Tracking;
 using Microsoft.Extensions.Logging;
+using EslCallflow.Callflows.Modules;
 
 namespace EslCallflow.Calls.Modules;
 
@@ -31,7 +32,7 @@ public sealed partial class RingGroupModule : ICallflowModule
         _logger = logger;
     }
 
-    public string Name => "ring_group";
+    public string Name => RingGroupData.Module;
 
     public Task<FlowNode?> RunAsync(CallContext call, FlowNode node, CancellationToken stopping) =>
         RingAsync(call, node, (RingGroupData)node.Parsed!, stopping);

@@ -1,4 +1,5 @@
 using EslCallflow.Callflows.Documents;
+using EslCallflow.Callflows.Modules;
 
 namespace EslCallflow.Calls.Modules;
 
@@ -10,9 +11,9 @@ public sealed class RingTargetModule(string name, RingGroupModule ringGroup) : I
 {
     public string Name => name;
 
-    public static RingTargetModule Device(RingGroupModule ringGroup) => new("device", ringGroup);
+    public static RingTargetModule Device(RingGroupModule ringGroup) => new(RingTargetData.DeviceModule, ringGroup);
 
-    public static RingTargetModule User(RingGroupModule ringGroup) => new("user", ringGroup);
+    public static RingTargetModule User(RingGroupModule ringGroup) => new(RingTargetData.UserModule, ringGroup);
 
     public Task<FlowNode?> RunAsync(CallContext call, FlowNode node, CancellationToken stopping) =>
         ringGroup.RingAsync(call, node, AsRingGroup((RingTargetData)node.Parsed!), stopping);

@@ -1,12 +1,13 @@
 using EslCallflow.Callflows.Documents;
 using EslCallflow.Operations;
+using EslCallflow.Callflows.Modules;
 
 namespace EslCallflow.Calls.Modules;
 
 /// <summary>transfer: hands the call to an extension of a FreeSWITCH dialplan and context; terminal for the daemon.</summary>
 public sealed class TransferModule(DaemonMetrics metrics) : ICallflowModule
 {
-    public string Name => "transfer";
+    public string Name => TransferData.Module;
 
     public async Task<FlowNode?> RunAsync(CallContext call, FlowNode node, CancellationToken stopping)
     {
