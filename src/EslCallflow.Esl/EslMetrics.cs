@@ -24,6 +24,12 @@ public static class EslMetrics
     /// <summary>Events not decoded (reason: <c>unrequested_format</c>, a format the connection never asked for).</summary>
     public const string EventsSkippedName = "eslcallflow.esl.events_skipped";
 
+    /// <summary>
+    /// Events dropped because their consumer fell behind and its queue was full (reason: <c>consumer_behind</c>).
+    /// The reconnecting inbound client then closes the link so the consumer reconnects and rebuilds its state.
+    /// </summary>
+    public const string EventsDroppedName = "eslcallflow.esl.events_dropped";
+
     private static readonly Meter Meter = new(MeterName);
 
     internal static readonly Counter<long> SessionsRefused = Meter.CreateCounter<long>(SessionsRefusedName, "{connection}", "Outbound connections closed as they arrived.");
@@ -31,4 +37,6 @@ public static class EslMetrics
     internal static readonly Counter<long> SessionsClosed = Meter.CreateCounter<long>(SessionsClosedName, "{connection}", "Outbound connections closed by a limit or for bad input.");
 
     internal static readonly Counter<long> EventsSkipped = Meter.CreateCounter<long>(EventsSkippedName, "{event}", "Events not decoded.");
+
+    internal static readonly Counter<long> EventsDropped = Meter.CreateCounter<long>(EventsDroppedName, "{event}", "Events dropped because their consumer fell behind.");
 }

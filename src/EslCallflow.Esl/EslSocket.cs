@@ -84,13 +84,22 @@ public abstract class EslSocket : IAsyncDisposable
 
     /// <summary>
     /// Events as they arrive, optionally filtered. Each call gets its own bounded queue (oldest dropped when
-    /// the consumer falls behind). The sequence ends when the connection closes.
+    /// the consumer falls behind), which exists from this call on, not from the first read: open it before
+    /// sending <c>event</c> and nothing FreeSWITCH sends in between is missed. The sequence ends when the
+    /// connection closes.
     /// </summary>
-    public async IAsyncEnumerable<EslEvent> ReadEventsAsync(
-        Func<EslEvent, bool>? filter = null,
-        [EnumeratorCancellation] CancellationToken cancellationToken = default)
+    public IAsyncEnumerable<EslEvent> ReadEventsAsync(Func<EslEvent, bool>? filter = null, CancellationToken cancellationToken = default) =>
+        ReadEvents(filter, overflowed: null, cancellationToken);
+
+    /// <summary>As <see cref="ReadEventsAsync"/>; <paramref name="overflowed"/> hears of each event dropped (with the total so far).</summary>
+    internal IAsyncEnumerable<EslEvent> ReadEvents(Func<EslEvent, bool>? filter, Action<long>? overflowed, CancellationToken cancellationToken) =>
+        Drain(Connection.Subscribe(filter, _eventQueueCapacity, overflowed), cancellationToken);
+
+    /// <summary>Closes the link at once with <paramref name="reason"/>; everything waiting on it fails with that reason.</summary>
+    internal void Abort(string reason) => Connection.Abort(new EslConnectionClosedException(reason));
+
+    private static async IAsyncEnumerable<EslEvent> Drain(EventSubscriber subscriber, [EnumeratorCancellation] CancellationToken cancellationToken)
     {
-        var subscriber = Connection.Subscribe(filter, _eventQueueCapacity);
         try
         {
             while (await subscriber.Reader.WaitToReadAsync(cancellationToken).ConfigureAwait(false))

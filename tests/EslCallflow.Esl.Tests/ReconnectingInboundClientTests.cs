@@ -1,3 +1,5 @@
+using System.Globalization;
+using Microsoft.Extensions.Logging;
 using EslCallflow.Esl.Inbound;
 using EslCallflow.Testing;
 
@@ -143,6 +145,58 @@ public class ReconnectingInboundClientTests
         var options = Options(fs);
         options.HeartbeatTimeout = heartbeatTimeout;
         return new EslReconnectingInboundClient(options, new EslSubscription(EslEventFormat.Json, ["CHANNEL_CREATE"]));
+    }
+
+    [Fact]
+    public async Task A_consumer_that_falls_behind_is_told_by_a_log_line_a_count_and_a_reconnect_it_resyncs_on()
+    {
+        await using var fs = new FakeFreeSwitch().Start();
+        var logs = new LogCapture();
+        using var metrics = new MeasurementRecorder();
+        var options = Options(fs);
+        options.EventQueueCapacity = 16;
+        var client = new EslReconnectingInboundClient(options, new EslSubscription(EslEventFormat.Json, ["CHANNEL_CREATE"]), logs);
+        using var stop = new CancellationTokenSource(Timeout);
+        var run = client.RunAsync(stop.Token);
+        await using var signals = client.ReadSignalsAsync(stop.Token).GetAsyncEnumerator(stop.Token);
+        Assert.IsType<EslInboundSignal.Connected>(await Next(signals));
+        // Heard although published right after connecting: the queue existed before 'event' was sent.
+        await fs.PublishAsync(EventTemplates.RingingLegEvent("CHANNEL_CREATE", "first"));
+        Assert.Equal("first", Assert.IsType<EslInboundSignal.Received>(await Next(signals)).Event.UniqueId);
+
+        // Not read while they arrive, until the hand-off to the signal reader and the queue of 16 overflow. The burst
+        // stops there: events published after the link is back would queue behind the unread ones and overflow again.
+        for (var i = 0; i < 2000 && !logs.Entries.Any(e => e.EventId.Id == 1104); i++)
+        {
+            await fs.PublishAsync(EventTemplates.RingingLegEvent("CHANNEL_CREATE", "leg-" + i));
+        }
+
+        var received = new List<string>();
+        EslInboundSignal signal;
+        while ((signal = await Next(signals)) is EslInboundSignal.Received r)
+        {
+            received.Add(r.Event.UniqueId!);
+        }
+        var lost = Assert.IsType<EslInboundSignal.Disconnected>(signal);
+        Assert.Contains("event queue overflow", lost.Reason, StringComparison.Ordinal);
+        // What did arrive came in order, with the gap the overflow made (the oldest waiting were dropped); the rest
+        // never arrived on this link.
+        var numbers = received.Select(id => int.Parse(id["leg-".Length..], CultureInfo.InvariantCulture)).ToList();
+        Assert.Equal(numbers.Order(), numbers);
+        Assert.Equal(numbers.Count, numbers.Distinct().Count());
+        Assert.True(numbers.Count >= 16, $"at least the queue's 16 were delivered, not {numbers.Count}");
+        Assert.False(numbers.SequenceEqual(Enumerable.Range(0, numbers.Count)), "the overflow left a gap");
+        var again = Assert.IsType<EslInboundSignal.Connected>(await Next(signals));
+        Assert.True(again.IsReconnect);
+        Assert.Equal(2, fs.Commands.Count(c => c == "event json CHANNEL_CREATE HEARTBEAT"));
+        var line = Assert.Single(logs.Entries, e => e.EventId.Id == 1104);
+        Assert.Equal(LogLevel.Error, line.Level);
+        Assert.True(metrics.Count(EslMetrics.EventsDroppedName, "consumer_behind") >= 1);
+
+        await fs.PublishAsync(EventTemplates.RingingLegEvent("CHANNEL_CREATE", "after-resync"));
+        Assert.Equal("after-resync", Assert.IsType<EslInboundSignal.Received>(await Next(signals)).Event.UniqueId);
+        await stop.CancelAsync();
+        await run;
     }
 
     private static async Task<EslInboundSignal> Next(IAsyncEnumerator<EslInboundSignal> signals)

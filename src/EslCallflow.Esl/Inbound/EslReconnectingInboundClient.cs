@@ -3,16 +3,27 @@ using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Logging.Abstractions;
 using Polly;
 using Polly.Retry;
+using EslCallflow.Esl.Messages;
 
 namespace EslCallflow.Esl.Inbound;
 
 /// <summary>
 /// Keeps one inbound connection alive for as long as <see cref="RunAsync"/> runs: connects with exponential
 /// backoff and jitter (never giving up), re-subscribes, watches HEARTBEAT, and reports
-/// Connected/Received/Disconnected signals in order through one bounded queue.
+/// Connected/Received/Disconnected signals in order.
 /// </summary>
+/// <remarks>
+/// Events wait in one queue, the connection's (<see cref="EslInboundOptions.EventQueueCapacity"/>), opened before
+/// <c>event</c> is sent so none arrives unheard. The signal channel behind it only hands them over. A consumer
+/// that falls so far behind that the queue overflows has lost events, and with them the truth of what it tracks
+/// (a lost CHANNEL_HANGUP is a ghost leg): the loss is logged and counted, and the link is closed, so the
+/// consumer sees Disconnected then Connected and rebuilds its state.
+/// </remarks>
 public sealed partial class EslReconnectingInboundClient
 {
+    // Enough to keep the pump and the consumer from waking each other for every event; the queue is the connection's.
+    private const int SignalHandOff = 256;
+
     private readonly EslInboundOptions _options;
     private readonly EslSubscription _subscription;
     private readonly ILoggerFactory _loggerFactory;
@@ -31,7 +42,7 @@ public sealed partial class EslReconnectingInboundClient
             : subscription;
         _loggerFactory = loggerFactory ?? NullLoggerFactory.Instance;
         _logger = _loggerFactory.CreateLogger<EslReconnectingInboundClient>();
-        _signals = Channel.CreateBounded<EslInboundSignal>(new BoundedChannelOptions(options.EventQueueCapacity)
+        _signals = Channel.CreateBounded<EslInboundSignal>(new BoundedChannelOptions(SignalHandOff)
         {
             SingleWriter = true,
             SingleReader = true,
@@ -72,7 +83,7 @@ public sealed partial class EslReconnectingInboundClient
         {
             while (!stoppingToken.IsCancellationRequested)
             {
-                var client = await _connectPipeline.ExecuteAsync(ConnectAndSubscribeAsync, stoppingToken).ConfigureAwait(false);
+                var (client, events) = await _connectPipeline.ExecuteAsync(ConnectAndSubscribeAsync, stoppingToken).ConfigureAwait(false);
                 var generation = Interlocked.Increment(ref _generation);
                 if (generation > 1)
                 {
@@ -85,7 +96,7 @@ public sealed partial class EslReconnectingInboundClient
                 string reason;
                 try
                 {
-                    await foreach (var evt in client.ReadEventsAsync(cancellationToken: stoppingToken).ConfigureAwait(false))
+                    await foreach (var evt in events.WithCancellation(stoppingToken).ConfigureAwait(false))
                     {
                         await _signals.Writer.WriteAsync(new EslInboundSignal.Received(generation, evt), stoppingToken).ConfigureAwait(false);
                     }
@@ -111,12 +122,13 @@ public sealed partial class EslReconnectingInboundClient
         }
     }
 
-    private async ValueTask<EslInboundClient> ConnectAndSubscribeAsync(CancellationToken cancellationToken)
+    private async ValueTask<(EslInboundClient Client, IAsyncEnumerable<EslEvent> Events)> ConnectAndSubscribeAsync(CancellationToken cancellationToken)
     {
         var client = await EslInboundClient.ConnectAsync(_options, _loggerFactory, cancellationToken).ConfigureAwait(false);
         try
         {
             client.KeepOnlyEventHeaders(_subscription.EventHeaders);
+            var events = client.ReadEvents(filter: null, overflowed: dropped => OnOverflow(client, dropped), CancellationToken.None);
             foreach (var (header, value) in _subscription.Filters)
             {
                 await client.FilterAsync(header, value, cancellationToken).ConfigureAwait(false);
@@ -126,7 +138,7 @@ public sealed partial class EslReconnectingInboundClient
             {
                 client.SetHeartbeatTimeout(_options.HeartbeatTimeout);
             }
-            return client;
+            return (client, events);
         }
         catch
         {
@@ -134,6 +146,19 @@ public sealed partial class EslReconnectingInboundClient
             throw;
         }
     }
+
+    private void OnOverflow(EslInboundClient client, long dropped)
+    {
+        // Called on the read loop for each event dropped until the link is down; say it once per connection.
+        if (dropped == 1)
+        {
+            LogOverflow(_logger, _options.ToString(), _options.EventQueueCapacity);
+        }
+        client.Abort($"event queue overflow: the consumer fell more than {_options.EventQueueCapacity} events behind");
+    }
+
+    [LoggerMessage(EventId = 1104, Level = LogLevel.Error, Message = "Events from FreeSWITCH event socket {Endpoint} were lost: the consumer fell more than {Capacity} events behind; reconnecting to rebuild state")]
+    private static partial void LogOverflow(ILogger logger, string endpoint, int capacity);
 
     [LoggerMessage(EventId = 1101, Level = LogLevel.Information, Message = "Connected to FreeSWITCH event socket {Endpoint} (generation {Generation}, reconnect {IsReconnect})")]
     private static partial void LogConnected(ILogger logger, string endpoint, int generation, bool isReconnect);

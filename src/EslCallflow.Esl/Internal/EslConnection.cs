@@ -166,9 +166,9 @@ internal sealed partial class EslConnection : IAsyncDisposable
 
     public void ForgetExecution(string applicationUuid) => _executions.TryRemove(applicationUuid, out _);
 
-    public EventSubscriber Subscribe(Func<EslEvent, bool>? filter, int capacity)
+    public EventSubscriber Subscribe(Func<EslEvent, bool>? filter, int capacity, Action<long>? overflowed = null)
     {
-        var subscriber = new EventSubscriber(this, filter, capacity);
+        var subscriber = new EventSubscriber(this, filter, capacity, overflowed);
         lock (_pendingReplies)
         {
             if (_closeReason is not null)

@@ -21,6 +21,7 @@ public sealed class DaemonMetrics : IDisposable
         (EslMetrics.SessionsRefusedName, "eslcallflow_esl_outbound_sessions_refused_total", "Outbound connections closed as they arrived, by reason (max_sessions, peer_not_allowed)."),
         (EslMetrics.SessionsClosedName, "eslcallflow_esl_outbound_sessions_closed_total", "Outbound connections the listener closed, by reason (handshake, idle, frame_limit, protocol_error)."),
         (EslMetrics.EventsSkippedName, "eslcallflow_esl_events_skipped_total", "Events not decoded, by reason (unrequested_format)."),
+        (EslMetrics.EventsDroppedName, "eslcallflow_esl_events_dropped_total", "Inbound events lost because the channel tracker fell behind (the link is then reconnected and the channel list rebuilt), by reason (consumer_behind)."),
     ];
 
     /// <summary>Decision latency buckets in seconds: the target is 1 ms at p99, so most resolution sits below it.</summary>
