@@ -85,6 +85,41 @@ public class OutboundSessionTests
     }
 
     [Fact]
+    public async Task Without_async_a_running_application_holds_the_sessions_events_until_it_returns_then_reply_then_events()
+    {
+        // As captured on FreeSWITCH 1.10.12 with `socket ... full`: a bridge's +OK came when the bridge returned,
+        // and the channel's events (the answer's CHANNEL_BRIDGE, the completions) only after that reply.
+        var started = new TaskCompletionSource<EslOutboundSession>();
+        var bridgeDone = new TaskCompletionSource<EslEvent>();
+        await using var listener = await StartListener(async (session, ct) =>
+        {
+            var bridge = session.ExecuteAsync("bridge", "user/1001@127.0.0.1", ct);
+            started.SetResult(session);
+            bridgeDone.SetResult(await bridge);
+        });
+        var answered = new TaskCompletionSource();
+        var hangUp = new TaskCompletionSource();
+        await using var call = await FakeCall.DialAsync(listener.LocalEndPoint!, new FakeCallSetup { Destination = "7000", Async = false }, async (c, execution) =>
+        {
+            await c.AnswerBridgeAsync("b-leg");
+            answered.SetResult();
+            await hangUp.Task;
+            await c.EndBridgeAsync(execution, "b-leg", callerHangsUp: false);
+        });
+        var session = await started.Task.WaitAsync(Timeout);
+        await answered.Task.WaitAsync(Timeout);
+        await Task.Delay(200);
+
+        Assert.False(session.Bridged.IsCompleted, "the answer waits with the bridge");
+        Assert.False(bridgeDone.Task.IsCompleted);
+
+        hangUp.SetResult();
+        var complete = await bridgeDone.Task.WaitAsync(Timeout);
+        Assert.Equal("SUCCESS", complete.GetVariable("originate_disposition"));
+        Assert.Equal("b-leg", (await session.Bridged.WaitAsync(Timeout)).OtherLegUniqueId);
+    }
+
+    [Fact]
     public async Task Caller_hangup_fires_the_call_ended_token_and_later_completions_still_arrive()
     {
         var observed = new TaskCompletionSource<EslEvent>();

@@ -13,6 +13,15 @@ public sealed record FakeCallSetup
     public string SipRealm { get; init; } = "127.0.0.1";
     public string CallerIdNumber { get; init; } = "1005";
     public string CallerIdName { get; init; } = "Caller";
+
+    /// <summary>
+    /// <c>socket ... async full</c> (true) or <c>socket ... full</c> (false). Without async FreeSWITCH runs each
+    /// sendmsg in the channel's own thread as it reads it: the reply comes when the application has returned,
+    /// no later command is read before, and the channel's events wait until then too, then follow the reply
+    /// (mod_event_socket.c: listener_run → parse_command → switch_ivr_parse_event; only read_packet, between
+    /// commands, sends events).
+    /// </summary>
+    public bool Async { get; init; } = true;
 }
 
 /// <summary>An application the daemon asked to run; <paramref name="ReceivedAt"/> is when its command arrived (Stopwatch timestamp).</summary>
@@ -33,6 +42,10 @@ public sealed class FakeCall : IAsyncDisposable
     private readonly ConcurrentDictionary<string, ConcurrentDictionary<string, bool>> _filters = new();
     private readonly TaskCompletionSource _closed = new(TaskCreationOptions.RunContinuationsAsynchronously);
     private readonly SemaphoreSlim _changed = new(0);
+    private readonly ConcurrentDictionary<string, TaskCompletionSource> _inlineRunning = new();
+    private readonly Lock _holdGate = new();
+    // Non-null while an application runs inline (Async false): what the channel sends meanwhile waits here.
+    private List<byte[]>? _held;
     private Task _serveLoop = Task.CompletedTask;
     private int _hungUp;
     private int _answered;
@@ -129,7 +142,21 @@ public sealed class FakeCall : IAsyncDisposable
 
     /// <summary>Sends an event of this channel, unless the daemon's <c>filter</c> commands leave it out (as FreeSWITCH does).</summary>
     public Task SendEventAsync(IReadOnlyDictionary<string, string> evt) =>
-        PassesFilters(evt) ? _socket.SendAsync(EslWire.JsonEvent(evt)) : Task.CompletedTask;
+        PassesFilters(evt) ? SendOrHoldAsync(EslWire.JsonEvent(evt)) : Task.CompletedTask;
+
+    /// <summary>Sends now, or, while an application runs inline, once it has returned (after its reply).</summary>
+    private Task SendOrHoldAsync(byte[] bytes)
+    {
+        lock (_holdGate)
+        {
+            if (_held is not null)
+            {
+                _held.Add(bytes);
+                return Task.CompletedTask;
+            }
+        }
+        return _socket.SendAsync(bytes);
+    }
 
     /// <summary>Filters the daemon set with <c>filter Header value</c>: values of one header are alternatives.</summary>
     public IReadOnlyDictionary<string, IReadOnlyCollection<string>> Filters => _filters.ToDictionary(p => p.Key, p => (IReadOnlyCollection<string>)[.. p.Value.Keys]);
@@ -160,7 +187,16 @@ public sealed class FakeCall : IAsyncDisposable
             overrides["Answer-State"] = "hangup";
             overrides["Hangup-Cause"] = HangupCause ?? "NORMAL_CLEARING";
         }
-        return SendEventAsync(Event("CHANNEL_EXECUTE_COMPLETE", overrides));
+        return CompleteInlineAfter(SendEventAsync(Event("CHANNEL_EXECUTE_COMPLETE", overrides)), execution.EventUuid);
+    }
+
+    private async Task CompleteInlineAfter(Task sent, string eventUuid)
+    {
+        await sent;
+        if (_inlineRunning.TryRemove(eventUuid, out var returned))
+        {
+            returned.TrySetResult();
+        }
     }
 
     /// <summary>
@@ -211,7 +247,7 @@ public sealed class FakeCall : IAsyncDisposable
         if (callerHangsUp)
         {
             await SendEventAsync(Event("CHANNEL_HANGUP_COMPLETE", new Dictionary<string, string> { ["Hangup-Cause"] = "NORMAL_CLEARING", ["Answer-State"] = "hangup" }));
-            await _socket.SendAsync(EslWire.DisconnectNotice(Uuid, "linger", lingerNotice: true));
+            await SendOrHoldAsync(EslWire.DisconnectNotice(Uuid, "linger", lingerNotice: true));
         }
     }
 
@@ -242,7 +278,7 @@ public sealed class FakeCall : IAsyncDisposable
             await CompleteAsync(running, new Dictionary<string, string> { ["variable_originate_disposition"] = cause, ["variable_originate_failed_cause"] = cause });
         }
         await SendEventAsync(Event("CHANNEL_HANGUP_COMPLETE", new Dictionary<string, string> { ["Hangup-Cause"] = cause, ["Answer-State"] = "hangup" }));
-        await _socket.SendAsync(EslWire.DisconnectNotice(Uuid, "linger", lingerNotice: true));
+        await SendOrHoldAsync(EslWire.DisconnectNotice(Uuid, "linger", lingerNotice: true));
     }
 
     public async Task<FakeExecution> WaitForExecutionAsync(string application, int occurrence = 1, TimeSpan? timeout = null)
@@ -341,26 +377,17 @@ public sealed class FakeCall : IAsyncDisposable
                     await _socket.SendAsync(EslWire.CommandReply(refusal));
                     return;
                 }
+                if (!Setup.Async && !IsHungUp)
+                {
+                    await RunInlineAsync(execution);
+                    return;
+                }
                 await _socket.SendAsync(EslWire.CommandReply("+OK"));
                 if (IsHungUp)
                 {
                     return;
                 }
-                _running[execution.EventUuid] = execution;
-                _executions.Enqueue(execution);
-                RecordVariables(execution);
-                if (execution.Application == "answer" && Interlocked.Exchange(ref _answered, 1) == 0)
-                {
-                    // As FreeSWITCH does: the channel's CHANNEL_ANSWER comes before the application completes.
-                    await SendEventAsync(Event("CHANNEL_ANSWER", new Dictionary<string, string> { ["Answer-State"] = "answered", ["Channel-Call-State"] = "ACTIVE" }));
-                }
-                await SendEventAsync(Event("CHANNEL_EXECUTE", new Dictionary<string, string>
-                {
-                    ["Application"] = execution.Application,
-                    ["Application-Data"] = execution.Argument ?? string.Empty,
-                    ["Application-UUID"] = execution.EventUuid,
-                }));
-                _ = Task.Run(() => OnExecute(this, execution));
+                await StartAsync(execution);
                 break;
             case "hangup":
                 // Recorded before the reply: the daemon may act on the +OK before this task runs again.
@@ -371,6 +398,53 @@ public sealed class FakeCall : IAsyncDisposable
             default:
                 await _socket.SendAsync(EslWire.CommandReply("-ERR invalid command"));
                 break;
+        }
+    }
+
+    private async Task StartAsync(FakeExecution execution)
+    {
+        _running[execution.EventUuid] = execution;
+        _executions.Enqueue(execution);
+        RecordVariables(execution);
+        if (execution.Application == "answer" && Interlocked.Exchange(ref _answered, 1) == 0)
+        {
+            // As FreeSWITCH does: the channel's CHANNEL_ANSWER comes before the application completes.
+            await SendEventAsync(Event("CHANNEL_ANSWER", new Dictionary<string, string> { ["Answer-State"] = "answered", ["Channel-Call-State"] = "ACTIVE" }));
+        }
+        await SendEventAsync(Event("CHANNEL_EXECUTE", new Dictionary<string, string>
+        {
+            ["Application"] = execution.Application,
+            ["Application-Data"] = execution.Argument ?? string.Empty,
+            ["Application-UUID"] = execution.EventUuid,
+        }));
+        _ = Task.Run(() => OnExecute(this, execution));
+    }
+
+    /// <summary>
+    /// Without async: the application runs before anything else is read; then its reply, then the events it
+    /// made (its CHANNEL_EXECUTE_COMPLETE among them), then the next command.
+    /// </summary>
+    private async Task RunInlineAsync(FakeExecution execution)
+    {
+        var returned = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        _inlineRunning[execution.EventUuid] = returned;
+        lock (_holdGate)
+        {
+            _held = [];
+        }
+        await StartAsync(execution);
+        _changed.Release();
+        await returned.Task;
+        List<byte[]> held;
+        lock (_holdGate)
+        {
+            held = _held ?? [];
+            _held = null;
+        }
+        await _socket.SendAsync(EslWire.CommandReply("+OK"));
+        foreach (var bytes in held)
+        {
+            await _socket.SendAsync(bytes);
         }
     }
 

@@ -1,3 +1,4 @@
+using EslCallflow.Testing;
 using EslCallflow.Callflows.Loading;
 using EslCallflow.Callflows.Routing;
 
@@ -49,6 +50,49 @@ public class RingGroupCallTests
         var ended = daemon.LogEvents("ended after")[0];
         Assert.Equal(("caller", call.Uuid), (ended.GetProperty("HungUpBy").GetString(), ended.GetProperty("CallUuid").GetString()));
         Assert.Single(daemon.LogEvents("outcome answered by"));
+    }
+
+    [Fact]
+    public async Task Without_async_in_the_socket_application_the_answer_is_told_from_the_channel_feed_while_the_call_goes_on()
+    {
+        await using var daemon = await RunningDaemon.StartAsync();
+        var talking = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        await using var call = await FakeCall.DialAsync(daemon.CallEndpoint, new FakeCallSetup { Destination = "7000", SipUser = "1005", Async = false },
+            Bridges.Answered("leg-of-1001", talking.Task, callerHangsUp: true));
+        try
+        {
+            await AnswerSeenOnTheFeedAsync(daemon, call);
+        }
+        finally
+        {
+            // Also when the assertions fail: a bridge left running would hold the daemon's drain.
+            talking.TrySetResult();
+        }
+        await call.Closed.WaitAsync(Timeout);
+        await WaitUntil(() => daemon.LogEvents("ended after").Count == 1);
+        Assert.Single(daemon.LogEvents("outcome answered by"));
+        Assert.Equal(["set ringback=%(2000,4000,440,480)", "set transfer_ringback=%(2000,4000,440,480)", "set continue_on_fail=true", "set hangup_after_bridge=true", "ring_ready", "bridge " + ExpectedDialString("dev1005")],
+            call.Executions.Select(e => e.Argument is null ? e.Application : $"{e.Application} {e.Argument}"));
+        Assert.Contains("eslcallflow_calls_total{outcome=\"answered\"} 1", await daemon.MetricsAsync());
+    }
+
+    private static async Task AnswerSeenOnTheFeedAsync(RunningDaemon daemon, FakeCall call)
+    {
+        await call.WaitForExecutionAsync("bridge");
+        await daemon.FreeSwitch.WaitUntilAsync(fs => fs.SubscriptionCount > 0);
+
+        // The call's own socket is silent while the bridge runs inline; the feed carries the caller's bridge.
+        await daemon.FreeSwitch.PublishAsync(call.Event("CHANNEL_BRIDGE", new Dictionary<string, string>
+        {
+            ["Answer-State"] = "answered",
+            ["Channel-Call-State"] = "ACTIVE",
+            ["Other-Leg-Unique-ID"] = "leg-of-1001",
+        }));
+        await WaitUntil(() => daemon.LogEvents("outcome answered by").Count == 1);
+        var answered = daemon.LogEvents("outcome answered by")[0];
+        Assert.Equal(("leg-of-1001", call.Uuid), (answered.GetProperty("AnsweredLeg").GetString(), answered.GetProperty("CallUuid").GetString()));
+        Assert.False(call.Closed.IsCompleted);
+        Assert.Empty(daemon.LogEvents("ended after"));
     }
 
     [Fact]

@@ -29,6 +29,7 @@ public sealed class ChannelTracker
     private readonly Lock _gate = new();
     private readonly Dictionary<string, TrackedChannel> _channels = new(StringComparer.Ordinal);
     private readonly Dictionary<string, List<TrackedChannel>> _ringingByDevice = new(StringComparer.Ordinal);
+    private readonly Dictionary<string, TaskCompletionSource<string>> _bridgeWatches = new(StringComparer.Ordinal);
     private readonly TimeProvider _time;
 
     public ChannelTracker(TimeProvider time)
@@ -86,6 +87,53 @@ public sealed class ChannelTracker
             }
             Update(channel, evt, name, ending);
             ReindexLocked(channel);
+            if (name == "CHANNEL_BRIDGE" && channel.OtherLeg is { } other && _bridgeWatches.Remove(uuid, out var watch))
+            {
+                watch.TrySetResult(other);
+            }
+        }
+    }
+
+    /// <summary>
+    /// Completes with the other leg's UUID at the next CHANNEL_BRIDGE of <paramref name="uuid"/> the feed applies
+    /// (one watch per channel; a new one replaces the last). A call's own socket does not say that a phone
+    /// answered while its application runs when FreeSWITCH runs the socket application without <c>async</c>:
+    /// the feed does, in either mode. Cancelled by <paramref name="cancellationToken"/>, which also forgets it.
+    /// </summary>
+    public Task<string> BridgedAsync(string uuid, CancellationToken cancellationToken)
+    {
+        var watch = new TaskCompletionSource<string>(TaskCreationOptions.RunContinuationsAsynchronously);
+        lock (_gate)
+        {
+            if (_bridgeWatches.Remove(uuid, out var replaced))
+            {
+                replaced.TrySetCanceled();
+            }
+            _bridgeWatches[uuid] = watch;
+        }
+        cancellationToken.Register(() =>
+        {
+            lock (_gate)
+            {
+                if (_bridgeWatches.TryGetValue(uuid, out var current) && current == watch)
+                {
+                    _bridgeWatches.Remove(uuid);
+                }
+            }
+            watch.TrySetCanceled(cancellationToken);
+        });
+        return watch.Task;
+    }
+
+    /// <summary>Watches waiting for a bridge (for tests and /metrics: each ringing call holds one).</summary>
+    public int BridgeWatchCount
+    {
+        get
+        {
+            lock (_gate)
+            {
+                return _bridgeWatches.Count;
+            }
         }
     }
 

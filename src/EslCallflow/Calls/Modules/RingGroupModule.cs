@@ -67,14 +67,29 @@ public sealed partial class RingGroupModule : ICallflowModule
             // Only the legs are read once the bridge ends: the plan's text (kilobytes) is not kept for the whole call.
             var legs = plan.Legs;
             var ringingSince = _time.GetTimestamp();
+            using var ringing = CancellationTokenSource.CreateLinkedTokenSource(stopping);
+            // Watched before the bridge is sent, so its CHANNEL_BRIDGE cannot come first.
+            var bridgedOnFeed = _tracker.BridgedAsync(session.UniqueId, ringing.Token);
             var completion = session.ExecuteAfterAsync(
                 first, bridge.Application, bridge.Argument, attempt == 1 ? () => _metrics.Decision(session.ConnectedAt) : null, stopping);
             // A phone answering shows as the caller's CHANNEL_BRIDGE; the bridge itself completes only when the
-            // conversation ends, so the answer is told here, when it happens.
-            await Task.WhenAny(completion, session.Bridged).ConfigureAwait(false);
-            if (session.Bridged.IsCompletedSuccessfully
-                && (await session.Bridged.ConfigureAwait(false)).OtherLegUniqueId is { } answeredLeg
-                && _claims.PickedUpBy(session.UniqueId) is null)
+            // conversation ends, so the answer is told here, when it happens. The call's own socket says so in
+            // `socket ... async` mode; without async FreeSWITCH runs the bridge inline and holds the socket's
+            // events until it returns (mod_event_socket.c: listener_run calls parse_command, whose sendmsg runs
+            // switch_ivr_parse_event in the channel's thread, and only read_packet sends events), so the channel
+            // feed says it instead. Whichever is first.
+            await Task.WhenAny(completion, session.Bridged, bridgedOnFeed).ConfigureAwait(false);
+            string? answeredLeg = null;
+            if (session.Bridged.IsCompletedSuccessfully)
+            {
+                answeredLeg = (await session.Bridged.ConfigureAwait(false)).OtherLegUniqueId;
+            }
+            else if (bridgedOnFeed.IsCompletedSuccessfully)
+            {
+                answeredLeg = await bridgedOnFeed.ConfigureAwait(false);
+            }
+            await ringing.CancelAsync().ConfigureAwait(false);
+            if (answeredLeg is not null && _claims.PickedUpBy(session.UniqueId) is null)
             {
                 return await TalkAsync(call, node, answeredLeg, DeviceOf(answeredLeg, legs), _time.GetElapsedTime(ringingSince), completion).ConfigureAwait(false);
             }
