@@ -52,12 +52,12 @@ internal sealed partial class EslConnection
                         idle = new CancellationTokenSource();
                     }
                     idle.CancelAfter(TimeSpan.FromTicks(idleTicks));
-                    // Not linked to _closing: Abort wakes the read with CancelPendingRead instead.
+                    // Not tied to closing: Abort wakes the read with CancelPendingRead instead.
                     try
                     {
                         result = await _input.ReadAsync(idle.Token).ConfigureAwait(false);
                     }
-                    catch (OperationCanceledException) when (idle.IsCancellationRequested && !_closing.IsCancellationRequested)
+                    catch (OperationCanceledException) when (idle.IsCancellationRequested && !_closing)
                     {
                         return new EslConnectionClosedException(
                             $"no data from FreeSWITCH for {TimeSpan.FromTicks(idleTicks).TotalSeconds:0} s (HEARTBEAT missing): connection presumed dead");
@@ -83,7 +83,7 @@ internal sealed partial class EslConnection
     /// <summary>Dispatches every whole frame in <paramref name="result"/>; the reason to stop reading, if any.</summary>
     private Exception? ConsumeFrames(ReadResult result)
     {
-        if (result.IsCanceled && _closing.IsCancellationRequested)
+        if (result.IsCanceled && _closing)
         {
             return _closeReason ?? new EslConnectionClosedException("read cancelled");
         }
@@ -175,7 +175,7 @@ internal sealed partial class EslConnection
         }
         else
         {
-            LogUnrequestedEventFormatAgain(_logger, Id, type.ToString(), count);
+            LogUnrequestedEventFormatAgain(_logger, Id, type, count);
         }
     }
 

@@ -22,6 +22,9 @@ internal sealed partial class EslConnection : IAsyncDisposable
     private readonly EslFrameLimits _limits;
     private HeaderSelection? _eventHeaders;
     private readonly ILogger _logger;
+    // Never disposed, on purpose: a writer woken by Abort may still Release it after DisposeAsync returns, and a
+    // SemaphoreSlim holds no OS handle unless AvailableWaitHandle is read, which nothing here does.
+    [System.Diagnostics.CodeAnalysis.SuppressMessage("Usage", "CA2213:Disposable fields should be disposed", Justification = "See the comment above: disposing it would fail a late Release, and there is nothing to free.")]
     private readonly SemaphoreSlim _writeLock = new(1, 1);
     private readonly Queue<ReplyBatch> _pendingReplies = new();
     // Made on first bgapi: a call session never sends one, and a thousand idle tables are a thousand for the GC to trace.
@@ -29,9 +32,10 @@ internal sealed partial class EslConnection : IAsyncDisposable
     private readonly ConcurrentDictionary<string, TaskCompletionSource<EslEvent>> _executions = new(StringComparer.Ordinal);
     private readonly TaskCompletionSource _authRequested = new(TaskCreationOptions.RunContinuationsAsynchronously);
     private readonly TaskCompletionSource<Exception> _closed = new(TaskCreationOptions.RunContinuationsAsynchronously);
-    private readonly CancellationTokenSource _closing = new();
     private volatile EventSubscriber[] _subscribers = [];
     private Exception? _closeReason;
+    // Set by Abort before it wakes the reader: tells a cancelled read that the connection is closing.
+    private volatile bool _closing;
     private long _idleTimeoutTicks;
     // When a command last went out or a whole frame came in (Stopwatch timestamp): what tells an idle session.
     private long _lastActivity = System.Diagnostics.Stopwatch.GetTimestamp();
@@ -54,8 +58,6 @@ internal sealed partial class EslConnection : IAsyncDisposable
 
     /// <summary>Completes with the reason once the connection is closed, for whatever cause.</summary>
     public Task<Exception> Closed => _closed.Task;
-
-    public CancellationToken ClosingToken => _closing.Token;
 
     public bool IsClosed => Volatile.Read(ref _closeReason) is not null;
 
@@ -137,7 +139,7 @@ internal sealed partial class EslConnection : IAsyncDisposable
                 command.WriteTo(_output);
             }
             // No token: Abort wakes a stuck flush with CancelPendingFlush and by closing the socket.
-            var flush = await _output.FlushAsync().ConfigureAwait(false);
+            var flush = await _output.FlushAsync(CancellationToken.None).ConfigureAwait(false);
             if (flush.IsCompleted || flush.IsCanceled)
             {
                 throw new EslConnectionClosedException("the connection is closed");
@@ -247,7 +249,7 @@ internal sealed partial class EslConnection : IAsyncDisposable
             subscriber.Complete();
         }
 
-        _closing.Cancel();
+        _closing = true;
         WakeReader();
         try
         {
@@ -269,7 +271,7 @@ internal sealed partial class EslConnection : IAsyncDisposable
     public async ValueTask DisposeAsync()
     {
         Abort(new EslConnectionClosedException("the connection was disposed"));
-        // The write lock and token source are left to the GC: a late writer may still be releasing them.
+        // The write lock is left to the GC (see its field): a late writer may still be releasing it.
         await _readLoop.ConfigureAwait(false);
     }
 
