@@ -76,10 +76,9 @@ internal sealed partial class EslConnection : IAsyncDisposable
     public Action? ClosingObserver { get; set; }
 
     /// <summary>
-    /// Whoever awaits a reply resumes on the read loop itself, with no thread-pool hop in between. Only for a
-    /// connection that serves one caller that never blocks (an outbound call session): its read loop has
-    /// nothing else to do meanwhile, and the hop was the largest wait between a call's connect reply and its
-    /// decision. A shared connection (inbound) keeps continuations off the read loop.
+    /// Whoever awaits a reply resumes on the read loop itself, with no thread-pool hop in between (see
+    /// <see cref="Outbound.EslOutboundListenerOptions.ResumeHandlersOnReadLoop"/>, the one switch for it, and what a
+    /// handler must not do then). A shared connection (inbound) keeps continuations off the read loop.
     /// </summary>
     public bool InlineReplyContinuations { get; init; }
 
@@ -261,7 +260,21 @@ internal sealed partial class EslConnection : IAsyncDisposable
         }
         _transport?.Dispose();
         _closed.TrySetResult(reason);
-        // Last: with inline reply continuations, a waiter resumes right here, and must find the connection closed.
+        // Last, so a waiter resuming finds the connection closed. With inline reply continuations it would resume inside
+        // this call, on whatever thread aborts (the listener's idle sweep or drain, a disposer, another caller's write):
+        // the replies are failed from the thread pool instead, so handler code never runs inside Abort.
+        if (InlineReplyContinuations && replies.Length > 0)
+        {
+            ThreadPool.UnsafeQueueUserWorkItem(static state => FailReplies(state.replies, state.failure), (replies, failure), preferLocal: false);
+        }
+        else
+        {
+            FailReplies(replies, failure);
+        }
+    }
+
+    private static void FailReplies(ReplyBatch[] replies, Exception failure)
+    {
         foreach (var reply in replies)
         {
             reply.TrySetException(failure);

@@ -177,7 +177,7 @@ public sealed partial class EslOutboundListener : IAsyncDisposable
         EslOutboundSession session;
         try
         {
-            session = EslOutboundSession.Create(socket, _options, _logger, "out-" + id);
+            session = EslOutboundSession.Create(socket, _options, _logger, "out-" + id, _portTag);
         }
         catch (Exception ex) when (ex is SocketException or ObjectDisposedException or IOException)
         {
