@@ -96,14 +96,17 @@ internal sealed partial class EslConnection
                 var receivedAt = System.Diagnostics.Stopwatch.GetTimestamp();
                 // Whole frames are activity, not bytes: a peer dripping a frame that never ends is idle.
                 Volatile.Write(ref _lastActivity, receivedAt);
-                if (EslEventDecoder.IsEvent(cut.ContentType) && !IsRequested(cut.ContentType))
+                if (EslEventDecoder.IsEvent(cut.ContentType))
                 {
-                    SkipUnrequestedEvent(cut.ContentType);
-                    continue;
-                }
-                if (Volatile.Read(ref _eventHeaders) is { } selection && EslEventDecoder.IsEvent(cut.ContentType))
-                {
-                    DispatchEvent(EslEventDecoder.DecodeSelected(cut.ContentType, cut.Body, selection));
+                    // Decoded straight from the read buffer: an event never needs its frame's copy of the body.
+                    if (IsRequested(cut.ContentType))
+                    {
+                        DispatchEvent(EslEventDecoder.Decode(cut.ContentType, cut.Body, Volatile.Read(ref _eventHeaders)));
+                    }
+                    else
+                    {
+                        SkipUnrequestedEvent(cut.ContentType);
+                    }
                     continue;
                 }
                 var frame = cut.ToFrame();
@@ -135,18 +138,6 @@ internal sealed partial class EslConnection
             case EslContentType.CommandReply:
             case EslContentType.ApiResponse:
                 CompleteReply(frame);
-                break;
-            case EslContentType.EventPlain:
-            case EslContentType.EventJson:
-            case EslContentType.EventXml:
-                if (IsRequested(frame.ContentType))
-                {
-                    DispatchEvent(EslEventDecoder.Decode(frame));
-                }
-                else
-                {
-                    SkipUnrequestedEvent(frame.ContentType);
-                }
                 break;
             case EslContentType.DisconnectNotice:
                 LogDisconnectNotice(_logger, Id, frame.Headers["Content-Disposition"] ?? "disconnect");
