@@ -4,9 +4,9 @@ namespace EslCallflow.Esl;
 
 /// <summary>
 /// The library's counters, on the <see cref="Meter"/> named <see cref="MeterName"/> (System.Diagnostics.Metrics):
-/// a MeterListener, OpenTelemetry or dotnet-counters reads them. Each counts a time the library protected itself
-/// from a peer, so a rising one is worth a look. Every measurement carries a <c>reason</c> tag; the outbound
-/// listener's also carry <c>server.port</c>, the port it listens on.
+/// a MeterListener, OpenTelemetry or dotnet-counters reads them. Each counter counts a time the library protected
+/// itself from a peer, so a rising one is worth a look, and carries a <c>reason</c> tag; the histogram times a call's
+/// decision. The outbound listener's measurements also carry <c>server.port</c>, the port it listens on.
 /// </summary>
 public static class EslMetrics
 {
@@ -30,6 +30,14 @@ public static class EslMetrics
     /// </summary>
     public const string EventsDroppedName = "eslcallflow.esl.events_dropped";
 
+    /// <summary>
+    /// Seconds from an outbound session's <c>connect</c> reply being read off the socket to its first batch of
+    /// executes (<see cref="Outbound.EslOutboundSession.ExecuteAllAsync"/>) being written to it: how long the
+    /// handler took to decide what the call does. Tagged with <c>application</c>, the batch's last (awaited)
+    /// application, and <c>server.port</c>.
+    /// </summary>
+    public const string FirstExecuteDelayName = "eslcallflow.esl.outbound.first_execute_delay";
+
     private static readonly Meter Meter = new(MeterName);
 
     internal static readonly Counter<long> SessionsRefused = Meter.CreateCounter<long>(SessionsRefusedName, "{connection}", "Outbound connections closed as they arrived.");
@@ -39,4 +47,6 @@ public static class EslMetrics
     internal static readonly Counter<long> EventsSkipped = Meter.CreateCounter<long>(EventsSkippedName, "{event}", "Events not decoded.");
 
     internal static readonly Counter<long> EventsDropped = Meter.CreateCounter<long>(EventsDroppedName, "{event}", "Events dropped because their consumer fell behind.");
+
+    internal static readonly Histogram<double> FirstExecuteDelay = Meter.CreateHistogram<double>(FirstExecuteDelayName, "s", "From a call session's connect reply to its first executes written.");
 }

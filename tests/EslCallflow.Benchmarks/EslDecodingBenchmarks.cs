@@ -89,7 +89,7 @@ public class EslDecodingBenchmarks
         var found = 0;
         while (EslFrameParser.TryCut(ref buffer, EslFrameLimits.Default, out var cut))
         {
-            var evt = EslEventDecoder.DecodeSelected(cut.ContentType, cut.Body, TrackerHeaders);
+            var evt = EslEventDecoder.Decode(cut.ContentType, cut.Body, TrackerHeaders);
             if (evt.EventName.Length > 0 && evt.UniqueId is not null)
             {
                 found += (evt.OtherLegUniqueId is null ? 0 : 1) + (evt.ChannelCallState is null ? 0 : 1) + (evt.GetVariable("presence_id") is null ? 0 : 1);

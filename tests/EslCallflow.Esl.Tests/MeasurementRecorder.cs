@@ -12,6 +12,7 @@ internal sealed class MeasurementRecorder : IDisposable
 {
     private readonly MeterListener _listener = new();
     private readonly ConcurrentQueue<(string Instrument, long Value, Dictionary<string, object?> Tags)> _measurements = new();
+    private readonly ConcurrentQueue<(string Instrument, double Value, Dictionary<string, object?> Tags)> _timings = new();
 
     public MeasurementRecorder()
     {
@@ -31,6 +32,15 @@ internal sealed class MeasurementRecorder : IDisposable
             }
             _measurements.Enqueue((instrument.Name, value, copy));
         });
+        _listener.SetMeasurementEventCallback<double>((instrument, value, tags, _) =>
+        {
+            var copy = new Dictionary<string, object?>();
+            foreach (var (key, tag) in tags)
+            {
+                copy[key] = tag;
+            }
+            _timings.Enqueue((instrument.Name, value, copy));
+        });
         _listener.Start();
     }
 
@@ -43,6 +53,11 @@ internal sealed class MeasurementRecorder : IDisposable
     public long Count(string instrument, string reason) => _measurements
         .Where(m => m.Instrument == instrument && Equals(m.Tags.GetValueOrDefault("reason"), reason))
         .Sum(m => m.Value);
+
+    /// <summary>Every value of the histogram <paramref name="instrument"/> on the listener at <paramref name="port"/>, with its tags.</summary>
+    public IReadOnlyList<(double Value, Dictionary<string, object?> Tags)> Values(string instrument, int port) => [.. _timings
+        .Where(m => m.Instrument == instrument && Equals(m.Tags.GetValueOrDefault("server.port"), port))
+        .Select(m => (m.Value, m.Tags))];
 
     public void Dispose() => _listener.Dispose();
 }

@@ -260,7 +260,7 @@ public class OutboundSessionTests
                 () => session.ExecuteAsync("bridge", "user/1001\ncall-command: hangup", ct),
                 () => session.ExecuteAsync("bridge\nx", null, ct),
                 () => session.SetVariableAsync("a=b", "c", ct),
-                () => session.ExecuteAfterAsync([("set", "ringback=%(2000,4000,440,480)\nexecute-app-name: hangup")], "bridge", "user/1001", cancellationToken: ct),
+                () => session.ExecuteAllAsync([new("set", "ringback=%(2000,4000,440,480)\nexecute-app-name: hangup"), new("bridge", "user/1001")], ct),
             })
             {
                 try
@@ -287,8 +287,8 @@ public class OutboundSessionTests
     {
         var outcome = new TaskCompletionSource<EslEvent>();
         await using var listener = await StartListener(async (session, ct) =>
-            outcome.SetResult(await session.ExecuteAfterAsync(
-                [("set", "ringback=%(2000,4000,440,480)"), ("ring_ready", null)], "bridge", "{call_timeout=20}[^^!leg_timeout='20']user/1001@127.0.0.1", cancellationToken: ct)),
+            outcome.SetResult(await session.ExecuteAllAsync(
+                [new("set", "ringback=%(2000,4000,440,480)"), new("ring_ready"), new("bridge", "{call_timeout=20}[^^!leg_timeout='20']user/1001@127.0.0.1")], ct)),
             new EslOutboundListenerOptions { Port = 0, ResumeHandlersOnReadLoop = true });
         await using var call = await FakeCall.DialAsync(listener.LocalEndPoint!, new FakeCallSetup { Destination = "7000" });
 
@@ -318,7 +318,7 @@ public class OutboundSessionTests
             await scripted.Task.WaitAsync(ct);
             try
             {
-                await session.ExecuteAfterAsync([("set", "continue_on_fail=true"), ("ring_ready", null)], "bridge", "user/1001@127.0.0.1", cancellationToken: ct);
+                await session.ExecuteAllAsync([new("set", "continue_on_fail=true"), new("ring_ready"), new("bridge", "user/1001@127.0.0.1")], ct);
             }
             catch (EslCommandException ex)
             {

@@ -43,7 +43,7 @@ public class SelectedEventHeadersTests
                 continue;
             }
             var full = EslEventDecoder.Decode(cut.ToFrame());
-            var selected = EslEventDecoder.DecodeSelected(cut.ContentType, cut.Body, selection);
+            var selected = EslEventDecoder.Decode(cut.ContentType, cut.Body, selection);
             events++;
 
             foreach (var name in Wanted.Concat(HeaderSelection.Routing))
@@ -72,7 +72,7 @@ public class SelectedEventHeadersTests
             var other = i % 3 == 0 ? "00000000-0000-0000-0000-000000000000" : Guid.NewGuid().ToString();
             var json = Encoding.UTF8.GetBytes($$"""{"Event-Name":"CHANNEL_CREATE","Unique-ID":"{{uuid}}","Other-Leg-Unique-ID":"{{other}}","Event-Sequence":"{{i}}"}""");
 
-            var evt = EslEventDecoder.DecodeSelected(EslContentType.EventJson, new ReadOnlySequence<byte>(json), selection);
+            var evt = EslEventDecoder.Decode(EslContentType.EventJson, new ReadOnlySequence<byte>(json), selection);
 
             Assert.Equal(uuid, evt.UniqueId);
             Assert.Equal(other, evt.OtherLegUniqueId);
@@ -86,7 +86,7 @@ public class SelectedEventHeadersTests
         var selection = new HeaderSelection(["Caller-Caller-ID-Name", "Dup"]);
         var json = Encoding.UTF8.GetBytes("""{"Event-Name":"CUSTOM","Caller-Caller-ID-Name":"Zo\u00eb \"Z\"","Dup":"first","Dup":"last","_body":"+OK"}""");
 
-        var evt = EslEventDecoder.DecodeSelected(EslContentType.EventJson, new ReadOnlySequence<byte>(json), selection);
+        var evt = EslEventDecoder.Decode(EslContentType.EventJson, new ReadOnlySequence<byte>(json), selection);
 
         Assert.Equal("Zoë \"Z\"", evt["Caller-Caller-ID-Name"]);
         Assert.Equal("last", evt["Dup"]);
@@ -100,7 +100,7 @@ public class SelectedEventHeadersTests
     public void Broken_json_is_a_protocol_error_when_selected_too(string json, string expectedStart)
     {
         var error = Assert.Throws<EslProtocolException>(() =>
-            EslEventDecoder.DecodeSelected(EslContentType.EventJson, new ReadOnlySequence<byte>(Encoding.UTF8.GetBytes(json)), new HeaderSelection(Wanted)));
+            EslEventDecoder.Decode(EslContentType.EventJson, new ReadOnlySequence<byte>(Encoding.UTF8.GetBytes(json)), new HeaderSelection(Wanted)));
         Assert.StartsWith(expectedStart, error.Message);
     }
 

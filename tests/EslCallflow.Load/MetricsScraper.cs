@@ -5,7 +5,7 @@ namespace EslCallflow.Load;
 internal sealed record MetricsSample(double ActiveCalls, double TrackedChannels, double Heap, double Rss, double EventsReceived, double LiveAtFullGc, IReadOnlyList<(double Le, double Count)> Latency, double Gen0, double Gen1, double Gen2, double PauseMicros, double Allocated);
 
 /// <summary>Reads the daemon's own /metrics: what it says about itself is what an operator would see.</summary>
-internal sealed class MetricsScraper(Uri baseAddress)
+internal sealed class MetricsScraper(Uri baseAddress) : IDisposable
 {
     private readonly HttpClient _client = new() { BaseAddress = baseAddress, Timeout = TimeSpan.FromSeconds(5) };
 
@@ -61,4 +61,6 @@ internal sealed class MetricsScraper(Uri baseAddress)
             Gauge("dotnet_gc_gen0_collections_total"), Gauge("dotnet_gc_gen1_collections_total"), Gauge("dotnet_gc_gen2_collections_total"),
             Gauge("dotnet_gc_pause_microseconds_total"), Gauge("dotnet_allocated_bytes_total"));
     }
+
+    public void Dispose() => _client.Dispose();
 }

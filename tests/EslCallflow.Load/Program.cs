@@ -17,7 +17,7 @@ await using var freeSwitch = new FakeFreeSwitch("load-secret").Start();
 var callPort = FreePort();
 var httpPort = FreePort();
 using var daemon = DaemonProcess.Start(options.DaemonPath, freeSwitch.Port, "load-secret", callPort, httpPort, options.DaemonLog, options.DaemonCpus, options.DaemonNice);
-var metrics = new MetricsScraper(new Uri($"http://127.0.0.1:{httpPort}"));
+using var metrics = new MetricsScraper(new Uri($"http://127.0.0.1:{httpPort}"));
 await metrics.WaitHealthyAsync(TimeSpan.FromSeconds(30));
 await Task.Delay(TimeSpan.FromSeconds(2));
 var idle = await metrics.ScrapeAsync();
@@ -96,7 +96,8 @@ async Task GenerateCallsAsync(CancellationToken token)
         while (Interlocked.Read(ref started) < due)
         {
             Interlocked.Increment(ref started);
-            tasks.Add(Task.Run(RunCallAsync));
+            // A call once started runs to its end: the token stops new calls, not the ones under way.
+            tasks.Add(Task.Run(RunCallAsync, CancellationToken.None));
         }
         tasks.RemoveAll(t => t.IsCompleted);
     }

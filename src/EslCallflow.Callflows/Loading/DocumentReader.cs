@@ -127,8 +127,10 @@ internal sealed class DocumentReader
         }
         var text = value.GetRawText().AsSpan();
         text = text.StartsWith("-") ? text[1..] : text;
-        return !text.IsEmpty && !text.ContainsAnyExcept("0123456789");
+        return !text.IsEmpty && !text.ContainsAnyExcept(Digits);
     }
+
+    private static readonly System.Buffers.SearchValues<char> Digits = System.Buffers.SearchValues.Create("0123456789");
 
     public static string Describe(JsonElement value) => value.ValueKind switch
     {

@@ -30,6 +30,12 @@ public sealed class EslInboundClient : EslSocket
             socket.Dispose();
             throw new EslConnectException($"cannot connect to FreeSWITCH at {options}: {ex.Message}", ex);
         }
+        catch
+        {
+            // The caller's cancellation, or anything unforeseen: the socket goes with it.
+            socket.Dispose();
+            throw;
+        }
 
         var id = "in-" + Interlocked.Increment(ref s_nextId);
         var connection = CreateConnection(socket, options.Limits, logger, id, busy: true);

@@ -1,3 +1,4 @@
+using EslCallflow.Esl.Protocol;
 using Microsoft.Extensions.Logging;
 
 namespace EslCallflow.Esl.Internal;
@@ -24,5 +25,5 @@ internal sealed partial class EslConnection
     private static partial void LogUnrequestedEventFormat(ILogger logger, string connectionId, string format);
 
     [LoggerMessage(EventId = 1007, Level = LogLevel.Debug, Message = "ESL {ConnectionId}: ignoring another {Format} event ({Count} so far)")]
-    private static partial void LogUnrequestedEventFormatAgain(ILogger logger, string connectionId, string format, int count);
+    private static partial void LogUnrequestedEventFormatAgain(ILogger logger, string connectionId, EslContentType format, int count);
 }

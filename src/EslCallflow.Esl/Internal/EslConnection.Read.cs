@@ -52,12 +52,12 @@ internal sealed partial class EslConnection
                         idle = new CancellationTokenSource();
                     }
                     idle.CancelAfter(TimeSpan.FromTicks(idleTicks));
-                    // Not linked to _closing: Abort wakes the read with CancelPendingRead instead.
+                    // Not tied to closing: Abort wakes the read with CancelPendingRead instead.
                     try
                     {
                         result = await _input.ReadAsync(idle.Token).ConfigureAwait(false);
                     }
-                    catch (OperationCanceledException) when (idle.IsCancellationRequested && !_closing.IsCancellationRequested)
+                    catch (OperationCanceledException) when (idle.IsCancellationRequested && !_closing)
                     {
                         return new EslConnectionClosedException(
                             $"no data from FreeSWITCH for {TimeSpan.FromTicks(idleTicks).TotalSeconds:0} s (HEARTBEAT missing): connection presumed dead");
@@ -83,7 +83,7 @@ internal sealed partial class EslConnection
     /// <summary>Dispatches every whole frame in <paramref name="result"/>; the reason to stop reading, if any.</summary>
     private Exception? ConsumeFrames(ReadResult result)
     {
-        if (result.IsCanceled && _closing.IsCancellationRequested)
+        if (result.IsCanceled && _closing)
         {
             return _closeReason ?? new EslConnectionClosedException("read cancelled");
         }
@@ -96,14 +96,17 @@ internal sealed partial class EslConnection
                 var receivedAt = System.Diagnostics.Stopwatch.GetTimestamp();
                 // Whole frames are activity, not bytes: a peer dripping a frame that never ends is idle.
                 Volatile.Write(ref _lastActivity, receivedAt);
-                if (EslEventDecoder.IsEvent(cut.ContentType) && !IsRequested(cut.ContentType))
+                if (EslEventDecoder.IsEvent(cut.ContentType))
                 {
-                    SkipUnrequestedEvent(cut.ContentType);
-                    continue;
-                }
-                if (Volatile.Read(ref _eventHeaders) is { } selection && EslEventDecoder.IsEvent(cut.ContentType))
-                {
-                    DispatchEvent(EslEventDecoder.DecodeSelected(cut.ContentType, cut.Body, selection));
+                    // Decoded straight from the read buffer: an event never needs its frame's copy of the body.
+                    if (IsRequested(cut.ContentType))
+                    {
+                        DispatchEvent(EslEventDecoder.Decode(cut.ContentType, cut.Body, Volatile.Read(ref _eventHeaders)));
+                    }
+                    else
+                    {
+                        SkipUnrequestedEvent(cut.ContentType);
+                    }
                     continue;
                 }
                 var frame = cut.ToFrame();
@@ -136,18 +139,6 @@ internal sealed partial class EslConnection
             case EslContentType.ApiResponse:
                 CompleteReply(frame);
                 break;
-            case EslContentType.EventPlain:
-            case EslContentType.EventJson:
-            case EslContentType.EventXml:
-                if (IsRequested(frame.ContentType))
-                {
-                    DispatchEvent(EslEventDecoder.Decode(frame));
-                }
-                else
-                {
-                    SkipUnrequestedEvent(frame.ContentType);
-                }
-                break;
             case EslContentType.DisconnectNotice:
                 LogDisconnectNotice(_logger, Id, frame.Headers["Content-Disposition"] ?? "disconnect");
                 DisconnectNoticeObserver?.Invoke(frame);
@@ -175,7 +166,7 @@ internal sealed partial class EslConnection
         }
         else
         {
-            LogUnrequestedEventFormatAgain(_logger, Id, type.ToString(), count);
+            LogUnrequestedEventFormatAgain(_logger, Id, type, count);
         }
     }
 

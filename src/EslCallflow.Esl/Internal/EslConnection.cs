@@ -22,6 +22,9 @@ internal sealed partial class EslConnection : IAsyncDisposable
     private readonly EslFrameLimits _limits;
     private HeaderSelection? _eventHeaders;
     private readonly ILogger _logger;
+    // Never disposed, on purpose: a writer woken by Abort may still Release it after DisposeAsync returns, and a
+    // SemaphoreSlim holds no OS handle unless AvailableWaitHandle is read, which nothing here does.
+    [System.Diagnostics.CodeAnalysis.SuppressMessage("Usage", "CA2213:Disposable fields should be disposed", Justification = "See the comment above: disposing it would fail a late Release, and there is nothing to free.")]
     private readonly SemaphoreSlim _writeLock = new(1, 1);
     private readonly Queue<ReplyBatch> _pendingReplies = new();
     // Made on first bgapi: a call session never sends one, and a thousand idle tables are a thousand for the GC to trace.
@@ -29,9 +32,10 @@ internal sealed partial class EslConnection : IAsyncDisposable
     private readonly ConcurrentDictionary<string, TaskCompletionSource<EslEvent>> _executions = new(StringComparer.Ordinal);
     private readonly TaskCompletionSource _authRequested = new(TaskCreationOptions.RunContinuationsAsynchronously);
     private readonly TaskCompletionSource<Exception> _closed = new(TaskCreationOptions.RunContinuationsAsynchronously);
-    private readonly CancellationTokenSource _closing = new();
     private volatile EventSubscriber[] _subscribers = [];
     private Exception? _closeReason;
+    // Set by Abort before it wakes the reader: tells a cancelled read that the connection is closing.
+    private volatile bool _closing;
     private long _idleTimeoutTicks;
     // When a command last went out or a whole frame came in (Stopwatch timestamp): what tells an idle session.
     private long _lastActivity = System.Diagnostics.Stopwatch.GetTimestamp();
@@ -55,8 +59,6 @@ internal sealed partial class EslConnection : IAsyncDisposable
     /// <summary>Completes with the reason once the connection is closed, for whatever cause.</summary>
     public Task<Exception> Closed => _closed.Task;
 
-    public CancellationToken ClosingToken => _closing.Token;
-
     public bool IsClosed => Volatile.Read(ref _closeReason) is not null;
 
     public Task AuthRequested => _authRequested.Task;
@@ -74,10 +76,9 @@ internal sealed partial class EslConnection : IAsyncDisposable
     public Action? ClosingObserver { get; set; }
 
     /// <summary>
-    /// Whoever awaits a reply resumes on the read loop itself, with no thread-pool hop in between. Only for a
-    /// connection that serves one caller that never blocks (an outbound call session): its read loop has
-    /// nothing else to do meanwhile, and the hop was the largest wait between a call's connect reply and its
-    /// decision. A shared connection (inbound) keeps continuations off the read loop.
+    /// Whoever awaits a reply resumes on the read loop itself, with no thread-pool hop in between (see
+    /// <see cref="Outbound.EslOutboundListenerOptions.ResumeHandlersOnReadLoop"/>, the one switch for it, and what a
+    /// handler must not do then). A shared connection (inbound) keeps continuations off the read loop.
     /// </summary>
     public bool InlineReplyContinuations { get; init; }
 
@@ -137,7 +138,7 @@ internal sealed partial class EslConnection : IAsyncDisposable
                 command.WriteTo(_output);
             }
             // No token: Abort wakes a stuck flush with CancelPendingFlush and by closing the socket.
-            var flush = await _output.FlushAsync().ConfigureAwait(false);
+            var flush = await _output.FlushAsync(CancellationToken.None).ConfigureAwait(false);
             if (flush.IsCompleted || flush.IsCanceled)
             {
                 throw new EslConnectionClosedException("the connection is closed");
@@ -247,7 +248,7 @@ internal sealed partial class EslConnection : IAsyncDisposable
             subscriber.Complete();
         }
 
-        _closing.Cancel();
+        _closing = true;
         WakeReader();
         try
         {
@@ -259,7 +260,21 @@ internal sealed partial class EslConnection : IAsyncDisposable
         }
         _transport?.Dispose();
         _closed.TrySetResult(reason);
-        // Last: with inline reply continuations, a waiter resumes right here, and must find the connection closed.
+        // Last, so a waiter resuming finds the connection closed. With inline reply continuations it would resume inside
+        // this call, on whatever thread aborts (the listener's idle sweep or drain, a disposer, another caller's write):
+        // the replies are failed from the thread pool instead, so handler code never runs inside Abort.
+        if (InlineReplyContinuations && replies.Length > 0)
+        {
+            ThreadPool.UnsafeQueueUserWorkItem(static state => FailReplies(state.replies, state.failure), (replies, failure), preferLocal: false);
+        }
+        else
+        {
+            FailReplies(replies, failure);
+        }
+    }
+
+    private static void FailReplies(ReplyBatch[] replies, Exception failure)
+    {
         foreach (var reply in replies)
         {
             reply.TrySetException(failure);
@@ -269,7 +284,7 @@ internal sealed partial class EslConnection : IAsyncDisposable
     public async ValueTask DisposeAsync()
     {
         Abort(new EslConnectionClosedException("the connection was disposed"));
-        // The write lock and token source are left to the GC: a late writer may still be releasing them.
+        // The write lock is left to the GC (see its field): a late writer may still be releasing it.
         await _readLoop.ConfigureAwait(false);
     }
 

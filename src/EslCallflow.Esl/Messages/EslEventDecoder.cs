@@ -7,86 +7,63 @@ using EslCallflow.Esl.Protocol;
 
 namespace EslCallflow.Esl.Messages;
 
-/// <summary>Turns a text/event-* frame into an <see cref="EslEvent"/>.</summary>
+/// <summary>
+/// Turns a text/event-* frame into an <see cref="EslEvent"/>. Two ways: whole, every header packed
+/// (<see cref="PackedHeaders"/>), or selected, only the headers a <see cref="HeaderSelection"/> names, decoded
+/// straight from the socket buffer.
+/// </summary>
 public static class EslEventDecoder
 {
     public static bool IsEvent(EslContentType type) =>
         type is EslContentType.EventPlain or EslContentType.EventJson or EslContentType.EventXml;
 
-    public static EslEvent Decode(EslFrame frame) => frame.ContentType switch
+    public static EslEvent Decode(EslFrame frame)
     {
-        EslContentType.EventPlain => DecodePlain(frame.Body.Span),
-        EslContentType.EventJson => DecodeJson(frame.Body),
-        EslContentType.EventXml => DecodeXml(frame.Body.Span),
-        _ => throw new ArgumentException($"{frame.ContentType} is not an event frame", nameof(frame)),
-    };
+        ArgumentNullException.ThrowIfNull(frame);
+        return DecodeWhole(frame.ContentType, frame.Body.Span);
+    }
 
     /// <summary>Builds an event from the headers of a frame itself (the outbound <c>connect</c> reply carries the channel data that way).</summary>
-    public static EslEvent FromFrameHeaders(EslFrame frame) => new(frame.Headers);
+    public static EslEvent FromFrameHeaders(EslFrame frame)
+    {
+        ArgumentNullException.ThrowIfNull(frame);
+        return new(frame.Headers);
+    }
 
     /// <summary>
     /// Plain: url-encoded <c>Name: value</c> lines; when they hold a Content-Length, the event body
     /// follows the blank line (BACKGROUND_JOB results).
     /// </summary>
-    public static EslEvent DecodePlain(ReadOnlySpan<byte> body) => DecodePlain(body, null);
-
-    private static EslEvent DecodePlain(ReadOnlySpan<byte> body, HeaderSelection? selection)
+    public static EslEvent DecodePlain(ReadOnlySpan<byte> body)
     {
-        var headers = EslFrameParser.ParseHeaderBlock(body, out var rest, selection);
-        string? eventBody = null;
-        if (headers.TryGetValue("Content-Length", out var lengthText))
-        {
-            if (!int.TryParse(lengthText, out var length) || length < 0 || length > rest.Length)
-            {
-                throw new EslProtocolException($"event body Content-Length '{lengthText}' does not fit the {rest.Length} bytes left");
-            }
-            eventBody = Encoding.UTF8.GetString(rest[..length]);
-        }
-        return new EslEvent(EslHeaders.Wrap(headers), eventBody);
+        var headers = PackedHeaders.FromHeaderBlock(body, out var rest);
+        return new EslEvent(EslHeaders.Packed(headers), PlainBody(headers.Find("Content-Length"), rest));
     }
 
-    /// <summary>Json: headers are indexed now and decoded when read; the event keeps <paramref name="body"/>, which must not change.</summary>
+    /// <summary>Json: every member but <c>_body</c> (the event's body) is a header.</summary>
     public static EslEvent DecodeJson(ReadOnlyMemory<byte> body)
     {
-        try
-        {
-            if (HeaderIndex.FromJson(body, out var eventBody, out var endedCleanly) is { } index)
-            {
-                if (!endedCleanly)
-                {
-                    throw new EslProtocolException("json event ends before its closing brace");
-                }
-                return new EslEvent(EslHeaders.Lazy(index), eventBody);
-            }
-        }
-        catch (JsonException ex)
-        {
-            throw new EslProtocolException($"invalid json event: {ex.Message}", ex);
-        }
-        catch (FormatException ex)
-        {
-            throw new EslProtocolException(ex.Message, ex);
-        }
-        return DecodeJsonEagerly(body.Span);
+        var headers = PackedHeaders.FromJson(body.Span, out var eventBody);
+        return new EslEvent(EslHeaders.Packed(headers), eventBody);
     }
 
     /// <summary>
-    /// An event frame still in the socket buffer, decoded down to the headers in <paramref name="selection"/>
-    /// (and the body): nothing else of it is kept, or even turned into a string. Json and plain; xml (rare,
-    /// and never what the daemon subscribes in) is decoded whole.
+    /// An event frame still in the socket buffer: decoded whole, or, with a <paramref name="selection"/>, down to
+    /// the headers it names (and the body), nothing else of it kept or even turned into a string. Xml (rare, and never
+    /// what the daemon subscribes in) is decoded whole either way.
     /// </summary>
-    internal static EslEvent DecodeSelected(EslContentType type, ReadOnlySequence<byte> body, HeaderSelection selection)
+    internal static EslEvent Decode(EslContentType type, ReadOnlySequence<byte> body, HeaderSelection? selection)
     {
         if (body.IsSingleSegment)
         {
-            return DecodeSelected(type, body.FirstSpan, selection);
+            return Decode(type, body.FirstSpan, selection);
         }
         var length = (int)body.Length;
         var rented = ArrayPool<byte>.Shared.Rent(length);
         try
         {
             body.CopyTo(rented);
-            return DecodeSelected(type, rented.AsSpan(0, length), selection);
+            return Decode(type, rented.AsSpan(0, length), selection);
         }
         finally
         {
@@ -94,34 +71,66 @@ public static class EslEventDecoder
         }
     }
 
-    private static EslEvent DecodeSelected(EslContentType type, ReadOnlySpan<byte> body, HeaderSelection selection) => type switch
+    private static EslEvent Decode(EslContentType type, ReadOnlySpan<byte> body, HeaderSelection? selection) =>
+        selection is null || type == EslContentType.EventXml ? DecodeWhole(type, body) : DecodeSelected(type, body, selection);
+
+    private static EslEvent DecodeWhole(EslContentType type, ReadOnlySpan<byte> body) => type switch
     {
-        EslContentType.EventJson => DecodeJsonSelected(body, selection),
-        EslContentType.EventPlain => DecodePlain(body, selection),
+        EslContentType.EventPlain => DecodePlain(body),
+        EslContentType.EventJson => new EslEvent(EslHeaders.Packed(PackedHeaders.FromJson(body, out var eventBody)), eventBody),
         EslContentType.EventXml => DecodeXml(body),
         _ => throw new ArgumentException($"{type} is not an event frame", nameof(type)),
     };
 
-    private static EslEvent DecodeJsonSelected(ReadOnlySpan<byte> body, HeaderSelection selection)
-    {
-        var headers = new FewHeaders(selection.Count);
-        var eventBody = ReadJsonMembers(body, selection, ref headers);
-        return new EslEvent(EslHeaders.Few(headers.Pairs), eventBody);
-    }
-
-    private static EslEvent DecodeJsonEagerly(ReadOnlySpan<byte> body)
-    {
-        var headers = new AllHeaders(new Dictionary<string, string>(96, StringComparer.Ordinal));
-        var eventBody = ReadJsonMembers(body, null, ref headers);
-        return new EslEvent(EslHeaders.Wrap(headers.Values), eventBody);
-    }
-
     /// <summary>
-    /// Walks a json event object: every header (or only <paramref name="selection"/>'s) goes to
-    /// <paramref name="headers"/>, in order; returns the <c>_body</c> member, if any.
+    /// The selected decode, json or plain: each header the selection names goes into one array, its value reused
+    /// from the selection's recent values where it can be (<see cref="HeaderSelection.Value"/>).
     /// </summary>
-    private static string? ReadJsonMembers<THeaders>(ReadOnlySpan<byte> body, HeaderSelection? selection, ref THeaders headers)
-        where THeaders : struct, IHeaderSink
+    private static EslEvent DecodeSelected(EslContentType type, ReadOnlySpan<byte> body, HeaderSelection selection)
+    {
+        // One slot more than the selection: a plain event's Content-Length, kept as the whole decode keeps it.
+        var headers = new SelectedHeaders(selection.Count + 1);
+        var eventBody = type switch
+        {
+            EslContentType.EventJson => ReadSelectedJson(body, selection, ref headers),
+            EslContentType.EventPlain => ReadSelectedPlain(body, selection, ref headers),
+            _ => throw new ArgumentException($"{type} is not an event frame", nameof(type)),
+        };
+        return new EslEvent(EslHeaders.Selected(headers.Pairs), eventBody);
+    }
+
+    private static string? ReadSelectedPlain(ReadOnlySpan<byte> body, HeaderSelection selection, ref SelectedHeaders headers)
+    {
+        string? contentLength = null;
+        while (!body.IsEmpty)
+        {
+            var end = body.IndexOf((byte)'\n');
+            var line = end < 0 ? body : body[..end];
+            body = end < 0 ? [] : body[(end + 1)..];
+            if (!line.IsEmpty && line[^1] == (byte)'\r')
+            {
+                line = line[..^1];
+            }
+            if (line.IsEmpty)
+            {
+                break;
+            }
+            EslFrameParser.SplitHeaderLine(line, out var nameBytes, out var valueBytes);
+            if (nameBytes.SequenceEqual("Content-Length"u8))
+            {
+                contentLength = PercentDecoding.Decode(valueBytes);
+                headers.Add("Content-Length", contentLength);
+            }
+            else if (selection.Match(nameBytes) is { } name)
+            {
+                headers.Add(name, valueBytes.IndexOf((byte)'%') < 0 ? selection.Value(valueBytes) : PercentDecoding.Decode(valueBytes));
+            }
+        }
+        return PlainBody(contentLength, body);
+    }
+
+    /// <summary>Walks a json event object: each selected header goes to <paramref name="headers"/>; returns the <c>_body</c> member, if any.</summary>
+    private static string? ReadSelectedJson(ReadOnlySpan<byte> body, HeaderSelection selection, ref SelectedHeaders headers)
     {
         string? eventBody = null;
         try
@@ -133,14 +142,14 @@ public static class EslEventDecoder
             }
             while (reader.Read() && reader.TokenType == JsonTokenType.PropertyName)
             {
-                var name = selection is null ? JsonStrings.Decode(reader.ValueSpan) : SelectedName(ref reader, selection);
+                var name = SelectedName(ref reader, selection);
                 reader.Read();
                 if (name is null)
                 {
                     reader.Skip();
                     continue;
                 }
-                var value = selection is not null && reader.TokenType == JsonTokenType.String && !reader.ValueIsEscaped
+                var value = reader.TokenType == JsonTokenType.String && !reader.ValueIsEscaped
                     ? selection.Value(reader.ValueSpan)
                     : ReadValue(ref reader, body);
                 if (name == "_body")
@@ -164,21 +173,22 @@ public static class EslEventDecoder
         return eventBody;
     }
 
-    private interface IHeaderSink
+    /// <summary>A plain event's body: the <paramref name="contentLength"/> bytes after its header block.</summary>
+    private static string? PlainBody(string? contentLength, ReadOnlySpan<byte> rest)
     {
-        /// <summary>A repeated name keeps its last value, as FreeSWITCH's own lookup does.</summary>
-        void Add(string name, string value);
+        if (contentLength is null)
+        {
+            return null;
+        }
+        if (!int.TryParse(contentLength, out var length) || length < 0 || length > rest.Length)
+        {
+            throw new EslProtocolException($"event body Content-Length '{contentLength}' does not fit the {rest.Length} bytes left");
+        }
+        return Encoding.UTF8.GetString(rest[..length]);
     }
 
-    private readonly struct AllHeaders(Dictionary<string, string> values) : IHeaderSink
-    {
-        public Dictionary<string, string> Values => values;
-
-        public void Add(string name, string value) => values[name] = value;
-    }
-
-    /// <summary>At most one entry per selected name; the names are the selection's own strings.</summary>
-    private struct FewHeaders(int capacity) : IHeaderSink
+    /// <summary>At most one entry per selected name (a repeated one keeps its last value); the names are the selection's own strings.</summary>
+    private struct SelectedHeaders(int capacity)
     {
         private int _count;
 
@@ -217,13 +227,13 @@ public static class EslEventDecoder
             using var text = new StringReader(Encoding.UTF8.GetString(body));
             using var xml = XmlReader.Create(text, SafeXml);
             var doc = XDocument.Load(xml);
-            var headers = new Dictionary<string, string>(StringComparer.Ordinal);
+            var headers = new List<KeyValuePair<string, string>>();
             foreach (var header in doc.Root?.Element("headers")?.Elements() ?? [])
             {
-                headers[header.Name.LocalName] = PercentDecoding.Decode(header.Value);
+                headers.Add(new(header.Name.LocalName, PercentDecoding.Decode(header.Value)));
             }
             var eventBody = doc.Root?.Element("body")?.Value;
-            return new EslEvent(EslHeaders.Wrap(headers), eventBody);
+            return new EslEvent(EslHeaders.Packed(PackedHeaders.Pack(headers)), eventBody);
         }
         catch (XmlException ex)
         {

@@ -28,6 +28,7 @@ public sealed partial class EslOutboundListener : IAsyncDisposable
     private Task _idleSweep = Task.CompletedTask;
     private KeyValuePair<string, object?> _portTag;
     private int _nextId;
+    private int _disposed;
 
     public EslOutboundListener(EslOutboundListenerOptions options, Func<EslOutboundSession, CancellationToken, Task> handler, ILoggerFactory? loggerFactory = null)
     {
@@ -103,9 +104,19 @@ public sealed partial class EslOutboundListener : IAsyncDisposable
 
     public async ValueTask DisposeAsync()
     {
-        using var immediate = new CancellationTokenSource(TimeSpan.Zero);
-        // Idempotent: the host may stop and then dispose. The token sources are left to the GC.
-        await StopAsync(immediate.Token).ConfigureAwait(false);
+        // The host may stop and then dispose; dispose runs once.
+        if (Interlocked.Exchange(ref _disposed, 1) == 1)
+        {
+            return;
+        }
+        using (var immediate = new CancellationTokenSource(TimeSpan.Zero))
+        {
+            await StopAsync(immediate.Token).ConfigureAwait(false);
+        }
+        // StopAsync has awaited the accept loop, every session and the sweep: nothing reads these any more.
+        _stopAccepting.Dispose();
+        _abortSessions.Dispose();
+        _stopSweeping.Dispose();
     }
 
     private async Task AcceptLoopAsync()
@@ -142,6 +153,8 @@ public sealed partial class EslOutboundListener : IAsyncDisposable
     }
 
     /// <summary>Checks one accepted connection against the allow list and the session cap and starts its session.</summary>
+    /// <remarks>The session it makes belongs to <see cref="RunSessionAsync"/> from the next statement on; that method's finally disposes it.</remarks>
+    [System.Diagnostics.CodeAnalysis.SuppressMessage("Reliability", "CA2000:Dispose objects before losing scope", Justification = "Ownership passes to RunSessionAsync, which disposes the session in its finally (see remarks).")]
     private void HandOff(Socket socket)
     {
         var remote = (IPEndPoint)socket.RemoteEndPoint!;
@@ -164,7 +177,7 @@ public sealed partial class EslOutboundListener : IAsyncDisposable
         EslOutboundSession session;
         try
         {
-            session = EslOutboundSession.Create(socket, _options, _logger, "out-" + id);
+            session = EslOutboundSession.Create(socket, _options, _logger, "out-" + id, _portTag);
         }
         catch (Exception ex) when (ex is SocketException or ObjectDisposedException or IOException)
         {

@@ -59,11 +59,25 @@ public sealed class EslOutboundListenerOptions : IValidatableObject
     public TimeSpan SessionIdleTimeout { get; set; } = TimeSpan.FromMinutes(5);
 
     /// <summary>
-    /// A reply resumes the session's handler on the session's own read loop instead of queueing it to the
-    /// thread pool: one hop less per command, which under load was the largest wait between a call's connect
-    /// reply and its decision. Only for handlers that are async all the way: one that blocks on a task
-    /// (<c>.Result</c>, <c>.Wait()</c>) would stop the very loop that must deliver its reply.
+    /// Off (the default): a command's reply resumes the handler on the thread pool. On: on the session's own read
+    /// loop, one thread-pool hop less per command, which under load was the largest wait between a call's connect
+    /// reply and its decision (BENCHMARKS.md, session 3). Execute completions and events resume on the thread pool
+    /// either way, and so does a reply failed because the session closed.
     /// </summary>
+    /// <remarks>
+    /// When it is on, the handler's code from a reply's <c>await</c> to its next <c>await</c> of something not yet
+    /// done runs on the read loop, and while it runs that session reads nothing: no reply, no event, no hangup.
+    /// So between awaits a handler must not:
+    /// <list type="bullet">
+    /// <item>block on its own session (<c>.Result</c>, <c>.Wait()</c>, <c>GetAwaiter().GetResult()</c> on a
+    /// session task): the reply it waits for can never be read, and the session hangs until its idle timeout or the
+    /// drain closes it;</item>
+    /// <item>block the thread at all (<c>Thread.Sleep</c>, a lock held long, synchronous file, network or database
+    /// I/O), or compute for long: its call's replies and events wait that long.</item>
+    /// </list>
+    /// Only that session waits: each session has its own read loop. Handlers that are async all the way and do
+    /// milliseconds of work between commands (the daemon's) lose nothing; anything else should leave this off.
+    /// </remarks>
     public bool ResumeHandlersOnReadLoop { get; set; }
 
     public IEnumerable<ValidationResult> Validate(ValidationContext validationContext)

@@ -19,10 +19,14 @@ public sealed class EslOutboundSession : EslSocket
     // Read on every log line and event of the call: decoded once, not from the packed channel data each time.
     private string _uniqueId = string.Empty;
     private int _answered;
+    // Whether a batch of executes went out yet: the first is timed from the connect reply.
+    private int _executed;
+    private readonly KeyValuePair<string, object?> _portTag;
 
-    private EslOutboundSession(EslConnection connection, int eventQueueCapacity, IPEndPoint remote) : base(connection, eventQueueCapacity)
+    private EslOutboundSession(EslConnection connection, int eventQueueCapacity, IPEndPoint remote, KeyValuePair<string, object?> portTag) : base(connection, eventQueueCapacity)
     {
         RemoteEndPoint = remote;
+        _portTag = portTag;
         connection.EventObserver = OnEvent;
         connection.DisconnectNoticeObserver = _ => EndCall();
         // Before any pending command fails: a handler catching that failure must already see CallEnded, or a
@@ -49,11 +53,12 @@ public sealed class EslOutboundSession : EslSocket
     /// <summary>True once this channel was answered (from the connect data or a CHANNEL_ANSWER event).</summary>
     public bool IsAnswered => Volatile.Read(ref _answered) == 1;
 
-    internal static EslOutboundSession Create(Socket socket, EslOutboundListenerOptions options, ILogger logger, string id)
+    /// <param name="portTag">The listener's <c>server.port</c> tag, carried by this session's measurements.</param>
+    internal static EslOutboundSession Create(Socket socket, EslOutboundListenerOptions options, ILogger logger, string id, KeyValuePair<string, object?> portTag)
     {
         var remote = (IPEndPoint)socket.RemoteEndPoint!;
         var connection = CreateConnection(socket, options.Limits, logger, id, busy: false, inlineReplyContinuations: options.ResumeHandlersOnReadLoop);
-        return new EslOutboundSession(connection, options.EventQueueCapacity, remote);
+        return new EslOutboundSession(connection, options.EventQueueCapacity, remote, portTag);
     }
 
     /// <summary><c>connect</c>: FreeSWITCH replies with the channel's data as headers.</summary>
@@ -71,8 +76,8 @@ public sealed class EslOutboundSession : EslSocket
             throw new EslProtocolException("connect reply has no Unique-ID (missing or empty): not a call");
         }
         ConnectedAt = reply.ReceivedAt;
-        // Kept for the call's whole life, so packed: about a third of the memory of ~200 separate strings.
-        var channelData = new EslEvent(reply.Headers.Compact());
+        // Kept for the call's whole life: packed as it was decoded (EslHeaders), about a third of the memory of ~200 strings.
+        var channelData = new EslEvent(reply.Headers);
         _uniqueId = channelData.UniqueId ?? string.Empty;
         _channelData = channelData;
         if (_channelData.AnswerState == "answered")
@@ -88,7 +93,7 @@ public sealed class EslOutboundSession : EslSocket
     /// pass <see cref="CallEnded"/> here when the outcome matters.
     /// </summary>
     public Task<EslEvent> ExecuteAsync(string application, string? argument = null, CancellationToken cancellationToken = default) =>
-        ExecuteAfterAsync([], application, argument, null, cancellationToken);
+        ExecuteAllAsync([new EslExecute(application, argument)], cancellationToken);
 
     /// <summary>
     /// The events a session acts on: completions, answer, bridge and hangup. FreeSWITCH sends a channel
@@ -132,18 +137,20 @@ public sealed class EslOutboundSession : EslSocket
     }
 
     /// <summary>
-    /// Runs <paramref name="first"/> (queued: not waited for) and then <paramref name="application"/>, all in one
-    /// write, and waits for the last one's CHANNEL_EXECUTE_COMPLETE. With <c>async</c> FreeSWITCH runs them in
-    /// order. A refused command in the batch throws once the last has completed.
+    /// Runs <paramref name="executes"/> in order, all in one write, and waits for the last one's
+    /// CHANNEL_EXECUTE_COMPLETE; the ones before it are queued, not waited for. With <c>async</c> FreeSWITCH runs
+    /// them in order. A refused command in the batch throws once the last has completed. A session's first batch is
+    /// timed from its connect reply (<see cref="EslMetrics.FirstExecuteDelayName"/>).
     /// </summary>
-    /// <param name="written">Called once the whole batch is written to the socket (for timing).</param>
-    public Task<EslEvent> ExecuteAfterAsync(IReadOnlyList<(string Application, string? Argument)> first, string application, string? argument = null, Action? written = null, CancellationToken cancellationToken = default)
+    public Task<EslEvent> ExecuteAllAsync(IReadOnlyList<EslExecute> executes, CancellationToken cancellationToken = default)
     {
+        ArgumentNullException.ThrowIfNull(executes);
+        ArgumentOutOfRangeException.ThrowIfZero(executes.Count, nameof(executes));
         var eventUuid = Guid.NewGuid().ToString();
         var completion = Connection.RegisterExecution(eventUuid);
         // Sent in a method of its own: the batch's text (a bridge can be kilobytes) is then not kept for as
         // long as the call waits for the completion, which for a bridge is the whole call.
-        return AwaitCompletionAsync(SendExecutionsAsync(first, application, argument, eventUuid, written, cancellationToken), completion, eventUuid, cancellationToken);
+        return AwaitCompletionAsync(SendExecutionsAsync(executes, eventUuid, cancellationToken), completion, eventUuid, cancellationToken);
     }
 
     private async Task<EslEvent> AwaitCompletionAsync(Task sent, Task<EslEvent> completion, string eventUuid, CancellationToken cancellationToken)
@@ -159,23 +166,30 @@ public sealed class EslOutboundSession : EslSocket
         }
     }
 
-    private async Task SendExecutionsAsync(IReadOnlyList<(string Application, string? Argument)> first, string application, string? argument, string eventUuid, Action? written, CancellationToken cancellationToken)
+    private async Task SendExecutionsAsync(IReadOnlyList<EslExecute> executes, string eventUuid, CancellationToken cancellationToken)
     {
-        var commands = new EslCommand[first.Count + 1];
-        for (var i = 0; i < first.Count; i++)
+        var commands = new EslCommand[executes.Count];
+        for (var i = 0; i < commands.Length; i++)
         {
-            CheckExecute(first[i].Application, first[i].Argument);
-            commands[i] = EslCommand.Execute(first[i].Application, first[i].Argument, Guid.NewGuid());
+            var (application, argument) = executes[i];
+            CheckExecute(application, argument);
+            // Only the last is awaited, under the Event-UUID registered for it; the others get one nobody waits for.
+            commands[i] = i == commands.Length - 1
+                ? EslCommand.Execute(application, argument, eventUuid)
+                : EslCommand.Execute(application, argument, Guid.NewGuid());
         }
-        CheckExecute(application, argument);
-        commands[^1] = EslCommand.Execute(application, argument, eventUuid);
         var replies = await Connection.SendAllAsync(commands, cancellationToken).ConfigureAwait(false);
-        written?.Invoke();
+        if (Interlocked.Exchange(ref _executed, 1) == 0 && ConnectedAt != 0)
+        {
+            EslMetrics.FirstExecuteDelay.Record(
+                System.Diagnostics.Stopwatch.GetElapsedTime(ConnectedAt).TotalSeconds,
+                new KeyValuePair<string, object?>("application", executes[^1].Application),
+                _portTag);
+        }
         var reply = await replies.Task.WaitAsync(cancellationToken).ConfigureAwait(false);
         if (!reply.IsOk)
         {
-            var refused = replies.ResultIndex;
-            throw new EslCommandException(refused < first.Count ? $"{first[refused].Application} {first[refused].Argument}" : $"{application} {argument}", reply.ReplyText);
+            throw new EslCommandException(executes[replies.ResultIndex].ToString(), reply.ReplyText);
         }
     }
 

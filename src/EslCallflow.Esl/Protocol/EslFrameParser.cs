@@ -126,55 +126,6 @@ public static class EslFrameParser
     private static EslProtocolException HeaderTooLong(EslFrameLimits limits) =>
         new($"header block exceeds {limits.MaxHeaderBytes} bytes without a blank line") { ExceedsLimit = true };
 
-    /// <summary>Parses a block of <c>Name: value</c> lines (the body of a text/event-plain frame).</summary>
-    /// <param name="selection">When set, only these headers (and Content-Length) are decoded; the rest are skipped.</param>
-    internal static Dictionary<string, string> ParseHeaderBlock(ReadOnlySpan<byte> block, out ReadOnlySpan<byte> rest, HeaderSelection? selection = null)
-    {
-        var headers = new Dictionary<string, string>(selection?.Count + 1 ?? 96, StringComparer.Ordinal);
-        while (!block.IsEmpty)
-        {
-            var end = block.IndexOf((byte)'\n');
-            var line = end < 0 ? block : block[..end];
-            block = end < 0 ? [] : block[(end + 1)..];
-            if (!line.IsEmpty && line[^1] == (byte)'\r')
-            {
-                line = line[..^1];
-            }
-            if (line.IsEmpty)
-            {
-                break;
-            }
-            SplitHeaderLine(line, out var nameBytes, out var valueBytes);
-            if (selection is null)
-            {
-                headers[Encoding.UTF8.GetString(nameBytes)] = PercentDecoding.Decode(valueBytes);
-            }
-            else if ((selection.Match(nameBytes) ?? (nameBytes.SequenceEqual(ContentLengthName) ? "Content-Length" : null)) is { } name)
-            {
-                headers[name] = PercentDecoding.Decode(valueBytes);
-            }
-        }
-        rest = block;
-        return headers;
-    }
-
-    /// <summary>The header lines of a cut frame (each ending in a newline), decoded.</summary>
-    internal static Dictionary<string, string> ParseHeaderLines(ReadOnlySequence<byte> block)
-    {
-        var headers = new Dictionary<string, string>(8, StringComparer.Ordinal);
-        var reader = new SequenceReader<byte>(block);
-        while (reader.TryReadTo(out ReadOnlySequence<byte> line, (byte)'\n'))
-        {
-            WithContiguous(line, headers, static (span, headers) =>
-            {
-                SplitHeaderLine(span, out var name, out var value);
-                headers[Encoding.UTF8.GetString(name)] = PercentDecoding.Decode(value);
-                return 0;
-            });
-        }
-        return headers;
-    }
-
     private static void ScanFrameHeader(ReadOnlySequence<byte> line, EslFrameLimits limits, ref FrameScan scan)
     {
         var (length, type, unknown) = WithContiguous(line, limits, static (span, limits) =>
@@ -281,16 +232,9 @@ internal struct FrameScan
 /// <summary>A whole frame whose bytes are still in the read buffer: valid only until that buffer is advanced.</summary>
 internal readonly record struct CutFrame(EslContentType ContentType, ReadOnlySequence<byte> HeaderLines, ReadOnlySequence<byte> Body)
 {
-    /// <summary>
-    /// A header block this long is a <c>connect</c> reply's channel data (~200 headers, kept for the call's
-    /// whole life): it is packed as it is decoded, instead of ~400 strings and a dictionary that packing would
-    /// then copy. Command replies, a few headers each, stay a dictionary.
-    /// </summary>
-    internal const int PackedHeaderBlockBytes = 1024;
-
     /// <summary>Decodes the headers and copies the body out, so the frame outlives the buffer.</summary>
     public EslFrame ToFrame() => new(
         ContentType,
-        HeaderLines.Length > PackedHeaderBlockBytes ? EslHeaders.Lazy(PackedHeaders.FromHeaderLines(HeaderLines)) : EslHeaders.Wrap(EslFrameParser.ParseHeaderLines(HeaderLines)),
+        EslHeaders.Packed(PackedHeaders.FromHeaderLines(HeaderLines)),
         Body.IsEmpty ? ReadOnlyMemory<byte>.Empty : Body.ToArray());
 }

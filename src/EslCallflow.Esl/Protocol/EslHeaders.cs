@@ -6,54 +6,41 @@ namespace EslCallflow.Esl.Protocol;
 /// Immutable, ordered header collection with ordinal (case-sensitive, as FreeSWITCH is) lookup.
 /// A repeated name keeps its last value, as FreeSWITCH's own event API does on lookup.
 /// </summary>
+/// <remarks>
+/// Two forms. Headers decoded whole (a frame's header block, an event) are <see cref="PackedHeaders"/>: their
+/// UTF-8 text in one buffer, a value decoded when it is read. A selected event (<see cref="HeaderSelection"/>)
+/// holds its dozen values already decoded, in one array: it pays for itself on the daemon's inbound feed, where
+/// it allocates 0.5 KB per event against the 10 KB of a whole one (BENCHMARKS.md, "ESL framing and decoding").
+/// </remarks>
 public sealed class EslHeaders : IReadOnlyDictionary<string, string>
 {
-    public static readonly EslHeaders Empty = new(new Dictionary<string, string>(0, StringComparer.Ordinal));
+    public static readonly EslHeaders Empty = new(PackedHeaders.Pack([]));
 
-    private readonly IHeaderLookup? _lazy;
-    private readonly KeyValuePair<string, string>[]? _few;
-    private Dictionary<string, string>? _values;
+    private readonly PackedHeaders? _packed;
+    private readonly KeyValuePair<string, string>[]? _selected;
+    private Dictionary<string, string>? _all;
 
-    private EslHeaders(Dictionary<string, string> values) => _values = values;
+    private EslHeaders(PackedHeaders packed) => _packed = packed;
 
-    private EslHeaders(KeyValuePair<string, string>[] few) => _few = few;
+    private EslHeaders(KeyValuePair<string, string>[] selected) => _selected = selected;
 
-    private EslHeaders(IHeaderLookup lazy) => _lazy = lazy;
+    /// <summary>Headers from name/value pairs, in order; a repeated name keeps its last value.</summary>
+    public static EslHeaders From(IEnumerable<KeyValuePair<string, string>> pairs) => new(PackedHeaders.Pack([.. pairs]));
 
-    public static EslHeaders From(IEnumerable<KeyValuePair<string, string>> pairs)
-    {
-        var values = new Dictionary<string, string>(StringComparer.Ordinal);
-        foreach (var (name, value) in pairs)
-        {
-            values[name] = value;
-        }
-        return new EslHeaders(values);
-    }
-
-    /// <summary>Takes ownership of <paramref name="values"/>; callers must not mutate it afterwards.</summary>
-    internal static EslHeaders Wrap(Dictionary<string, string> values) => new(values);
+    internal static EslHeaders Packed(PackedHeaders packed) => new(packed);
 
     /// <summary>
-    /// The same headers in packed form (see <see cref="PackedHeaders"/>): for headers kept a long time, like a
-    /// call's channel data, at the cost of decoding a value each time it is read.
+    /// A selected event's headers: one array searched in order, which for a dozen names is as fast as a dictionary
+    /// and a third of the objects. Takes ownership of <paramref name="selected"/>; its unused tail is left empty
+    /// (null names), so it can be sized for the most headers there could be.
     /// </summary>
-    public EslHeaders Compact() => _values is { } values ? Lazy(PackedHeaders.Pack(values)) : this;
+    internal static EslHeaders Selected(KeyValuePair<string, string>[] selected) => new(selected);
 
-    /// <summary>
-    /// A handful of distinct headers (a selected event's): one array searched in order, which for a dozen
-    /// names is as fast as a dictionary and a third of the objects. Takes ownership of <paramref name="few"/>;
-    /// its unused tail is left empty (null names), so it can be sized for the most headers there could be.
-    /// </summary>
-    internal static EslHeaders Few(KeyValuePair<string, string>[] few) => new(few);
-
-    /// <summary>Headers decoded on demand (see <see cref="HeaderIndex"/> and <see cref="PackedHeaders"/>).</summary>
-    internal static EslHeaders Lazy(IHeaderLookup lazy) => new(lazy);
-
-    public string? this[string name] => _values is { } values ? values.GetValueOrDefault(name) : _few is { } few ? FindFew(few, name) : _lazy!.Find(name);
+    public string? this[string name] => _packed is { } packed ? packed.Find(name) : FindSelected(_selected!, name);
 
     string IReadOnlyDictionary<string, string>.this[string key] => this[key] ?? throw new KeyNotFoundException(key);
 
-    public int Count => _values?.Count ?? All.Count;
+    public int Count => All.Count;
     public IEnumerable<string> Keys => All.Keys;
     public IEnumerable<string> Values => All.Values;
     public bool ContainsKey(string key) => this[key] is not null;
@@ -67,12 +54,12 @@ public sealed class EslHeaders : IReadOnlyDictionary<string, string>
     public IEnumerator<KeyValuePair<string, string>> GetEnumerator() => All.GetEnumerator();
 
     /// <summary>Enumeration needs every header: decode them all once (rare: logs and tests, not the hot path).</summary>
-    private Dictionary<string, string> All => _values ?? LazyInitializer.EnsureInitialized(ref _values,
-        () => _few is { } few ? new Dictionary<string, string>(few.Where(h => h.Key is not null), StringComparer.Ordinal) : _lazy!.Materialize());
+    private Dictionary<string, string> All => _all ?? LazyInitializer.EnsureInitialized(ref _all,
+        () => _packed is { } packed ? packed.Materialize() : new Dictionary<string, string>(_selected!.Where(h => h.Key is not null), StringComparer.Ordinal));
 
-    private static string? FindFew(KeyValuePair<string, string>[] few, string name)
+    private static string? FindSelected(KeyValuePair<string, string>[] selected, string name)
     {
-        foreach (var (key, value) in few)
+        foreach (var (key, value) in selected)
         {
             if (key is null)
             {

@@ -16,6 +16,8 @@ internal sealed class HeaderSelection
     // Longer values (SDP, say) are rare in a selection and not worth keeping.
     private const int MaxCachedValueBytes = 64;
     private readonly (byte[] Utf8, string Name)[][] _byLength;
+    // Recent values, reused (see Value): part of what keeps the selected decode near 0.5 KB per event where a whole
+    // event costs 10 KB (BENCHMARKS.md, "ESL framing and decoding"); not measured apart from the rest of that path.
     private readonly string?[] _recentValues = new string?[4096];
 
     public HeaderSelection(IEnumerable<string> names)

@@ -44,6 +44,21 @@ internal static class JsonStrings
         }
     }
 
+    /// <summary>
+    /// The same, as UTF-8 bytes written to <paramref name="destination"/> (at least as long as <paramref name="raw"/>:
+    /// resolving escapes never lengthens); returns the bytes written.
+    /// </summary>
+    public static int UnescapeInto(ReadOnlySpan<byte> raw, Span<byte> destination)
+    {
+        var firstEscape = raw.IndexOf((byte)'\\');
+        if (firstEscape < 0)
+        {
+            raw.CopyTo(destination);
+            return raw.Length;
+        }
+        return Unescape(raw, firstEscape, destination);
+    }
+
     private static int Unescape(ReadOnlySpan<byte> raw, int firstEscape, Span<byte> destination)
     {
         raw[..firstEscape].CopyTo(destination);

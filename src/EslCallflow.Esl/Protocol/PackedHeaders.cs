@@ -1,16 +1,18 @@
 using System.Buffers;
 using System.Text;
+using System.Text.Json;
 
 namespace EslCallflow.Esl.Protocol;
 
 /// <summary>
-/// Headers kept for a call's whole life (its channel data: ~200 headers) in one UTF-8 buffer and nothing else.
-/// Each header is its name, its value, then the value's and the name's lengths, written so that they read
-/// backwards: a lookup walks from the end, where a repeated name's last value (the one FreeSWITCH keeps) is met
-/// first. A separate index of positions would be as large as the text itself, and every byte a call keeps is
-/// marked and copied by two young-generation collections while a thousand calls are up.
+/// Headers decoded whole (a frame's header block, a plain, json or xml event) in one UTF-8 buffer and nothing else,
+/// each value turned into a string only when it is read. Each header is its name, its decoded value, then the
+/// value's and the name's lengths, written so that they read backwards: a lookup walks from the end, where a
+/// repeated name's last value (the one FreeSWITCH keeps) is met first. The one form for all of them: a call's
+/// channel data (~200 headers, kept for the whole call) is 12 KB smaller than a dictionary of strings, and a
+/// separate index of positions would be as large as the text itself (BENCHMARKS.md, session 5).
 /// </summary>
-internal sealed class PackedHeaders : IHeaderLookup
+internal sealed class PackedHeaders
 {
     // A length takes 1 to 5 bytes (7 bits each); a header therefore costs at most this much over its text.
     private const int MaxLengthBytes = 10;
@@ -52,6 +54,107 @@ internal sealed class PackedHeaders : IHeaderLookup
         {
             writer.Return();
         }
+    }
+
+    /// <summary>
+    /// Packs a plain event's <c>Name: url-encoded value</c> lines up to the blank line that ends them (LF or CRLF);
+    /// <paramref name="rest"/> is what follows it (a BACKGROUND_JOB's body).
+    /// </summary>
+    public static PackedHeaders FromHeaderBlock(ReadOnlySpan<byte> block, out ReadOnlySpan<byte> rest)
+    {
+        var writer = new Writer(block.Length + 256);
+        try
+        {
+            while (!block.IsEmpty)
+            {
+                var end = block.IndexOf((byte)'\n');
+                var line = end < 0 ? block : block[..end];
+                block = end < 0 ? [] : block[(end + 1)..];
+                if (!line.IsEmpty && line[^1] == (byte)'\r')
+                {
+                    line = line[..^1];
+                }
+                if (line.IsEmpty)
+                {
+                    break;
+                }
+                EslFrameParser.SplitHeaderLine(line, out var name, out var value);
+                var room = writer.Reserve(name.Length + value.Length);
+                name.CopyTo(room);
+                writer.Commit(name.Length, PercentDecoding.DecodeInto(value, room[name.Length..]));
+            }
+            rest = block;
+            return writer.ToPacked();
+        }
+        finally
+        {
+            writer.Return();
+        }
+    }
+
+    /// <summary>
+    /// Packs a json event object: every member but <c>_body</c>, which <paramref name="body"/> receives. A string's
+    /// escapes are resolved as it is packed (see <see cref="JsonStrings"/>: nothing FreeSWITCH sends fails a read);
+    /// an array or object (a multi-valued header) keeps its json text, as does a number.
+    /// </summary>
+    /// <exception cref="EslProtocolException">Not a well-formed json object.</exception>
+    public static PackedHeaders FromJson(ReadOnlySpan<byte> json, out string? body)
+    {
+        body = null;
+        var writer = new Writer(json.Length + 256);
+        try
+        {
+            var reader = new Utf8JsonReader(json, new JsonReaderOptions { MaxDepth = 16 });
+            if (!reader.Read() || reader.TokenType != JsonTokenType.StartObject)
+            {
+                throw new EslProtocolException("json event is not an object");
+            }
+            while (reader.Read() && reader.TokenType == JsonTokenType.PropertyName)
+            {
+                var name = reader.ValueSpan;
+                var nameEscaped = reader.ValueIsEscaped;
+                reader.Read();
+                var valueEscaped = reader.TokenType == JsonTokenType.String && reader.ValueIsEscaped;
+                ReadOnlySpan<byte> value;
+                if (reader.TokenType is JsonTokenType.StartArray or JsonTokenType.StartObject)
+                {
+                    var start = (int)reader.TokenStartIndex;
+                    reader.Skip();
+                    value = json[start..(int)reader.BytesConsumed];
+                }
+                else
+                {
+                    value = reader.ValueSpan;
+                }
+                var room = writer.Reserve(name.Length + value.Length);
+                var nameLength = nameEscaped ? JsonStrings.UnescapeInto(name, room) : Copy(name, room);
+                if (room[..nameLength].SequenceEqual("_body"u8))
+                {
+                    body = valueEscaped ? JsonStrings.Decode(value) : Encoding.UTF8.GetString(value);
+                    continue;
+                }
+                writer.Commit(nameLength, valueEscaped ? JsonStrings.UnescapeInto(value, room[nameLength..]) : Copy(value, room[nameLength..]));
+            }
+            if (reader.TokenType != JsonTokenType.EndObject)
+            {
+                throw new EslProtocolException("json event ends before its closing brace");
+            }
+            return writer.ToPacked();
+        }
+        catch (JsonException ex)
+        {
+            throw new EslProtocolException($"invalid json event: {ex.Message}", ex);
+        }
+        finally
+        {
+            writer.Return();
+        }
+    }
+
+    private static int Copy(ReadOnlySpan<byte> from, Span<byte> to)
+    {
+        from.CopyTo(to);
+        return from.Length;
     }
 
     /// <summary>Packs decoded headers (names and values as they are).</summary>
@@ -176,6 +279,17 @@ internal sealed class PackedHeaders : IHeaderLookup
 
         public void Commit(int nameLength, int valueLength)
         {
+            if (!System.Text.Unicode.Utf8.IsValid(_rented.AsSpan(_written, nameLength)))
+            {
+                // A name is looked up by its text, where bytes that are not UTF-8 read as U+FFFD: store that text
+                // (rare: FreeSWITCH passes such bytes through, see JsonStrings).
+                var name = Encoding.UTF8.GetBytes(Encoding.UTF8.GetString(_rented.AsSpan(_written, nameLength)));
+                var value = _rented.AsSpan(_written + nameLength, valueLength).ToArray();
+                var room = Reserve(name.Length + valueLength);
+                name.CopyTo(room);
+                value.CopyTo(room[name.Length..]);
+                nameLength = name.Length;
+            }
             _written += nameLength + valueLength;
             _written += WriteLength(_rented.AsSpan(_written), valueLength);
             _written += WriteLength(_rented.AsSpan(_written), nameLength);

@@ -4,7 +4,6 @@ using EslCallflow.Callflows.Pickup;
 using EslCallflow.Esl;
 using EslCallflow.Esl.Messages;
 using EslCallflow.Esl.Outbound;
-using EslCallflow.Operations;
 using EslCallflow.Tracking;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
@@ -42,15 +41,13 @@ public sealed partial class GroupPickupRunner
     private readonly ChannelTracker _tracker;
     private readonly PickupClaims _claims;
     private readonly PickupOptions _options;
-    private readonly DaemonMetrics _metrics;
     private static readonly TimeSpan FeedPollInterval = TimeSpan.FromMilliseconds(20);
     private readonly ILogger<GroupPickupRunner> _logger;
     private readonly TimeProvider _time;
 
-    public GroupPickupRunner(ChannelTracker tracker, PickupClaims claims, IOptions<PickupOptions> options, DaemonMetrics metrics, TimeProvider time, ILogger<GroupPickupRunner> logger)
+    public GroupPickupRunner(ChannelTracker tracker, PickupClaims claims, IOptions<PickupOptions> options, TimeProvider time, ILogger<GroupPickupRunner> logger)
     {
         _time = time;
-        _metrics = metrics;
         _tracker = tracker;
         _claims = claims;
         _options = options.Value;
@@ -85,7 +82,7 @@ public sealed partial class GroupPickupRunner
                 LogClaimedElsewhere(_logger, session.UniqueId, candidate.CallKey, candidate.DeviceId);
                 continue;
             }
-            if (await TryInterceptAsync(session, candidate, pickerName, firstAttempt: tried.Count == 1, stopping).ConfigureAwait(false))
+            if (await TryInterceptAsync(session, candidate, pickerName, stopping).ConfigureAwait(false))
             {
                 return PickupOutcome.PickedUp;
             }
@@ -107,7 +104,7 @@ public sealed partial class GroupPickupRunner
         return PickupOutcome.NothingToPickUp;
     }
 
-    private async Task<bool> TryInterceptAsync(EslOutboundSession session, PickupCandidate candidate, string pickerName, bool firstAttempt, CancellationToken stopping)
+    private async Task<bool> TryInterceptAsync(EslOutboundSession session, PickupCandidate candidate, string pickerName, CancellationToken stopping)
     {
         var callerAnswered = candidate.CallerUuid is { } callerUuid && _tracker.Find(callerUuid) is { Answered: true };
         var guard = InterceptGuard.For(callerAnswered);
@@ -115,8 +112,7 @@ public sealed partial class GroupPickupRunner
         EslEvent? completion = null;
         try
         {
-            completion = await session.ExecuteAfterAsync(guard.Commands, "intercept", candidate.InterceptArgument,
-                firstAttempt ? () => _metrics.Decision(session.ConnectedAt) : null, stopping).ConfigureAwait(false);
+            completion = await session.ExecuteAllAsync([.. guard.Commands, new EslExecute("intercept", candidate.InterceptArgument)], stopping).ConfigureAwait(false);
         }
         catch (EslConnectionClosedException)
         {

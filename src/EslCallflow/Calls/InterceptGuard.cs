@@ -1,4 +1,5 @@
 using EslCallflow.Esl.Messages;
+using EslCallflow.Esl.Outbound;
 
 namespace EslCallflow.Calls;
 
@@ -14,13 +15,13 @@ namespace EslCallflow.Calls;
 /// for a caller answered earlier (an IVR, a greeting) it is the bridge. Both are set every time, since the
 /// picker's channel keeps a variable from one attempt to the next.
 /// </remarks>
-internal sealed record InterceptGuard(string Name, IReadOnlyList<(string Application, string? Argument)> Commands)
+internal sealed record InterceptGuard(string Name, IReadOnlyList<EslExecute> Commands)
 {
     private static readonly InterceptGuard Unanswered = new("intercept_unanswered_only",
-        [("set", "intercept_unanswered_only=true"), ("set", "intercept_unbridged_only=false")]);
+        [new("set", "intercept_unanswered_only=true"), new("set", "intercept_unbridged_only=false")]);
 
     private static readonly InterceptGuard Unbridged = new("intercept_unbridged_only",
-        [("set", "intercept_unanswered_only=false"), ("set", "intercept_unbridged_only=true")]);
+        [new("set", "intercept_unanswered_only=false"), new("set", "intercept_unbridged_only=true")]);
 
     public static InterceptGuard For(bool callerAnswered) => callerAnswered ? Unbridged : Unanswered;
 

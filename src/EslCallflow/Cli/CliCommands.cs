@@ -135,7 +135,8 @@ public static class CliCommands
         try
         {
             // A one-shot command line tool: the synchronous Send is the plain way to ask once.
-            using var response = client.Send(new HttpRequestMessage(HttpMethod.Get, new Uri(baseUri, "/channels")));
+            using var request = new HttpRequestMessage(HttpMethod.Get, new Uri(baseUri, "/channels"));
+            using var response = client.Send(request);
             if (!response.IsSuccessStatusCode)
             {
                 return null;

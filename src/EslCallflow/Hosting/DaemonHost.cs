@@ -31,7 +31,8 @@ public static class DaemonHost
 
         builder.Services.AddOptions<DaemonOptions>().BindConfiguration(DaemonOptions.Section).ValidateDataAnnotations().ValidateOnStart();
         builder.Services.AddOptions<EslInboundOptions>().BindConfiguration("Esl:Inbound").ValidateDataAnnotations().ValidateOnStart();
-        // The call handler is async all the way, so replies may resume it on its session's read loop.
+        // The call handler is async all the way and never blocks between awaits, which is what resuming it on its
+        // session's read loop requires (EslOutboundListenerOptions.ResumeHandlersOnReadLoop lists what it must not do).
         builder.Services.AddOptions<EslOutboundListenerOptions>().Configure(o => o.ResumeHandlersOnReadLoop = true)
             .BindConfiguration("Esl:Outbound").ValidateDataAnnotations().ValidateOnStart();
         builder.Services.AddOptions<PickupOptions>().BindConfiguration(PickupOptions.Section).ValidateDataAnnotations().ValidateOnStart();

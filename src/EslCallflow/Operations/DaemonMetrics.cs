@@ -34,6 +34,9 @@ public sealed class DaemonMetrics : IDisposable
     private readonly long[] _latencyCounts = new long[LatencyBuckets.Length + 1];
     private long _latencyCount;
     private long _latencySumTicks;
+    // The port of this daemon's call listener, once it listens: the library's meter is the process's, and a test
+    // process runs several daemons, so decisions are read only from this one's sessions.
+    private volatile int _callListenerPort;
     private readonly ConcurrentDictionary<(string Instrument, string Reason), StrongBox<long>> _esl = new();
     private readonly MeterListener _eslListener = new();
 
@@ -47,6 +50,7 @@ public sealed class DaemonMetrics : IDisposable
             }
         };
         _eslListener.SetMeasurementEventCallback<long>(static (instrument, value, tags, state) => ((DaemonMetrics)state!).OnEslMeasurement(instrument.Name, value, tags));
+        _eslListener.SetMeasurementEventCallback<double>(static (instrument, value, tags, state) => ((DaemonMetrics)state!).OnFirstExecute(instrument.Name, value, tags));
         _eslListener.Start();
     }
 
@@ -86,11 +90,44 @@ public sealed class DaemonMetrics : IDisposable
 
     public long DecisionCount => Interlocked.Read(ref _latencyCount);
 
-    /// <summary>From the connect reply to the bridge (or intercept) command going out.</summary>
-    public void Decision(long startTimestamp)
+    /// <summary>Decisions are read from the sessions of the call listener on <paramref name="port"/> from now on.</summary>
+    public void WatchCallListener(int port) => _callListenerPort = port;
+
+    /// <summary>
+    /// A session's first batch of executes went out (the library's <see cref="EslMetrics.FirstExecuteDelayName"/>).
+    /// One that ends in a bridge (a ring group, device or user ringing) or an intercept (a pickup) is the call's
+    /// decision, timed from its connect reply; a call that plays, responds or transfers first has none.
+    /// </summary>
+    private void OnFirstExecute(string instrument, double seconds, ReadOnlySpan<KeyValuePair<string, object?>> tags)
     {
-        var elapsed = Stopwatch.GetElapsedTime(startTimestamp);
-        var seconds = elapsed.TotalSeconds;
+        if (instrument != EslMetrics.FirstExecuteDelayName)
+        {
+            return;
+        }
+        string? application = null;
+        var port = 0;
+        foreach (var (key, tag) in tags)
+        {
+            switch (key)
+            {
+                case "application":
+                    application = tag as string;
+                    break;
+                case "server.port" when tag is int value:
+                    port = value;
+                    break;
+            }
+        }
+        if (port != 0 && port == _callListenerPort && application is "bridge" or "intercept")
+        {
+            Decision(seconds);
+        }
+    }
+
+    /// <summary>From the connect reply to the bridge (or intercept) command going out.</summary>
+    private void Decision(double seconds)
+    {
+        var elapsed = TimeSpan.FromSeconds(seconds);
         var bucket = 0;
         while (bucket < LatencyBuckets.Length && seconds > LatencyBuckets[bucket])
         {

@@ -107,7 +107,7 @@ public sealed class ChannelTracker
         {
             if (_bridgeWatches.Remove(uuid, out var replaced))
             {
-                replaced.TrySetCanceled();
+                replaced.TrySetCanceled(cancellationToken);
             }
             _bridgeWatches[uuid] = watch;
         }

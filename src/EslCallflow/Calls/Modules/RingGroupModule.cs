@@ -57,12 +57,11 @@ public sealed partial class RingGroupModule : ICallflowModule
             }
 
             LogRinging(_logger, session.UniqueId, attempt, data.Repeats, plan.Legs.Count, plan.DialString!);
-            // One write: everything before the bridge goes out with it, no round trip in between.
-            var bridge = plan.Commands[^1];
-            var first = new (string Application, string? Argument)[plan.Commands.Count - 1];
-            for (var i = 0; i < first.Length; i++)
+            // One write, ending in the bridge: everything before it goes out with it, no round trip in between.
+            var executes = new EslExecute[plan.Commands.Count];
+            for (var i = 0; i < executes.Length; i++)
             {
-                first[i] = (plan.Commands[i].Application, plan.Commands[i].Argument);
+                executes[i] = new EslExecute(plan.Commands[i].Application, plan.Commands[i].Argument);
             }
             // Only the legs are read once the bridge ends: the plan's text (kilobytes) is not kept for the whole call.
             var legs = plan.Legs;
@@ -70,8 +69,7 @@ public sealed partial class RingGroupModule : ICallflowModule
             using var ringing = CancellationTokenSource.CreateLinkedTokenSource(stopping);
             // Watched before the bridge is sent, so its CHANNEL_BRIDGE cannot come first.
             var bridgedOnFeed = _tracker.BridgedAsync(session.UniqueId, ringing.Token);
-            var completion = session.ExecuteAfterAsync(
-                first, bridge.Application, bridge.Argument, attempt == 1 ? () => _metrics.Decision(session.ConnectedAt) : null, stopping);
+            var completion = session.ExecuteAllAsync(executes, stopping);
             // A phone answering shows as the caller's CHANNEL_BRIDGE; the bridge itself completes only when the
             // conversation ends, so the answer is told here, when it happens. The call's own socket says so in
             // `socket ... async` mode; without async FreeSWITCH runs the bridge inline and holds the socket's
