@@ -40,6 +40,11 @@ public class OutboundBadPeerTests
                 break;
             case "empty Unique-ID":
                 Assert.Equal("connect", await peer.ReadCommandAsync());
+                // The set-up follows connect at once, before the channel data is back.
+                Assert.Equal("myevents json", await peer.ReadCommandAsync());
+                while (await peer.ReadCommandAsync() is not "linger")
+                {
+                }
                 await peer.AnswerConnectAsync(new Dictionary<string, string> { ["Unique-ID"] = string.Empty });
                 Assert.True(await peer.IsClosedByListenerAsync(Timeout), "a session without a call UUID was kept");
                 break;

@@ -202,9 +202,10 @@ public sealed partial class EslOutboundListener : IAsyncDisposable
         {
             using var handshake = CancellationTokenSource.CreateLinkedTokenSource(_abortSessions.Token);
             handshake.CancelAfter(_options.HandshakeTimeout);
+            Task setUp;
             try
             {
-                await session.ConnectAsync(handshake.Token).ConfigureAwait(false);
+                setUp = await session.ConnectAndSetUpAsync(_setUpCommands, handshake.Token).ConfigureAwait(false);
             }
             catch (Exception ex) when (ex is EslConnectionClosedException or EslProtocolException or EslCommandException)
             {
@@ -216,10 +217,9 @@ public sealed partial class EslOutboundListener : IAsyncDisposable
                 reported = true;
                 return;
             }
-            // Pipelined with the handler's first commands: FreeSWITCH answers in order and applies myevents
-            // before any later sendmsg, so nothing waits a round trip before the call's decision goes out.
-            // Should either fail, the session is closed, which ends whatever the handler waits for.
-            var setUp = session.SetUpAsync(_setUpCommands, handshake.Token);
+            // Written with connect, so FreeSWITCH applies myevents and the filters before any sendmsg of the
+            // handler and nothing waits a round trip before the call's decision goes out. Should the set-up be
+            // refused, the session is closed, which ends whatever the handler waits for.
             _ = setUp.ContinueWith(_ => session.DisposeAsync().AsTask(), CancellationToken.None, TaskContinuationOptions.NotOnRanToCompletion, TaskScheduler.Default);
             await _handler(session, _abortSessions.Token).ConfigureAwait(false);
             await setUp.ConfigureAwait(false);

@@ -64,7 +64,26 @@ public sealed class EslOutboundSession : EslSocket
     /// <summary><c>connect</c>: FreeSWITCH replies with the channel's data as headers.</summary>
     public async Task<EslEvent> ConnectAsync(CancellationToken cancellationToken = default)
     {
-        var reply = await Connection.SendAsync("connect", cancellationToken).ConfigureAwait(false);
+        var replies = await Connection.SendAllAsync([EslCommand.Text("connect")], cancellationToken).ConfigureAwait(false);
+        return await TakeChannelDataAsync(replies, cancellationToken).ConfigureAwait(false);
+    }
+
+    /// <summary>
+    /// <c>connect</c> and the session set-up written back to back, before the channel data is back: FreeSWITCH
+    /// reads and answers them in order, so by the time the call's first decision goes out the set-up is done
+    /// and no write waits on a reply. Returns the set-up's outcome, to await later (a refusal throws there).
+    /// </summary>
+    internal async Task<Task> ConnectAndSetUpAsync(EslCommand[] setUp, CancellationToken cancellationToken)
+    {
+        var connect = await Connection.SendAllAsync([EslCommand.Text("connect")], cancellationToken).ConfigureAwait(false);
+        var setUpReplies = await Connection.SendAllAsync(setUp, cancellationToken).ConfigureAwait(false);
+        await TakeChannelDataAsync(connect, cancellationToken).ConfigureAwait(false);
+        return CheckSetUpAsync(setUp, setUpReplies, cancellationToken);
+    }
+
+    private async Task<EslEvent> TakeChannelDataAsync(ReplyBatch connect, CancellationToken cancellationToken)
+    {
+        var reply = await connect.Task.WaitAsync(cancellationToken).ConfigureAwait(false);
         if (reply.ContentType != EslContentType.CommandReply || !reply.IsOk)
         {
             throw new EslProtocolException($"connect reply carries no channel data ({ControlCharacters.Escape(reply.ReplyText)})");
@@ -129,6 +148,11 @@ public sealed class EslOutboundSession : EslSocket
     internal async Task SetUpAsync(EslCommand[] commands, CancellationToken cancellationToken)
     {
         var replies = await Connection.SendAllAsync(commands, cancellationToken).ConfigureAwait(false);
+        await CheckSetUpAsync(commands, replies, cancellationToken).ConfigureAwait(false);
+    }
+
+    private static async Task CheckSetUpAsync(EslCommand[] commands, ReplyBatch replies, CancellationToken cancellationToken)
+    {
         var reply = await replies.Task.WaitAsync(cancellationToken).ConfigureAwait(false);
         if (!reply.IsOk)
         {
