@@ -19,6 +19,7 @@ public sealed class EslOutboundSession : EslSocket
     // Read on every log line and event of the call: decoded once, not from the packed channel data each time.
     private string _uniqueId = string.Empty;
     private int _answered;
+    private volatile string? _hangupCause;
 
     private EslOutboundSession(EslConnection connection, int eventQueueCapacity, IPEndPoint remote) : base(connection, eventQueueCapacity)
     {
@@ -45,6 +46,9 @@ public sealed class EslOutboundSession : EslSocket
 
     /// <summary>When the connect reply came off the socket (<see cref="System.Diagnostics.Stopwatch"/> timestamp): where a call's decision time starts.</summary>
     public long ConnectedAt { get; private set; }
+
+    /// <summary>The <c>Hangup-Cause</c> of this channel's CHANNEL_HANGUP, once one was seen.</summary>
+    public string? HangupCause => _hangupCause;
 
     /// <summary>True once this channel was answered (from the connect data or a CHANNEL_ANSWER event).</summary>
     public bool IsAnswered => Volatile.Read(ref _answered) == 1;
@@ -222,6 +226,7 @@ public sealed class EslOutboundSession : EslSocket
         switch (evt.EventName)
         {
             case "CHANNEL_HANGUP" or "CHANNEL_HANGUP_COMPLETE":
+                _hangupCause ??= evt.HangupCause;
                 EndCall();
                 break;
             case "CHANNEL_ANSWER":

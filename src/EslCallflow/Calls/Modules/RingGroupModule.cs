@@ -3,7 +3,9 @@ using EslCallflow.Callflows.RingGroups;
 using EslCallflow.Esl;
 using EslCallflow.Esl.Messages;
 using EslCallflow.Esl.Outbound;
+using System.Text.Json;
 using EslCallflow.Operations;
+using EslCallflow.Records;
 using EslCallflow.Tracking;
 using Microsoft.Extensions.Logging;
 using EslCallflow.Callflows.Modules;
@@ -49,6 +51,8 @@ public sealed partial class RingGroupModule : ICallflowModule
             {
                 LogExcluded(_logger, session.UniqueId, excluded.DeviceId, excluded.Reason);
             }
+            call.Record.Ringing(attempt, node.Module, JsonNamingPolicy.SnakeCaseLower.ConvertName(data.Strategy.ToString()),
+                [.. plan.Legs.Select(l => l.Device.Id)], [.. plan.Excluded.Select(e => new LeftOut(e.DeviceId, e.Reason))]);
             if (!plan.HasLegs)
             {
                 LogNobodyToRing(_logger, session.UniqueId);
@@ -82,8 +86,11 @@ public sealed partial class RingGroupModule : ICallflowModule
             if (outcome.Result == BridgeResult.Answered)
             {
                 // Answered without a CHANNEL_BRIDGE seen first (a switch that sent none): told at completion.
-                LogAnswered(_logger, session.UniqueId, DeviceOf(outcome.OtherLeg, legs), outcome.OtherLeg ?? "unknown", _time.GetElapsedTime(ringingSince).TotalSeconds);
+                var device = DeviceOf(outcome.OtherLeg, legs);
+                var rang = _time.GetElapsedTime(ringingSince).TotalSeconds;
+                LogAnswered(_logger, session.UniqueId, device, outcome.OtherLeg ?? "unknown", rang);
                 call.Decide(_metrics, node.Module, "answered");
+                call.Record.Answered(device, outcome.OtherLeg, rang);
                 return null;
             }
             if (outcome.Result == BridgeResult.PickedUp)
@@ -92,6 +99,7 @@ public sealed partial class RingGroupModule : ICallflowModule
                 var picker = _claims.PickedUpBy(session.UniqueId) ?? DeviceOf(outcome.OtherLeg, null);
                 LogPickedUp(_logger, session.UniqueId, picker, outcome.OtherLeg ?? "unknown");
                 call.Decide(_metrics, node.Module, "picked_up");
+                call.Record.PickedUp(picker, outcome.OtherLeg, _claims.PickedUpFrom(session.UniqueId));
                 return null;
             }
             cause = outcome.Cause;
@@ -99,6 +107,7 @@ public sealed partial class RingGroupModule : ICallflowModule
             {
                 LogMissed(_logger, session.UniqueId, "ORIGINATOR_CANCEL");
                 call.Decide(_metrics, node.Module, "missed");
+                call.Record.Missed("ORIGINATOR_CANCEL");
                 return null;
             }
             LogAttemptFailed(_logger, session.UniqueId, attempt, cause);
@@ -106,6 +115,7 @@ public sealed partial class RingGroupModule : ICallflowModule
 
         LogMissed(_logger, session.UniqueId, cause);
         call.Decide(_metrics, node.Module, "missed");
+        call.Record.Missed(cause);
         return node.Child(cause) ?? node.Child(FlowNode.DefaultChild) ?? await HangupAndStopAsync(session, cause, stopping).ConfigureAwait(false);
     }
 
@@ -115,6 +125,7 @@ public sealed partial class RingGroupModule : ICallflowModule
         var session = call.Session;
         LogAnswered(_logger, session.UniqueId, answeredDevice, answeredLeg, rang.TotalSeconds);
         call.Decide(_metrics, node.Module, "answered");
+        call.Record.Answered(answeredDevice, answeredLeg, rang.TotalSeconds);
         var answeredAt = _time.GetTimestamp();
         EslEvent? ended = null;
         try
@@ -129,7 +140,9 @@ public sealed partial class RingGroupModule : ICallflowModule
         // the bridge returns first and hangup_after_bridge then ends the caller.
         var callerHungUp = ended is null ? session.CallEnded.IsCancellationRequested : ended.AnswerState == "hangup";
         var cause = ended?.GetVariable("last_bridge_hangup_cause") ?? ended?.GetVariable("bridge_hangup_cause") ?? ended?.HangupCause ?? "NORMAL_CLEARING";
-        LogCallEnded(_logger, session.UniqueId, _time.GetElapsedTime(answeredAt).TotalSeconds, answeredDevice, callerHungUp ? "caller" : answeredDevice, cause);
+        var talked = _time.GetElapsedTime(answeredAt).TotalSeconds;
+        LogCallEnded(_logger, session.UniqueId, talked, answeredDevice, callerHungUp ? "caller" : answeredDevice, cause);
+        call.Record.TalkEnded(talked, callerHungUp ? "caller" : answeredDevice, cause);
         return null;
     }
 

@@ -1,0 +1,30 @@
+using System.Text;
+using System.Text.Json;
+
+namespace EslCallflow.Records.Delivery;
+
+/// <summary>
+/// Events a destination will never get (refused, too old, or its queue was full), kept one JSON line each in its
+/// <c>failed.jsonl</c>: <c>{"reason","detail","failed_at","event":{...}}</c>. Bounded: past the size limit the file
+/// becomes <c>failed.1.jsonl</c> (replacing the older one) and a new one starts.
+/// </summary>
+public sealed class FailedEventLog(string folder, long maxBytes, TimeProvider time)
+{
+    private readonly Lock _gate = new();
+
+    public string Path => System.IO.Path.Combine(folder, "failed.jsonl");
+
+    public void Write(SpooledEvent evt, string reason, string detail)
+    {
+        var line = $"{{\"reason\":{JsonSerializer.Serialize(reason)},\"detail\":{JsonSerializer.Serialize(detail)},\"failed_at\":{JsonSerializer.Serialize(time.GetUtcNow())},\"event\":{evt.Json}}}\n";
+        lock (_gate)
+        {
+            Directory.CreateDirectory(folder);
+            if (File.Exists(Path) && new FileInfo(Path).Length + line.Length > maxBytes)
+            {
+                File.Move(Path, System.IO.Path.Combine(folder, "failed.1.jsonl"), overwrite: true);
+            }
+            File.AppendAllText(Path, line, Encoding.UTF8);
+        }
+    }
+}
