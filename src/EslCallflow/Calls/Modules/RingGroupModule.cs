@@ -51,8 +51,10 @@ public sealed partial class RingGroupModule : ICallflowModule
             {
                 LogExcluded(_logger, session.UniqueId, excluded.DeviceId, excluded.Reason);
             }
-            call.Record.Ringing(attempt, node.Module, JsonNamingPolicy.SnakeCaseLower.ConvertName(data.Strategy.ToString()),
-                [.. plan.Legs.Select(l => l.Device.Id)], [.. plan.Excluded.Select(e => new LeftOut(e.DeviceId, e.Reason))]);
+            if (!plan.HasLegs)
+            {
+                call.Record.Ringing(attempt, node.Module, Strategy(data), [], LeftOutOf(plan));
+            }
             if (!plan.HasLegs)
             {
                 LogNobodyToRing(_logger, session.UniqueId);
@@ -73,6 +75,8 @@ public sealed partial class RingGroupModule : ICallflowModule
             var ringingSince = _time.GetTimestamp();
             var completion = session.ExecuteAfterAsync(
                 first, bridge.Application, bridge.Argument, attempt == 1 ? () => _metrics.Decision(session.ConnectedAt) : null, stopping);
+            // Told once the bridge is on its way: the record never delays the decision.
+            call.Record.Ringing(attempt, node.Module, Strategy(data), [.. legs.Select(l => l.Device.Id)], LeftOutOf(plan));
             // A phone answering shows as the caller's CHANNEL_BRIDGE; the bridge itself completes only when the
             // conversation ends, so the answer is told here, when it happens.
             await Task.WhenAny(completion, session.Bridged).ConfigureAwait(false);
@@ -158,6 +162,10 @@ public sealed partial class RingGroupModule : ICallflowModule
         }
         return legs is [var only] ? only.Device.Id : "unknown";
     }
+
+    private static string Strategy(RingGroupData data) => JsonNamingPolicy.SnakeCaseLower.ConvertName(data.Strategy.ToString());
+
+    private static LeftOut[] LeftOutOf(RingGroupAttempt plan) => [.. plan.Excluded.Select(e => new LeftOut(e.DeviceId, e.Reason))];
 
     private static async Task<FlowNode?> HangupAndStopAsync(EslOutboundSession session, string cause, CancellationToken stopping)
     {
