@@ -26,6 +26,17 @@ public class CallRecordSettingsTests
     }
 
     [Fact]
+    public void The_bundled_example_hook_is_valid_and_disabled()
+    {
+        var output = new StringWriter();
+        var example = Path.Combine(AppContext.BaseDirectory, "appsettings.webhooks.example.json");
+
+        Assert.Equal(0, CliCommands.Run(["check", RunningDaemon.BundledConfig, "--settings", example], output, new StringWriter()));
+
+        Assert.Contains("webhooks valid: none enabled", output.ToString());
+    }
+
+    [Fact]
     public void Check_lists_every_problem_of_a_hook_and_never_its_secret()
     {
         var file = Settings($$"""{ "Name": "crm hook", "Url": "ftp://x", "Secret": "short", "Events": ["call.answerd"], "Retries": 99 }""");
@@ -63,5 +74,19 @@ public class CallRecordSettingsTests
         Assert.Contains(error.Failures, f => f.Contains("used twice", StringComparison.Ordinal));
         Assert.Contains(error.Failures, f => f.Contains("Secret must be at least 16 characters", StringComparison.Ordinal));
         Assert.DoesNotContain(error.Failures, f => f.Contains(HookArgs.Secret, StringComparison.Ordinal) || f.Contains("tiny", StringComparison.Ordinal));
+    }
+
+    [Fact]
+    public async Task A_state_folder_that_cannot_be_used_keeps_events_in_memory_and_calls_go_on()
+    {
+        var notAFolder = Path.GetTempFileName();
+        await using var daemon = await RunningDaemon.StartAsync(null, $"--EslCallflow:StatePath={notAFolder}");
+        await using var call = await daemon.CallAsync("7000", "1005", Bridges.Answered());
+
+        await call.Closed.WaitAsync(TimeSpan.FromSeconds(10));
+
+        Assert.Null(call.HangupCause);
+        Assert.NotEmpty(daemon.LogEvents("kept in memory only"));
+        await Eventually.True(() => daemon.FreeSwitch.SentEvents.Any(e => e.Headers["Eslcallflow-Call-Uuid"] == call.Uuid && e.Headers["Eslcallflow-Event"] == "call.ended"), TimeSpan.FromSeconds(10));
     }
 }

@@ -124,10 +124,21 @@ public sealed partial class CallEventDispatcher : IHostedService, IAsyncDisposab
     private void AddQueue(string spoolRoot, string name, Func<string, bool> wants, IEventSink sink, DeliveryPolicy policy, ILogger logger)
     {
         var folder = Path.Combine(spoolRoot, name);
-        var spool = EventSpool.Open(folder, out var pending, out var unreadable);
-        if (unreadable > 0)
+        EventSpool spool;
+        IReadOnlyList<SpooledEvent> pending = [];
+        try
         {
-            LogUnreadable(_logger, name, unreadable, folder);
+            spool = EventSpool.Open(folder, out pending, out var unreadable);
+            if (unreadable > 0)
+            {
+                LogUnreadable(_logger, name, unreadable, folder);
+            }
+        }
+        catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
+        {
+            // Calls never depend on their records: without a usable state folder the daemon still starts.
+            LogSpoolUnavailable(_logger, name, folder, ex.Message);
+            spool = EventSpool.InMemory();
         }
         _spools.Add(spool);
         _queues.Add(new DeliveryQueue(name, wants, sink, policy, spool, pending, new FailedEventLog(folder, _options.MaxFailedFileBytes, _time),
@@ -167,6 +178,9 @@ public sealed partial class CallEventDispatcher : IHostedService, IAsyncDisposab
 
     [LoggerMessage(EventId = 7012, Level = LogLevel.Warning, Message = "Call event spool of {Destination}: {Count} unreadable line(s) left out in {Folder} (cut by a crash while written)")]
     private static partial void LogUnreadable(ILogger logger, string destination, int count, string folder);
+
+    [LoggerMessage(EventId = 7014, Level = LogLevel.Error, Message = "Call event spool of {Destination} unavailable in {Folder} ({Reason}): its events are kept in memory only and a restart loses those not yet delivered; set EslCallflow:StatePath to a writable folder")]
+    private static partial void LogSpoolUnavailable(ILogger logger, string destination, string folder, string reason);
 
     [LoggerMessage(EventId = 7013, Level = LogLevel.Error, Message = "Call events for {Destination}: a batch of {Count} could not be queued ({Reason})")]
     private static partial void LogOfferFailed(ILogger logger, Exception exception, string destination, int count, string reason);

@@ -78,7 +78,7 @@ public sealed partial class DeliveryQueue
         metrics.Track(name, () => Volatile.Read(ref _pending));
         if (recovered.Count > 0)
         {
-            LogRecovered(_logger, Name, recovered.Count, spool.Folder);
+            LogRecovered(_logger, Name, recovered.Count, spool.Folder ?? "memory");
         }
     }
 

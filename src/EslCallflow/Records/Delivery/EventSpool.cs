@@ -14,17 +14,21 @@ namespace EslCallflow.Records.Delivery;
 public sealed class EventSpool : IDisposable
 {
     private const int EventsPerSegment = 1000;
-    private readonly string _folder;
+    private readonly string? _folder;
     private readonly Dictionary<long, Segment> _segments = [];
     private long _current;
     private FileStream? _writer;
 
-    private EventSpool(string folder)
+    private EventSpool(string? folder)
     {
         _folder = folder;
     }
 
-    public string Folder => _folder;
+    /// <summary>Where it keeps its files; null for a spool kept in memory only.</summary>
+    public string? Folder => _folder;
+
+    /// <summary>A spool that keeps nothing on disk (its folder could not be used): events survive no restart.</summary>
+    public static EventSpool InMemory() => new(null);
 
     /// <summary>Opens (or creates) the spool in <paramref name="folder"/>; returns the events still pending, in order.</summary>
     public static EventSpool Open(string folder, out IReadOnlyList<SpooledEvent> pending, out int unreadable)
@@ -76,7 +80,7 @@ public sealed class EventSpool : IDisposable
     /// <summary>Appends the events and fsyncs them; throws IOException when the disk refuses.</summary>
     public void Append(IReadOnlyList<SpooledEvent> events)
     {
-        if (events.Count == 0)
+        if (events.Count == 0 || _folder is null)
         {
             return;
         }
@@ -97,7 +101,7 @@ public sealed class EventSpool : IDisposable
     /// <summary>The event is done with (delivered, or given up and kept in failed.jsonl).</summary>
     public void Ack(SpooledEvent evt)
     {
-        if (evt.Segment == 0 || !_segments.TryGetValue(evt.Segment, out var segment))
+        if (_folder is null || evt.Segment == 0 || !_segments.TryGetValue(evt.Segment, out var segment))
         {
             return;
         }
@@ -157,9 +161,9 @@ public sealed class EventSpool : IDisposable
         }
     }
 
-    private string EventsPath(long number) => Path.Combine(_folder, number.ToString("D8", CultureInfo.InvariantCulture) + ".events");
+    private string EventsPath(long number) => Path.Combine(_folder!, number.ToString("D8", CultureInfo.InvariantCulture) + ".events");
 
-    private string AckPath(long number) => Path.Combine(_folder, number.ToString("D8", CultureInfo.InvariantCulture) + ".acks");
+    private string AckPath(long number) => Path.Combine(_folder!, number.ToString("D8", CultureInfo.InvariantCulture) + ".acks");
 
     private sealed class Segment
     {

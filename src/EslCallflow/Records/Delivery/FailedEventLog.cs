@@ -19,6 +19,20 @@ public sealed class FailedEventLog(string folder, long maxBytes, TimeProvider ti
         var line = $"{{\"reason\":{JsonSerializer.Serialize(reason)},\"detail\":{JsonSerializer.Serialize(detail)},\"failed_at\":{JsonSerializer.Serialize(time.GetUtcNow())},\"event\":{evt.Json}}}\n";
         lock (_gate)
         {
+            try
+            {
+                Append(line);
+            }
+            catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
+            {
+                // Counted and logged by the caller all the same; only the copy on disk is missing.
+            }
+        }
+    }
+
+    private void Append(string line)
+    {
+        {
             Directory.CreateDirectory(folder);
             if (File.Exists(Path) && new FileInfo(Path).Length + line.Length > maxBytes)
             {
