@@ -122,10 +122,10 @@ public sealed partial class DeliveryQueue
                 _fullStreak = 0;
             }
         }
+        _failed.Write(refused, "queue_full", $"{_capacity} events already waiting");
         foreach (var evt in refused)
         {
             var streak = Interlocked.Increment(ref _fullStreak);
-            _failed.Write(evt, "queue_full", $"{_capacity} events already waiting");
             _metrics.Failed(Name, "queue_full");
             if (streak == 1 || streak % 1000 == 0)
             {

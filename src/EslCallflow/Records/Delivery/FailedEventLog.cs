@@ -14,9 +14,22 @@ public sealed class FailedEventLog(string folder, long maxBytes, TimeProvider ti
 
     public string Path => System.IO.Path.Combine(folder, "failed.jsonl");
 
-    public void Write(SpooledEvent evt, string reason, string detail)
+    public void Write(SpooledEvent evt, string reason, string detail) => Write([evt], reason, detail);
+
+    /// <summary>Several events given up for one reason, in one write (a full queue refuses a whole batch).</summary>
+    public void Write(IReadOnlyList<SpooledEvent> events, string reason, string detail)
     {
-        var line = $"{{\"reason\":{JsonSerializer.Serialize(reason)},\"detail\":{JsonSerializer.Serialize(detail)},\"failed_at\":{JsonSerializer.Serialize(time.GetUtcNow())},\"event\":{evt.Json}}}\n";
+        if (events.Count == 0)
+        {
+            return;
+        }
+        var prefix = $"{{\"reason\":{JsonSerializer.Serialize(reason)},\"detail\":{JsonSerializer.Serialize(detail)},\"failed_at\":{JsonSerializer.Serialize(time.GetUtcNow())},\"event\":";
+        var text = new StringBuilder();
+        foreach (var evt in events)
+        {
+            text.Append(prefix).Append(evt.Json).Append("}\n");
+        }
+        var line = text.ToString();
         lock (_gate)
         {
             try
