@@ -76,6 +76,27 @@ public class WebhookDeliveryTests
     }
 
     [Fact]
+    public async Task An_event_the_receiver_refuses_with_a_4xx_is_given_up_at_once_counted_logged_and_kept()
+    {
+        var state = Directory.CreateTempSubdirectory("eslcallflow-4xx").FullName;
+        await using var receiver = await WebhookReceiver.StartAsync();
+        receiver.Respond = n => (n == 1 ? 422 : 200, TimeSpan.Zero);
+        await using var daemon = await RunningDaemon.StartAsync(null, [.. HookArgs.For(receiver.Url), $"--EslCallflow:StatePath={state}"]);
+        await using var call = await daemon.CallAsync("5555", "1005");
+
+        await receiver.WaitForAsync(d => d.Any(h => h.Type == "call.ended"), Timeout);
+
+        Assert.Equal(["call.ended"], receiver.Delivered.Select(d => d.Type));
+        Assert.Equal(2, receiver.Requests);
+        var metrics = daemon.Host.Services.GetRequiredService<DeliveryMetrics>();
+        Assert.Equal((1, 0), (metrics.FailedCount("crm", "rejected"), metrics.RetriedCount("crm")));
+        await Eventually.True(() => daemon.LogEvents("given up").Any(e => e.GetProperty("CallUuid").GetString() == call.Uuid && e.GetProperty("Reason").GetString() == "rejected"), Timeout);
+        var kept = Assert.Single(File.ReadAllLines(Path.Combine(state, "spool", "crm", "failed.jsonl")));
+        Assert.Contains("\"detail\":\"HTTP 422\"", kept, StringComparison.Ordinal);
+        Assert.Contains("\"type\":\"call.started\"", kept, StringComparison.Ordinal);
+    }
+
+    [Fact]
     public async Task A_receiver_that_does_not_answer_in_time_is_retried()
     {
         await using var receiver = await WebhookReceiver.StartAsync();

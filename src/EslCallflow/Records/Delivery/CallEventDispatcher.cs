@@ -78,7 +78,9 @@ public sealed partial class CallEventDispatcher : IHostedService, IAsyncDisposab
         foreach (var hook in hooks)
         {
             AddQueue(spoolRoot, hook.Name, hook.Wants, new WebhookSink(_http!, hook), DeliveryPolicy.For(hook), queueLogger);
-            LogHook(_logger, hook.Name, new Uri(hook.Url).GetLeftPart(UriPartial.Path), hook.Events.Count == 0 ? "all" : string.Join(',', hook.Events));
+            // Never the query nor user info: either may hold a token.
+            var url = new Uri(hook.Url);
+            LogHook(_logger, hook.Name, $"{url.Scheme}://{url.Authority}{url.AbsolutePath}", hook.Events.Count == 0 ? "all" : string.Join(',', hook.Events));
         }
         if (_options.FreeSwitchEvents)
         {

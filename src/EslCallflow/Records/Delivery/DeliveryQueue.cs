@@ -192,6 +192,11 @@ public sealed partial class DeliveryQueue
             {
                 attempt = DeliveryAttempt.Transient(ex is TimeoutRejectedException ? $"no answer within {_policy.Timeout.TotalSeconds:0.###} s" : ex.Message);
             }
+            catch (Exception ex) when (ex is not OperationCanceledException || !stopping.IsCancellationRequested)
+            {
+                // A fault of this one event (one that no retry will mend) gives it up; the worker goes on with the rest.
+                attempt = DeliveryAttempt.Rejected($"{ex.GetType().Name}: {ex.Message}");
+            }
             switch (attempt.Status)
             {
                 case DeliveryStatus.Delivered:
