@@ -18,10 +18,3 @@ public readonly record struct DeliveryAttempt(DeliveryStatus Status, string Deta
 
     public static DeliveryAttempt Rejected(string detail) => new(DeliveryStatus.Rejected, detail);
 }
-
-/// <summary>Where events go: a webhook, or FreeSWITCH's event socket.</summary>
-public interface IEventSink
-{
-    /// <summary>One attempt, bounded by <paramref name="cancellationToken"/> (the attempt's timeout).</summary>
-    Task<DeliveryAttempt> SendAsync(SpooledEvent evt, CancellationToken cancellationToken);
-}
