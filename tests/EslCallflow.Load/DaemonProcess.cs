@@ -13,7 +13,7 @@ internal sealed class DaemonProcess : IDisposable
 
     /// <param name="cpus">When set (a taskset CPU list like "1"), the daemon is pinned there, so the harness's own work does not share its core.</param>
     /// <param name="nice">When set, the daemon runs at this nice value, as the systemd unit's <c>Nice=</c> does (below 0 needs root).</param>
-    public static DaemonProcess Start(string daemonDll, int eslPort, string password, int callPort, int httpPort, string logPath, string? cpus, int? nice)
+    public static DaemonProcess Start(string daemonDll, int eslPort, string password, int callPort, int httpPort, string logPath, string? cpus, int? nice, IReadOnlyList<string> extraArgs)
     {
         if (!File.Exists(daemonDll))
         {
@@ -31,6 +31,9 @@ internal sealed class DaemonProcess : IDisposable
             daemonDll,
             $"--Esl:Inbound:Port={eslPort}", $"--Esl:Outbound:Port={callPort}", $"--Http:Url=http://127.0.0.1:{httpPort}",
             "--Logging:MinimumLevel=Warning", "--Logging:Format=json", "--EslCallflow:DrainTimeout=00:00:05",
+            // A fresh spool each run: nothing left from an earlier run is delivered during this one.
+            $"--EslCallflow:StatePath={Directory.CreateTempSubdirectory("eslcallflow-load-state").FullName}",
+            .. extraArgs,
         ]))
         {
             start.ArgumentList.Add(arg);

@@ -16,7 +16,12 @@ Console.WriteLine($"load: {options.Rate} calls/s, {options.InProgress} in progre
 await using var freeSwitch = new FakeFreeSwitch("load-secret").Start();
 var callPort = FreePort();
 var httpPort = FreePort();
-using var daemon = DaemonProcess.Start(options.DaemonPath, freeSwitch.Port, "load-secret", callPort, httpPort, options.DaemonLog, options.DaemonCpus, options.DaemonNice);
+using var slowHook = options.SlowHookMs is { } slowMs ? new SlowHook(FreePort(), TimeSpan.FromMilliseconds(slowMs)) : null;
+if (slowHook is not null)
+{
+    Console.WriteLine($"slow hook: every call event POSTed to {slowHook.Url}, answered after {options.SlowHookMs} ms");
+}
+using var daemon = DaemonProcess.Start(options.DaemonPath, freeSwitch.Port, "load-secret", callPort, httpPort, options.DaemonLog, options.DaemonCpus, options.DaemonNice, slowHook?.DaemonArgs ?? []);
 using var metrics = new MetricsScraper(new Uri($"http://127.0.0.1:{httpPort}"));
 await metrics.WaitHealthyAsync(TimeSpan.FromSeconds(30));
 await Task.Delay(TimeSpan.FromSeconds(2));
@@ -149,6 +154,12 @@ if (samples.Count > 0)
 var liveSamples = steady.Where(s => s.LiveAtFullGc > 0).ToList();
 Console.WriteLine($"live managed memory after the last full GC: {(liveSamples.Count == 0 ? "no gen2 GC during the run" : $"{Mb(liveSamples[^1].LiveAtFullGc)} with {liveSamples[^1].ActiveCalls:0} calls up, {(liveSamples[^1].LiveAtFullGc - idle.Heap) / Math.Max(1, liveSamples[^1].ActiveCalls) / 1024:0.0} KB per call")}");
 Console.WriteLine($"memory: idle heap {Mb(idle.Heap)}; under load heap {Mb(steady.Count == 0 ? 0 : steady.Average(s => s.Heap))}, RSS {Mb(steady.Count == 0 ? 0 : steady.Average(s => s.Rss))}; managed heap per call in progress {perCall / 1024:0.0} KB; heap change over the second half {Mb(growth)}");
+using (var http = new HttpClient())
+{
+    var deliveries = (await http.GetStringAsync(new Uri($"http://127.0.0.1:{httpPort}/metrics"))).Split('\n')
+        .Where(l => l.StartsWith("eslcallflow_call_events_", StringComparison.Ordinal));
+    Console.WriteLine($"call event delivery{(slowHook is null ? "" : $" (slow hook received {slowHook.Received})")}: {string.Join("; ", deliveries)}");
+}
 Console.WriteLine($"errors: {errors.Count}");
 foreach (var error in errors.Take(20))
 {

@@ -44,6 +44,14 @@ public sealed class FakeFreeSwitch : IAsyncDisposable
 
     public IReadOnlyCollection<string> Commands => _commands;
 
+    /// <summary>Events the client fired with <c>sendevent</c>, as the switch parsed them (headers, body), in arrival order.</summary>
+    public IReadOnlyList<FakeSentEvent> SentEvents => [.. _sentEvents];
+
+    /// <summary>When set, <c>sendevent</c> is answered with this -ERR text instead of +OK.</summary>
+    public string? RefuseSendEvent { get; set; }
+
+    private readonly ConcurrentQueue<FakeSentEvent> _sentEvents = new();
+
     public static string DefaultApi(string command) => command switch
     {
         "status" => "UP 0 years, 0 days, 0 hours, 0 minutes, 22 seconds\nFreeSWITCH (Version 1.10.12-release) is ready\n",
@@ -220,6 +228,18 @@ public sealed class FakeFreeSwitch : IAsyncDisposable
                 return true;
             case "filter":
                 await socket.SendAsync(EslWire.CommandReply($"+OK filter added. [{argument.Split(' ')[0]}]=[{string.Join(' ', argument.Split(' ').Skip(1))}]"));
+                return true;
+            case "sendevent":
+                if (RefuseSendEvent is { } refusal)
+                {
+                    await socket.SendAsync(EslWire.CommandReply(refusal));
+                    return true;
+                }
+                var sent = FakeSentEvent.Parse(command);
+                _sentEvents.Enqueue(sent);
+                // mod_event_socket.c parse_command: the event goes to every listener subscribed to it; the reply names its Event-UUID.
+                await PublishAsync(sent.AsPublished());
+                await socket.SendAsync(EslWire.CommandReply("+OK " + sent.Headers["Event-UUID"]));
                 return true;
             case "exit":
                 await socket.SendAsync(EslWire.CommandReply("+OK bye"));

@@ -21,7 +21,11 @@ public sealed class FakeSocket : IAsyncDisposable
 
     public bool IsClosed { get; private set; }
 
-    /// <summary>The next command (without its terminating blank line), or null once the client closed.</summary>
+    /// <summary>
+    /// The next command (without its terminating blank line), or null once the client closed. A command with a
+    /// Content-Length header (sendevent) is followed by that many bytes of body, as mod_event_socket.c's read_packet
+    /// reads them: returned after the headers and a blank line.
+    /// </summary>
     public async Task<string?> ReadCommandAsync(CancellationToken cancellationToken)
     {
         while (true)
@@ -30,10 +34,37 @@ public sealed class FakeSocket : IAsyncDisposable
             var end = text.IndexOf("\n\n", StringComparison.Ordinal);
             if (end >= 0)
             {
-                var consumed = Encoding.UTF8.GetByteCount(text[..(end + 2)]);
-                _pending.RemoveRange(0, consumed);
+                var headerBytes = Encoding.UTF8.GetByteCount(text[..(end + 2)]);
+                var length = text[..end].Split('\n').Skip(1).Select(l => l.Split(": ", 2))
+                    .Where(p => p.Length == 2 && p[0].Equals("Content-Length", StringComparison.OrdinalIgnoreCase))
+                    .Select(p => int.Parse(p[1], System.Globalization.CultureInfo.InvariantCulture)).FirstOrDefault();
+                if (length > 0)
+                {
+                    if (_pending.Count < headerBytes + length)
+                    {
+                        if (!await ReadMoreAsync(cancellationToken))
+                        {
+                            return null;
+                        }
+                        continue;
+                    }
+                    var body = Encoding.UTF8.GetString(_pending.GetRange(headerBytes, length).ToArray());
+                    _pending.RemoveRange(0, headerBytes + length);
+                    return text[..end] + "\n\n" + body;
+                }
+                _pending.RemoveRange(0, headerBytes);
                 return text[..end];
             }
+            if (!await ReadMoreAsync(cancellationToken))
+            {
+                return null;
+            }
+        }
+    }
+
+    private async Task<bool> ReadMoreAsync(CancellationToken cancellationToken)
+    {
+        {
             int read;
             try
             {
@@ -46,9 +77,10 @@ public sealed class FakeSocket : IAsyncDisposable
             if (read == 0)
             {
                 IsClosed = true;
-                return null;
+                return false;
             }
             _pending.AddRange(_buffer.AsSpan(0, read).ToArray());
+            return true;
         }
     }
 

@@ -61,6 +61,7 @@ internal sealed class RunningDaemon : IAsyncDisposable
         freeSwitch.Start();
         var logFile = Path.Combine(Directory.CreateTempSubdirectory("eslcallflow-log").FullName, "daemon.json");
         var host = DaemonHost.CreateBuilder([
+            $"--EslCallflow:StatePath={Directory.CreateTempSubdirectory("eslcallflow-state").FullName}",
             $"--Logging:File={logFile}",
             $"--EslCallflow:ConfigurationPath={configPath ?? BundledConfig}",
             "--EslCallflow:DrainTimeout=00:00:02",

@@ -87,6 +87,48 @@ public sealed class EslInboundClient : EslSocket
         return ExpectOkAsync(Connection, $"filter {header} {value}", cancellationToken);
     }
 
+    /// <summary>
+    /// <c>sendevent &lt;NAME&gt;</c>: fires an event on the switch, for every event-socket consumer subscribed to it.
+    /// Returns the reply text (<c>+OK &lt;Event-UUID&gt;</c>).
+    /// </summary>
+    /// <remarks>
+    /// The wire form, as FreeSWITCH's mod_event_socket.c reads it (signalwire/freeswitch, <c>read_packet</c> and
+    /// <c>parse_command</c>): the command line, then <c>Name: value</c> lines (split at the first ':', leading spaces
+    /// of the value skipped, no decoding), each added as an event header; a <c>Content-Length</c> header makes it read
+    /// exactly that many bytes after the blank line as the event's body. <c>sendevent CUSTOM</c> takes its subclass
+    /// from the <c>Event-Subclass</c> header (<c>switch_event_set_subclass_name</c>), adds an <c>Event-UUID</c> and
+    /// replies <c>+OK &lt;that uuid&gt;</c>. An event with a <c>Unique-ID</c> header naming a live channel is queued to
+    /// that session instead of being fired, so that header is refused here.
+    /// </remarks>
+    public async Task<string> SendEventAsync(string eventName, IReadOnlyList<KeyValuePair<string, string>> headers, string? body, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(headers);
+        if (eventName.Length == 0 || !eventName.All(c => c is (>= 'A' and <= 'Z') or (>= '0' and <= '9') or '_'))
+        {
+            throw new ArgumentException($"'{eventName}' is not an event name", nameof(eventName));
+        }
+        var text = new System.Text.StringBuilder("sendevent ").Append(eventName);
+        foreach (var (name, value) in headers)
+        {
+            if (name.Length == 0 || name.Contains(':', StringComparison.Ordinal) || name.Contains(' ', StringComparison.Ordinal)
+                || name.Equals("Unique-ID", StringComparison.OrdinalIgnoreCase) || name.Equals("Content-Length", StringComparison.OrdinalIgnoreCase))
+            {
+                throw new ArgumentException($"'{name}' cannot be a header of a sent event", nameof(headers));
+            }
+            EslCommandText.EnsureSingleLine(name, nameof(headers));
+            EslCommandText.EnsureSingleLine(value, nameof(headers));
+            text.Append('\n').Append(name).Append(": ").Append(value);
+        }
+        var command = string.IsNullOrEmpty(body) ? EslCommand.Text(text.ToString()) : EslCommand.WithBody(text.ToString(), body);
+        var replies = await Connection.SendAllAsync([command], cancellationToken).ConfigureAwait(false);
+        var reply = await replies.Task.WaitAsync(cancellationToken).ConfigureAwait(false);
+        if (!reply.IsOk)
+        {
+            throw new EslCommandException("sendevent " + eventName, reply.ReplyText);
+        }
+        return reply.ReplyText;
+    }
+
     /// <summary>Arms dead-link detection: subscribe to HEARTBEAT first, or a quiet switch looks dead.</summary>
     public void SetHeartbeatTimeout(TimeSpan? timeout) => Connection.SetIdleTimeout(timeout);
 }

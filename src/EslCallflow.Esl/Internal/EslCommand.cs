@@ -27,6 +27,12 @@ internal readonly struct EslCommand
 
     public static EslCommand Text(string text) => new(text, null, null, null, default);
 
+    /// <summary>
+    /// A command with a body (<c>sendevent</c>): the header block, a Content-Length in bytes, the blank line, then
+    /// exactly that many bytes of body and nothing after them (the switch reads the body by its length).
+    /// </summary>
+    public static EslCommand WithBody(string headerBlock, string body) => new(headerBlock, null, body, null, default);
+
     /// <summary>The command's text, for a plain-text command; null for an execute.</summary>
     public string? PlainText => _text;
 
@@ -39,6 +45,13 @@ internal readonly struct EslCommand
     /// <summary>Writes the command and the blank line that ends it.</summary>
     public void WriteTo(IBufferWriter<byte> output)
     {
+        if (_text is not null && _argument is not null)
+        {
+            Encoding.UTF8.GetBytes(_text, output);
+            Encoding.UTF8.GetBytes($"\nContent-Length: {Encoding.UTF8.GetByteCount(_argument)}\n\n", output);
+            Encoding.UTF8.GetBytes(_argument, output);
+            return;
+        }
         if (_text is not null)
         {
             Encoding.UTF8.GetBytes(_text, output);
@@ -71,7 +84,7 @@ internal readonly struct EslCommand
     {
         if (_text is not null)
         {
-            return _text;
+            return _argument is null ? _text : $"{_text}\n(body {_argument.Length} chars)";
         }
         var written = new ArrayBufferWriter<byte>();
         WriteTo(written);

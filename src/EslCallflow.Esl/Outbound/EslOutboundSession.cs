@@ -22,6 +22,7 @@ public sealed class EslOutboundSession : EslSocket
     // Whether a batch of executes went out yet: the first is timed from the connect reply.
     private int _executed;
     private readonly KeyValuePair<string, object?> _portTag;
+    private volatile string? _hangupCause;
 
     private EslOutboundSession(EslConnection connection, int eventQueueCapacity, IPEndPoint remote, KeyValuePair<string, object?> portTag) : base(connection, eventQueueCapacity)
     {
@@ -49,6 +50,9 @@ public sealed class EslOutboundSession : EslSocket
 
     /// <summary>When the connect reply came off the socket (<see cref="System.Diagnostics.Stopwatch"/> timestamp): where a call's decision time starts.</summary>
     public long ConnectedAt { get; private set; }
+
+    /// <summary>The <c>Hangup-Cause</c> of this channel's CHANNEL_HANGUP, once one was seen.</summary>
+    public string? HangupCause => _hangupCause;
 
     /// <summary>True once this channel was answered (from the connect data or a CHANNEL_ANSWER event).</summary>
     public bool IsAnswered => Volatile.Read(ref _answered) == 1;
@@ -260,6 +264,7 @@ public sealed class EslOutboundSession : EslSocket
         switch (evt.EventName)
         {
             case "CHANNEL_HANGUP" or "CHANNEL_HANGUP_COMPLETE":
+                _hangupCause ??= evt.HangupCause;
                 EndCall();
                 break;
             case "CHANNEL_ANSWER":

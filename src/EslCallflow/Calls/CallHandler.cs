@@ -5,6 +5,7 @@ using EslCallflow.Esl;
 using EslCallflow.Esl.Outbound;
 using EslCallflow.Hosting;
 using EslCallflow.Operations;
+using EslCallflow.Records;
 using Microsoft.Extensions.Logging;
 using EslCallflow.Callflows.Modules;
 
@@ -21,11 +22,13 @@ public sealed partial class CallHandler
     private readonly CallflowConfigurationStore _store;
     private readonly CallflowModules _modules;
     private readonly DaemonMetrics _metrics;
+    private readonly CallRecords _records;
     private readonly ILogger<CallHandler> _logger;
 
-    public CallHandler(CallflowConfigurationStore store, CallflowModules modules, DaemonMetrics metrics, ILogger<CallHandler> logger)
+    public CallHandler(CallflowConfigurationStore store, CallflowModules modules, DaemonMetrics metrics, CallRecords records, ILogger<CallHandler> logger)
     {
         _store = store;
+        _records = records;
         _modules = modules;
         _metrics = metrics;
         _logger = logger;
@@ -40,16 +43,24 @@ public sealed partial class CallHandler
         using var scope = _logger.BeginScope(new KeyValuePair<string, object>[] { new("CallUuid", session.UniqueId), new("Number", number) });
 
         var match = config.MatchCallflow(number);
+        var record = _records.Start(session.UniqueId, number, match?.Callflow.Id, caller.Device, channel["Caller-Caller-ID-Name"], channel["Caller-Caller-ID-Number"]);
         if (match is not { Callflow: var callflow })
         {
             LogUnallocated(_logger, number, session.UniqueId);
             _metrics.CallEnded("unallocated");
-            await session.HangupAsync("UNALLOCATED_NUMBER", stopping).ConfigureAwait(false);
+            try
+            {
+                await session.HangupAsync("UNALLOCATED_NUMBER", stopping).ConfigureAwait(false);
+            }
+            finally
+            {
+                record.Ended("unallocated", "UNALLOCATED_NUMBER", CallEnding.Daemon);
+            }
             return;
         }
         LogStarted(_logger, session.UniqueId, number, callflow.Id, caller.Device?.Id ?? "external");
 
-        var call = new CallContext(session, config, caller, number, match.Captures);
+        var call = new CallContext(session, config, caller, number, match.Captures, record);
         string? failed = null;
         try
         {
@@ -68,7 +79,10 @@ public sealed partial class CallHandler
         finally
         {
             // One outcome per call, whatever its flow ran: a failure, else the last module's decision, else how it ended.
-            _metrics.CallEnded(failed ?? call.Outcome.Decided ?? Undecided(session, stopping));
+            var outcome = failed ?? call.Outcome.Decided ?? Undecided(session, stopping);
+            _metrics.CallEnded(outcome);
+            var (cause, hungUpBy) = CallEnding.Describe(outcome, record.Current, session.HangupCause);
+            record.Ended(outcome, cause, hungUpBy);
         }
     }
 

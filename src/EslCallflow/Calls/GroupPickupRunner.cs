@@ -30,6 +30,9 @@ public enum PickupOutcome
     UnknownTarget,
 }
 
+/// <summary>How a pickup ended, and for a success the caller's leg taken and the device it was ringing on.</summary>
+public sealed record PickupResult(PickupOutcome Outcome, string? PickedCallUuid = null, string? FromDeviceId = null, int? SipCode = null);
+
 /// <summary>
 /// group_pickup on the picker's session (docs/behaviour.md group_pickup rules 2 to 8): refuse pickers who are not
 /// approved before answering; otherwise take the longest-ringing call in scope that this picker can claim,
@@ -54,7 +57,7 @@ public sealed partial class GroupPickupRunner
         _logger = logger;
     }
 
-    public async Task<PickupOutcome> RunAsync(EslOutboundSession session, PbxConfiguration config, PickupRequest request, Device? picker, CancellationToken stopping)
+    public async Task<PickupResult> RunAsync(EslOutboundSession session, PbxConfiguration config, PickupRequest request, Device? picker, CancellationToken stopping)
     {
         var pickerName = picker?.Id ?? "external";
         var authorization = PickupPlanner.Authorize(config, request.Approved, picker);
@@ -62,7 +65,7 @@ public sealed partial class GroupPickupRunner
         {
             LogRefused(_logger, session.UniqueId, pickerName, authorization.Reason, _options.RefusedCode);
             await SessionActions.RespondAsync(session, _options.RefusedCode, _options.RefusedReason, null, stopping).ConfigureAwait(false);
-            return PickupOutcome.Refused;
+            return new PickupResult(PickupOutcome.Refused, SipCode: _options.RefusedCode);
         }
 
         var keys = PickupPlanner.ScopeKeys(request.InScope);
@@ -77,34 +80,35 @@ public sealed partial class GroupPickupRunner
                 break;
             }
             tried.Add(candidate.CallKey);
-            if (!_claims.TryClaim(candidate.CallKey, session.UniqueId, pickerName))
+            if (!_claims.TryClaim(candidate.CallKey, session.UniqueId, pickerName, candidate.DeviceId))
             {
                 LogClaimedElsewhere(_logger, session.UniqueId, candidate.CallKey, candidate.DeviceId);
                 continue;
             }
-            if (await TryInterceptAsync(session, candidate, pickerName, stopping).ConfigureAwait(false))
+            if (await TryInterceptAsync(session, candidate, pickerName, stopping).ConfigureAwait(false) is { } bridgedTo)
             {
-                return PickupOutcome.PickedUp;
+                return new PickupResult(PickupOutcome.PickedUp, bridgedTo, candidate.DeviceId);
             }
             _claims.Release(candidate.CallKey, session.UniqueId);
             if (session.IsAnswered || session.CallEnded.IsCancellationRequested)
             {
                 // intercept answered us but bridged nothing: no SIP error is possible any more.
                 await SessionActions.TryHangupAsync(session, "NORMAL_TEMPORARY_FAILURE", stopping).ConfigureAwait(false);
-                return PickupOutcome.CallerGone;
+                return new PickupResult(PickupOutcome.CallerGone);
             }
         }
 
         if (session.CallEnded.IsCancellationRequested)
         {
-            return PickupOutcome.CallerGone;
+            return new PickupResult(PickupOutcome.CallerGone);
         }
         LogNothingToPickUp(_logger, session.UniqueId, pickerName, request.Scope);
         await SessionActions.RespondAsync(session, _options.NothingToPickUpCode, _options.NothingToPickUpReason, _options.NothingToPickUpMedia, stopping).ConfigureAwait(false);
-        return PickupOutcome.NothingToPickUp;
+        return new PickupResult(PickupOutcome.NothingToPickUp, SipCode: _options.NothingToPickUpCode);
     }
 
-    private async Task<bool> TryInterceptAsync(EslOutboundSession session, PickupCandidate candidate, string pickerName, CancellationToken stopping)
+    /// <summary>The caller's leg the picker was bridged to, or null when the intercept took nothing.</summary>
+    private async Task<string?> TryInterceptAsync(EslOutboundSession session, PickupCandidate candidate, string pickerName, CancellationToken stopping)
     {
         var callerAnswered = candidate.CallerUuid is { } callerUuid && _tracker.Find(callerUuid) is { Answered: true };
         var guard = InterceptGuard.For(callerAnswered);
@@ -125,12 +129,12 @@ public sealed partial class GroupPickupRunner
             : InterceptGuard.BridgedTo(completion);
         if (bridgedTo is not null && (candidate.CallerUuid is null || bridgedTo == candidate.CallerUuid))
         {
-            _claims.Won(candidate.CallKey, session.UniqueId, pickerName);
+            _claims.Won(candidate.CallKey, session.UniqueId, pickerName, candidate.DeviceId);
             LogPickedUp(_logger, session.UniqueId, pickerName, candidate.DeviceId, bridgedTo);
-            return true;
+            return bridgedTo;
         }
         LogInterceptFailed(_logger, session.UniqueId, candidate.LegUuid, candidate.DeviceId, guard.Name);
-        return false;
+        return null;
     }
 
     /// <summary>

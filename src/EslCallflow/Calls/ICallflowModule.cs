@@ -3,6 +3,7 @@ using EslCallflow.Callflows.Documents;
 using EslCallflow.Callflows.RingGroups;
 using EslCallflow.Esl.Outbound;
 using EslCallflow.Operations;
+using EslCallflow.Records;
 
 namespace EslCallflow.Calls;
 
@@ -23,7 +24,7 @@ public interface ICallflowModule
 /// What every module knows of the call it runs on: its session, the configuration it started with, who is
 /// calling, the number dialled and what the callflow's pattern captured from it.
 /// </summary>
-public sealed record CallContext(EslOutboundSession Session, PbxConfiguration Config, CallerContext Caller, string Number, IReadOnlyList<string> Captures)
+public sealed record CallContext(EslOutboundSession Session, PbxConfiguration Config, CallerContext Caller, string Number, IReadOnlyList<string> Captures, CallRecorder Record)
 {
     public string Uuid => Session.UniqueId;
 
@@ -35,5 +36,6 @@ public sealed record CallContext(EslOutboundSession Session, PbxConfiguration Co
     {
         metrics.ModuleEnded(module, outcome);
         Outcome.Decide(outcome);
+        Record.Decided(outcome);
     }
 }

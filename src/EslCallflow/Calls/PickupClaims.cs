@@ -24,10 +24,10 @@ public sealed class PickupClaims
     /// Claims the call for this picker. The claim names the picker at once: the ring group hears of the pickup
     /// (its bridge completing with PICKED_OFF) before the picker's own CHANNEL_BRIDGE arrives.
     /// </summary>
-    public bool TryClaim(string callKey, string pickerUuid, string pickerName)
+    public bool TryClaim(string callKey, string pickerUuid, string pickerName, string? fromDevice = null)
     {
         Sweep();
-        return _claims.TryAdd(callKey, new Claim(pickerUuid, pickerName, _time.GetTimestamp()));
+        return _claims.TryAdd(callKey, new Claim(pickerUuid, pickerName, _time.GetTimestamp(), fromDevice));
     }
 
     public void Release(string callKey, string pickerUuid)
@@ -39,11 +39,14 @@ public sealed class PickupClaims
     }
 
     /// <summary>Keeps a won claim for a while, so late pickers skip the call until the feed shows it gone.</summary>
-    public void Won(string callKey, string pickerUuid, string pickerName) =>
-        _claims[callKey] = new Claim(pickerUuid, pickerName, _time.GetTimestamp());
+    public void Won(string callKey, string pickerUuid, string pickerName, string? fromDevice = null) =>
+        _claims[callKey] = new Claim(pickerUuid, pickerName, _time.GetTimestamp(), fromDevice);
 
     /// <summary>Who picked up the call whose caller leg is <paramref name="callerUuid"/>, if a pickup here won it.</summary>
     public string? PickedUpBy(string callerUuid) => _claims.GetValueOrDefault(callerUuid)?.PickerName;
+
+    /// <summary>The device the call whose caller leg is <paramref name="callerUuid"/> was ringing on when a pickup here took it.</summary>
+    public string? PickedUpFrom(string callerUuid) => _claims.GetValueOrDefault(callerUuid)?.FromDevice;
 
     private void Sweep()
     {
@@ -57,5 +60,5 @@ public sealed class PickupClaims
         }
     }
 
-    private sealed record Claim(string PickerUuid, string PickerName, long At);
+    private sealed record Claim(string PickerUuid, string PickerName, long At, string? FromDevice);
 }

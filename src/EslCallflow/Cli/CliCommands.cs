@@ -3,11 +3,14 @@ using EslCallflow.Callflows.Documents;
 using EslCallflow.Callflows.Loading;
 using EslCallflow.Callflows.Routing;
 using EslCallflow.Callflows.Modules;
+using System.ComponentModel.DataAnnotations;
+using EslCallflow.Records;
+using Microsoft.Extensions.Configuration;
 
 namespace EslCallflow.Cli;
 
 /// <summary>
-/// <c>check [folder] [--allow-empty]</c>: validate a configuration (exit 0 valid, 1 not). One without callflows
+/// <c>check [folder] [--allow-empty] [--settings appsettings.json]</c>: validate a configuration and the webhook settings (exit 0 valid, 1 not). One without callflows
 /// is reported as an error, as the daemon does not start with it, unless <c>--allow-empty</c> (such a folder
 /// can still be loaded into a running daemon with a forced reload).
 /// <c>plan &lt;number&gt; [--from &lt;device&gt;] [--config folder] [--seed n] [--http url]</c>: print what a call would do
@@ -58,7 +61,7 @@ public static class CliCommands
             }
             output.WriteLine($"{folder}: valid ({summary})");
             WriteIgnored(result, output);
-            return 0;
+            return CheckCallRecords(Option(args, "--settings"), output, error);
         }
 
         if (args.Length < 2 || args[1].StartsWith("--", StringComparison.Ordinal))
@@ -106,6 +109,39 @@ public static class CliCommands
                 output.WriteLine("  nobody to ring: continues with the '_' child");
             }
         }
+        return 0;
+    }
+
+    /// <summary>
+    /// The call-record settings (webhooks) as the daemon would read them (<c>appsettings.json</c> beside the binary, or
+    /// <c>--settings file</c>, then <c>ESLCALLFLOW_</c> variables), validated as at start. Secrets are never printed.
+    /// </summary>
+    private static int CheckCallRecords(string? settingsFile, TextWriter output, TextWriter error)
+    {
+        var file = settingsFile ?? Path.Combine(AppContext.BaseDirectory, "appsettings.json");
+        var configuration = new ConfigurationBuilder()
+            .AddJsonFile(Path.GetFullPath(file), optional: settingsFile is null)
+            .AddEnvironmentVariables("ESLCALLFLOW_")
+            .Build();
+        var options = new CallRecordsOptions();
+        configuration.GetSection(CallRecordsOptions.Section).Bind(options);
+        var problems = new List<ValidationResult>();
+        Validator.TryValidateObject(options, new ValidationContext(options), problems, validateAllProperties: true);
+        if (problems.Count == 0)
+        {
+            problems.AddRange(options.Validate(new ValidationContext(options)));
+        }
+        if (problems.Count > 0)
+        {
+            error.WriteLine($"{file}: {problems.Count} error(s) in {CallRecordsOptions.Section}");
+            foreach (var problem in problems)
+            {
+                error.WriteLine("  " + problem.ErrorMessage);
+            }
+            return 1;
+        }
+        var enabled = options.Webhooks.Where(h => h.Enabled).Select(h => $"{h.Name} ({(h.Events.Count == 0 ? "all events" : string.Join(",", h.Events))})").ToList();
+        output.WriteLine($"{file}: webhooks valid: {(enabled.Count == 0 ? "none enabled" : string.Join("; ", enabled))}; FreeSWITCH events {(options.FreeSwitchEvents ? "on" : "off")}");
         return 0;
     }
 

@@ -3,6 +3,8 @@ using EslCallflow.Calls.Modules;
 using EslCallflow.Esl.Inbound;
 using EslCallflow.Esl.Outbound;
 using EslCallflow.Operations;
+using EslCallflow.Records;
+using EslCallflow.Records.Delivery;
 using EslCallflow.Tracking;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
@@ -37,6 +39,7 @@ public static class DaemonHost
             .BindConfiguration("Esl:Outbound").ValidateDataAnnotations().ValidateOnStart();
         builder.Services.AddOptions<PickupOptions>().BindConfiguration(PickupOptions.Section).ValidateDataAnnotations().ValidateOnStart();
         builder.Services.AddOptions<TrackingOptions>().BindConfiguration(TrackingOptions.Section).ValidateDataAnnotations().ValidateOnStart();
+        builder.Services.AddOptions<CallRecordsOptions>().BindConfiguration(CallRecordsOptions.Section).ValidateDataAnnotations().ValidateOnStart();
         builder.Services.AddOptions<HttpEndpointOptions>().BindConfiguration(HttpEndpointOptions.Section).ValidateDataAnnotations().ValidateOnStart();
         builder.Services.AddOptions<HostOptions>().Configure<IOptions<DaemonOptions>>((o, daemon) =>
         {
@@ -51,6 +54,9 @@ public static class DaemonHost
         builder.Services.AddSingleton<DaemonMetrics>();
         builder.Services.AddSingleton<ChannelTracker>();
         builder.Services.AddSingleton<PickupClaims>();
+        builder.Services.AddSingleton<DeliveryMetrics>();
+        builder.Services.AddSingleton<CallEventDispatcher>();
+        builder.Services.AddSingleton<CallRecords>();
         builder.Services.AddSingleton<GroupPickupRunner>();
         // Callflow modules, one file each (Calls/Modules); the flow runner finds them by name.
         builder.Services.AddSingleton<RingGroupModule>();
@@ -65,6 +71,9 @@ public static class DaemonHost
         builder.Services.AddSingleton<ICallflowModule, GroupPickupFeatureModule>();
         builder.Services.AddSingleton<CallflowModules>();
         builder.Services.AddSingleton<CallHandler>();
+        // Before the call listener: it starts first (spooled events are read back before any call) and stops after
+        // the calls have drained (their last events are spooled before the process ends).
+        builder.Services.AddHostedService(sp => sp.GetRequiredService<CallEventDispatcher>());
         builder.Services.AddSingleton<OutboundCallService>();
         builder.Services.AddHostedService(sp => sp.GetRequiredService<OutboundCallService>());
         builder.Services.AddSingleton<InboundConnectionService>();

@@ -36,6 +36,18 @@ public sealed class DaemonOptions
     [Range(typeof(TimeSpan), "00:00:00", "00:01:00")]
     public TimeSpan ReloadMinInterval { get; set; } = TimeSpan.FromSeconds(1);
 
+    /// <summary>
+    /// Where the daemon keeps what must outlive it (the call event spool). Default: systemd's <c>$STATE_DIRECTORY</c>
+    /// (the unit's <c>StateDirectory=eslcallflow</c>, /var/lib/eslcallflow), else <c>state</c> beside the binary.
+    /// </summary>
+    public string? StatePath { get; set; }
+
+    public string ResolvedStatePath => StatePath is { Length: > 0 } path
+        ? (Path.IsPathRooted(path) ? path : Path.Combine(AppContext.BaseDirectory, path))
+        : Environment.GetEnvironmentVariable("STATE_DIRECTORY") is { Length: > 0 } systemd
+            ? systemd.Split(':')[0]
+            : Path.Combine(AppContext.BaseDirectory, "state");
+
     public string ResolvedConfigurationPath => Path.IsPathRooted(ConfigurationPath)
         ? ConfigurationPath
         : Path.Combine(AppContext.BaseDirectory, ConfigurationPath);

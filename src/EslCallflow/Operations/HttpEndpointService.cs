@@ -2,6 +2,8 @@ using System.Net;
 using System.Text.Json;
 using EslCallflow.Callflows.Pickup;
 using EslCallflow.Hosting;
+using EslCallflow.Records;
+using EslCallflow.Records.Delivery;
 using EslCallflow.Tracking;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Hosting;
@@ -27,6 +29,8 @@ public sealed partial class HttpEndpointService : IHostedService, IAsyncDisposab
     private readonly ChannelTracker _tracker;
     private readonly CallflowConfigurationStore _store;
     private readonly DaemonMetrics _metrics;
+    private readonly CallRecords _records;
+    private readonly DeliveryMetrics _delivery;
     private readonly ILoggerFactory _loggerFactory;
     private readonly ILogger<HttpEndpointService> _logger;
     private WebApplication? _app;
@@ -38,6 +42,8 @@ public sealed partial class HttpEndpointService : IHostedService, IAsyncDisposab
         ChannelTracker tracker,
         CallflowConfigurationStore store,
         DaemonMetrics metrics,
+        CallRecords records,
+        DeliveryMetrics delivery,
         ILoggerFactory loggerFactory,
         ILogger<HttpEndpointService> logger)
     {
@@ -47,6 +53,8 @@ public sealed partial class HttpEndpointService : IHostedService, IAsyncDisposab
         _tracker = tracker;
         _store = store;
         _metrics = metrics;
+        _records = records;
+        _delivery = delivery;
         _loggerFactory = loggerFactory;
         _logger = logger;
     }
@@ -68,6 +76,7 @@ public sealed partial class HttpEndpointService : IHostedService, IAsyncDisposab
         _app.MapGet("/healthz", Health);
         _app.MapGet("/metrics", () => Results.Text(Metrics(), "text/plain; version=0.0.4; charset=utf-8"));
         _app.MapGet("/channels", () => Results.Text(Channels(), "application/json"));
+        _app.MapGet("/calls", (HttpContext context) => Calls(context));
         _app.MapPost("/reload", (Func<HttpContext, Task<IResult>>)Reload);
         await _app.StartAsync(cancellationToken).ConfigureAwait(false);
         Address = new Uri(_app.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()!.Addresses.First());
@@ -98,7 +107,26 @@ public sealed partial class HttpEndpointService : IHostedService, IAsyncDisposab
         return Results.Content(body, "application/json", statusCode: feed && accepting ? StatusCodes.Status200OK : StatusCodes.Status503ServiceUnavailable);
     }
 
-    private string Metrics() => _metrics.ToPrometheus(
+    /// <summary><c>GET /calls[?limit=N]</c>: the records of the calls in progress and of the last N that ended, newest first.</summary>
+    private IResult Calls(HttpContext context)
+    {
+        var limit = int.MaxValue;
+        if (context.Request.Query.TryGetValue("limit", out var values) && (!int.TryParse(values.ToString(), out limit) || limit < 0))
+        {
+            return Results.Json(new { error = "limit must be a whole number, 0 or more" }, statusCode: StatusCodes.Status400BadRequest);
+        }
+        var body = JsonSerializer.Serialize(new { in_progress = _records.InProgress(), recent = _records.Recent(limit) }, Records.Delivery.CallEventJson.Options);
+        return Results.Text(body, "application/json");
+    }
+
+    private string Metrics()
+    {
+        var text = new System.Text.StringBuilder(DaemonMetricsText());
+        _delivery.WritePrometheus(text);
+        return text.ToString();
+    }
+
+    private string DaemonMetricsText() => _metrics.ToPrometheus(
         [
             ("eslcallflow_active_calls", "Calls whose outbound session is open.", _outbound.Listener.ActiveSessions),
             ("eslcallflow_tracked_channels", "Channels the tracker follows.", _tracker.Count),
@@ -166,6 +194,6 @@ public sealed partial class HttpEndpointService : IHostedService, IAsyncDisposab
         };
     }
 
-    [LoggerMessage(EventId = 6001, Level = LogLevel.Information, Message = "Operator endpoint on {Address}: /healthz /metrics /channels, POST /reload")]
+    [LoggerMessage(EventId = 6001, Level = LogLevel.Information, Message = "Operator endpoint on {Address}: /healthz /metrics /channels /calls, POST /reload")]
     private static partial void LogListening(ILogger logger, Uri address);
 }

@@ -87,6 +87,8 @@ public sealed class DaemonInstance : IAsyncDisposable
         {
             ["ESLCALLFLOW_EslCallflow__ConfigurationPath"] = ConfigurationFolder,
             ["ESLCALLFLOW_EslCallflow__DrainTimeout"] = "00:00:02",
+            // The call event spool belongs to this run, not to the shared published build.
+            ["ESLCALLFLOW_EslCallflow__StatePath"] = Path.Combine(_folder, "state"),
             ["ESLCALLFLOW_Esl__Inbound__Host"] = "127.0.0.1",
             ["ESLCALLFLOW_Esl__Inbound__Port"] = (inboundPort ?? _switch.EslPort).ToString(CultureInfo.InvariantCulture),
             ["ESLCALLFLOW_Esl__Inbound__Password"] = _switch.EslPassword,

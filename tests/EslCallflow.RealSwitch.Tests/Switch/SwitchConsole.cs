@@ -77,6 +77,42 @@ public sealed class SwitchConsole : IAsyncDisposable
         }
     }
 
+    /// <summary><c>event plain &lt;names&gt;</c> on this console (use one console for events and another for api).</summary>
+    public async Task SubscribeAsync(string eventNames, CancellationToken cancellationToken)
+    {
+        await WriteAsync($"event plain {eventNames}\n\n", cancellationToken);
+        var (reply, _) = await ReadFrameAsync(cancellationToken);
+        if (!(reply.GetValueOrDefault("Reply-Text") ?? string.Empty).StartsWith("+OK", StringComparison.Ordinal))
+        {
+            throw new IOException($"event {eventNames} refused: " + reply.GetValueOrDefault("Reply-Text"));
+        }
+    }
+
+    /// <summary>The next event (text/event-plain): its headers, URL-decoded, and its own body if it has one.</summary>
+    public async Task<(Dictionary<string, string> Headers, string? Body)> ReadEventAsync(CancellationToken cancellationToken)
+    {
+        while (true)
+        {
+            var (frame, text) = await ReadFrameAsync(cancellationToken);
+            if (frame.GetValueOrDefault("Content-Type") != "text/event-plain")
+            {
+                continue;
+            }
+            var split = text.IndexOf("\n\n", StringComparison.Ordinal);
+            var head = split >= 0 ? text[..split] : text;
+            var headers = new Dictionary<string, string>(StringComparer.OrdinalIgnoreCase);
+            foreach (var line in head.Split('\n'))
+            {
+                var colon = line.IndexOf(':', StringComparison.Ordinal);
+                if (colon > 0)
+                {
+                    headers[line[..colon]] = Uri.UnescapeDataString(line[(colon + 1)..].Trim());
+                }
+            }
+            return (headers, split >= 0 ? text[(split + 2)..] : null);
+        }
+    }
+
     private async Task WriteAsync(string text, CancellationToken cancellationToken)
     {
         await _stream.WriteAsync(Encoding.UTF8.GetBytes(text), cancellationToken);

@@ -36,7 +36,7 @@ public sealed partial class GroupPickupFeatureModule(GroupPickupRunner pickup, D
         {
             LogUnknownTarget(logger, call.Uuid, call.Number, digits, data.Type.ToString().ToLowerInvariant(), options.Value.UnknownTargetCode);
             await SessionActions.RespondAsync(call.Session, options.Value.UnknownTargetCode, options.Value.UnknownTargetReason, null, stopping).ConfigureAwait(false);
-            GroupPickupModule.Count(metrics, call, node.Module, PickupOutcome.UnknownTarget);
+            GroupPickupModule.Count(metrics, call, node.Module, new PickupResult(PickupOutcome.UnknownTarget, SipCode: options.Value.UnknownTargetCode));
             return null;
         }
         var picked = await pickup.RunAsync(call.Session, call.Config, request, call.Caller.Device, stopping).ConfigureAwait(false);

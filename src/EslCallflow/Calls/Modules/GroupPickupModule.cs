@@ -20,10 +20,10 @@ public sealed class GroupPickupModule(GroupPickupRunner pickup, DaemonMetrics me
         return null;
     }
 
-    /// <summary>A pickup's outcome in the pickup and call counters (both pickup modules).</summary>
-    internal static void Count(DaemonMetrics metrics, CallContext call, string module, PickupOutcome picked)
+    /// <summary>A pickup's outcome in the pickup and call counters and the call's record (both pickup modules).</summary>
+    internal static void Count(DaemonMetrics metrics, CallContext call, string module, PickupResult picked)
     {
-        var outcome = picked switch
+        var outcome = picked.Outcome switch
         {
             PickupOutcome.PickedUp => "picked_up",
             PickupOutcome.Refused => "refused",
@@ -33,5 +33,6 @@ public sealed class GroupPickupModule(GroupPickupRunner pickup, DaemonMetrics me
         };
         metrics.Pickup(outcome);
         call.Decide(metrics, module, outcome);
+        call.Record.Pickup(outcome, picked.PickedCallUuid, picked.FromDeviceId, picked.SipCode);
     }
 }

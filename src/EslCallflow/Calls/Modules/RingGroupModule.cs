@@ -3,7 +3,9 @@ using EslCallflow.Callflows.RingGroups;
 using EslCallflow.Esl;
 using EslCallflow.Esl.Messages;
 using EslCallflow.Esl.Outbound;
+using System.Text.Json;
 using EslCallflow.Operations;
+using EslCallflow.Records;
 using EslCallflow.Tracking;
 using Microsoft.Extensions.Logging;
 using EslCallflow.Callflows.Modules;
@@ -51,6 +53,10 @@ public sealed partial class RingGroupModule : ICallflowModule
             }
             if (!plan.HasLegs)
             {
+                call.Record.Ringing(attempt, node.Module, Strategy(data), [], LeftOutOf(plan));
+            }
+            if (!plan.HasLegs)
+            {
                 LogNobodyToRing(_logger, session.UniqueId);
                 call.Decide(_metrics, node.Module, "nobody_to_ring");
                 return node.Child(FlowNode.DefaultChild) ?? await HangupAndStopAsync(session, "NO_USER_RESPONSE", stopping).ConfigureAwait(false);
@@ -70,6 +76,8 @@ public sealed partial class RingGroupModule : ICallflowModule
             // Watched before the bridge is sent, so its CHANNEL_BRIDGE cannot come first.
             var bridgedOnFeed = _tracker.BridgedAsync(session.UniqueId, ringing.Token);
             var completion = session.ExecuteAllAsync(executes, stopping);
+            // Told once the bridge is on its way: the record never delays the decision.
+            call.Record.Ringing(attempt, node.Module, Strategy(data), [.. legs.Select(l => l.Device.Id)], LeftOutOf(plan));
             // A phone answering shows as the caller's CHANNEL_BRIDGE; the bridge itself completes only when the
             // conversation ends, so the answer is told here, when it happens. The call's own socket says so in
             // `socket ... async` mode; without async FreeSWITCH runs the bridge inline and holds the socket's
@@ -95,8 +103,11 @@ public sealed partial class RingGroupModule : ICallflowModule
             if (outcome.Result == BridgeResult.Answered)
             {
                 // Answered without a CHANNEL_BRIDGE seen first (a switch that sent none): told at completion.
-                LogAnswered(_logger, session.UniqueId, DeviceOf(outcome.OtherLeg, legs), outcome.OtherLeg ?? "unknown", _time.GetElapsedTime(ringingSince).TotalSeconds);
+                var device = DeviceOf(outcome.OtherLeg, legs);
+                var rang = _time.GetElapsedTime(ringingSince).TotalSeconds;
+                LogAnswered(_logger, session.UniqueId, device, outcome.OtherLeg ?? "unknown", rang);
                 call.Decide(_metrics, node.Module, "answered");
+                call.Record.Answered(device, outcome.OtherLeg, rang);
                 return null;
             }
             if (outcome.Result == BridgeResult.PickedUp)
@@ -105,6 +116,7 @@ public sealed partial class RingGroupModule : ICallflowModule
                 var picker = _claims.PickedUpBy(session.UniqueId) ?? DeviceOf(outcome.OtherLeg, null);
                 LogPickedUp(_logger, session.UniqueId, picker, outcome.OtherLeg ?? "unknown");
                 call.Decide(_metrics, node.Module, "picked_up");
+                call.Record.PickedUp(picker, outcome.OtherLeg, _claims.PickedUpFrom(session.UniqueId));
                 return null;
             }
             cause = outcome.Cause;
@@ -112,6 +124,7 @@ public sealed partial class RingGroupModule : ICallflowModule
             {
                 LogMissed(_logger, session.UniqueId, "ORIGINATOR_CANCEL");
                 call.Decide(_metrics, node.Module, "missed");
+                call.Record.Missed("ORIGINATOR_CANCEL");
                 return null;
             }
             LogAttemptFailed(_logger, session.UniqueId, attempt, cause);
@@ -119,6 +132,7 @@ public sealed partial class RingGroupModule : ICallflowModule
 
         LogMissed(_logger, session.UniqueId, cause);
         call.Decide(_metrics, node.Module, "missed");
+        call.Record.Missed(cause);
         return node.Child(cause) ?? node.Child(FlowNode.DefaultChild) ?? await HangupAndStopAsync(session, cause, stopping).ConfigureAwait(false);
     }
 
@@ -128,6 +142,7 @@ public sealed partial class RingGroupModule : ICallflowModule
         var session = call.Session;
         LogAnswered(_logger, session.UniqueId, answeredDevice, answeredLeg, rang.TotalSeconds);
         call.Decide(_metrics, node.Module, "answered");
+        call.Record.Answered(answeredDevice, answeredLeg, rang.TotalSeconds);
         var answeredAt = _time.GetTimestamp();
         EslEvent? ended = null;
         try
@@ -142,7 +157,9 @@ public sealed partial class RingGroupModule : ICallflowModule
         // the bridge returns first and hangup_after_bridge then ends the caller.
         var callerHungUp = ended is null ? session.CallEnded.IsCancellationRequested : ended.AnswerState == "hangup";
         var cause = ended?.GetVariable("last_bridge_hangup_cause") ?? ended?.GetVariable("bridge_hangup_cause") ?? ended?.HangupCause ?? "NORMAL_CLEARING";
-        LogCallEnded(_logger, session.UniqueId, _time.GetElapsedTime(answeredAt).TotalSeconds, answeredDevice, callerHungUp ? "caller" : answeredDevice, cause);
+        var talked = _time.GetElapsedTime(answeredAt).TotalSeconds;
+        LogCallEnded(_logger, session.UniqueId, talked, answeredDevice, callerHungUp ? "caller" : answeredDevice, cause);
+        call.Record.TalkEnded(talked, callerHungUp ? "caller" : answeredDevice, cause);
         return null;
     }
 
@@ -158,6 +175,10 @@ public sealed partial class RingGroupModule : ICallflowModule
         }
         return legs is [var only] ? only.Device.Id : "unknown";
     }
+
+    private static string Strategy(RingGroupData data) => JsonNamingPolicy.SnakeCaseLower.ConvertName(data.Strategy.ToString());
+
+    private static LeftOut[] LeftOutOf(RingGroupAttempt plan) => [.. plan.Excluded.Select(e => new LeftOut(e.DeviceId, e.Reason))];
 
     private static async Task<FlowNode?> HangupAndStopAsync(EslOutboundSession session, string cause, CancellationToken stopping)
     {

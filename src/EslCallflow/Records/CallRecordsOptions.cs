@@ -1,0 +1,55 @@
+using System.ComponentModel.DataAnnotations;
+
+namespace EslCallflow.Records;
+
+/// <summary>Call records and their delivery (section <c>CallRecords</c>): webhooks, the FreeSWITCH event, the spool.</summary>
+public sealed class CallRecordsOptions : IValidatableObject
+{
+    public const string Section = "CallRecords";
+
+    /// <summary>The destination name of the FreeSWITCH CUSTOM event (a webhook cannot take it).</summary>
+    public const string FreeSwitchDestination = "freeswitch";
+
+    /// <summary>Ended records kept for <c>GET /calls</c>.</summary>
+    [Range(0, 10_000)]
+    public int KeepLast { get; set; } = 100;
+
+    /// <summary>Send every event to FreeSWITCH too, as <c>CUSTOM eslcallflow::call</c> on the inbound connection.</summary>
+    public bool FreeSwitchEvents { get; set; } = true;
+
+    /// <summary>
+    /// Events waiting per destination (in the spool and in memory). When a destination has this many, a new
+    /// event for it is not queued: it is written to that destination's <c>failed.jsonl</c>, counted
+    /// (<c>reason="queue_full"</c>) and logged. What is queued stays queued, in order.
+    /// </summary>
+    [Range(10, 1_000_000)]
+    public int MaxPendingEvents { get; set; } = 10_000;
+
+    /// <summary>An event still undelivered this long after it happened is given up (kept in failed.jsonl, counted, logged).</summary>
+    [Range(typeof(TimeSpan), "00:00:01", "30.00:00:00")]
+    public TimeSpan MaxEventAge { get; set; } = TimeSpan.FromDays(1);
+
+    /// <summary>Size at which a destination's failed.jsonl is rotated (one older file, failed.1.jsonl, is kept).</summary>
+    [Range(1024, 1L << 32)]
+    public long MaxFailedFileBytes { get; set; } = 10 * 1024 * 1024;
+
+    public List<WebhookOptions> Webhooks { get; set; } = [];
+
+    public IEnumerable<ValidationResult> Validate(ValidationContext validationContext)
+    {
+        var names = new HashSet<string>(StringComparer.OrdinalIgnoreCase) { FreeSwitchDestination };
+        for (var i = 0; i < Webhooks.Count; i++)
+        {
+            var hook = Webhooks[i];
+            var at = $"CallRecords:Webhooks:{i}";
+            foreach (var problem in hook.Problems())
+            {
+                yield return new ValidationResult($"{at} ({hook.Name}): {problem}", [nameof(Webhooks)]);
+            }
+            if (!string.IsNullOrEmpty(hook.Name) && !names.Add(hook.Name))
+            {
+                yield return new ValidationResult($"{at}: the name '{hook.Name}' is {(hook.Name.Equals(FreeSwitchDestination, StringComparison.OrdinalIgnoreCase) ? "reserved" : "used twice")}", [nameof(Webhooks)]);
+            }
+        }
+    }
+}

@@ -1,0 +1,189 @@
+using System.Threading.Channels;
+using EslCallflow.Hosting;
+using Microsoft.Extensions.Hosting;
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Options;
+
+namespace EslCallflow.Records.Delivery;
+
+/// <summary>
+/// Takes call events off the call path (a non-blocking hand-over into a bounded channel), turns each into its
+/// JSON once, and offers it to every destination that wants it: each enabled webhook, and FreeSWITCH's event
+/// socket. Each destination has its own spool (<c>&lt;StatePath&gt;/spool/&lt;name&gt;</c>) and its own workers, so a
+/// hook that is down delays nothing but itself. Started before the call listener and stopped after it has drained,
+/// so the last calls' events are spooled before the process ends; events read back from the spools at start go
+/// out first.
+/// </summary>
+public sealed partial class CallEventDispatcher : IHostedService, IAsyncDisposable
+{
+    private const int HandOffCapacity = 65_536;
+    private const int BatchSize = 256;
+    private readonly Channel<CallEvent> _incoming = Channel.CreateBounded<CallEvent>(new BoundedChannelOptions(HandOffCapacity)
+    {
+        SingleReader = true,
+        SingleWriter = false,
+        FullMode = BoundedChannelFullMode.Wait,
+    });
+    private readonly CallRecordsOptions _options;
+    private readonly DaemonOptions _daemon;
+    private readonly InboundConnectionService _inbound;
+    private readonly DeliveryMetrics _metrics;
+    private readonly TimeProvider _time;
+    private readonly ILoggerFactory _loggerFactory;
+    private readonly ILogger<CallEventDispatcher> _logger;
+    private readonly CancellationTokenSource _stopWorkers = new();
+    private readonly List<DeliveryBacklog> _queues = [];
+    private readonly List<EventSpool> _spools = [];
+    private HttpClient? _http;
+    private Task _pump = Task.CompletedTask;
+    private Task _workers = Task.CompletedTask;
+
+    public CallEventDispatcher(IOptions<CallRecordsOptions> options, IOptions<DaemonOptions> daemon, InboundConnectionService inbound, DeliveryMetrics metrics,
+        TimeProvider time, ILoggerFactory loggerFactory, ILogger<CallEventDispatcher> logger)
+    {
+        _options = options.Value;
+        _daemon = daemon.Value;
+        _inbound = inbound;
+        _metrics = metrics;
+        _time = time;
+        _loggerFactory = loggerFactory;
+        _logger = logger;
+    }
+
+    public IReadOnlyList<DeliveryBacklog> Queues => _queues;
+
+    /// <summary>From the call path: never blocks. Should the hand-over be full, the event is counted and logged.</summary>
+    public void Enqueue(CallEvent evt)
+    {
+        if (!_incoming.Writer.TryWrite(evt))
+        {
+            _metrics.Failed("dispatcher", "dispatcher_behind");
+            LogHandOffFull(_logger, evt.CallUuid, evt.Type, HandOffCapacity);
+        }
+    }
+
+    public Task StartAsync(CancellationToken cancellationToken)
+    {
+        var spoolRoot = Path.Combine(_daemon.ResolvedStatePath, "spool");
+        var queueLogger = _loggerFactory.CreateLogger<DeliveryBacklog>();
+        var hooks = _options.Webhooks.Where(h => h.Enabled).ToList();
+        if (hooks.Count > 0)
+        {
+            // Redirects are not followed (a hook's URL is what it is); attempts are bounded by the hook's own timeout.
+            _http = new HttpClient(new SocketsHttpHandler { AllowAutoRedirect = false, PooledConnectionLifetime = TimeSpan.FromMinutes(5) })
+            {
+                Timeout = Timeout.InfiniteTimeSpan,
+            };
+        }
+        foreach (var hook in hooks)
+        {
+            AddQueue(spoolRoot, hook.Name, hook.Wants, new WebhookSink(_http!, hook), DeliveryPolicy.For(hook), queueLogger);
+            // Never the query nor user info: either may hold a token.
+            var url = new Uri(hook.Url);
+            LogHook(_logger, hook.Name, $"{url.Scheme}://{url.Authority}{url.AbsolutePath}", hook.Events.Count == 0 ? "all" : string.Join(',', hook.Events));
+        }
+        if (_options.FreeSwitchEvents)
+        {
+            AddQueue(spoolRoot, CallRecordsOptions.FreeSwitchDestination, static _ => true, new FreeSwitchEventSink(_inbound), DeliveryPolicy.FreeSwitch, queueLogger);
+        }
+        _pump = Task.Run(PumpAsync, CancellationToken.None);
+        _workers = Task.WhenAll(_queues.Select(q => q.RunAsync(_stopWorkers.Token)));
+        return Task.CompletedTask;
+    }
+
+    /// <summary>Spools what the last calls said, then stops delivering; what is undelivered waits in the spools.</summary>
+    public async Task StopAsync(CancellationToken cancellationToken)
+    {
+        _incoming.Writer.TryComplete();
+        try
+        {
+            await _pump.WaitAsync(cancellationToken).ConfigureAwait(false);
+        }
+        finally
+        {
+            await _stopWorkers.CancelAsync().ConfigureAwait(false);
+            try
+            {
+                await _workers.WaitAsync(cancellationToken).ConfigureAwait(false);
+            }
+            finally
+            {
+                foreach (var spool in _spools)
+                {
+                    spool.Dispose();
+                }
+            }
+        }
+    }
+
+    public ValueTask DisposeAsync()
+    {
+        _http?.Dispose();
+        _stopWorkers.Dispose();
+        return ValueTask.CompletedTask;
+    }
+
+    private void AddQueue(string spoolRoot, string name, Func<string, bool> wants, IEventSink sink, DeliveryPolicy policy, ILogger logger)
+    {
+        var folder = Path.Combine(spoolRoot, name);
+        EventSpool spool;
+        IReadOnlyList<SpooledEvent> pending = [];
+        try
+        {
+            spool = EventSpool.Open(folder, out pending, out var unreadable);
+            if (unreadable > 0)
+            {
+                LogUnreadable(_logger, name, unreadable, folder);
+            }
+        }
+        catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
+        {
+            // Calls never depend on their records: without a usable state folder the daemon still starts.
+            LogSpoolUnavailable(_logger, name, folder, ex.Message);
+            spool = EventSpool.InMemory();
+        }
+        _spools.Add(spool);
+        _queues.Add(new DeliveryBacklog(name, wants, sink, policy, spool, pending, new FailedEventLog(folder, _options.MaxFailedFileBytes, _time),
+            _metrics, _options.MaxPendingEvents, _options.MaxEventAge, _time, logger));
+    }
+
+    private async Task PumpAsync()
+    {
+        var batch = new List<SpooledEvent>(BatchSize);
+        while (await _incoming.Reader.WaitToReadAsync().ConfigureAwait(false))
+        {
+            batch.Clear();
+            while (batch.Count < BatchSize && _incoming.Reader.TryRead(out var evt))
+            {
+                batch.Add(CallEventJson.ToSpooled(evt));
+            }
+            foreach (var queue in _queues)
+            {
+                try
+                {
+                    queue.Offer([.. batch.Where(e => queue.Wants(e.Type))]);
+                }
+                catch (Exception ex)
+                {
+                    // One destination's trouble is its own: the others still get the batch.
+                    LogOfferFailed(_logger, ex, queue.Name, batch.Count, ex.Message);
+                }
+            }
+        }
+    }
+
+    [LoggerMessage(EventId = 7010, Level = LogLevel.Information, Message = "Webhook {Hook}: {Url}, events {Events}")]
+    private static partial void LogHook(ILogger logger, string hook, string url, string events);
+
+    [LoggerMessage(EventId = 7011, Level = LogLevel.Error, Message = "Call {CallUuid}: event {EventType} not sent anywhere: {Capacity} events are waiting to be spooled")]
+    private static partial void LogHandOffFull(ILogger logger, string callUuid, string eventType, int capacity);
+
+    [LoggerMessage(EventId = 7012, Level = LogLevel.Warning, Message = "Call event spool of {Destination}: {Count} unreadable line(s) left out in {Folder} (cut by a crash while written)")]
+    private static partial void LogUnreadable(ILogger logger, string destination, int count, string folder);
+
+    [LoggerMessage(EventId = 7014, Level = LogLevel.Error, Message = "Call event spool of {Destination} unavailable in {Folder} ({Reason}): its events are kept in memory only and a restart loses those not yet delivered; set EslCallflow:StatePath to a writable folder")]
+    private static partial void LogSpoolUnavailable(ILogger logger, string destination, string folder, string reason);
+
+    [LoggerMessage(EventId = 7013, Level = LogLevel.Error, Message = "Call events for {Destination}: a batch of {Count} could not be queued ({Reason})")]
+    private static partial void LogOfferFailed(ILogger logger, Exception exception, string destination, int count, string reason);
+}

@@ -1,0 +1,53 @@
+using System.Text.Json;
+using EslCallflow.RealSwitch.Tests.Sip;
+using EslCallflow.RealSwitch.Tests.Switch;
+
+namespace EslCallflow.RealSwitch.Tests;
+
+/// <summary>
+/// Call records on the real switch (issue 19): an event-socket consumer that subscribes to
+/// <c>CUSTOM eslcallflow::call</c> follows a ring-group call from start to end, the record as headers and a json body.
+/// </summary>
+[Collection(RealSwitchCollection.Name)]
+public sealed class CallEventTests(RealSwitch fixture, ITestOutputHelper output)
+{
+    private static readonly TimeSpan Soon = TimeSpan.FromSeconds(5);
+
+    [RealSwitchFact]
+    public Task An_event_socket_consumer_sees_the_events_of_one_ring_group_call() => fixture.RunAsync(output, async s =>
+    {
+        await using var consumer = await SwitchConsole.ConnectAsync(s.Switch.EslPort, s.Switch.EslPassword, s.Cancellation);
+        await consumer.SubscribeAsync("CUSTOM eslcallflow::call", s.Cancellation);
+        s.Phone("1003").Behaviour = PhoneBehaviour.AnswersAfter(TimeSpan.FromSeconds(1));
+        var call = s.Phone("1005").Dial("7101");
+        await call.AnsweredAsync(Soon);
+        var uuid = await s.DaemonCallAsync("7101");
+        await call.HangUpAsync(s.Cancellation);
+
+        var seen = new List<(Dictionary<string, string> Headers, string? Body)>();
+        using var wait = CancellationTokenSource.CreateLinkedTokenSource(s.Cancellation);
+        wait.CancelAfter(TimeSpan.FromSeconds(10));
+        while (!seen.Any(e => e.Headers.GetValueOrDefault("Eslcallflow-Event") == "call.ended"))
+        {
+            var evt = await consumer.ReadEventAsync(wait.Token);
+            if (evt.Headers.GetValueOrDefault("Eslcallflow-Call-Uuid") == uuid)
+            {
+                s.Report($"{evt.Headers["Eslcallflow-Event"]} #{evt.Headers["Eslcallflow-Sequence"]} ({evt.Headers.GetValueOrDefault("Event-UUID")})");
+                seen.Add(evt);
+            }
+        }
+
+        Assert.Equal(["call.started", "call.ringing", "call.answered", "call.ended"], seen.Select(e => e.Headers["Eslcallflow-Event"]));
+        Assert.Equal(["1", "2", "3", "4"], seen.Select(e => e.Headers["Eslcallflow-Sequence"]));
+        Assert.All(seen, e =>
+        {
+            Assert.Equal(("CUSTOM", "eslcallflow::call"), (e.Headers["Event-Name"], e.Headers["Event-Subclass"]));
+            using var body = JsonDocument.Parse(e.Body ?? "{}");
+            Assert.Equal(e.Headers["Eslcallflow-Id"], body.RootElement.GetProperty("id").GetString());
+        });
+        Assert.Single(seen.Select(e => e.Headers["Eslcallflow-Record-Id"]).Distinct());
+        var ended = seen[^1].Headers;
+        Assert.Equal(("answered", "dev1003", "7101"), (ended["Eslcallflow-Outcome"], ended["Eslcallflow-Answered-Device-Id"], ended["Eslcallflow-Number"]));
+        Assert.Equal("caller", ended["Eslcallflow-Hung-Up-By"]);
+    });
+}

@@ -1,0 +1,84 @@
+using System.Text;
+using EslCallflow.Records;
+using EslCallflow.Records.Delivery;
+
+namespace EslCallflow.Tests;
+
+/// <summary>The pure parts: signature, webhook body, FreeSWITCH headers, the spool on disk.</summary>
+public class CallEventFormatTests
+{
+    private static CallEvent Event(string type, long sequence, string recordId = "rec-1") => new(type, sequence, DateTimeOffset.UnixEpoch, new CallRecord
+    {
+        RecordId = recordId,
+        CallUuid = "call-" + recordId,
+        Number = "7000",
+        Caller = new CallerInfo("dev1005", true, "Ann\nEvil: header", "1005"),
+        StartedAt = DateTimeOffset.UnixEpoch,
+        RingAttempts = [new RingAttempt(1, "ring_group", "simultaneous", DateTimeOffset.UnixEpoch, ["dev1001", "dev1002"], [new LeftOut("dev1004", "do not disturb")])],
+    });
+
+    [Fact]
+    public void The_signature_is_the_hex_hmac_sha256_of_the_body_a_receiver_can_recompute()
+    {
+        var body = Encoding.UTF8.GetBytes("{\"id\":\"x\"}");
+        using var hmac = new System.Security.Cryptography.HMACSHA256(Encoding.UTF8.GetBytes("0123456789abcdef"));
+
+        Assert.Equal("sha256=" + Convert.ToHexStringLower(hmac.ComputeHash(body)), WebhookSignature.Sign("0123456789abcdef", body));
+        Assert.True(WebhookSignature.Verify("0123456789abcdef", body, WebhookSignature.Sign("0123456789abcdef", body)));
+        Assert.False(WebhookSignature.Verify("0123456789abcdef", Encoding.UTF8.GetBytes("{\"id\":\"y\"}"), WebhookSignature.Sign("0123456789abcdef", body)));
+    }
+
+    [Fact]
+    public void Custom_data_joins_the_event_in_the_body()
+    {
+        var json = CallEventJson.ToSpooled(Event("call.started", 1)).Json;
+
+        var body = CallEventJson.WebhookBody(json, new Dictionary<string, string> { ["account"] = "acme" });
+
+        using var doc = System.Text.Json.JsonDocument.Parse(body);
+        Assert.Equal(("acme", "rec-1-1"), (doc.RootElement.GetProperty("custom_data").GetProperty("account").GetString(), doc.RootElement.GetProperty("id").GetString()));
+        Assert.Equal(json, CallEventJson.WebhookBody(json, new Dictionary<string, string>()));
+    }
+
+    [Fact]
+    public void Headers_flatten_the_record_on_one_line_each_without_unique_id()
+    {
+        var headers = FreeSwitchEventHeaders.From(CallEventJson.ToSpooled(Event("call.ringing", 2)).Json).ToDictionary(h => h.Key, h => h.Value);
+
+        Assert.Equal("eslcallflow::call", headers["Event-Subclass"]);
+        Assert.Equal(("call.ringing", "2", "call-rec-1"), (headers["Eslcallflow-Event"], headers["Eslcallflow-Sequence"], headers["Eslcallflow-Call-Uuid"]));
+        Assert.Equal("dev1001,dev1002", headers["Eslcallflow-Ring-Attempts-1-Rung"]);
+        Assert.Equal("do not disturb", headers["Eslcallflow-Ring-Attempts-1-Left-Out-1-Reason"]);
+        Assert.Equal("Ann Evil: header", headers["Eslcallflow-Caller-Caller-Id-Name"]);
+        Assert.DoesNotContain(headers.Keys, k => k.Equals("Unique-ID", StringComparison.OrdinalIgnoreCase));
+        Assert.All(headers.Values, v => Assert.DoesNotContain('\n', v));
+    }
+
+    [Fact]
+    public void The_spool_gives_back_what_is_not_acknowledged_in_order_and_drops_a_cut_line()
+    {
+        var folder = Directory.CreateTempSubdirectory("eslcallflow-spool").FullName;
+        var events = Enumerable.Range(1, 5).Select(i => CallEventJson.ToSpooled(Event("call.ringing", i))).ToList();
+        using (var spool = EventSpool.Open(folder, out var none, out _))
+        {
+            Assert.Empty(none);
+            spool.Append(events);
+            spool.Ack(events[0]);
+            spool.Ack(events[2]);
+        }
+        File.AppendAllText(Directory.GetFiles(folder, "*.events").Single(), "{\"id\":\"cut");
+
+        using var reopened = EventSpool.Open(folder, out var pending, out var unreadable);
+
+        Assert.Equal([events[1].Id, events[3].Id, events[4].Id], pending.Select(e => e.Id));
+        Assert.Equal(1, unreadable);
+        foreach (var evt in pending)
+        {
+            reopened.Ack(evt);
+        }
+        reopened.Dispose();
+        using var third = EventSpool.Open(folder, out var nothing, out _);
+        Assert.Empty(nothing);
+        Assert.Empty(Directory.GetFiles(folder, "00000001.*"));
+    }
+}
