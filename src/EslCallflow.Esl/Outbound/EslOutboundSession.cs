@@ -8,7 +8,8 @@ using Microsoft.Extensions.Logging;
 namespace EslCallflow.Esl.Outbound;
 
 /// <summary>
-/// One call handed to us by FreeSWITCH's <c>socket</c> application (<c>async full</c>). Commands without a
+/// One call handed to us by FreeSWITCH's <c>socket</c> application (<c>full</c>, with or without <c>async</c>: without it
+/// a command's reply and the channel's events come only once its application has returned). Commands without a
 /// UUID act on this call's channel.
 /// </summary>
 public sealed class EslOutboundSession : EslSocket
