@@ -51,7 +51,8 @@ public class OutboundSessionTests
         var commands = call.Commands.ToList();
         Assert.Equal(SetUp, commands.Take(SetUp.Length));
         Assert.StartsWith("sendmsg\ncall-command: execute\nexecute-app-name: answer\nevent-uuid: ", commands[SetUp.Length]);
-        Assert.StartsWith("sendmsg\ncall-command: execute\nexecute-app-name: playback\nexecute-app-arg: tone_stream://%(200,0,440);loops=2\nevent-uuid: ", commands[SetUp.Length + 1]);
+        Assert.StartsWith("sendmsg\ncall-command: execute\nexecute-app-name: playback\nevent-uuid: ", commands[SetUp.Length + 1]);
+        Assert.EndsWith("\nexecute-app-arg: tone_stream://%(200,0,440);loops=2", commands[SetUp.Length + 1]);
         Assert.Equal("sendmsg\ncall-command: hangup\nhangup-cause: NORMAL_CLEARING", commands[SetUp.Length + 2]);
         Assert.Equal("NORMAL_CLEARING", call.HangupCause);
         await call.Closed.WaitAsync(Timeout);
@@ -288,17 +289,20 @@ public class OutboundSessionTests
         var outcome = new TaskCompletionSource<EslEvent>();
         await using var listener = await StartListener(async (session, ct) =>
             outcome.SetResult(await session.ExecuteAllAsync(
-                [new("set", "ringback=%(2000,4000,440,480)"), new("ring_ready"), new("bridge", "{call_timeout=20}[^^!leg_timeout='20']user/1001@127.0.0.1")], ct)),
+                [new("set", "ringback=%(2000,4000,440,480)"), new("ring_ready"), new("bridge", "{call_timeout=20,origination_caller_id_name='Reception desk'}[^^!leg_timeout='20'!sip_h_X-Note='a: b']user/1001@127.0.0.1")], ct)),
             new EslOutboundListenerOptions { Port = 0, ResumeHandlersOnReadLoop = true });
         await using var call = await FakeCall.DialAsync(listener.LocalEndPoint!, new FakeCallSetup { Destination = "7000" });
 
         var completion = await outcome.Task.WaitAsync(Timeout);
 
         var sent = call.Commands.Skip(SetUp.Length).Take(3).ToList();
-        var uuids = sent.Select(c => c[(c.IndexOf("\nevent-uuid: ", StringComparison.Ordinal) + "\nevent-uuid: ".Length)..]).ToList();
-        Assert.Equal($"sendmsg\ncall-command: execute\nexecute-app-name: set\nexecute-app-arg: ringback=%(2000,4000,440,480)\nevent-uuid: {uuids[0]}", sent[0]);
+        var uuids = sent.Select(c => c.Split('\n').Single(l => l.StartsWith("event-uuid: ", StringComparison.Ordinal))["event-uuid: ".Length..]).ToList();
+        Assert.Equal($"sendmsg\ncall-command: execute\nexecute-app-name: set\nevent-uuid: {uuids[0]}\nexecute-app-arg: ringback=%(2000,4000,440,480)", sent[0]);
         Assert.Equal($"sendmsg\ncall-command: execute\nexecute-app-name: ring_ready\nevent-uuid: {uuids[1]}", sent[1]);
-        Assert.Equal($"sendmsg\ncall-command: execute\nexecute-app-name: bridge\nexecute-app-arg: {{call_timeout=20}}[^^!leg_timeout='20']user/1001@127.0.0.1\nevent-uuid: {uuids[2]}", sent[2]);
+        // Past EslCommand.BodyThreshold bytes the argument goes as a text/plain body, which FreeSWITCH reads in one recv.
+        const string DialString = "{call_timeout=20,origination_caller_id_name='Reception desk'}[^^!leg_timeout='20'!sip_h_X-Note='a: b']user/1001@127.0.0.1";
+        Assert.Equal($"sendmsg\ncall-command: execute\nexecute-app-name: bridge\nevent-uuid: {uuids[2]}\ncontent-type: text/plain\ncontent-length: {DialString.Length}\n\n{DialString}", sent[2]);
+        Assert.Equal(DialString, call.Executions.Single(e => e.Application == "bridge").Argument);
         Assert.All(uuids, u => Assert.True(Guid.TryParseExact(u, "D", out _), $"'{u}' is not a UUID"));
         Assert.Equal(3, uuids.Distinct().Count());
         Assert.Equal("bridge", completion.Application);

@@ -358,7 +358,16 @@ public sealed class FakeCall : IAsyncDisposable
                 await _socket.SendAsync(EslWire.DisconnectNotice(Uuid, "disconnect"));
                 return false;
             case "sendmsg":
-                await HandleSendMsgAsync(lines.Skip(1).Select(l => l.Split(": ", 2)).Where(p => p.Length == 2).ToDictionary(p => p[0].ToLowerInvariant(), p => p[1]));
+                // A body (after the blank line) is the argument when execute-app-arg is absent and content-type is
+                // text/plain, as switch_ivr_parse_event (switch_ivr.c) takes it.
+                var parts = command.Split("\n\n", 2);
+                var headers = parts[0].Split('\n').Skip(1).Select(l => l.Split(": ", 2)).Where(p => p.Length == 2).ToDictionary(p => p[0].ToLowerInvariant(), p => p[1]);
+                if (!headers.ContainsKey("execute-app-arg") && parts.Length == 2
+                    && string.Equals(headers.GetValueOrDefault("content-type"), "text/plain", StringComparison.OrdinalIgnoreCase))
+                {
+                    headers["execute-app-arg"] = parts[1];
+                }
+                await HandleSendMsgAsync(headers);
                 return true;
             default:
                 await _socket.SendAsync(EslWire.CommandReply("-ERR command not found"));
