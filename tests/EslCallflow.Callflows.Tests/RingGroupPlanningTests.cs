@@ -24,7 +24,7 @@ public class RingGroupPlanningTests
             "[^^!leg_timeout=20!eslcallflow_device_id=d1005]user/1005@pbx.example.com," +
             "[^^!leg_timeout=30!leg_delay_start=3!eslcallflow_device_id=d1006]user/1006@pbx.example.com",
             plan.RingGroup!.DialString);
-        Assert.Equal(["set continue_on_fail=true", "set hangup_after_bridge=true", "ring_ready", "bridge " + plan.RingGroup.DialString],
+        Assert.Equal(["multiset continue_on_fail=true hangup_after_bridge=true", "ring_ready", "bridge " + plan.RingGroup.DialString],
             plan.RingGroup.Commands.Select(c => c.ToString()));
     }
 
@@ -117,7 +117,7 @@ public class RingGroupPlanningTests
     {
         var plan = PlanFrom("""{ "ringback": "%(2000,4000,440,480)", "endpoints": [ { "id": "d1005", "endpoint_type": "device" } ] }""");
 
-        Assert.Equal(["set ringback=%(2000,4000,440,480)", "set transfer_ringback=%(2000,4000,440,480)", "set continue_on_fail=true", "set hangup_after_bridge=true", "ring_ready"],
+        Assert.Equal(["set ringback=%(2000,4000,440,480)", "set transfer_ringback=%(2000,4000,440,480)", "multiset continue_on_fail=true hangup_after_bridge=true", "ring_ready"],
             plan.RingGroup!.Commands.SkipLast(1).Select(c => c.ToString()));
     }
 

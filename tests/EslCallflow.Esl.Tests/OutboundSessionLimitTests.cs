@@ -73,6 +73,14 @@ public class OutboundSessionLimitTests
         Assert.Equal(2, refused.Values["MaxSessions"]);
         Assert.StartsWith("127.0.0.1:", (string)refused.Values["Peer"]!, StringComparison.Ordinal);
         Assert.Equal(1, metrics.Count(EslMetrics.SessionsRefusedName, "max_sessions", listener.LocalEndPoint!.Port));
+        // Both admitted calls reach the handler (the handshake may finish before the second handler has started).
+        using (var cts = new CancellationTokenSource(Timeout))
+        {
+            while (Volatile.Read(ref handlers) < 2)
+            {
+                await Task.Delay(10, cts.Token);
+            }
+        }
         Assert.Equal(2, Volatile.Read(ref handlers));
 
         first.Drop();

@@ -23,7 +23,7 @@ public class RingGroupCallTests
         await call.Closed.WaitAsync(Timeout);
 
         Assert.Equal(
-            ["set ringback=%(2000,4000,440,480)", "set transfer_ringback=%(2000,4000,440,480)", "set continue_on_fail=true", "set hangup_after_bridge=true", "ring_ready", "bridge " + ExpectedDialString("dev1005")],
+            ["set ringback=%(2000,4000,440,480)", "set transfer_ringback=%(2000,4000,440,480)", "multiset continue_on_fail=true hangup_after_bridge=true", "ring_ready", "bridge " + ExpectedDialString("dev1005")],
             call.Executions.Select(e => e.Argument is null ? e.Application : $"{e.Application} {e.Argument}"));
         Assert.Null(call.HangupCause);
         Assert.Equal("exit", call.Commands.Last());
@@ -71,7 +71,7 @@ public class RingGroupCallTests
         await call.Closed.WaitAsync(Timeout);
         await WaitUntil(() => daemon.LogEvents("ended after").Count == 1);
         Assert.Single(daemon.LogEvents("outcome answered by"));
-        Assert.Equal(["set ringback=%(2000,4000,440,480)", "set transfer_ringback=%(2000,4000,440,480)", "set continue_on_fail=true", "set hangup_after_bridge=true", "ring_ready", "bridge " + ExpectedDialString("dev1005")],
+        Assert.Equal(["set ringback=%(2000,4000,440,480)", "set transfer_ringback=%(2000,4000,440,480)", "multiset continue_on_fail=true hangup_after_bridge=true", "ring_ready", "bridge " + ExpectedDialString("dev1005")],
             call.Executions.Select(e => e.Argument is null ? e.Application : $"{e.Application} {e.Argument}"));
         Assert.Contains("eslcallflow_calls_total{outcome=\"answered\"} 1", await daemon.MetricsAsync());
     }

@@ -50,8 +50,10 @@ public static class RingGroupPlanner
             commands.Add(new PlannedCommand("set", AppArgument.Set("ringback", ringback)));
             commands.Add(new PlannedCommand("set", AppArgument.Set("transfer_ringback", ringback)));
         }
-        commands.Add(new PlannedCommand("set", "continue_on_fail=true"));
-        commands.Add(new PlannedCommand("set", "hangup_after_bridge=true"));
+        // One application for both constants: each application costs FreeSWITCH about a millisecond before the
+        // bridge can start (BENCHMARKS.md, post-dial delay). multiset splits on spaces (mod_dptools.c
+        // multiset_function), and neither value has one.
+        commands.Add(new PlannedCommand("multiset", "continue_on_fail=true hangup_after_bridge=true"));
         if (data.Strategy == RingStrategy.Simultaneous)
         {
             commands.Add(new PlannedCommand("ring_ready", null));

@@ -14,33 +14,31 @@ internal readonly struct EslCommand
     private readonly string? _application;
     private readonly string? _argument;
     private readonly string? _eventUuidText;
-    private readonly Guid _eventUuid;
 
-    private EslCommand(string? text, string? application, string? argument, string? eventUuidText, Guid eventUuid)
+    private EslCommand(string? text, string? application, string? argument, string? eventUuidText)
     {
         _text = text;
         _application = application;
         _argument = argument;
         _eventUuidText = eventUuidText;
-        _eventUuid = eventUuid;
     }
 
-    public static EslCommand Text(string text) => new(text, null, null, null, default);
+    public static EslCommand Text(string text) => new(text, null, null, null);
 
     /// <summary>
     /// A command with a body (<c>sendevent</c>): the header block, a Content-Length in bytes, the blank line, then
     /// exactly that many bytes of body and nothing after them (the switch reads the body by its length).
     /// </summary>
-    public static EslCommand WithBody(string headerBlock, string body) => new(headerBlock, null, body, null, default);
+    public static EslCommand WithBody(string headerBlock, string body) => new(headerBlock, null, body, null);
 
     /// <summary>The command's text, for a plain-text command; null for an execute.</summary>
     public string? PlainText => _text;
 
     /// <summary>An execute whose completion is awaited: its Event-UUID is the key the completion comes back under.</summary>
-    public static EslCommand Execute(string application, string? argument, string eventUuid) => new(null, application, argument, eventUuid, default);
+    public static EslCommand Execute(string application, string? argument, string eventUuid) => new(null, application, argument, eventUuid);
 
-    /// <summary>An execute queued ahead of another, whose completion nobody waits for.</summary>
-    public static EslCommand Execute(string application, string? argument, Guid eventUuid) => new(null, application, argument, null, eventUuid);
+    /// <summary>An execute queued ahead of another, whose completion nobody waits for: no Event-UUID (the switch makes one).</summary>
+    public static EslCommand Execute(string application, string? argument) => new(null, application, argument, null);
 
     /// <summary>Writes the command and the blank line that ends it.</summary>
     public void WriteTo(IBufferWriter<byte> output)
@@ -60,15 +58,10 @@ internal readonly struct EslCommand
         {
             output.Write("sendmsg\ncall-command: execute\nexecute-app-name: "u8);
             Encoding.UTF8.GetBytes(_application, output);
-            output.Write("\nevent-uuid: "u8);
             if (_eventUuidText is not null)
             {
+                output.Write("\nevent-uuid: "u8);
                 Encoding.UTF8.GetBytes(_eventUuidText, output);
-            }
-            else
-            {
-                _eventUuid.TryFormat(output.GetSpan(36), out var written);
-                output.Advance(written);
             }
             if (_argument is not null)
             {

@@ -202,10 +202,11 @@ public sealed class EslOutboundSession : EslSocket
         {
             var (application, argument) = executes[i];
             CheckExecute(application, argument);
-            // Only the last is awaited, under the Event-UUID registered for it; the others get one nobody waits for.
+            // Only the last is awaited, under the Event-UUID registered for it. The others go without one (FreeSWITCH
+            // makes its own): nobody waits for them, and every header byte costs the switch a recv() (EslCommand).
             commands[i] = i == commands.Length - 1
                 ? EslCommand.Execute(application, argument, eventUuid)
-                : EslCommand.Execute(application, argument, Guid.NewGuid());
+                : EslCommand.Execute(application, argument);
         }
         var replies = await Connection.SendAllAsync(commands, cancellationToken).ConfigureAwait(false);
         if (Interlocked.Exchange(ref _executed, 1) == 0 && ConnectedAt != 0)
