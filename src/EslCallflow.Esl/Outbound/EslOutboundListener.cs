@@ -195,8 +195,11 @@ public sealed partial class EslOutboundListener : IAsyncDisposable
 
     private async Task RunSessionAsync(int id, EslOutboundSession session, Task registered)
     {
+        // Resumed inside HandOff, on the accept loop, once the session is registered: connect and the set-up are
+        // written from here at once (a write to a fresh socket does not block), and the first await that waits for
+        // FreeSWITCH hands the accept loop back. One thread-pool hop fewer before the
+        // call's first byte goes out (post-dial delay, BENCHMARKS.md).
         await registered.ConfigureAwait(false);
-        await Task.Yield();
         var reported = false;
         try
         {
