@@ -1,3 +1,4 @@
+using static EslCallflow.Operations.PrometheusText;
 using System.Collections.Concurrent;
 using System.Diagnostics;
 using System.Diagnostics.Metrics;
@@ -197,16 +198,4 @@ public sealed class DaemonMetrics : IDisposable
     private static void Increment<TKey>(ConcurrentDictionary<TKey, StrongBox<long>> counters, TKey key)
         where TKey : notnull => Interlocked.Increment(ref counters.GetOrAdd(key, _ => new StrongBox<long>()).Value);
 
-    private static void Family(StringBuilder text, string name, string help, string type) =>
-        text.Append("# HELP ").Append(name).Append(' ').Append(help).Append("\n# TYPE ").Append(name).Append(' ').Append(type).Append('\n');
-
-    private static void Sample(StringBuilder text, string name, string? labels, long value)
-    {
-        text.Append(name);
-        if (labels is not null)
-        {
-            text.Append('{').Append(labels).Append('}');
-        }
-        text.Append(' ').Append(value.ToString(CultureInfo.InvariantCulture)).Append('\n');
-    }
 }

@@ -1,3 +1,4 @@
+using static EslCallflow.Operations.PrometheusText;
 using System.Collections.Concurrent;
 using System.Globalization;
 using System.Runtime.CompilerServices;
@@ -58,10 +59,4 @@ public sealed class DeliveryMetrics
 
     private static long Read<TKey>(ConcurrentDictionary<TKey, StrongBox<long>> counters, TKey key)
         where TKey : notnull => counters.TryGetValue(key, out var box) ? Interlocked.Read(ref box.Value) : 0;
-
-    private static void Family(StringBuilder text, string name, string help, string type) =>
-        text.Append("# HELP ").Append(name).Append(' ').Append(help).Append("\n# TYPE ").Append(name).Append(' ').Append(type).Append('\n');
-
-    private static void Sample(StringBuilder text, string name, string labels, long value) =>
-        text.Append(name).Append('{').Append(labels).Append("} ").Append(value.ToString(CultureInfo.InvariantCulture)).Append('\n');
 }
