@@ -18,14 +18,14 @@ public sealed class EslHeaders : IReadOnlyDictionary<string, string>
 {
     public static readonly EslHeaders Empty = new(PackedHeaders.Pack([]));
 
-    private readonly PackedHeaders? _packed;
-    private readonly HeaderIndex? _indexed;
+    // A PackedHeaders or a HeaderIndex: one field for both, so that an EslHeaders is no larger than with one form.
+    private readonly object? _whole;
     private readonly KeyValuePair<string, string>[]? _selected;
     private Dictionary<string, string>? _all;
 
-    private EslHeaders(PackedHeaders packed) => _packed = packed;
+    private EslHeaders(PackedHeaders packed) => _whole = packed;
 
-    private EslHeaders(HeaderIndex indexed) => _indexed = indexed;
+    private EslHeaders(HeaderIndex indexed) => _whole = indexed;
 
     private EslHeaders(KeyValuePair<string, string>[] selected) => _selected = selected;
 
@@ -45,7 +45,7 @@ public sealed class EslHeaders : IReadOnlyDictionary<string, string>
     internal static EslHeaders Selected(KeyValuePair<string, string>[] selected) => new(selected);
 
     public string? this[string name] =>
-        _indexed is { } indexed ? indexed.Find(name) : _packed is { } packed ? packed.Find(name) : FindSelected(_selected!, name);
+        _whole is HeaderIndex indexed ? indexed.Find(name) : _whole is PackedHeaders packed ? packed.Find(name) : FindSelected(_selected!, name);
 
     string IReadOnlyDictionary<string, string>.this[string key] => this[key] ?? throw new KeyNotFoundException(key);
 
@@ -64,8 +64,8 @@ public sealed class EslHeaders : IReadOnlyDictionary<string, string>
 
     /// <summary>Enumeration needs every header: decode them all once (rare: logs and tests, not the hot path).</summary>
     private Dictionary<string, string> All => _all ?? LazyInitializer.EnsureInitialized(ref _all,
-        () => _indexed is { } indexed ? indexed.Materialize()
-            : _packed is { } packed ? packed.Materialize()
+        () => _whole is HeaderIndex indexed ? indexed.Materialize()
+            : _whole is PackedHeaders packed ? packed.Materialize()
             : new Dictionary<string, string>(_selected!.Where(h => h.Key is not null), StringComparer.Ordinal));
 
     private static string? FindSelected(KeyValuePair<string, string>[] selected, string name)
