@@ -1,3 +1,4 @@
+using System.Buffers;
 using System.Text;
 using System.Text.Json;
 using EslCallflow.Esl.Messages;
@@ -78,5 +79,27 @@ public class LazyJsonHeadersTests
         Assert.Null(evt["_body"]);
         Assert.Equal("+OK line\nsecond", evt.Body);
         Assert.Equal(6, evt.Headers.Count);
+    }
+
+    [Fact]
+    public void A_whole_json_event_read_from_a_buffer_outlives_the_buffer_being_reused()
+    {
+        var json = Encoding.UTF8.GetBytes("""{"Event-Name":"CHANNEL_ANSWER","Unique-ID":"leg-1","Dup":"first","Dup":"last","Esc":"a\"b","_body":"x"}""");
+        var frame = new EslFrame(EslContentType.EventJson, EslHeaders.Empty, json.ToArray());
+
+        var fromBuffer = EslEventDecoder.Decode(EslContentType.EventJson, new ReadOnlySequence<byte>(json), null);
+        var fromMemory = EslEventDecoder.DecodeJson(json);
+        var fromFrame = EslEventDecoder.Decode(frame);
+        Array.Fill(json, (byte)'#');
+
+        foreach (var evt in new[] { fromBuffer, fromMemory, fromFrame })
+        {
+            Assert.Equal("CHANNEL_ANSWER", evt.EventName);
+            Assert.Equal("leg-1", evt.UniqueId);
+            Assert.Equal("last", evt["Dup"]);
+            Assert.Equal("a\"b", evt["Esc"]);
+            Assert.Equal("x", evt.Body);
+            Assert.Equal(4, evt.Headers.Count);
+        }
     }
 }

@@ -98,7 +98,8 @@ internal sealed partial class EslConnection
                 Volatile.Write(ref _lastActivity, receivedAt);
                 if (EslEventDecoder.IsEvent(cut.ContentType))
                 {
-                    // Decoded straight from the read buffer: an event never needs its frame's copy of the body.
+                    // Decoded straight from the read buffer, no frame made first; a whole json event copies its body
+                    // out once (its headers stay indexed in it, see HeaderIndex), as the buffer is reused.
                     if (IsRequested(cut.ContentType))
                     {
                         DispatchEvent(EslEventDecoder.Decode(cut.ContentType, cut.Body, Volatile.Read(ref _eventHeaders)));

@@ -8,19 +8,20 @@ using EslCallflow.Esl.Protocol;
 namespace EslCallflow.Esl.Messages;
 
 /// <summary>
-/// Turns a text/event-* frame into an <see cref="EslEvent"/>. Two ways: whole, every header packed
-/// (<see cref="PackedHeaders"/>), or selected, only the headers a <see cref="HeaderSelection"/> names, decoded
-/// straight from the socket buffer.
+/// Turns a text/event-* frame into an <see cref="EslEvent"/>. Two ways: whole, every header kept (json indexed in
+/// its body, <see cref="HeaderIndex"/>; plain and xml packed, <see cref="PackedHeaders"/>), or selected, only the
+/// headers a <see cref="HeaderSelection"/> names, decoded straight from the socket buffer.
 /// </summary>
 public static class EslEventDecoder
 {
     public static bool IsEvent(EslContentType type) =>
         type is EslContentType.EventPlain or EslContentType.EventJson or EslContentType.EventXml;
 
+    /// <summary>A json event keeps the frame's body (indexed, see <see cref="HeaderIndex"/>), as the frame itself does.</summary>
     public static EslEvent Decode(EslFrame frame)
     {
         ArgumentNullException.ThrowIfNull(frame);
-        return DecodeWhole(frame.ContentType, frame.Body.Span);
+        return frame.ContentType == EslContentType.EventJson ? DecodeJsonOwned(frame.Body) : DecodeWhole(frame.ContentType, frame.Body.Span);
     }
 
     /// <summary>Builds an event from the headers of a frame itself (the outbound <c>connect</c> reply carries the channel data that way).</summary>
@@ -40,10 +41,20 @@ public static class EslEventDecoder
         return new EslEvent(EslHeaders.Packed(headers), PlainBody(headers.Find("Content-Length"), rest));
     }
 
-    /// <summary>Json: every member but <c>_body</c> (the event's body) is a header.</summary>
-    public static EslEvent DecodeJson(ReadOnlyMemory<byte> body)
+    /// <summary>Json: every member but <c>_body</c> (the event's body) is a header. The event keeps a copy of <paramref name="body"/>.</summary>
+    public static EslEvent DecodeJson(ReadOnlyMemory<byte> body) => DecodeJsonOwned(body.ToArray());
+
+    /// <summary>
+    /// A whole json event, indexed in <paramref name="json"/>, which the event keeps: it must be an array no one
+    /// changes or reuses (never the pooled read buffer). Packed instead in the case the index does not take.
+    /// </summary>
+    private static EslEvent DecodeJsonOwned(ReadOnlyMemory<byte> json)
     {
-        var headers = PackedHeaders.FromJson(body.Span, out var eventBody);
+        if (HeaderIndex.FromJson(json, out var eventBody) is { } index)
+        {
+            return new EslEvent(EslHeaders.Indexed(index), eventBody);
+        }
+        var headers = PackedHeaders.FromJson(json.Span, out eventBody);
         return new EslEvent(EslHeaders.Packed(headers), eventBody);
     }
 
@@ -54,6 +65,11 @@ public static class EslEventDecoder
     /// </summary>
     internal static EslEvent Decode(EslContentType type, ReadOnlySequence<byte> body, HeaderSelection? selection)
     {
+        if (selection is null && type == EslContentType.EventJson)
+        {
+            // The index points into the body: copied out of the read buffer once, since that buffer is reused.
+            return DecodeJsonOwned(body.ToArray());
+        }
         if (body.IsSingleSegment)
         {
             return Decode(type, body.FirstSpan, selection);
@@ -77,7 +93,7 @@ public static class EslEventDecoder
     private static EslEvent DecodeWhole(EslContentType type, ReadOnlySpan<byte> body) => type switch
     {
         EslContentType.EventPlain => DecodePlain(body),
-        EslContentType.EventJson => new EslEvent(EslHeaders.Packed(PackedHeaders.FromJson(body, out var eventBody)), eventBody),
+        EslContentType.EventJson => DecodeJsonOwned(body.ToArray()),
         EslContentType.EventXml => DecodeXml(body),
         _ => throw new ArgumentException($"{type} is not an event frame", nameof(type)),
     };

@@ -5,12 +5,13 @@ using System.Text.Json;
 namespace EslCallflow.Esl.Protocol;
 
 /// <summary>
-/// Headers decoded whole (a frame's header block, a plain, json or xml event) in one UTF-8 buffer and nothing else,
+/// Headers decoded whole (a frame's header block, a plain or xml event) in one UTF-8 buffer and nothing else,
 /// each value turned into a string only when it is read. Each header is its name, its decoded value, then the
 /// value's and the name's lengths, written so that they read backwards: a lookup walks from the end, where a
-/// repeated name's last value (the one FreeSWITCH keeps) is met first. The one form for all of them: a call's
-/// channel data (~200 headers, kept for the whole call) is 12 KB smaller than a dictionary of strings, and a
-/// separate index of positions would be as large as the text itself (BENCHMARKS.md, session 5).
+/// repeated name's last value (the one FreeSWITCH keeps) is met first. A call's channel data (~200 headers, kept
+/// for the whole call) is 12 KB smaller than a dictionary of strings, and a separate index of positions would be
+/// as large as the text itself (BENCHMARKS.md, session 5). A whole json event is indexed in its body instead
+/// (<see cref="HeaderIndex"/>, faster to build), and packed only when a header name is escaped or not UTF-8.
 /// </summary>
 internal sealed class PackedHeaders
 {
