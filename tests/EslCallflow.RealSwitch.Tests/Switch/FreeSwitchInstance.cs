@@ -45,6 +45,8 @@ public sealed partial class FreeSwitchInstance : IAsyncDisposable
 
     public bool IsRunning => _process is { HasExited: false };
 
+    public int? ProcessId => _process?.Id;
+
     [GeneratedRegex(@"(<param\s+name=""sip-port""\s+value="")\d+("")")]
     private static partial Regex SipPortParam();
 

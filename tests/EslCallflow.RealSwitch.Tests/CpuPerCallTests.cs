@@ -1,0 +1,69 @@
+using System.Globalization;
+using EslCallflow.RealSwitch.Tests.Sip;
+
+namespace EslCallflow.RealSwitch.Tests;
+
+/// <summary>
+/// CPU per call on the real switch, reported (not asserted): FreeSWITCH's (all its threads) and the daemon's, for
+/// answered calls through the daemon (7301, a ring group of 1001) and through the native dialplan (1001), in
+/// alternating bursts so that FreeSWITCH's drift over a run falls on both paths alike. BENCHMARKS.md keeps the figures.
+/// </summary>
+[Collection(RealSwitchCollection.Name)]
+public sealed class CpuPerCallTests(RealSwitch fixture, ITestOutputHelper output)
+{
+    private const int Rounds = 4;
+    private const int CallsPerBurst = 25;
+
+    [RealSwitchFact]
+    public Task Cpu_per_answered_call_through_the_daemon_and_through_the_native_dialplan() => fixture.RunAsync(output, async s =>
+    {
+        s.Phone("1001").Behaviour = PhoneBehaviour.AnswersAfter(TimeSpan.Zero);
+        var switchPid = s.Switch.ProcessId ?? throw new InvalidOperationException("FreeSWITCH is not running");
+        var daemonPid = s.Daemon.ProcessId ?? throw new InvalidOperationException("the daemon is not running");
+        var totals = new Dictionary<string, (double Switch, double Daemon, int Calls)> { ["7301"] = default, ["1001"] = default };
+        await BurstAsync(s, "7301", 5);
+        await BurstAsync(s, "1001", 5);
+        for (var round = 0; round < Rounds; round++)
+        {
+            foreach (var number in new[] { "7301", "1001" })
+            {
+                var (switchBefore, daemonBefore) = (CpuSeconds(switchPid), CpuSeconds(daemonPid));
+                await BurstAsync(s, number, CallsPerBurst);
+                // The last call's teardown (BYEs, CHANNEL_DESTROY) is part of its cost.
+                await Task.Delay(300, s.Cancellation);
+                var (switchAfter, daemonAfter) = (CpuSeconds(switchPid), CpuSeconds(daemonPid));
+                var t = totals[number];
+                totals[number] = (t.Switch + switchAfter - switchBefore, t.Daemon + daemonAfter - daemonBefore, t.Calls + CallsPerBurst);
+            }
+        }
+
+        var (viaDaemon, native) = (totals["7301"], totals["1001"]);
+        s.Report($"CPU per answered call, {viaDaemon.Calls} calls per path in {Rounds} alternating bursts (ms; /proc/<pid>/stat, 10 ms ticks):");
+        s.Report($"  through the daemon (7301): FreeSWITCH {Ms(viaDaemon.Switch, viaDaemon.Calls)}, daemon {Ms(viaDaemon.Daemon, viaDaemon.Calls)}, together {Ms(viaDaemon.Switch + viaDaemon.Daemon, viaDaemon.Calls)}");
+        s.Report($"  native dialplan (1001):    FreeSWITCH {Ms(native.Switch, native.Calls)} (daemon meanwhile {Ms(native.Daemon, native.Calls)}: its channel feed)");
+        s.Report($"  ratio (FreeSWITCH + daemon) / native FreeSWITCH: {(viaDaemon.Switch + viaDaemon.Daemon) / native.Switch:F2}");
+        Assert.Equal(viaDaemon.Calls, native.Calls);
+    }, TimeSpan.FromMinutes(5));
+
+    private static async Task BurstAsync(Scene s, string number, int calls)
+    {
+        for (var i = 0; i < calls; i++)
+        {
+            var call = s.Phone("1005").Dial(number);
+            await call.AnsweredAsync(TimeSpan.FromSeconds(5));
+            await call.HangUpAsync(s.Cancellation);
+        }
+    }
+
+    /// <summary>User plus system CPU of a process and all its threads, from /proc/&lt;pid&gt;/stat (fields 14 and 15).</summary>
+    private static double CpuSeconds(int pid)
+    {
+        var stat = File.ReadAllText($"/proc/{pid}/stat");
+        // Fields after the command name, which is in parentheses and may hold spaces.
+        var fields = stat[(stat.LastIndexOf(')') + 2)..].Split(' ');
+        var ticks = long.Parse(fields[11], CultureInfo.InvariantCulture) + long.Parse(fields[12], CultureInfo.InvariantCulture);
+        return ticks / 100.0;
+    }
+
+    private static string Ms(double seconds, int calls) => (seconds * 1000 / calls).ToString("F2", CultureInfo.InvariantCulture);
+}
