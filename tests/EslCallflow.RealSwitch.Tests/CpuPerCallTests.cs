@@ -13,6 +13,7 @@ public sealed class CpuPerCallTests(RealSwitch fixture, ITestOutputHelper output
 {
     private const int Rounds = 4;
     private const int CallsPerBurst = 25;
+    private static readonly TimeSpan CallSpacing = TimeSpan.FromMilliseconds(125);
 
     [RealSwitchFact]
     public Task Cpu_per_answered_call_through_the_daemon_and_through_the_native_dialplan() => fixture.RunAsync(output, async s =>
@@ -49,9 +50,13 @@ public sealed class CpuPerCallTests(RealSwitch fixture, ITestOutputHelper output
     {
         for (var i = 0; i < calls; i++)
         {
+            // Paced: FreeSWITCH refuses new sessions beyond sessions-per-second (30 unless switch.conf.xml says
+            // otherwise: "Throttle Error!", switch_core_session.c), and each call here is two sessions.
+            var paced = Task.Delay(CallSpacing, s.Cancellation);
             var call = s.Phone("1005").Dial(number);
             await call.AnsweredAsync(TimeSpan.FromSeconds(5));
             await call.HangUpAsync(s.Cancellation);
+            await paced;
         }
     }
 
