@@ -22,6 +22,9 @@ public sealed record FakeCallSetup
     /// commands, sends events).
     /// </summary>
     public bool Async { get; init; } = true;
+
+    /// <summary>The refusal for an application (its reply text), or null to run it: set here, it holds from the first command on.</summary>
+    public Func<string, string?>? RefuseExecute { get; init; }
 }
 
 /// <summary>An application the daemon asked to run; <paramref name="ReceivedAt"/> is when its command arrived (Stopwatch timestamp).</summary>
@@ -54,6 +57,7 @@ public sealed class FakeCall : IAsyncDisposable
     {
         _socket = socket;
         Setup = setup;
+        RefuseExecute = setup.RefuseExecute ?? (_ => null);
     }
 
     public FakeCallSetup Setup { get; }
@@ -66,7 +70,7 @@ public sealed class FakeCall : IAsyncDisposable
     public Func<string, string> Api { get; set; } = FakeFreeSwitch.DefaultApi;
 
     /// <summary>The -ERR reply for an execute the switch refuses (given the application), or null to accept it.</summary>
-    public Func<string, string?> RefuseExecute { get; set; } = _ => null;
+    public Func<string, string?> RefuseExecute { get; set; }
 
     public IReadOnlyCollection<string> Commands => _commands;
 

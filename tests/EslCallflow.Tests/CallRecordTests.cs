@@ -168,8 +168,8 @@ public class CallRecordTests
         var (daemon, receiver) = await StartAsync();
         await using var _ = daemon;
         await using var __ = receiver;
-        await using var call = await FakeCall.DialAsync(daemon.CallEndpoint, new FakeCallSetup { Destination = "7000", SipUser = "1005" });
-        call.RefuseExecute = _ => "-ERR no such application";
+        // Refusing from the first command on: the daemon's batch can be out before DialAsync returns.
+        await using var call = await FakeCall.DialAsync(daemon.CallEndpoint, new FakeCallSetup { Destination = "7000", SipUser = "1005", RefuseExecute = _ => "-ERR no such application" });
 
         var events = await EventsOfAsync(receiver, call.Uuid);
 
