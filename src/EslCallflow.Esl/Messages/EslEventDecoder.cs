@@ -118,20 +118,8 @@ public static class EslEventDecoder
     private static string? ReadSelectedPlain(ReadOnlySpan<byte> body, HeaderSelection selection, ref SelectedHeaders headers)
     {
         string? contentLength = null;
-        while (!body.IsEmpty)
+        while (EslFrameParser.TryTakeHeaderLine(ref body, out var nameBytes, out var valueBytes))
         {
-            var end = body.IndexOf((byte)'\n');
-            var line = end < 0 ? body : body[..end];
-            body = end < 0 ? [] : body[(end + 1)..];
-            if (!line.IsEmpty && line[^1] == (byte)'\r')
-            {
-                line = line[..^1];
-            }
-            if (line.IsEmpty)
-            {
-                break;
-            }
-            EslFrameParser.SplitHeaderLine(line, out var nameBytes, out var valueBytes);
             if (nameBytes.SequenceEqual("Content-Length"u8))
             {
                 contentLength = PercentDecoding.Decode(valueBytes);

@@ -20,6 +20,7 @@ public sealed class EslOutboundSession : EslSocket
     // Read on every log line and event of the call: decoded once, not from the packed channel data each time.
     private string _uniqueId = string.Empty;
     private int _answered;
+    private static readonly EslCommand Connect = EslCommand.Text("connect");
     // Whether a batch of executes went out yet: the first is timed from the connect reply.
     private int _executed;
     private readonly KeyValuePair<string, object?> _portTag;
@@ -69,7 +70,7 @@ public sealed class EslOutboundSession : EslSocket
     /// <summary><c>connect</c>: FreeSWITCH replies with the channel's data as headers.</summary>
     public async Task<EslEvent> ConnectAsync(CancellationToken cancellationToken = default)
     {
-        var replies = await Connection.SendAllAsync([EslCommand.Text("connect")], cancellationToken).ConfigureAwait(false);
+        var replies = await Connection.SendAllAsync([Connect], cancellationToken).ConfigureAwait(false);
         return await TakeChannelDataAsync(replies, cancellationToken).ConfigureAwait(false);
     }
 
@@ -80,7 +81,7 @@ public sealed class EslOutboundSession : EslSocket
     /// </summary>
     internal async Task<Task> ConnectAndSetUpAsync(EslCommand[] setUp, CancellationToken cancellationToken)
     {
-        var connect = await Connection.SendAllAsync([EslCommand.Text("connect")], cancellationToken).ConfigureAwait(false);
+        var connect = await Connection.SendAllAsync([Connect], cancellationToken).ConfigureAwait(false);
         var setUpReplies = await Connection.SendAllAsync(setUp, cancellationToken).ConfigureAwait(false);
         await TakeChannelDataAsync(connect, cancellationToken).ConfigureAwait(false);
         return CheckSetUpAsync(setUp, setUpReplies, cancellationToken);

@@ -168,6 +168,33 @@ public static class EslFrameParser
 
     private delegate TResult SpanFunc<in TState, out TResult>(ReadOnlySpan<byte> span, TState state);
 
+    /// <summary>
+    /// Takes the next <c>Name: value</c> line off <paramref name="block"/> (LF or CRLF). False at the blank line
+    /// that ends a header block, or at the end of <paramref name="block"/>; <paramref name="block"/> is then what
+    /// follows the blank line (a body).
+    /// </summary>
+    internal static bool TryTakeHeaderLine(ref ReadOnlySpan<byte> block, out ReadOnlySpan<byte> name, out ReadOnlySpan<byte> value)
+    {
+        name = value = default;
+        if (block.IsEmpty)
+        {
+            return false;
+        }
+        var end = block.IndexOf((byte)'\n');
+        var line = end < 0 ? block : block[..end];
+        block = end < 0 ? [] : block[(end + 1)..];
+        if (!line.IsEmpty && line[^1] == (byte)'\r')
+        {
+            line = line[..^1];
+        }
+        if (line.IsEmpty)
+        {
+            return false;
+        }
+        SplitHeaderLine(line, out name, out value);
+        return true;
+    }
+
     /// <summary>Name and value of a <c>Name: value</c> line (trailing CR and the spaces after the colon dropped).</summary>
     internal static void SplitHeaderLine(ReadOnlySpan<byte> line, out ReadOnlySpan<byte> name, out ReadOnlySpan<byte> value)
     {

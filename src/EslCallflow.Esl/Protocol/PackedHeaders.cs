@@ -66,20 +66,8 @@ internal sealed class PackedHeaders
         var writer = new Writer(block.Length + 256);
         try
         {
-            while (!block.IsEmpty)
+            while (EslFrameParser.TryTakeHeaderLine(ref block, out var name, out var value))
             {
-                var end = block.IndexOf((byte)'\n');
-                var line = end < 0 ? block : block[..end];
-                block = end < 0 ? [] : block[(end + 1)..];
-                if (!line.IsEmpty && line[^1] == (byte)'\r')
-                {
-                    line = line[..^1];
-                }
-                if (line.IsEmpty)
-                {
-                    break;
-                }
-                EslFrameParser.SplitHeaderLine(line, out var name, out var value);
                 var room = writer.Reserve(name.Length + value.Length);
                 name.CopyTo(room);
                 writer.Commit(name.Length, PercentDecoding.DecodeInto(value, room[name.Length..]));

@@ -125,18 +125,6 @@ public sealed class ChannelTracker
         return watch.Task;
     }
 
-    /// <summary>Watches waiting for a bridge (for tests and /metrics: each ringing call holds one).</summary>
-    public int BridgeWatchCount
-    {
-        get
-        {
-            lock (_gate)
-            {
-                return _bridgeWatches.Count;
-            }
-        }
-    }
-
     /// <summary>Replaces everything with what the switch reports now (after a (re)connect).</summary>
     public void Reset(IEnumerable<ChannelSeed> seeds)
     {
