@@ -45,9 +45,12 @@ public sealed class CallEventTests(RealSwitch fixture, ITestOutputHelper output)
             using var body = JsonDocument.Parse(e.Body ?? "{}");
             Assert.Equal(e.Headers["Eslcallflow-Id"], body.RootElement.GetProperty("id").GetString());
         });
-        Assert.Single(seen.Select(e => e.Headers["Eslcallflow-Record-Id"]).Distinct());
-        var ended = seen[^1].Headers;
-        Assert.Equal(("answered", "dev1003", "7101"), (ended["Eslcallflow-Outcome"], ended["Eslcallflow-Answered-Device-Id"], ended["Eslcallflow-Number"]));
-        Assert.Equal("caller", ended["Eslcallflow-Hung-Up-By"]);
+        Assert.Single(seen.Select(e => JsonDocument.Parse(e.Body!).RootElement.GetProperty("record_id").GetString()).Distinct());
+        var ended = seen[^1];
+        Assert.Equal(("answered", "7101"), (ended.Headers["Eslcallflow-Outcome"], ended.Headers["Eslcallflow-Number"]));
+        // The rest of the record is in the body, as FreeSWITCH fired it.
+        using var record = JsonDocument.Parse(ended.Body!);
+        var fields = record.RootElement.GetProperty("record");
+        Assert.Equal(("dev1003", "caller"), (fields.GetProperty("answered").GetProperty("device_id").GetString(), fields.GetProperty("hung_up_by").GetString()));
     });
 }

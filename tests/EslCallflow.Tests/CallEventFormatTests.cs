@@ -41,9 +41,9 @@ public class CallEventFormatTests
     }
 
     [Fact]
-    public void Headers_flatten_the_record_on_one_line_each_without_unique_id()
+    public void Record_headers_flatten_the_record_on_one_line_each_without_unique_id()
     {
-        var headers = FreeSwitchEventHeaders.From(CallEventJson.ToSpooled(Event("call.ringing", 2)).Json).ToDictionary(h => h.Key, h => h.Value);
+        var headers = FreeSwitchEventHeaders.From(CallEventJson.ToSpooled(Event("call.ringing", 2)).Json, FreeSwitchEventHeaderSet.Record).ToDictionary(h => h.Key, h => h.Value);
 
         Assert.Equal("eslcallflow::call", headers["Event-Subclass"]);
         Assert.Equal(("call.ringing", "2", "call-rec-1"), (headers["Eslcallflow-Event"], headers["Eslcallflow-Sequence"], headers["Eslcallflow-Call-Uuid"]));
@@ -52,6 +52,22 @@ public class CallEventFormatTests
         Assert.Equal("Ann Evil: header", headers["Eslcallflow-Caller-Caller-Id-Name"]);
         Assert.DoesNotContain(headers.Keys, k => k.Equals("Unique-ID", StringComparison.OrdinalIgnoreCase));
         Assert.All(headers.Values, v => Assert.DoesNotContain('\n', v));
+    }
+
+    [Fact]
+    public void Key_headers_are_the_fields_to_filter_on_and_the_record_stays_in_the_body()
+    {
+        var json = CallEventJson.ToSpooled(Event("call.ringing", 2)).Json;
+
+        var headers = FreeSwitchEventHeaders.From(json);
+
+        Assert.Equal(
+            ["Event-Subclass", "Eslcallflow-Event", "Eslcallflow-Id", "Eslcallflow-Sequence", "Eslcallflow-Call-Uuid", "Eslcallflow-Number"],
+            headers.Select(h => h.Key));
+        Assert.Equal(("eslcallflow::call", "call.ringing", "2", "call-rec-1"), (headers[0].Value, headers[1].Value, headers[3].Value, headers[4].Value));
+        // Everything the whole-record form carries is a fraction of the bytes FreeSWITCH reads one at a time.
+        var recordBytes = FreeSwitchEventHeaders.From(json, FreeSwitchEventHeaderSet.Record).Sum(h => h.Key.Length + h.Value.Length + 3);
+        Assert.True(headers.Sum(h => h.Key.Length + h.Value.Length + 3) * 3 < recordBytes);
     }
 
     [Fact]

@@ -194,7 +194,7 @@ public class WebhookDeliveryTests
     }
 
     [Fact]
-    public async Task Every_event_reaches_the_switch_as_a_custom_event_with_the_record_as_headers_and_json_body()
+    public async Task Every_event_reaches_the_switch_as_a_custom_event_with_its_keys_as_headers_and_the_record_as_json_body()
     {
         await using var daemon = await RunningDaemon.StartAsync();
         await using var call = await daemon.CallAsync("7000", "1005", Bridges.Answered("leg-of-1002"));
@@ -213,7 +213,25 @@ public class WebhookDeliveryTests
             using var body = System.Text.Json.JsonDocument.Parse(e.Body!);
             Assert.Equal(e.Headers["Eslcallflow-Id"], body.RootElement.GetProperty("id").GetString());
         });
-        var ended = events[^1].Headers;
+        var ended = events[^1];
+        Assert.Equal(("answered", "4", "7000"), (ended.Headers["Eslcallflow-Outcome"], ended.Headers["Eslcallflow-Sequence"], ended.Headers["Eslcallflow-Number"]));
+        Assert.False(ended.Headers.ContainsKey("Eslcallflow-Caller-Device-Id"));
+        using var record = System.Text.Json.JsonDocument.Parse(ended.Body!);
+        var fields = record.RootElement.GetProperty("record");
+        Assert.Equal(("dev1005", "leg-of-1002"), (fields.GetProperty("caller").GetProperty("device_id").GetString(), fields.GetProperty("answered").GetProperty("leg_uuid").GetString()));
+        Assert.Contains("dev1001", fields.GetProperty("ring_attempts")[0].GetProperty("rung").EnumerateArray().Select(d => d.GetString()));
+    }
+
+    [Fact]
+    public async Task With_record_headers_the_custom_event_carries_every_field_of_the_record_as_a_header()
+    {
+        await using var daemon = await RunningDaemon.StartAsync(null, "--CallRecords:FreeSwitchEventHeaders=Record");
+        await using var call = await daemon.CallAsync("7000", "1005", Bridges.Answered("leg-of-1002"));
+        await call.Closed.WaitAsync(Timeout);
+
+        await Eventually.True(() => daemon.FreeSwitch.SentEvents.Any(e => e.Headers.GetValueOrDefault("Eslcallflow-Event") == "call.ended"), Timeout);
+
+        var ended = daemon.FreeSwitch.SentEvents.Single(e => e.Headers["Eslcallflow-Call-Uuid"] == call.Uuid && e.Headers["Eslcallflow-Event"] == "call.ended").Headers;
         Assert.Equal(("answered", "4", "7000", "dev1005"), (ended["Eslcallflow-Outcome"], ended["Eslcallflow-Sequence"], ended["Eslcallflow-Number"], ended["Eslcallflow-Caller-Device-Id"]));
         Assert.Equal("leg-of-1002", ended["Eslcallflow-Answered-Leg-Uuid"]);
         Assert.Contains("dev1001", ended["Eslcallflow-Ring-Attempts-1-Rung"], StringComparison.Ordinal);

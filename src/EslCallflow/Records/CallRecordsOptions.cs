@@ -1,4 +1,5 @@
 using System.ComponentModel.DataAnnotations;
+using EslCallflow.Records.Delivery;
 
 namespace EslCallflow.Records;
 
@@ -16,6 +17,12 @@ public sealed class CallRecordsOptions : IValidatableObject
 
     /// <summary>Send every event to FreeSWITCH too, as <c>CUSTOM eslcallflow::call</c> on the inbound connection.</summary>
     public bool FreeSwitchEvents { get; set; } = true;
+
+    /// <summary>
+    /// The CUSTOM event's headers: <c>Keys</c> (the event, its id, sequence, call UUID, number and outcome; the record
+    /// is in the body) or <c>Record</c> (every field flattened, at a CPU cost to FreeSWITCH for each header byte).
+    /// </summary>
+    public FreeSwitchEventHeaderSet FreeSwitchEventHeaders { get; set; } = FreeSwitchEventHeaderSet.Keys;
 
     /// <summary>
     /// Events waiting per destination (in the spool and in memory). When a destination has this many, a new

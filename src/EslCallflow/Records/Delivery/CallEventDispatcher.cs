@@ -84,7 +84,7 @@ public sealed partial class CallEventDispatcher : IHostedService, IAsyncDisposab
         }
         if (_options.FreeSwitchEvents)
         {
-            AddQueue(spoolRoot, CallRecordsOptions.FreeSwitchDestination, static _ => true, new FreeSwitchEventSink(_inbound), DeliveryPolicy.FreeSwitch, queueLogger);
+            AddQueue(spoolRoot, CallRecordsOptions.FreeSwitchDestination, static _ => true, new FreeSwitchEventSink(_inbound, _options.FreeSwitchEventHeaders), DeliveryPolicy.FreeSwitch, queueLogger);
         }
         _pump = Task.Run(PumpAsync, CancellationToken.None);
         _workers = Task.WhenAll(_queues.Select(q => q.RunAsync(_stopWorkers.Token)));

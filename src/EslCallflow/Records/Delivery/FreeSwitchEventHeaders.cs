@@ -5,22 +5,55 @@ using System.Text.Json;
 namespace EslCallflow.Records.Delivery;
 
 /// <summary>
-/// An event as the headers of FreeSWITCH's <c>CUSTOM eslcallflow::call</c>: <c>Event-Subclass</c>, then every field
-/// of the event and its record flattened, <c>Eslcallflow-</c> and the path in Title-Case (<c>record.answered.device_id</c>
-/// is <c>Eslcallflow-Answered-Device-Id</c>; list items are numbered from 1; lists of names are comma-separated).
-/// Values are one line each (control characters become spaces). The call's UUID goes as <c>Eslcallflow-Call-Uuid</c>,
-/// never <c>Unique-ID</c> (which would hand the event to that channel instead of firing it).
+/// An event as the headers of FreeSWITCH's <c>CUSTOM eslcallflow::call</c>: <c>Event-Subclass</c>, then
+/// <list type="bullet">
+/// <item><see cref="FreeSwitchEventHeaderSet.Keys"/>: the fields a consumer filters on (<c>Eslcallflow-Event</c>,
+/// <c>-Id</c>, <c>-Sequence</c>, <c>-Call-Uuid</c>, <c>-Number</c>, <c>-Outcome</c>); the record is in the body.</item>
+/// <item><see cref="FreeSwitchEventHeaderSet.Record"/>: every field of the event and its record flattened,
+/// <c>Eslcallflow-</c> and the path in Title-Case (<c>record.answered.device_id</c> is <c>Eslcallflow-Answered-Device-Id</c>;
+/// list items are numbered from 1; lists of names are comma-separated).</item>
+/// </list>
+/// Keys is the default because of what a header costs the switch: mod_event_socket.c <c>read_packet</c> reads a
+/// command's headers one byte per <c>recv</c> and yields the CPU after each (<c>switch_os_yield</c>), while it reads
+/// the body in one; the whole record as headers (about 900 bytes an event) cost FreeSWITCH about 22 ms of CPU per
+/// call, four events (BENCHMARKS.md). Values are one line each (control characters become spaces). The call's UUID
+/// goes as <c>Eslcallflow-Call-Uuid</c>, never <c>Unique-ID</c> (which would hand the event to that channel instead
+/// of firing it).
 /// </summary>
 public static class FreeSwitchEventHeaders
 {
     public const string Subclass = "eslcallflow::call";
     private const string Prefix = "Eslcallflow-";
+    private static readonly string[] KeyFields = ["type", "id", "sequence", "call_uuid"];
+    private static readonly string[] KeyRecordFields = ["number", "outcome"];
 
-    public static IReadOnlyList<KeyValuePair<string, string>> From(string eventJson)
+    public static IReadOnlyList<KeyValuePair<string, string>> From(string eventJson, FreeSwitchEventHeaderSet set = FreeSwitchEventHeaderSet.Keys)
     {
         var headers = new List<KeyValuePair<string, string>> { new("Event-Subclass", Subclass) };
         var seen = new HashSet<string>(StringComparer.OrdinalIgnoreCase);
         using var doc = JsonDocument.Parse(eventJson);
+        if (set == FreeSwitchEventHeaderSet.Keys)
+        {
+            var root = doc.RootElement;
+            foreach (var field in KeyFields)
+            {
+                if (root.TryGetProperty(field, out var value))
+                {
+                    Flatten(Prefix + (field == "type" ? "Event" : Title(field)), value, headers, seen);
+                }
+            }
+            if (root.TryGetProperty("record", out var record))
+            {
+                foreach (var field in KeyRecordFields)
+                {
+                    if (record.TryGetProperty(field, out var value))
+                    {
+                        Flatten(Prefix + Title(field), value, headers, seen);
+                    }
+                }
+            }
+            return headers;
+        }
         foreach (var property in doc.RootElement.EnumerateObject())
         {
             if (property.Name == "record")

@@ -4,11 +4,11 @@ using EslCallflow.Hosting;
 namespace EslCallflow.Records.Delivery;
 
 /// <summary>
-/// Fires each event on FreeSWITCH as <c>CUSTOM eslcallflow::call</c> (the record as headers, the event JSON as
-/// body) through the daemon's inbound connection, so any event-socket consumer can follow calls. While that link
+/// Fires each event on FreeSWITCH as <c>CUSTOM eslcallflow::call</c> (its key fields or the whole record as headers,
+/// see <see cref="FreeSwitchEventHeaders"/>; the event JSON as body) through the daemon's inbound connection, so any event-socket consumer can follow calls. While that link
 /// is down the events wait (a transient failure), in the spool.
 /// </summary>
-public sealed class FreeSwitchEventSink(InboundConnectionService inbound) : IEventSink
+public sealed class FreeSwitchEventSink(InboundConnectionService inbound, FreeSwitchEventHeaderSet headers) : IEventSink
 {
     public async Task<DeliveryAttempt> SendAsync(SpooledEvent evt, CancellationToken cancellationToken)
     {
@@ -18,7 +18,7 @@ public sealed class FreeSwitchEventSink(InboundConnectionService inbound) : IEve
         }
         try
         {
-            await client.SendEventAsync("CUSTOM", FreeSwitchEventHeaders.From(evt.Json), evt.Json, cancellationToken).ConfigureAwait(false);
+            await client.SendEventAsync("CUSTOM", FreeSwitchEventHeaders.From(evt.Json, headers), evt.Json, cancellationToken).ConfigureAwait(false);
             return DeliveryAttempt.Delivered;
         }
         catch (EslConnectionClosedException ex)
