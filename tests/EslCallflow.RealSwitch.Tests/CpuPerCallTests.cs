@@ -1,5 +1,6 @@
 using System.Globalization;
 using EslCallflow.RealSwitch.Tests.Sip;
+using EslCallflow.RealSwitch.Tests.Switch;
 
 namespace EslCallflow.RealSwitch.Tests;
 
@@ -31,19 +32,19 @@ public sealed class CpuPerCallTests(RealSwitch fixture, ITestOutputHelper output
         // What each process spends with no call at all (timers, polling threads), so that a figure per call can be
         // read against it: at 8 calls/s, 1 ms/s idle is 0.125 ms per call.
         await Task.Delay(1000, s.Cancellation);
-        var (switchIdle, daemonIdle) = (CpuSeconds(switchPid), CpuSeconds(daemonPid));
+        var (switchIdle, daemonIdle) = (ProcessCpu.Seconds(switchPid), ProcessCpu.Seconds(daemonPid));
         await Task.Delay(IdleWindow, s.Cancellation);
-        (switchIdle, daemonIdle) = (CpuSeconds(switchPid) - switchIdle, CpuSeconds(daemonPid) - daemonIdle);
+        (switchIdle, daemonIdle) = (ProcessCpu.Seconds(switchPid) - switchIdle, ProcessCpu.Seconds(daemonPid) - daemonIdle);
         for (var round = 0; round < Rounds; round++)
         {
             foreach (var number in new[] { "7301", "1001" })
             {
                 await using var profiler = await BurstProfiler.StartAsync(number, round, switchPid, daemonPid, s.Cancellation);
-                var (switchBefore, daemonBefore) = (CpuSeconds(switchPid), CpuSeconds(daemonPid));
+                var (switchBefore, daemonBefore) = (ProcessCpu.Seconds(switchPid), ProcessCpu.Seconds(daemonPid));
                 await BurstAsync(s, number, CallsPerBurst);
                 // The last call's teardown (BYEs, CHANNEL_DESTROY) is part of its cost.
                 await Task.Delay(300, s.Cancellation);
-                var (switchAfter, daemonAfter) = (CpuSeconds(switchPid), CpuSeconds(daemonPid));
+                var (switchAfter, daemonAfter) = (ProcessCpu.Seconds(switchPid), ProcessCpu.Seconds(daemonPid));
                 var t = totals[number];
                 totals[number] = (t.Switch + switchAfter - switchBefore, t.Daemon + daemonAfter - daemonBefore, t.Calls + CallsPerBurst);
             }
@@ -70,16 +71,6 @@ public sealed class CpuPerCallTests(RealSwitch fixture, ITestOutputHelper output
             await call.HangUpAsync(s.Cancellation);
             await paced;
         }
-    }
-
-    /// <summary>User plus system CPU of a process and all its threads, from /proc/&lt;pid&gt;/stat (fields 14 and 15).</summary>
-    private static double CpuSeconds(int pid)
-    {
-        var stat = File.ReadAllText($"/proc/{pid}/stat");
-        // Fields after the command name, which is in parentheses and may hold spaces.
-        var fields = stat[(stat.LastIndexOf(')') + 2)..].Split(' ');
-        var ticks = long.Parse(fields[11], CultureInfo.InvariantCulture) + long.Parse(fields[12], CultureInfo.InvariantCulture);
-        return ticks / 100.0;
     }
 
     private static string Ms(double seconds, int calls) => (seconds * 1000 / calls).ToString("F2", CultureInfo.InvariantCulture);
