@@ -22,6 +22,14 @@ namespace EslCallflow.Hosting;
 /// <summary>Builds the daemon's host: configuration, validated options, Serilog, systemd, services.</summary>
 public static class DaemonHost
 {
+    /// <summary>
+    /// What a call's own socket receives: completions, the answer, the bridge, the hang-up. Not CHANNEL_HANGUP_COMPLETE:
+    /// CHANNEL_HANGUP already ends the call with its cause, and every event FreeSWITCH sends a session it serialises for
+    /// it (HANGUP_COMPLETE is the largest, about 12 KB of json) after reading one more filter command byte by byte
+    /// (issue 20, BENCHMARKS.md).
+    /// </summary>
+    public static readonly IReadOnlyList<string> SessionEvents = ["CHANNEL_EXECUTE_COMPLETE", "CHANNEL_ANSWER", "CHANNEL_BRIDGE", "CHANNEL_HANGUP"];
+
     public static HostApplicationBuilder CreateBuilder(string[] args)
     {
         var builder = Host.CreateApplicationBuilder(new HostApplicationBuilderSettings
@@ -35,7 +43,11 @@ public static class DaemonHost
         builder.Services.AddOptions<EslInboundOptions>().BindConfiguration("Esl:Inbound").ValidateDataAnnotations().ValidateOnStart();
         // The call handler is async all the way and never blocks between awaits, which is what resuming it on its
         // session's read loop requires (EslOutboundListenerOptions.ResumeHandlersOnReadLoop lists what it must not do).
-        builder.Services.AddOptions<EslOutboundListenerOptions>().Configure(o => o.ResumeHandlersOnReadLoop = true)
+        builder.Services.AddOptions<EslOutboundListenerOptions>().Configure(o =>
+            {
+                o.ResumeHandlersOnReadLoop = true;
+                o.SessionEvents = [.. SessionEvents];
+            })
             .BindConfiguration("Esl:Outbound").ValidateDataAnnotations().ValidateOnStart();
         builder.Services.AddOptions<PickupOptions>().BindConfiguration(PickupOptions.Section).ValidateDataAnnotations().ValidateOnStart();
         builder.Services.AddOptions<TrackingOptions>().BindConfiguration(TrackingOptions.Section).ValidateDataAnnotations().ValidateOnStart();
