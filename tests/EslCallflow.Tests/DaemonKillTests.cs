@@ -36,7 +36,7 @@ public class DaemonKillTests
                 }
                 // The switch's copies carry the ids; the hook's copies are on disk, undelivered (the receiver is down).
                 await Eventually.True(() => switchBeforeKill.SentEvents.Count(e => e.Headers["Eslcallflow-Call-Uuid"] == callUuid) == 4, Timeout);
-                idsSentToSwitch = [.. switchBeforeKill.SentEvents.Where(e => e.Headers["Eslcallflow-Call-Uuid"] == callUuid).Select(e => e.Headers["Eslcallflow-Id"])];
+                idsSentToSwitch = [.. switchBeforeKill.SentEvents.Where(e => e.Headers["Eslcallflow-Call-Uuid"] == callUuid).Select(e => System.Text.Json.JsonDocument.Parse(e.Body!).RootElement.GetProperty("id").GetString()!)];
                 await Eventually.True(() => SpoolHolds(state, "crm", idsSentToSwitch[^1]), Timeout);
             }
             finally

@@ -178,7 +178,7 @@ public class WebhookDeliveryTests
             callUuid = call.Uuid;
             // The same events went to the switch (whose link is up) with their ids.
             await Eventually.True(() => first.FreeSwitch.SentEvents.Count(e => e.Headers["Eslcallflow-Call-Uuid"] == callUuid) == 4, Timeout);
-            sentToSwitch = [.. first.FreeSwitch.SentEvents.Where(e => e.Headers["Eslcallflow-Call-Uuid"] == callUuid).Select(e => e.Headers["Eslcallflow-Id"])];
+            sentToSwitch = [.. first.FreeSwitch.SentEvents.Where(e => e.Headers["Eslcallflow-Call-Uuid"] == callUuid).Select(e => System.Text.Json.JsonDocument.Parse(e.Body!).RootElement.GetProperty("id").GetString()!)];
         }
         Assert.NotEmpty(Directory.GetFiles(Path.Combine(state, "spool", "crm"), "*.events"));
 
@@ -211,13 +211,15 @@ public class WebhookDeliveryTests
             // Never Unique-ID: FreeSWITCH would hand the event to that channel instead of firing it.
             Assert.False(e.Headers.ContainsKey("Unique-ID"));
             using var body = System.Text.Json.JsonDocument.Parse(e.Body!);
-            Assert.Equal(e.Headers["Eslcallflow-Id"], body.RootElement.GetProperty("id").GetString());
+            Assert.Equal((e.Headers["Eslcallflow-Event"], call.Uuid), (body.RootElement.GetProperty("type").GetString(), body.RootElement.GetProperty("call_uuid").GetString()));
         });
         var ended = events[^1];
-        Assert.Equal(("answered", "4", "7000"), (ended.Headers["Eslcallflow-Outcome"], ended.Headers["Eslcallflow-Sequence"], ended.Headers["Eslcallflow-Number"]));
+        Assert.Equal("answered", ended.Headers["Eslcallflow-Outcome"]);
         Assert.False(ended.Headers.ContainsKey("Eslcallflow-Caller-Device-Id"));
         using var record = System.Text.Json.JsonDocument.Parse(ended.Body!);
+        Assert.Equal(4, record.RootElement.GetProperty("sequence").GetInt64());
         var fields = record.RootElement.GetProperty("record");
+        Assert.Equal("7000", fields.GetProperty("number").GetString());
         Assert.Equal(("dev1005", "leg-of-1002"), (fields.GetProperty("caller").GetProperty("device_id").GetString(), fields.GetProperty("answered").GetProperty("leg_uuid").GetString()));
         Assert.Contains("dev1001", fields.GetProperty("ring_attempts")[0].GetProperty("rung").EnumerateArray().Select(d => d.GetString()));
     }

@@ -19,8 +19,7 @@ public sealed class CallRecordsOptions : IValidatableObject
     public bool FreeSwitchEvents { get; set; } = true;
 
     /// <summary>
-    /// The CUSTOM event's headers: <c>Keys</c> (the event, its id, sequence, call UUID, number and outcome; the record
-    /// is in the body) or <c>Record</c> (every field flattened, at a CPU cost to FreeSWITCH for each header byte).
+    /// The CUSTOM event's headers: <c>Keys</c> (the event, the call UUID and the outcome; the record is in the body) or <c>Record</c> (every field flattened, at a CPU cost to FreeSWITCH for each header byte).
     /// </summary>
     public FreeSwitchEventHeaderSet FreeSwitchEventHeaders { get; set; } = FreeSwitchEventHeaderSet.Keys;
 
