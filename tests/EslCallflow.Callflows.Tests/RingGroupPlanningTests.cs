@@ -1,6 +1,7 @@
 using EslCallflow.Testing;
 using EslCallflow.Callflows.Documents;
 using EslCallflow.Callflows.RingGroups;
+using EslCallflow.Callflows.Modules;
 using EslCallflow.Callflows.Routing;
 
 namespace EslCallflow.Callflows.Tests;
@@ -26,6 +27,19 @@ public class RingGroupPlanningTests
             plan.RingGroup!.DialString);
         Assert.Equal(["multiset continue_on_fail=true hangup_after_bridge=true", "ring_ready", "bridge " + plan.RingGroup.DialString],
             plan.RingGroup.Commands.Select(c => c.ToString()));
+    }
+
+    [Fact]
+    public void A_caller_whose_dialplan_set_the_bridge_settings_gets_no_multiset()
+    {
+        var config = Fixtures.Config(Fixtures.RingGroup("""{ "endpoints": [ { "id": "d1005", "endpoint_type": "device" } ] }"""));
+        var data = (RingGroupData)config.FindCallflow("7000")!.Flow.Parsed!;
+
+        var preset = RingGroupPlanner.Plan(config, data, CallerContext.External with { BridgeSettingsSet = true }, new Random(1));
+        var plain = RingGroupPlanner.Plan(config, data, CallerContext.External, new Random(1));
+
+        Assert.Equal(["ring_ready", "bridge " + preset.DialString], preset.Commands.Select(c => c.ToString()));
+        Assert.Equal(["multiset " + RingGroupPlanner.BridgeSettings, "ring_ready", "bridge " + plain.DialString], plain.Commands.Select(c => c.ToString()));
     }
 
     [Fact]

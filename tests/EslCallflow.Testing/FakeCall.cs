@@ -25,6 +25,9 @@ public sealed record FakeCallSetup
 
     /// <summary>The refusal for an application (its reply text), or null to run it: set here, it holds from the first command on.</summary>
     public Func<string, string?>? RefuseExecute { get; init; }
+
+    /// <summary>Channel variables the dialplan set before <c>socket</c> (sent as <c>variable_</c> headers in the channel data).</summary>
+    public IReadOnlyDictionary<string, string> Variables { get; init; } = new Dictionary<string, string>();
 }
 
 /// <summary>An application the daemon asked to run; <paramref name="ReceivedAt"/> is when its command arrived (Stopwatch timestamp).</summary>
@@ -132,6 +135,10 @@ public sealed class FakeCall : IAsyncDisposable
             data["variable_sip_from_user"] = Setup.SipUser;
             data["variable_sip_from_host"] = Setup.SipRealm;
             data["variable_presence_id"] = $"{Setup.SipUser}@{Setup.SipRealm}";
+        }
+        foreach (var (name, value) in Setup.Variables)
+        {
+            data["variable_" + name] = value;
         }
         return data;
     }

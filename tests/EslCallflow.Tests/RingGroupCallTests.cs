@@ -14,6 +14,30 @@ public class RingGroupCallTests
         return CallPlanner.Plan(config, "7000", config.Devices[fromDevice], 1).RingGroup!.DialString!;
     }
 
+    [Theory]
+    [InlineData("true", "true", false)]
+    [InlineData("true", null, true)]
+    [InlineData("NORMAL_TEMPORARY_FAILURE,USER_BUSY", "true", true)]
+    public async Task The_bridge_settings_are_sent_unless_the_dialplan_set_both_already(string? continueOnFail, string? hangupAfterBridge, bool sent)
+    {
+        await using var daemon = await RunningDaemon.StartAsync();
+        var variables = new Dictionary<string, string>();
+        if (continueOnFail is not null)
+        {
+            variables["continue_on_fail"] = continueOnFail;
+        }
+        if (hangupAfterBridge is not null)
+        {
+            variables["hangup_after_bridge"] = hangupAfterBridge;
+        }
+        await using var call = await FakeCall.DialAsync(daemon.CallEndpoint, new FakeCallSetup { Destination = "7000", SipUser = "1005", Variables = variables }, Bridges.Answered());
+
+        await call.Closed.WaitAsync(Timeout);
+
+        Assert.Equal(sent, call.Executions.Any(e => e.Application == "multiset"));
+        Assert.Equal("bridge", call.Executions[^1].Application);
+    }
+
     [Fact]
     public async Task Simultaneous_ring_group_answered_sends_the_planned_commands_and_leaves_the_caller_bridged()
     {

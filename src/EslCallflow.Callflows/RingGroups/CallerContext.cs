@@ -8,4 +8,10 @@ public sealed record CallerContext(Device? Device)
     public static readonly CallerContext External = new((Device?)null);
 
     public bool IsInternal => Device is not null;
+
+    /// <summary>
+    /// The caller's channel came with <c>continue_on_fail=true</c> and <c>hangup_after_bridge=true</c> already set
+    /// (the shipped dialplan sets them before <c>socket</c>), so a ring group need not set them again.
+    /// </summary>
+    public bool BridgeSettingsSet { get; init; }
 }

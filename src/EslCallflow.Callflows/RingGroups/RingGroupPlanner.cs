@@ -19,6 +19,9 @@ public sealed record RingGroupAttempt(IReadOnlyList<PlannedLeg> Legs, IReadOnlyL
 /// <summary>A pure function of the documents, the caller and a random source: what one ring_group attempt sends.</summary>
 public static class RingGroupPlanner
 {
+    /// <summary>The caller's variables a ring group's outcome depends on: go on after a failed bridge, end after a finished one.</summary>
+    public const string BridgeSettings = "continue_on_fail=true hangup_after_bridge=true";
+
     public static RingGroupAttempt Plan(PbxConfiguration config, RingGroupData data, CallerContext caller, Random random)
     {
         var resolved = EndpointResolver.Resolve(config, data.Endpoints, data.Strategy, caller);
@@ -50,10 +53,15 @@ public static class RingGroupPlanner
             commands.Add(new PlannedCommand("set", AppArgument.Set("ringback", ringback)));
             commands.Add(new PlannedCommand("set", AppArgument.Set("transfer_ringback", ringback)));
         }
-        // One application for both constants: each application costs FreeSWITCH about a millisecond before the
-        // bridge can start (BENCHMARKS.md, post-dial delay). multiset splits on spaces (mod_dptools.c
-        // multiset_function), and neither value has one.
-        commands.Add(new PlannedCommand("multiset", "continue_on_fail=true hangup_after_bridge=true"));
+        // One application for both constants, and none when the dialplan already set them: FreeSWITCH reads a
+        // command's headers a byte at a time, yielding the CPU after each (mod_event_socket.c read_packet), which
+        // costs about 6 µs a byte when idle and far more when its cores are busy, and it sends the call's socket
+        // the application's CHANNEL_EXECUTE_COMPLETE (BENCHMARKS.md, issues 17 and 20). multiset splits on spaces
+        // (mod_dptools.c multiset_function), and neither value has one.
+        if (!caller.BridgeSettingsSet)
+        {
+            commands.Add(new PlannedCommand("multiset", BridgeSettings));
+        }
         if (data.Strategy == RingStrategy.Simultaneous)
         {
             commands.Add(new PlannedCommand("ring_ready", null));

@@ -23,6 +23,7 @@ public sealed class EslOutboundSession : EslSocket
     private static readonly EslCommand Connect = EslCommand.Text("connect");
     // Whether a batch of executes went out yet: the first is timed from the connect reply.
     private int _executed;
+    private long _executionIds;
     private readonly KeyValuePair<string, object?> _portTag;
     private volatile string? _hangupCause;
 
@@ -176,7 +177,10 @@ public sealed class EslOutboundSession : EslSocket
     {
         ArgumentNullException.ThrowIfNull(executes);
         ArgumentOutOfRangeException.ThrowIfZero(executes.Count, nameof(executes));
-        var eventUuid = Guid.NewGuid().ToString();
+        // Short and unique within the session, which is all it must be: FreeSWITCH only stores it (app_uuid) and
+        // echoes it as the completion's Application-UUID (switch_ivr.c switch_ivr_parse_event, switch_core_session.c
+        // switch_core_session_execute_application_get_flags), and reads it a byte at a time (EslCommand).
+        var eventUuid = "e" + Interlocked.Increment(ref _executionIds).ToString(System.Globalization.CultureInfo.InvariantCulture);
         var completion = Connection.RegisterExecution(eventUuid);
         // Sent in a method of its own: the batch's text (a bridge can be kilobytes) is then not kept for as
         // long as the call waits for the completion, which for a bridge is the whole call.

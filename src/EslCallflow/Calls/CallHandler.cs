@@ -39,7 +39,11 @@ public sealed partial class CallHandler
         var config = _store.Current;
         var channel = session.ChannelData;
         var number = channel["Caller-Destination-Number"] ?? channel["Channel-Destination-Number"] ?? string.Empty;
-        var caller = new CallerContext(CallerIdentity.Find(config, channel));
+        var caller = new CallerContext(CallerIdentity.Find(config, channel))
+        {
+            // Exactly "true": continue_on_fail may also list causes, and a ring group goes on after any of them.
+            BridgeSettingsSet = channel["variable_continue_on_fail"] == "true" && channel["variable_hangup_after_bridge"] == "true",
+        };
         using var scope = _logger.BeginScope(new KeyValuePair<string, object>[] { new("CallUuid", session.UniqueId), new("Number", number) });
 
         var match = config.MatchCallflow(number);
