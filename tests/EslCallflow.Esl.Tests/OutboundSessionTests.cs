@@ -1,5 +1,6 @@
 using System.Net;
 using System.Net.Sockets;
+using EslCallflow.Esl.Inbound;
 using EslCallflow.Esl.Messages;
 using EslCallflow.Esl.Outbound;
 using EslCallflow.Testing;
@@ -281,6 +282,55 @@ public class OutboundSessionTests
         await call.Closed.WaitAsync(Timeout);
         Assert.Equal(SetUp, call.Commands.Take(SetUp.Length));
         Assert.DoesNotContain(call.Commands, c => c.StartsWith("sendmsg", StringComparison.Ordinal));
+    }
+
+    [Fact]
+    public async Task A_calls_events_reach_the_switchs_subscribers_whatever_its_own_socket_filters()
+    {
+        // FreeSWITCH fires every channel event to every event-socket subscriber; a session's filters only narrow
+        // what its own socket gets. The fake switch must do the same, or a daemon that takes an answer from its
+        // channel feed would only ever be tested through the session.
+        await using var fs = new FakeFreeSwitch().Start();
+        await using var feed = await EslInboundClient.ConnectAsync(new EslInboundOptions { Port = fs.Port, Password = "ClueCon" });
+        await feed.SubscribeAsync(EslEventFormat.Json, ["CHANNEL_BRIDGE"]);
+        using var cts = new CancellationTokenSource(Timeout);
+        var bridgedOnFeed = feed.ReadEventsAsync(cancellationToken: cts.Token).FirstAsync(cts.Token).AsTask();
+        var sessionEvents = new List<string>();
+        var setUp = new TaskCompletionSource();
+        await using var listener = await StartListener(async (session, ct) =>
+        {
+            setUp.SetResult();
+            await Task.Delay(Timeout, ct);
+        }, new EslOutboundListenerOptions { Port = 0, SessionEvents = ["CHANNEL_EXECUTE_COMPLETE"] });
+        await using var call = await FakeCall.DialAsync(listener.LocalEndPoint!, new FakeCallSetup { Destination = "7000", Switch = fs });
+        await setUp.Task.WaitAsync(Timeout);
+        while (!call.Filters.ContainsKey("Event-Name"))
+        {
+            await Task.Delay(10, cts.Token);
+        }
+
+        await call.AnswerBridgeAsync("leg-b");
+
+        var bridged = await bridgedOnFeed;
+        Assert.Equal(("CHANNEL_BRIDGE", call.Uuid, "leg-b"), (bridged.EventName, bridged.UniqueId, bridged.OtherLegUniqueId));
+        Assert.Equal(["CHANNEL_EXECUTE_COMPLETE"], call.Filters["Event-Name"]);
+    }
+
+    [Fact]
+    public async Task A_session_that_does_not_take_channel_answer_learns_the_answer_from_the_next_completion()
+    {
+        var answered = new TaskCompletionSource<(bool Before, bool After)>();
+        await using var listener = await StartListener(async (session, ct) =>
+        {
+            var before = session.IsAnswered;
+            await session.ExecuteAsync("answer", null, ct);
+            answered.SetResult((before, session.IsAnswered));
+        }, new EslOutboundListenerOptions { Port = 0, SessionEvents = ["CHANNEL_EXECUTE_COMPLETE", "CHANNEL_HANGUP"] });
+        await using var call = await FakeCall.DialAsync(listener.LocalEndPoint!, new FakeCallSetup { Destination = "7000" },
+            (c, execution) => c.CompleteAsync(execution, new Dictionary<string, string> { ["Answer-State"] = "answered", ["Channel-Call-State"] = "ACTIVE" }));
+
+        Assert.Equal((false, true), await answered.Task.WaitAsync(Timeout));
+        Assert.DoesNotContain("filter Event-Name CHANNEL_ANSWER", call.Commands);
     }
 
     [Fact]

@@ -26,6 +26,12 @@ public sealed record FakeCallSetup
     /// <summary>The refusal for an application (its reply text), or null to run it: set here, it holds from the first command on.</summary>
     public Func<string, string?>? RefuseExecute { get; init; }
 
+    /// <summary>
+    /// The switch whose event socket this channel's events also go to, as FreeSWITCH fires every channel event to
+    /// every subscriber (the daemon's channel feed among them), whatever the call's own socket filters; null: none.
+    /// </summary>
+    public FakeFreeSwitch? Switch { get; init; }
+
     /// <summary>Channel variables the dialplan set before <c>socket</c> (sent as <c>variable_</c> headers in the channel data).</summary>
     public IReadOnlyDictionary<string, string> Variables { get; init; } = new Dictionary<string, string>();
 }
@@ -152,8 +158,17 @@ public sealed class FakeCall : IAsyncDisposable
     }
 
     /// <summary>Sends an event of this channel, unless the daemon's <c>filter</c> commands leave it out (as FreeSWITCH does).</summary>
-    public Task SendEventAsync(IReadOnlyDictionary<string, string> evt) =>
-        PassesFilters(evt) ? SendOrHoldAsync(EslWire.JsonEvent(evt)) : Task.CompletedTask;
+    public async Task SendEventAsync(IReadOnlyDictionary<string, string> evt)
+    {
+        if (Setup.Switch is { } feed)
+        {
+            await feed.PublishAsync(evt);
+        }
+        if (PassesFilters(evt))
+        {
+            await SendOrHoldAsync(EslWire.JsonEvent(evt));
+        }
+    }
 
     /// <summary>Sends now, or, while an application runs inline, once it has returned (after its reply).</summary>
     private Task SendOrHoldAsync(byte[] bytes)

@@ -84,7 +84,7 @@ internal sealed class RunningDaemon : IAsyncDisposable
     }
 
     public Task<FakeCall> CallAsync(string destination, string? fromUser, Func<FakeCall, FakeExecution, Task>? onExecute = null) =>
-        FakeCall.DialAsync(CallEndpoint, new FakeCallSetup { Destination = destination, SipUser = fromUser }, onExecute);
+        FakeCall.DialAsync(CallEndpoint, new FakeCallSetup { Destination = destination, SipUser = fromUser, Switch = FreeSwitch }, onExecute);
 
     /// <summary>Log events so far whose message template contains <paramref name="templatePart"/>.</summary>
     public IReadOnlyList<JsonElement> LogEvents(string templatePart)

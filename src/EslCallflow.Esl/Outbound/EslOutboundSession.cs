@@ -57,7 +57,7 @@ public sealed class EslOutboundSession : EslSocket
     /// <summary>The <c>Hangup-Cause</c> of this channel's CHANNEL_HANGUP, once one was seen.</summary>
     public string? HangupCause => _hangupCause;
 
-    /// <summary>True once this channel was answered (from the connect data or a CHANNEL_ANSWER event).</summary>
+    /// <summary>True once this channel was answered (from the connect data, a CHANNEL_ANSWER, or any later event's <c>Answer-State</c>).</summary>
     public bool IsAnswered => Volatile.Read(ref _answered) == 1;
 
     /// <param name="portTag">The listener's <c>server.port</c> tag, carried by this session's measurements.</param>
@@ -267,6 +267,12 @@ public sealed class EslOutboundSession : EslSocket
         if (_channelData is null || evt.UniqueId != _uniqueId)
         {
             return;
+        }
+        // Every channel event says whether the channel is answered: a session that does not take CHANNEL_ANSWER
+        // still learns it from the next completion.
+        if (evt.AnswerState == "answered")
+        {
+            Volatile.Write(ref _answered, 1);
         }
         switch (evt.EventName)
         {

@@ -23,12 +23,12 @@ namespace EslCallflow.Hosting;
 public static class DaemonHost
 {
     /// <summary>
-    /// What a call's own socket receives: completions, the answer, the bridge, the hang-up. Not CHANNEL_HANGUP_COMPLETE:
-    /// CHANNEL_HANGUP already ends the call with its cause, and every event FreeSWITCH sends a session it serialises for
-    /// it (HANGUP_COMPLETE is the largest, about 12 KB of json) after reading one more filter command byte by byte
-    /// (issue 20, BENCHMARKS.md).
+    /// What a call's own socket receives: its commands' completions, its bridge and its hang-up. Every event FreeSWITCH
+    /// sends a session it serialises for it (about 7 to 12 KB of json each) after reading one more filter command byte
+    /// by byte (issue 20, BENCHMARKS.md). Not CHANNEL_HANGUP_COMPLETE: CHANNEL_HANGUP already ends the call with its
+    /// cause. Not CHANNEL_ANSWER: the session reads the answer from any event's Answer-State.
     /// </summary>
-    public static readonly IReadOnlyList<string> SessionEvents = ["CHANNEL_EXECUTE_COMPLETE", "CHANNEL_ANSWER", "CHANNEL_BRIDGE", "CHANNEL_HANGUP"];
+    public static readonly IReadOnlyList<string> SessionEvents = ["CHANNEL_EXECUTE_COMPLETE", "CHANNEL_BRIDGE", "CHANNEL_HANGUP"];
 
     public static HostApplicationBuilder CreateBuilder(string[] args)
     {
