@@ -127,7 +127,7 @@ public sealed partial class CallEventDispatcher : IHostedService, IAsyncDisposab
     {
         var folder = Path.Combine(spoolRoot, name);
         EventSpool spool;
-        IReadOnlyList<SpooledEvent> pending = [];
+        IReadOnlyList<(string RecordId, SpoolEntry At)> pending = [];
         try
         {
             spool = EventSpool.Open(folder, out pending, out var unreadable);
