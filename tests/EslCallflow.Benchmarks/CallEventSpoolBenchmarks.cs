@@ -20,7 +20,7 @@ public class CallEventSpoolBenchmarks : IDisposable
 {
     private const int Capacity = 10_000;
     private readonly List<string> _folders = [];
-    private readonly List<EventSpool> _spools = [];
+    private readonly List<IDisposable> _files = [];
     private SpooledEvent[] _call = [];
     private DeliveryBacklog _withRoom = null!;
     private DeliveryBacklog _full = null!;
@@ -44,9 +44,9 @@ public class CallEventSpoolBenchmarks : IDisposable
     public void Dispose()
     {
         GC.SuppressFinalize(this);
-        foreach (var spool in _spools)
+        foreach (var file in _files)
         {
-            spool.Dispose();
+            file.Dispose();
         }
         foreach (var folder in _folders)
         {
@@ -76,11 +76,12 @@ public class CallEventSpoolBenchmarks : IDisposable
         var folder = Directory.CreateTempSubdirectory("eslcallflow-bench-spool").FullName;
         _folders.Add(folder);
         var spool = EventSpool.Open(folder, out _, out _);
-        _spools.Add(spool);
+        var failed = new FailedEventLog(folder, 10 * 1024 * 1024, TimeProvider.System);
+        _files.Add(spool);
+        _files.Add(failed);
         var policy = new DeliveryPolicy(TimeSpan.FromSeconds(1), 0, TimeSpan.FromSeconds(1), TimeSpan.FromSeconds(1), 1);
         // Never run: every event offered stays waiting.
-        return new DeliveryBacklog("bench", _ => true, new NeverSink(), policy, spool, [], new FailedEventLog(folder, 10 * 1024 * 1024, TimeProvider.System),
-            new DeliveryMetrics(), capacity, TimeSpan.FromDays(1), TimeProvider.System, _logs.CreateLogger<DeliveryBacklog>());
+        return new DeliveryBacklog("bench", _ => true, new NeverSink(), policy, spool, [], failed, new DeliveryMetrics(), capacity, TimeSpan.FromDays(1), TimeProvider.System, _logs.CreateLogger<DeliveryBacklog>());
     }
 
     /// <summary>A call as the load harness makes them: the 7000 ring group, four phones rung, answered.</summary>

@@ -33,7 +33,7 @@ public sealed partial class CallEventDispatcher : IHostedService, IAsyncDisposab
     private readonly ILogger<CallEventDispatcher> _logger;
     private readonly CancellationTokenSource _stopWorkers = new();
     private readonly List<DeliveryBacklog> _queues = [];
-    private readonly List<EventSpool> _spools = [];
+    private readonly List<IDisposable> _files = [];
     private HttpClient? _http;
     private Task _pump = Task.CompletedTask;
     private Task _workers = Task.CompletedTask;
@@ -108,9 +108,9 @@ public sealed partial class CallEventDispatcher : IHostedService, IAsyncDisposab
             }
             finally
             {
-                foreach (var spool in _spools)
+                foreach (var file in _files)
                 {
-                    spool.Dispose();
+                    file.Dispose();
                 }
             }
         }
@@ -142,9 +142,10 @@ public sealed partial class CallEventDispatcher : IHostedService, IAsyncDisposab
             LogSpoolUnavailable(_logger, name, folder, ex.Message);
             spool = EventSpool.InMemory();
         }
-        _spools.Add(spool);
-        _queues.Add(new DeliveryBacklog(name, wants, sink, policy, spool, pending, new FailedEventLog(folder, _options.MaxFailedFileBytes, _time),
-            _metrics, _options.MaxPendingEvents, _options.MaxEventAge, _time, logger));
+        var failed = new FailedEventLog(folder, _options.MaxFailedFileBytes, _time);
+        _files.Add(spool);
+        _files.Add(failed);
+        _queues.Add(new DeliveryBacklog(name, wants, sink, policy, spool, pending, failed, _metrics, _options.MaxPendingEvents, _options.MaxEventAge, _time, logger));
     }
 
     private async Task PumpAsync()

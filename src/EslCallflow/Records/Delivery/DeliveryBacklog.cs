@@ -129,7 +129,8 @@ public sealed partial class DeliveryBacklog
             {
                 LogQueueFull(_logger, Name, _capacity, streak, evt.CallUuid, evt.Type, _failed.Path);
             }
-            LogGivenUp(_logger, evt.CallUuid, evt.Type, evt.Id, Name, "queue_full", "queue full");
+            // Each at Debug: a hook down for long refuses every event, and the Error above already says so.
+            LogRefused(_logger, evt.CallUuid, evt.Type, evt.Id, Name);
         }
     }
 
@@ -290,6 +291,9 @@ public sealed partial class DeliveryBacklog
 
     [LoggerMessage(EventId = 7002, Level = LogLevel.Warning, Message = "Call {CallUuid}: event {EventType} ({EventId}) for {Destination} given up ({Reason}: {Detail}); kept in failed.jsonl")]
     private static partial void LogGivenUp(ILogger logger, string callUuid, string eventType, string eventId, string destination, string reason, string detail);
+
+    [LoggerMessage(EventId = 7009, Level = LogLevel.Debug, Message = "Call {CallUuid}: event {EventType} ({EventId}) for {Destination} not queued (queue full); kept in failed.jsonl")]
+    private static partial void LogRefused(ILogger logger, string callUuid, string eventType, string eventId, string destination);
 
     [LoggerMessage(EventId = 7003, Level = LogLevel.Warning, Message = "Call event destination {Destination} unreachable ({Reason}); {Pending} event(s) wait in its spool, tried again every {RetrySeconds:0.###} s (first waiting: call {CallUuid})")]
     private static partial void LogUnreachable(ILogger logger, string destination, string reason, int pending, double retrySeconds, string callUuid);
