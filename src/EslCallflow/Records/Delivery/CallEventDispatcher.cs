@@ -12,7 +12,7 @@ namespace EslCallflow.Records.Delivery;
 /// socket. Each destination has its own spool (<c>&lt;StatePath&gt;/spool/&lt;name&gt;</c>) and its own workers, so a
 /// hook that is down delays nothing but itself. Started before the call listener and stopped after it has drained,
 /// so the last calls' events are spooled before the process ends; events read back from the spools at start go
-/// out first.
+/// out first. Spools no configured destination reads any more are moved aside first (<see cref="OrphanedSpools"/>).
 /// </summary>
 public sealed partial class CallEventDispatcher : IHostedService, IAsyncDisposable
 {
@@ -67,6 +67,10 @@ public sealed partial class CallEventDispatcher : IHostedService, IAsyncDisposab
         var spoolRoot = Path.Combine(_daemon.ResolvedStatePath, "spool");
         var queueLogger = _loggerFactory.CreateLogger<DeliveryBacklog>();
         var hooks = _options.Webhooks.Where(h => h.Enabled).ToList();
+        OrphanedSpools.Handle(_daemon.ResolvedStatePath,
+            _options.Webhooks.Select(h => h.Name).Append(CallRecordsOptions.FreeSwitchDestination).ToHashSet(StringComparer.Ordinal),
+            hooks.Select(h => h.Name).Concat(_options.FreeSwitchEvents ? [CallRecordsOptions.FreeSwitchDestination] : []).ToHashSet(StringComparer.Ordinal),
+            _time, _loggerFactory.CreateLogger(typeof(OrphanedSpools)));
         if (hooks.Count > 0)
         {
             // Redirects are not followed (a hook's URL is what it is); attempts are bounded by the hook's own timeout.
