@@ -113,4 +113,27 @@ public class CallEventFormatTests
         Assert.Null(CallEventJson.FromUtf8(Encoding.UTF8.GetBytes(json.Replace("\"record_id\"", "\"other\"", StringComparison.Ordinal))));
         Assert.Null(CallEventJson.FromUtf8("[]"u8));
     }
+
+    [Fact]
+    public void Failed_events_go_to_failed_jsonl_even_after_it_was_moved_away_and_it_rotates_at_its_size_limit()
+    {
+        var folder = Directory.CreateTempSubdirectory("eslcallflow-failed").FullName;
+        var path = Path.Combine(folder, "failed.jsonl");
+        var evt = CallEventJson.ToSpooled(Event("call.ended", 4));
+        using var failed = new FailedEventLog(folder, 4096, TimeProvider.System);
+
+        failed.Write([evt, evt], "queue_full", "10 events already waiting");
+        File.Move(path, Path.Combine(folder, "taken.jsonl"));
+        failed.Write(evt, "rejected", "HTTP 422");
+
+        using var line = System.Text.Json.JsonDocument.Parse(Assert.Single(File.ReadAllLines(path)));
+        Assert.Equal(("rejected", "HTTP 422", evt.Id), (line.RootElement.GetProperty("reason").GetString(), line.RootElement.GetProperty("detail").GetString(), line.RootElement.GetProperty("event").GetProperty("id").GetString()));
+        Assert.Equal(2, File.ReadAllLines(Path.Combine(folder, "taken.jsonl")).Length);
+        for (var i = 0; i < 10; i++)
+        {
+            failed.Write(evt, "expired", "too old");
+        }
+        Assert.True(new FileInfo(path).Length <= 4096);
+        Assert.NotEmpty(File.ReadAllLines(Path.Combine(folder, "failed.1.jsonl")));
+    }
 }

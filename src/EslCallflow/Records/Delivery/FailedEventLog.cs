@@ -67,6 +67,12 @@ public sealed class FailedEventLog(string folder, long maxBytes, TimeProvider ti
         try
         {
             // Kept open: opening and closing it cost a full queue several times what refusing an event costs otherwise.
+            // Opened again when an operator has moved or deleted it, so lines always go to failed.jsonl.
+            if (_file is not null && !File.Exists(Path))
+            {
+                _file.Dispose();
+                _file = null;
+            }
             _file ??= Open();
             if (_file.Position > 0 && _file.Position + lines.Length > maxBytes)
             {
