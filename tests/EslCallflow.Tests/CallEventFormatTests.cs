@@ -78,23 +78,78 @@ public class CallEventFormatTests
         using (var spool = EventSpool.Open(folder, out var none, out _))
         {
             Assert.Empty(none);
-            spool.Append(events);
-            spool.Ack(events[0]);
-            spool.Ack(events[2]);
+            var entries = spool.Append(events, out var failure);
+            Assert.Null(failure);
+            Assert.Equal(events, entries.Select(spool.Read));
+            spool.Ack(entries[0], events[0].Id);
+            spool.Ack(entries[2], events[2].Id);
         }
         File.AppendAllText(Directory.GetFiles(folder, "*.events").Single(), "{\"id\":\"cut");
 
         using var reopened = EventSpool.Open(folder, out var pending, out var unreadable);
 
-        Assert.Equal([events[1].Id, events[3].Id, events[4].Id], pending.Select(e => e.Id));
+        Assert.Equal([events[1], events[3], events[4]], pending.Select(p => reopened.Read(p.At)));
+        Assert.All(pending, p => Assert.Equal("rec-1", p.RecordId));
         Assert.Equal(1, unreadable);
-        foreach (var evt in pending)
+        foreach (var (_, at) in pending)
         {
-            reopened.Ack(evt);
+            reopened.Ack(at, reopened.Read(at)!.Id);
         }
         reopened.Dispose();
         using var third = EventSpool.Open(folder, out var nothing, out _);
         Assert.Empty(nothing);
         Assert.Empty(Directory.GetFiles(folder, "00000001.*"));
+    }
+
+    [Fact]
+    public void Events_the_disk_refuses_are_kept_in_memory_and_still_read_back()
+    {
+        var folder = Directory.CreateTempSubdirectory("eslcallflow-spool-gone").FullName;
+        var events = Enumerable.Range(1, 3).Select(i => CallEventJson.ToSpooled(Event("call.ringing", i))).ToList();
+        using var spool = EventSpool.Open(folder, out _, out _);
+        Directory.Delete(folder);
+
+        var entries = spool.Append(events, out var failure);
+
+        Assert.NotNull(failure);
+        Assert.All(entries, e => Assert.True(e.InMemory));
+        Assert.Equal(events, entries.Select(spool.Read));
+        spool.Ack(entries[0], events[0].Id);
+        Assert.Null(spool.Read(entries[0]));
+    }
+
+    [Fact]
+    public void A_spooled_event_reads_back_only_when_it_is_one_whole_event()
+    {
+        var json = CallEventJson.ToSpooled(Event("call.ended", 4)).Json;
+
+        Assert.Equal(CallEventJson.ToSpooled(Event("call.ended", 4)), CallEventJson.FromUtf8(Encoding.UTF8.GetBytes(json)));
+        Assert.Null(CallEventJson.FromUtf8(Encoding.UTF8.GetBytes(json[..^1])));
+        Assert.Null(CallEventJson.FromUtf8(Encoding.UTF8.GetBytes(json + "{}")));
+        Assert.Null(CallEventJson.FromUtf8(Encoding.UTF8.GetBytes(json.Replace("\"record_id\"", "\"other\"", StringComparison.Ordinal))));
+        Assert.Null(CallEventJson.FromUtf8("[]"u8));
+    }
+
+    [Fact]
+    public void Failed_events_go_to_failed_jsonl_even_after_it_was_moved_away_and_it_rotates_at_its_size_limit()
+    {
+        var folder = Directory.CreateTempSubdirectory("eslcallflow-failed").FullName;
+        var path = Path.Combine(folder, "failed.jsonl");
+        var evt = CallEventJson.ToSpooled(Event("call.ended", 4));
+        using var failed = new FailedEventLog(folder, 4096, TimeProvider.System);
+
+        failed.Write([evt, evt], "queue_full", "10 events already waiting");
+        File.Move(path, Path.Combine(folder, "taken.jsonl"));
+        failed.Write(evt, "rejected", "HTTP 422");
+
+        using var line = System.Text.Json.JsonDocument.Parse(Assert.Single(File.ReadAllLines(path)));
+        Assert.Equal(("rejected", "HTTP 422", evt.Id), (line.RootElement.GetProperty("reason").GetString(), line.RootElement.GetProperty("detail").GetString(), line.RootElement.GetProperty("event").GetProperty("id").GetString()));
+        Assert.Equal(2, File.ReadAllLines(Path.Combine(folder, "taken.jsonl")).Length);
+        for (var i = 0; i < 10; i++)
+        {
+            failed.Write(evt, "expired", "too old");
+        }
+        Assert.True(new FileInfo(path).Length <= 4096);
+        Assert.NotEmpty(File.ReadAllLines(Path.Combine(folder, "failed.1.jsonl")));
     }
 }

@@ -24,9 +24,9 @@ public sealed class CallRecordsOptions : IValidatableObject
     public FreeSwitchEventHeaderSet FreeSwitchEventHeaders { get; set; } = FreeSwitchEventHeaderSet.Keys;
 
     /// <summary>
-    /// Events waiting per destination (in the spool and in memory). When a destination has this many, a new
-    /// event for it is not queued: it is written to that destination's <c>failed.jsonl</c>, counted
-    /// (<c>reason="queue_full"</c>) and logged. What is queued stays queued, in order.
+    /// Events waiting per destination (in its spool on disk; in memory only their place, a few bytes each). When a
+    /// destination has this many, a new event for it is not queued: it is written to that destination's
+    /// <c>failed.jsonl</c>, counted (<c>reason="queue_full"</c>) and logged. What is queued stays queued, in order.
     /// </summary>
     [Range(10, 1_000_000)]
     public int MaxPendingEvents { get; set; } = 10_000;

@@ -12,7 +12,7 @@ namespace EslCallflow.Records.Delivery;
 /// socket. Each destination has its own spool (<c>&lt;StatePath&gt;/spool/&lt;name&gt;</c>) and its own workers, so a
 /// hook that is down delays nothing but itself. Started before the call listener and stopped after it has drained,
 /// so the last calls' events are spooled before the process ends; events read back from the spools at start go
-/// out first.
+/// out first. Spools no configured destination reads any more are moved aside first (<see cref="OrphanedSpools"/>).
 /// </summary>
 public sealed partial class CallEventDispatcher : IHostedService, IAsyncDisposable
 {
@@ -33,7 +33,7 @@ public sealed partial class CallEventDispatcher : IHostedService, IAsyncDisposab
     private readonly ILogger<CallEventDispatcher> _logger;
     private readonly CancellationTokenSource _stopWorkers = new();
     private readonly List<DeliveryBacklog> _queues = [];
-    private readonly List<EventSpool> _spools = [];
+    private readonly List<IDisposable> _files = [];
     private HttpClient? _http;
     private Task _pump = Task.CompletedTask;
     private Task _workers = Task.CompletedTask;
@@ -67,6 +67,10 @@ public sealed partial class CallEventDispatcher : IHostedService, IAsyncDisposab
         var spoolRoot = Path.Combine(_daemon.ResolvedStatePath, "spool");
         var queueLogger = _loggerFactory.CreateLogger<DeliveryBacklog>();
         var hooks = _options.Webhooks.Where(h => h.Enabled).ToList();
+        OrphanedSpools.Handle(_daemon.ResolvedStatePath,
+            _options.Webhooks.Select(h => h.Name).Append(CallRecordsOptions.FreeSwitchDestination).ToHashSet(StringComparer.Ordinal),
+            hooks.Select(h => h.Name).Concat(_options.FreeSwitchEvents ? [CallRecordsOptions.FreeSwitchDestination] : []).ToHashSet(StringComparer.Ordinal),
+            _time, _loggerFactory.CreateLogger(typeof(OrphanedSpools)));
         if (hooks.Count > 0)
         {
             // Redirects are not followed (a hook's URL is what it is); attempts are bounded by the hook's own timeout.
@@ -108,9 +112,9 @@ public sealed partial class CallEventDispatcher : IHostedService, IAsyncDisposab
             }
             finally
             {
-                foreach (var spool in _spools)
+                foreach (var file in _files)
                 {
-                    spool.Dispose();
+                    file.Dispose();
                 }
             }
         }
@@ -127,7 +131,7 @@ public sealed partial class CallEventDispatcher : IHostedService, IAsyncDisposab
     {
         var folder = Path.Combine(spoolRoot, name);
         EventSpool spool;
-        IReadOnlyList<SpooledEvent> pending = [];
+        IReadOnlyList<(string RecordId, SpoolEntry At)> pending = [];
         try
         {
             spool = EventSpool.Open(folder, out pending, out var unreadable);
@@ -142,9 +146,10 @@ public sealed partial class CallEventDispatcher : IHostedService, IAsyncDisposab
             LogSpoolUnavailable(_logger, name, folder, ex.Message);
             spool = EventSpool.InMemory();
         }
-        _spools.Add(spool);
-        _queues.Add(new DeliveryBacklog(name, wants, sink, policy, spool, pending, new FailedEventLog(folder, _options.MaxFailedFileBytes, _time),
-            _metrics, _options.MaxPendingEvents, _options.MaxEventAge, _time, logger));
+        var failed = new FailedEventLog(folder, _options.MaxFailedFileBytes, _time);
+        _files.Add(spool);
+        _files.Add(failed);
+        _queues.Add(new DeliveryBacklog(name, wants, sink, policy, spool, pending, failed, _metrics, _options.MaxPendingEvents, _options.MaxEventAge, _time, logger));
     }
 
     private async Task PumpAsync()

@@ -7,17 +7,19 @@ using Polly.Timeout;
 namespace EslCallflow.Records.Delivery;
 
 /// <summary>
-/// One destination's queue, apart from call handling: events are spooled (fsync'd) as they are offered, then
-/// delivered by <see cref="DeliveryPolicy.Concurrency"/> workers, each call's events one after another in order
-/// (different calls in parallel). An attempt that fails is retried with exponential backoff and jitter (Polly);
-/// a destination still failing after its retries is tried again every MaxRetryDelay, the event waiting at the head
-/// of its call, until it goes through or grows older than MaxEventAge. A refused event, a too old one, and one
-/// offered while the queue is full are given up: kept in failed.jsonl, counted and logged.
+/// One destination's queue, apart from call handling: events are spooled (fsync'd) as they are offered and wait
+/// there, the queue holding only their place in the spool (a few bytes each, whatever the event's size). Each is
+/// read back when its turn comes and delivered by <see cref="DeliveryPolicy.Concurrency"/> workers, each call's
+/// events one after another in order (different calls in parallel). An attempt that fails is retried with
+/// exponential backoff and jitter (Polly); a destination still failing after its retries is tried again every
+/// MaxRetryDelay, the event waiting at the head of its call, until it goes through or grows older than MaxEventAge.
+/// A refused event, a too old one, and one offered while the queue is full are given up: kept in failed.jsonl,
+/// counted and logged.
 /// </summary>
 public sealed partial class DeliveryBacklog
 {
     private readonly Lock _gate = new();
-    private readonly Dictionary<string, Queue<SpooledEvent>> _byRecord = new(StringComparer.Ordinal);
+    private readonly Dictionary<string, Queue<SpoolEntry>> _byRecord = new(StringComparer.Ordinal);
     private readonly Channel<string> _ready = Channel.CreateUnbounded<string>(new UnboundedChannelOptions { SingleWriter = false, SingleReader = false });
     private readonly IEventSink _sink;
     private readonly DeliveryPolicy _policy;
@@ -35,7 +37,7 @@ public sealed partial class DeliveryBacklog
     private int _unreachable;
     private static readonly ResiliencePropertyKey<string> CallUuidKey = new("eslcallflow.call_uuid");
 
-    public DeliveryBacklog(string name, Func<string, bool> wants, IEventSink sink, DeliveryPolicy policy, EventSpool spool, IReadOnlyList<SpooledEvent> recovered,
+    public DeliveryBacklog(string name, Func<string, bool> wants, IEventSink sink, DeliveryPolicy policy, EventSpool spool, IReadOnlyList<(string RecordId, SpoolEntry At)> recovered,
         FailedEventLog failed, DeliveryMetrics metrics, int capacity, TimeSpan maxAge, TimeProvider time, ILogger logger)
     {
         Name = name;
@@ -71,9 +73,9 @@ public sealed partial class DeliveryBacklog
             });
         }
         _pipeline = builder.AddTimeout(policy.Timeout).Build();
-        foreach (var evt in recovered)
+        foreach (var (recordId, at) in recovered)
         {
-            AddLocked(evt);
+            AddLocked(recordId, at);
         }
         metrics.Track(name, () => Volatile.Read(ref _pending));
         if (recovered.Count > 0)
@@ -104,18 +106,14 @@ public sealed partial class DeliveryBacklog
             {
                 (Volatile.Read(ref _pending) + accepted.Count < _capacity ? accepted : refused).Add(evt);
             }
-            try
+            var entries = _spool.Append(accepted, out var failure);
+            if (failure is not null)
             {
-                _spool.Append(accepted);
+                LogSpoolFailed(_logger, Name, entries.Count(e => e.InMemory), failure);
             }
-            catch (IOException ex)
+            for (var i = 0; i < accepted.Count; i++)
             {
-                // Still delivered from memory; only a restart before that would lose them.
-                LogSpoolFailed(_logger, Name, accepted.Count, ex.Message);
-            }
-            foreach (var evt in accepted)
-            {
-                AddLocked(evt);
+                AddLocked(accepted[i].RecordId, entries[i]);
             }
             if (refused.Count == 0)
             {
@@ -131,7 +129,8 @@ public sealed partial class DeliveryBacklog
             {
                 LogQueueFull(_logger, Name, _capacity, streak, evt.CallUuid, evt.Type, _failed.Path);
             }
-            LogGivenUp(_logger, evt.CallUuid, evt.Type, evt.Id, Name, "queue_full", "queue full");
+            // Each at Debug: a hook down for long refuses every event, and the Error above already says so.
+            LogRefused(_logger, evt.CallUuid, evt.Type, evt.Id, Name);
         }
     }
 
@@ -149,10 +148,15 @@ public sealed partial class DeliveryBacklog
                 {
                     continue;
                 }
-                SpooledEvent head;
+                SpoolEntry at;
                 lock (_gate)
                 {
-                    head = _byRecord[recordId].Peek();
+                    at = _byRecord[recordId].Peek();
+                }
+                if (ReadBack(recordId, at) is not { } head)
+                {
+                    Done(recordId, at, null);
+                    continue;
                 }
                 var (reason, detail) = await DeliverAsync(head, stopping).ConfigureAwait(false);
                 if (reason is not null)
@@ -161,7 +165,7 @@ public sealed partial class DeliveryBacklog
                     _metrics.Failed(Name, reason);
                     LogGivenUp(_logger, head.CallUuid, head.Type, head.Id, Name, reason, detail);
                 }
-                Done(recordId, head);
+                Done(recordId, at, head.Id);
             }
         }
         catch (OperationCanceledException) when (stopping.IsCancellationRequested)
@@ -222,15 +226,36 @@ public sealed partial class DeliveryBacklog
         }
     }
 
-    private void Done(string recordId, SpooledEvent evt)
+    /// <summary>The event's JSON from the spool; null (counted and logged) when it cannot be read any more.</summary>
+    private SpooledEvent? ReadBack(string recordId, SpoolEntry at)
+    {
+        string detail;
+        try
+        {
+            if (_spool.Read(at) is { } evt)
+            {
+                return evt;
+            }
+            detail = "not an event any more";
+        }
+        catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
+        {
+            detail = ex.Message;
+        }
+        _metrics.Failed(Name, "unreadable");
+        LogReadBackFailed(_logger, Name, recordId, at.Segment, at.Offset, detail, _spool.Folder ?? "memory");
+        return null;
+    }
+
+    private void Done(string recordId, SpoolEntry at, string? eventId)
     {
         lock (_gate)
         {
             try
             {
-                _spool.Ack(evt);
+                _spool.Ack(at, eventId);
             }
-            catch (IOException ex)
+            catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
             {
                 LogSpoolFailed(_logger, Name, 1, ex.Message);
             }
@@ -248,17 +273,17 @@ public sealed partial class DeliveryBacklog
         }
     }
 
-    private void AddLocked(SpooledEvent evt)
+    private void AddLocked(string recordId, SpoolEntry at)
     {
         Interlocked.Increment(ref _pending);
-        if (_byRecord.TryGetValue(evt.RecordId, out var queue))
+        if (_byRecord.TryGetValue(recordId, out var queue))
         {
             // That call's earlier event is waiting or in flight: this one follows it.
-            queue.Enqueue(evt);
+            queue.Enqueue(at);
             return;
         }
-        _byRecord[evt.RecordId] = new Queue<SpooledEvent>([evt]);
-        _ready.Writer.TryWrite(evt.RecordId);
+        _byRecord[recordId] = new Queue<SpoolEntry>([at]);
+        _ready.Writer.TryWrite(recordId);
     }
 
     [LoggerMessage(EventId = 7001, Level = LogLevel.Debug, Message = "Call {CallUuid}: event delivery to {Destination} failed ({Reason}); attempt {Attempt} in {DelayMs:0} ms")]
@@ -266,6 +291,9 @@ public sealed partial class DeliveryBacklog
 
     [LoggerMessage(EventId = 7002, Level = LogLevel.Warning, Message = "Call {CallUuid}: event {EventType} ({EventId}) for {Destination} given up ({Reason}: {Detail}); kept in failed.jsonl")]
     private static partial void LogGivenUp(ILogger logger, string callUuid, string eventType, string eventId, string destination, string reason, string detail);
+
+    [LoggerMessage(EventId = 7009, Level = LogLevel.Debug, Message = "Call {CallUuid}: event {EventType} ({EventId}) for {Destination} not queued (queue full); kept in failed.jsonl")]
+    private static partial void LogRefused(ILogger logger, string callUuid, string eventType, string eventId, string destination);
 
     [LoggerMessage(EventId = 7003, Level = LogLevel.Warning, Message = "Call event destination {Destination} unreachable ({Reason}); {Pending} event(s) wait in its spool, tried again every {RetrySeconds:0.###} s (first waiting: call {CallUuid})")]
     private static partial void LogUnreachable(ILogger logger, string destination, string reason, int pending, double retrySeconds, string callUuid);
@@ -278,6 +306,9 @@ public sealed partial class DeliveryBacklog
 
     [LoggerMessage(EventId = 7006, Level = LogLevel.Error, Message = "Call event spool of {Destination}: could not write {Count} event(s) ({Reason}); they are delivered from memory")]
     private static partial void LogSpoolFailed(ILogger logger, string destination, int count, string reason);
+
+    [LoggerMessage(EventId = 7008, Level = LogLevel.Error, Message = "Call event spool of {Destination}: an event of record {RecordId} (segment {Segment}, byte {Offset}) could not be read back from {Folder} ({Reason}); left out of delivery")]
+    private static partial void LogReadBackFailed(ILogger logger, string destination, string recordId, long segment, long offset, string reason, string folder);
 
     [LoggerMessage(EventId = 7007, Level = LogLevel.Information, Message = "Call event destination {Destination}: {Count} event(s) from the spool in {Folder} to deliver")]
     private static partial void LogRecovered(ILogger logger, string destination, int count, string folder);

@@ -42,7 +42,7 @@ public sealed class DeliveryMetrics
         {
             Sample(text, "eslcallflow_call_events_retried_total", $"destination=\"{destination}\"", Interlocked.Read(ref box.Value));
         }
-        Family(text, "eslcallflow_call_events_failed_total", "Call events given up (kept in the destination's failed.jsonl), by destination and reason (rejected, expired, queue_full, dispatcher_behind).", "counter");
+        Family(text, "eslcallflow_call_events_failed_total", "Call events given up (kept in the destination's failed.jsonl), by destination and reason (rejected, expired, queue_full; unreadable and dispatcher_behind, which no file keeps).", "counter");
         foreach (var ((destination, reason), box) in _failed.OrderBy(p => p.Key))
         {
             Sample(text, "eslcallflow_call_events_failed_total", $"destination=\"{destination}\",reason=\"{reason}\"", Interlocked.Read(ref box.Value));

@@ -1,22 +1,30 @@
+using System.Buffers;
 using System.Globalization;
 using System.Text;
+using Microsoft.Win32.SafeHandles;
 
 namespace EslCallflow.Records.Delivery;
 
 /// <summary>
-/// One destination's events on disk, so what is not delivered yet survives a restart. Events are appended to
-/// numbered segment files (<c>00000001.events</c>, one JSON event a line), fsync'd before they are queued for
-/// delivery; each delivered (or given-up) event's id is appended to the segment's <c>.acks</c> file. A segment
-/// whose every event is acknowledged is deleted. Acks are not fsync'd: one lost in a crash only sends that event
-/// again (delivery is at least once). On start, every event not acknowledged is read back, in the order written.
+/// One destination's events on disk, so what is not delivered yet survives a restart, and so a long queue costs
+/// disk rather than memory. Events are appended to numbered segment files (<c>00000001.events</c>, one JSON event
+/// a line), fsync'd before they are queued for delivery; the queue keeps only each event's place
+/// (<see cref="SpoolEntry"/>) and its JSON is read back when it is about to be sent. Each delivered (or given-up)
+/// event's id is appended to the segment's <c>.acks</c> file. A segment whose every event is acknowledged is
+/// deleted. Acks are not fsync'd: one lost in a crash only sends that event again (delivery is at least once).
+/// On start, every event not acknowledged is found again, in the order written.
 /// </summary>
-/// <remarks>Not thread-safe: its <see cref="DeliveryBacklog"/> calls it under its lock.</remarks>
+/// <remarks>Thread-safe: the dispatcher appends while the destination's workers read back and acknowledge.</remarks>
 public sealed class EventSpool : IDisposable
 {
     private const int EventsPerSegment = 1000;
+    private readonly Lock _gate = new();
     private readonly string? _folder;
     private readonly Dictionary<long, Segment> _segments = [];
+    private readonly Dictionary<long, SpooledEvent> _inMemory = [];
+    private readonly ArrayBufferWriter<byte> _text = new();
     private long _current;
+    private long _nextInMemory;
     private FileStream? _writer;
 
     private EventSpool(string? folder)
@@ -30,16 +38,16 @@ public sealed class EventSpool : IDisposable
     /// <summary>A spool that keeps nothing on disk (its folder could not be used): events survive no restart.</summary>
     public static EventSpool InMemory() => new(null);
 
-    /// <summary>Opens (or creates) the spool in <paramref name="folder"/>; returns the events still pending, in order.</summary>
-    public static EventSpool Open(string folder, out IReadOnlyList<SpooledEvent> pending, out int unreadable)
+    /// <summary>Opens (or creates) the spool in <paramref name="folder"/>; returns where the events still pending are, in order.</summary>
+    public static EventSpool Open(string folder, out IReadOnlyList<(string RecordId, SpoolEntry At)> pending, out int unreadable)
     {
         Directory.CreateDirectory(folder);
         var spool = new EventSpool(folder);
-        var found = new List<SpooledEvent>();
+        var found = new List<(string, SpoolEntry)>();
         unreadable = 0;
         foreach (var file in Directory.GetFiles(folder, "*.events").Order(StringComparer.Ordinal))
         {
-            if (!long.TryParse(Path.GetFileNameWithoutExtension(file), NumberStyles.None, CultureInfo.InvariantCulture, out var number))
+            if (!long.TryParse(Path.GetFileNameWithoutExtension(file), NumberStyles.None, CultureInfo.InvariantCulture, out var number) || number == 0)
             {
                 continue;
             }
@@ -47,13 +55,19 @@ public sealed class EventSpool : IDisposable
                 ? new HashSet<string>(File.ReadAllLines(spool.AckPath(number)), StringComparer.Ordinal)
                 : [];
             var segment = new Segment();
-            foreach (var line in File.ReadLines(file))
+            var bytes = File.ReadAllBytes(file);
+            for (var offset = 0; offset < bytes.Length;)
             {
-                if (line.Length == 0)
+                var end = Array.IndexOf(bytes, (byte)'\n', offset);
+                var length = (end < 0 ? bytes.Length : end) - offset;
+                var line = bytes.AsSpan(offset, length);
+                var at = new SpoolEntry(number, offset, length);
+                offset += length + 1;
+                if (length == 0)
                 {
                     continue;
                 }
-                if (CallEventJson.FromLine(line) is not { } evt)
+                if (CallEventJson.FromUtf8(line) is not { } evt)
                 {
                     unreadable++;
                     continue;
@@ -64,8 +78,7 @@ public sealed class EventSpool : IDisposable
                     segment.Acked++;
                     continue;
                 }
-                evt.Segment = number;
-                found.Add(evt);
+                found.Add((evt.RecordId, at));
             }
             spool._segments[number] = segment;
             spool._current = Math.Max(spool._current, number);
@@ -77,74 +90,155 @@ public sealed class EventSpool : IDisposable
         return spool;
     }
 
-    /// <summary>Appends the events and fsyncs them; throws IOException when the disk refuses.</summary>
-    public void Append(IReadOnlyList<SpooledEvent> events)
+    /// <summary>
+    /// Writes the events and fsyncs them; returns where each one is, in order. Events the disk refuses are kept in
+    /// memory instead, so they are still delivered (a restart before that loses them): <paramref name="failure"/>
+    /// then says why.
+    /// </summary>
+    public SpoolEntry[] Append(IReadOnlyList<SpooledEvent> events, out string? failure)
     {
-        if (events.Count == 0 || _folder is null)
+        var entries = new SpoolEntry[events.Count];
+        failure = null;
+        lock (_gate)
         {
-            return;
-        }
-        var text = new StringBuilder();
-        foreach (var evt in events)
-        {
-            if (_writer is null || !_segments.TryGetValue(_current, out var open) || open.Written >= EventsPerSegment)
+            var done = 0;
+            while (done < events.Count && _folder is not null && failure is null)
             {
-                Roll(text);
+                try
+                {
+                    done += WriteSome(events, done, entries);
+                }
+                catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
+                {
+                    failure = ex.Message;
+                    // Bytes of a write cut short may have reached the file: what comes next starts a new segment.
+                    _writer?.Dispose();
+                    _writer = null;
+                }
             }
-            text.Append(evt.Json).Append('\n');
-            evt.Segment = _current;
-            _segments[_current].Written++;
+            for (; done < events.Count; done++)
+            {
+                _inMemory[++_nextInMemory] = events[done];
+                entries[done] = new SpoolEntry(0, _nextInMemory, 0);
+            }
         }
-        Write(text);
+        return entries;
     }
 
-    /// <summary>The event is done with (delivered, or given up and kept in failed.jsonl).</summary>
-    public void Ack(SpooledEvent evt)
+    /// <summary>The event at <paramref name="at"/>, read back; null when its bytes are no longer an event (the file was changed).</summary>
+    public SpooledEvent? Read(SpoolEntry at)
     {
-        if (_folder is null || evt.Segment == 0 || !_segments.TryGetValue(evt.Segment, out var segment))
+        lock (_gate)
         {
-            return;
+            if (at.InMemory)
+            {
+                return _inMemory.GetValueOrDefault(at.Offset);
+            }
+            if (!_segments.TryGetValue(at.Segment, out var segment))
+            {
+                return null;
+            }
+            segment.Reader ??= File.OpenHandle(EventsPath(at.Segment), FileMode.Open, FileAccess.Read, FileShare.ReadWrite | FileShare.Delete);
+            var buffer = ArrayPool<byte>.Shared.Rent(at.Length);
+            try
+            {
+                var read = RandomAccess.Read(segment.Reader, buffer.AsSpan(0, at.Length), at.Offset);
+                return read == at.Length ? CallEventJson.FromUtf8(buffer.AsSpan(0, read)) : null;
+            }
+            finally
+            {
+                ArrayPool<byte>.Shared.Return(buffer);
+            }
         }
-        using (var acks = new FileStream(AckPath(evt.Segment), FileMode.Append, FileAccess.Write, FileShare.Read))
+    }
+
+    /// <summary>
+    /// The event is done with (delivered, or given up and kept in failed.jsonl). Its <paramref name="id"/> is what
+    /// a restart recognises; without it (an event that could not be read back) only this run counts it done.
+    /// </summary>
+    public void Ack(SpoolEntry at, string? id)
+    {
+        lock (_gate)
         {
-            acks.Write(Encoding.UTF8.GetBytes(evt.Id + "\n"));
+            if (at.InMemory)
+            {
+                _inMemory.Remove(at.Offset);
+                return;
+            }
+            if (!_segments.TryGetValue(at.Segment, out var segment))
+            {
+                return;
+            }
+            try
+            {
+                if (id is not null)
+                {
+                    using var acks = new FileStream(AckPath(at.Segment), FileMode.Append, FileAccess.Write, FileShare.Read);
+                    acks.Write(Encoding.UTF8.GetBytes(id + "\n"));
+                }
+            }
+            finally
+            {
+                segment.Acked++;
+                DeleteIfDone(at.Segment);
+            }
         }
-        segment.Acked++;
-        DeleteIfDone(evt.Segment);
     }
 
     public void Dispose()
     {
-        _writer?.Dispose();
-        _writer = null;
+        lock (_gate)
+        {
+            _writer?.Dispose();
+            _writer = null;
+            foreach (var segment in _segments.Values)
+            {
+                segment.CloseReader();
+            }
+        }
     }
 
-    private void Roll(StringBuilder pendingText)
+    /// <summary>Writes as many of the events from <paramref name="first"/> as the current segment takes; returns how many.</summary>
+    private int WriteSome(IReadOnlyList<SpooledEvent> events, int first, SpoolEntry[] entries)
     {
-        Write(pendingText);
+        if (_writer is null || !_segments.TryGetValue(_current, out var segment) || segment.Written >= EventsPerSegment)
+        {
+            segment = Roll();
+        }
+        var count = Math.Min(events.Count - first, EventsPerSegment - segment.Written);
+        _text.ResetWrittenCount();
+        for (var i = first; i < first + count; i++)
+        {
+            var offset = segment.Length + _text.WrittenCount;
+            var length = (int)Encoding.UTF8.GetBytes(events[i].Json, _text);
+            _text.Write("\n"u8);
+            entries[i] = new SpoolEntry(_current, offset, length);
+        }
+        _writer!.Write(_text.WrittenSpan);
+        _writer.Flush(flushToDisk: true);
+        segment.Written += count;
+        segment.Length += _text.WrittenCount;
+        return count;
+    }
+
+    private Segment Roll()
+    {
         _writer?.Dispose();
+        _writer = null;
         var previous = _current;
         if (_segments.ContainsKey(_current))
         {
             _current++;
         }
-        _segments[_current] = new Segment();
-        _writer = new FileStream(EventsPath(_current), FileMode.Append, FileAccess.Write, FileShare.Read);
+        // Unbuffered: what Write is given goes to the file at once, and a failed write leaves nothing to flush later.
+        _writer = new FileStream(EventsPath(_current), FileMode.Append, FileAccess.Write, FileShare.Read, bufferSize: 0);
+        var segment = new Segment { Length = _writer.Position };
+        _segments[_current] = segment;
         if (previous != _current)
         {
             DeleteIfDone(previous);
         }
-    }
-
-    private void Write(StringBuilder text)
-    {
-        if (text.Length == 0 || _writer is null)
-        {
-            return;
-        }
-        _writer.Write(Encoding.UTF8.GetBytes(text.ToString()));
-        _writer.Flush(flushToDisk: true);
-        text.Clear();
+        return segment;
     }
 
     private void DeleteIfDone(long number)
@@ -155,6 +249,7 @@ public sealed class EventSpool : IDisposable
         }
         if (_segments.TryGetValue(number, out var segment) && segment.Acked >= segment.Written)
         {
+            segment.CloseReader();
             File.Delete(EventsPath(number));
             File.Delete(AckPath(number));
             _segments.Remove(number);
@@ -169,5 +264,13 @@ public sealed class EventSpool : IDisposable
     {
         public int Written;
         public int Acked;
+        public long Length;
+        public SafeFileHandle? Reader;
+
+        public void CloseReader()
+        {
+            Reader?.Dispose();
+            Reader = null;
+        }
     }
 }
