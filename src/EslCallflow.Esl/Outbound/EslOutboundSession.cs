@@ -270,7 +270,7 @@ public sealed class EslOutboundSession : EslSocket
         }
         // Every channel event says whether the channel is answered: a session that does not take CHANNEL_ANSWER
         // still learns it from the next completion.
-        if (evt.AnswerState == "answered")
+        if (evt.EventName == "CHANNEL_ANSWER" || evt.AnswerState == "answered")
         {
             Volatile.Write(ref _answered, 1);
         }
@@ -279,9 +279,6 @@ public sealed class EslOutboundSession : EslSocket
             case "CHANNEL_HANGUP" or "CHANNEL_HANGUP_COMPLETE":
                 _hangupCause ??= evt.HangupCause;
                 EndCall();
-                break;
-            case "CHANNEL_ANSWER":
-                Volatile.Write(ref _answered, 1);
                 break;
             case "CHANNEL_BRIDGE":
                 _bridged.TrySetResult(evt);

@@ -17,16 +17,14 @@ namespace EslCallflow.Records.Delivery;
 /// Keys is the default because of what a header costs the switch: mod_event_socket.c <c>read_packet</c> reads a
 /// command's headers one byte per <c>recv</c> and yields the CPU after each (<c>switch_os_yield</c>), while it reads
 /// the body in one; the whole record as headers (about 900 bytes an event) cost FreeSWITCH about 22 ms of CPU per
-/// call, four events, about 6 µs a byte (BENCHMARKS.md). Values are one line each (control characters become spaces). The call's UUID
-/// goes as <c>Eslcallflow-Call-Uuid</c>, never <c>Unique-ID</c> (which would hand the event to that channel instead
-/// of firing it).
+/// call, four events, about 6 µs a byte (BENCHMARKS.md). Values are one line each (control characters become
+/// spaces). The call's UUID goes as <c>Eslcallflow-Call-Uuid</c>, never <c>Unique-ID</c> (which would hand the event
+/// to that channel instead of firing it).
 /// </summary>
 public static class FreeSwitchEventHeaders
 {
     public const string Subclass = "eslcallflow::call";
     private const string Prefix = "Eslcallflow-";
-    private static readonly string[] KeyFields = ["type", "call_uuid"];
-    private static readonly string[] KeyRecordFields = ["outcome"];
 
     public static IReadOnlyList<KeyValuePair<string, string>> From(string eventJson, FreeSwitchEventHeaderSet set = FreeSwitchEventHeaderSet.Keys)
     {
@@ -36,22 +34,11 @@ public static class FreeSwitchEventHeaders
         if (set == FreeSwitchEventHeaderSet.Keys)
         {
             var root = doc.RootElement;
-            foreach (var field in KeyFields)
-            {
-                if (root.TryGetProperty(field, out var value))
-                {
-                    Flatten(Prefix + (field == "type" ? "Event" : Title(field)), value, headers, seen);
-                }
-            }
+            Key(root, "type", "Event");
+            Key(root, "call_uuid", "Call-Uuid");
             if (root.TryGetProperty("record", out var record))
             {
-                foreach (var field in KeyRecordFields)
-                {
-                    if (record.TryGetProperty(field, out var value))
-                    {
-                        Flatten(Prefix + Title(field), value, headers, seen);
-                    }
-                }
+                Key(record, "outcome", "Outcome");
             }
             return headers;
         }
@@ -70,6 +57,14 @@ public static class FreeSwitchEventHeaders
             }
         }
         return headers;
+
+        void Key(JsonElement parent, string field, string header)
+        {
+            if (parent.TryGetProperty(field, out var value))
+            {
+                Flatten(Prefix + header, value, headers, seen);
+            }
+        }
     }
 
     private static void Flatten(string name, JsonElement value, List<KeyValuePair<string, string>> headers, HashSet<string> seen)
