@@ -61,6 +61,8 @@ public sealed class FakeCall : IAsyncDisposable
     private Task _serveLoop = Task.CompletedTask;
     private int _hungUp;
     private int _answered;
+    // Microseconds since the epoch, as FreeSWITCH's Caller-Channel-Bridged-Time; 0 until a bridge is answered.
+    private long _bridgedAt;
 
     private FakeCall(FakeSocket socket, FakeCallSetup setup)
     {
@@ -232,6 +234,8 @@ public sealed class FakeCall : IAsyncDisposable
     /// </summary>
     public async Task AnswerBridgeAsync(string answeringLeg)
     {
+        // As switch_ivr_bridge.c sets it (switch_channel_set_bridge_time): on every later event of the caller.
+        Interlocked.CompareExchange(ref _bridgedAt, DateTimeOffset.UtcNow.ToUnixTimeMilliseconds() * 1000, 0);
         if (Interlocked.Exchange(ref _answered, 1) == 0)
         {
             await SendEventAsync(Event("CHANNEL_ANSWER", new Dictionary<string, string> { ["Answer-State"] = "answered", ["Channel-Call-State"] = "ACTIVE" }));
@@ -244,6 +248,7 @@ public sealed class FakeCall : IAsyncDisposable
             ["Bridge-A-Unique-ID"] = Uuid,
             ["Bridge-B-Unique-ID"] = answeringLeg,
             ["variable_bridge_uuid"] = answeringLeg,
+            ["Caller-Channel-Bridged-Time"] = BridgedAtText,
         }));
     }
 
@@ -262,6 +267,7 @@ public sealed class FakeCall : IAsyncDisposable
             ["variable_bridge_uuid"] = answeringLeg,
             ["variable_last_bridge_hangup_cause"] = "NORMAL_CLEARING",
             ["Answer-State"] = callerHangsUp ? "hangup" : "answered",
+            ["Caller-Channel-Bridged-Time"] = BridgedAtText,
         };
         if (callerHangsUp)
         {
@@ -276,6 +282,8 @@ public sealed class FakeCall : IAsyncDisposable
             await SendOrHoldAsync(EslWire.DisconnectNotice(Uuid, "linger", lingerNotice: true));
         }
     }
+
+    private string BridgedAtText => Interlocked.Read(ref _bridgedAt).ToString(System.Globalization.CultureInfo.InvariantCulture);
 
     /// <summary>Sends a channel event of this call as it is, through the daemon's filters.</summary>
     public Task SendChannelEventAsync(string name, IReadOnlyDictionary<string, string> fields) => SendEventAsync(Event(name, fields));

@@ -69,6 +69,44 @@ public class CallRecordTests
     }
 
     [Fact]
+    public async Task Answered_with_no_bridge_event_seen_still_records_the_talk_from_the_completion()
+    {
+        var (daemon, receiver) = await StartAsync();
+        await using var _ = daemon;
+        await using var __ = receiver;
+        // No CHANNEL_BRIDGE anywhere (the feed down, say): only the bridge's completion says it was answered, and
+        // FreeSWITCH's own times say the legs were joined 42.5 s before it.
+        await using var call = await daemon.CallAsync("7000", "1005", (c, e) =>
+        {
+            if (e.Application != "bridge")
+            {
+                return c.CompleteAsync(e);
+            }
+            var now = DateTimeOffset.UtcNow.ToUnixTimeMilliseconds() * 1000;
+            return c.CompleteAsync(e, new Dictionary<string, string>
+            {
+                ["variable_originate_disposition"] = "SUCCESS",
+                ["variable_last_bridge_to"] = "leg-of-1001",
+                ["variable_last_bridge_hangup_cause"] = "NORMAL_CLEARING",
+                ["Answer-State"] = "answered",
+                ["Event-Date-Timestamp"] = now.ToString(System.Globalization.CultureInfo.InvariantCulture),
+                ["Caller-Channel-Bridged-Time"] = (now - 42_500_000).ToString(System.Globalization.CultureInfo.InvariantCulture),
+            });
+        });
+
+        var events = await EventsOfAsync(receiver, call.Uuid);
+
+        Assert.Equal(["call.started", "call.ringing", "call.answered", "call.ended"], events.Select(e => e.Type));
+        var record = events[^1].Record;
+        Assert.Equal(("answered", "leg-of-1001"), (Text(record, "outcome"), Text(record, "answered", "leg_uuid")));
+        Assert.Equal(42.5, record.GetProperty("talk_seconds").GetDouble(), 3);
+        Assert.Equal(("NORMAL_CLEARING"), Text(record, "hangup_cause"));
+        Assert.NotEqual("caller", Text(record, "hung_up_by"));
+        var ended = Assert.Single(daemon.LogEvents("ended after"));
+        Assert.Equal(42.5, ended.GetProperty("TalkSeconds").GetDouble(), 3);
+    }
+
+    [Fact]
     public async Task Picked_up_the_picked_call_and_the_pickers_call_name_each_other()
     {
         var (daemon, receiver) = await StartAsync();

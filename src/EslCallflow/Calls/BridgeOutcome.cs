@@ -1,3 +1,4 @@
+using System.Globalization;
 using EslCallflow.Esl.Messages;
 
 namespace EslCallflow.Calls;
@@ -16,6 +17,13 @@ public sealed record BridgeOutcome(BridgeResult Result, string Cause, string? Ot
 {
     public bool Answered => Result == BridgeResult.Answered;
 
+    /// <summary>
+    /// For an answered bridge, how long the conversation lasted by FreeSWITCH's clock: from the caller's
+    /// <c>Caller-Channel-Bridged-Time</c> (set when the legs were joined, switch_channel_set_bridge_time) to the
+    /// completion's <c>Event-Date-Timestamp</c>, both in microseconds. Null when either is missing or zero.
+    /// </summary>
+    public double? TalkSeconds { get; init; }
+
     public static BridgeOutcome From(EslEvent completion)
     {
         var disposition = completion.GetVariable("originate_disposition");
@@ -26,7 +34,7 @@ public sealed record BridgeOutcome(BridgeResult Result, string Cause, string? Ot
         }
         if (disposition == "SUCCESS" || (disposition is null && bridgedTo is not null))
         {
-            return new BridgeOutcome(BridgeResult.Answered, "NORMAL_CLEARING", bridgedTo);
+            return new BridgeOutcome(BridgeResult.Answered, "NORMAL_CLEARING", bridgedTo) { TalkSeconds = TalkSecondsOf(completion) };
         }
         var cause = completion.GetVariable("originate_failed_cause")
             ?? (disposition is not null and not "failure" ? disposition : null)
@@ -48,5 +56,14 @@ public sealed record BridgeOutcome(BridgeResult Result, string Cause, string? Ot
         return cancelled
             && completion.AnswerState == "answered"
             && !string.IsNullOrEmpty(completion.GetVariable("bridge_uuid") ?? completion.OtherLegUniqueId);
+    }
+
+    private static double? TalkSecondsOf(EslEvent completion)
+    {
+        return long.TryParse(completion.Headers["Caller-Channel-Bridged-Time"], NumberStyles.None, CultureInfo.InvariantCulture, out var bridged)
+            && long.TryParse(completion.Headers["Event-Date-Timestamp"], NumberStyles.None, CultureInfo.InvariantCulture, out var at)
+            && bridged > 0 && at >= bridged
+                ? (at - bridged) / 1_000_000.0
+                : null;
     }
 }

@@ -23,12 +23,14 @@ namespace EslCallflow.Hosting;
 public static class DaemonHost
 {
     /// <summary>
-    /// What a call's own socket receives: its commands' completions, its bridge and its hang-up. Every event FreeSWITCH
-    /// sends a session it serialises for it (about 7 to 12 KB of json each) after reading one more filter command byte
-    /// by byte (issue 20, BENCHMARKS.md). Not CHANNEL_HANGUP_COMPLETE: CHANNEL_HANGUP already ends the call with its
-    /// cause. Not CHANNEL_ANSWER: the session reads the answer from any event's Answer-State.
+    /// What a call's own socket receives: its commands' completions and its hang-up. Every event FreeSWITCH sends a
+    /// session it serialises for it (about 7 to 12 KB of json each) after reading one more filter command byte by
+    /// byte (issue 20, BENCHMARKS.md). Not CHANNEL_HANGUP_COMPLETE: CHANNEL_HANGUP already ends the call with its
+    /// cause. Not CHANNEL_ANSWER: the session reads the answer from any event's Answer-State. Not CHANNEL_BRIDGE: the
+    /// channel feed carries the caller's bridge as it happens (without <c>async</c> the session's own copy would only
+    /// come after the conversation), and an answered bridge's completion says when it was joined.
     /// </summary>
-    public static readonly IReadOnlyList<string> SessionEvents = ["CHANNEL_EXECUTE_COMPLETE", "CHANNEL_BRIDGE", "CHANNEL_HANGUP"];
+    public static readonly IReadOnlyList<string> SessionEvents = ["CHANNEL_EXECUTE_COMPLETE", "CHANNEL_HANGUP"];
 
     public static HostApplicationBuilder CreateBuilder(string[] args)
     {

@@ -99,15 +99,15 @@ public sealed partial class RingGroupModule : ICallflowModule
             {
                 return await TalkAsync(call, node, answeredLeg, DeviceOf(answeredLeg, legs), _time.GetElapsedTime(ringingSince), completion).ConfigureAwait(false);
             }
-            var outcome = BridgeOutcome.From(await completion.ConfigureAwait(false));
+            var completed = await completion.ConfigureAwait(false);
+            var outcome = BridgeOutcome.From(completed);
             if (outcome.Result == BridgeResult.Answered)
             {
-                // Answered without a CHANNEL_BRIDGE seen first (a switch that sent none): told at completion.
+                // Answered, and the conversation already over, with no CHANNEL_BRIDGE seen first (the feed was down,
+                // or its event lost the race with this completion): told now, the talk time from FreeSWITCH's clock.
                 var device = DeviceOf(outcome.OtherLeg, legs);
-                var rang = _time.GetElapsedTime(ringingSince).TotalSeconds;
-                LogAnswered(_logger, session.UniqueId, device, outcome.OtherLeg ?? "unknown", rang);
-                call.Decide(_metrics, node.Module, "answered");
-                call.Record.Answered(device, outcome.OtherLeg, rang);
+                Answered(call, node, outcome.OtherLeg ?? "unknown", device, _time.GetElapsedTime(ringingSince));
+                Ended(call, device, completed, outcome.TalkSeconds ?? 0);
                 return null;
             }
             if (outcome.Result == BridgeResult.PickedUp)
@@ -139,10 +139,7 @@ public sealed partial class RingGroupModule : ICallflowModule
     /// <summary>A phone answered: say so now, then wait for the conversation to end and say how it ended.</summary>
     private async Task<FlowNode?> TalkAsync(CallContext call, FlowNode node, string answeredLeg, string answeredDevice, TimeSpan rang, Task<EslEvent> completion)
     {
-        var session = call.Session;
-        LogAnswered(_logger, session.UniqueId, answeredDevice, answeredLeg, rang.TotalSeconds);
-        call.Decide(_metrics, node.Module, "answered");
-        call.Record.Answered(answeredDevice, answeredLeg, rang.TotalSeconds);
+        Answered(call, node, answeredLeg, answeredDevice, rang);
         var answeredAt = _time.GetTimestamp();
         EslEvent? ended = null;
         try
@@ -153,14 +150,27 @@ public sealed partial class RingGroupModule : ICallflowModule
         {
             // The socket went before the completion: the call ended (or FreeSWITCH went) all the same.
         }
+        Ended(call, answeredDevice, ended, _time.GetElapsedTime(answeredAt).TotalSeconds);
+        return null;
+    }
+
+    private void Answered(CallContext call, FlowNode node, string answeredLeg, string answeredDevice, TimeSpan rang)
+    {
+        LogAnswered(_logger, call.Session.UniqueId, answeredDevice, answeredLeg, rang.TotalSeconds);
+        call.Decide(_metrics, node.Module, "answered");
+        call.Record.Answered(answeredDevice, answeredLeg, rang.TotalSeconds);
+    }
+
+    /// <param name="ended">The bridge's completion; null when the socket closed first.</param>
+    private void Ended(CallContext call, string answeredDevice, EslEvent? ended, double talked)
+    {
+        var session = call.Session;
         // The caller's own hangup ends the bridge with the caller's channel already down; the other way round
         // the bridge returns first and hangup_after_bridge then ends the caller.
         var callerHungUp = ended is null ? session.CallEnded.IsCancellationRequested : ended.AnswerState == "hangup";
         var cause = ended?.GetVariable("last_bridge_hangup_cause") ?? ended?.GetVariable("bridge_hangup_cause") ?? ended?.HangupCause ?? "NORMAL_CLEARING";
-        var talked = _time.GetElapsedTime(answeredAt).TotalSeconds;
         LogCallEnded(_logger, session.UniqueId, talked, answeredDevice, callerHungUp ? "caller" : answeredDevice, cause);
         call.Record.TalkEnded(talked, callerHungUp ? "caller" : answeredDevice, cause);
-        return null;
     }
 
     /// <summary>
