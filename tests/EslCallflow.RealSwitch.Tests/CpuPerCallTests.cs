@@ -59,7 +59,7 @@ public sealed class CpuPerCallTests(RealSwitch fixture, ITestOutputHelper output
         Assert.Equal(viaDaemon.Calls, native.Calls);
     }, TimeSpan.FromMinutes(6));
 
-    private static async Task BurstAsync(Scene s, string number, int calls)
+    internal static async Task BurstAsync(Scene s, string number, int calls)
     {
         for (var i = 0; i < calls; i++)
         {
@@ -73,5 +73,5 @@ public sealed class CpuPerCallTests(RealSwitch fixture, ITestOutputHelper output
         }
     }
 
-    private static string Ms(double seconds, int calls) => (seconds * 1000 / calls).ToString("F2", CultureInfo.InvariantCulture);
+    internal static string Ms(double seconds, int calls) => (seconds * 1000 / calls).ToString("F2", CultureInfo.InvariantCulture);
 }

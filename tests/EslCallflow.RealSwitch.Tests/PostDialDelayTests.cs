@@ -46,7 +46,7 @@ public sealed class PostDialDelayTests(RealSwitch fixture, ITestOutputHelper out
         Assert.Equal(CallsEach, native.Count);
     }, TimeSpan.FromMinutes(5));
 
-    private static double Median(List<double> values) => Percentile(values, 50);
+    internal static double Median(List<double> values) => Percentile(values, 50);
 
     private static double Percentile(List<double> values, double p)
     {
@@ -57,6 +57,6 @@ public sealed class PostDialDelayTests(RealSwitch fixture, ITestOutputHelper out
         return sorted[low] + (sorted[high] - sorted[low]) * (rank - low);
     }
 
-    private static string Summary(List<double> values) =>
+    internal static string Summary(List<double> values) =>
         $"median {Median(values):F1}, p10 {Percentile(values, 10):F1}, p90 {Percentile(values, 90):F1}, min {values.Min():F1}, max {values.Max():F1}";
 }

@@ -77,14 +77,28 @@ public sealed class SwitchConsole : IAsyncDisposable
         }
     }
 
-    /// <summary><c>event plain &lt;names&gt;</c> on this console (use one console for events and another for api).</summary>
-    public async Task SubscribeAsync(string eventNames, CancellationToken cancellationToken)
+    /// <summary><c>event plain &lt;names&gt;</c> (or <paramref name="format"/>) on this console (use one console for events and another for api).</summary>
+    public async Task SubscribeAsync(string eventNames, CancellationToken cancellationToken, string format = "plain")
     {
-        await WriteAsync($"event plain {eventNames}\n\n", cancellationToken);
+        await WriteAsync($"event {format} {eventNames}\n\n", cancellationToken);
         var (reply, _) = await ReadFrameAsync(cancellationToken);
         if (!(reply.GetValueOrDefault("Reply-Text") ?? string.Empty).StartsWith("+OK", StringComparison.Ordinal))
         {
             throw new IOException($"event {eventNames} refused: " + reply.GetValueOrDefault("Reply-Text"));
+        }
+    }
+
+    /// <summary>Reads and drops whatever comes until cancelled or closed: a subscriber that costs the switch what a real one does.</summary>
+    public async Task DrainAsync(CancellationToken cancellationToken)
+    {
+        try
+        {
+            while (await _stream.ReadAsync(_buffer, cancellationToken) > 0)
+            {
+            }
+        }
+        catch (Exception ex) when (ex is OperationCanceledException or IOException or ObjectDisposedException)
+        {
         }
     }
 
