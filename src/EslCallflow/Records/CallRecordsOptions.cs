@@ -44,7 +44,7 @@ public sealed class CallRecordsOptions : IValidatableObject
     /// destination for all): fewer fsyncs, each event queued for delivery that much later. Zero: at once.
     /// </summary>
     [Range(typeof(TimeSpan), "00:00:00", "00:00:01")]
-    public TimeSpan SpoolGatherWindow { get; set; } = TimeSpan.Zero;
+    public TimeSpan SpoolGatherWindow { get; set; } = TimeSpan.FromMilliseconds(10);
 
     public List<WebhookOptions> Webhooks { get; set; } = [];
 
