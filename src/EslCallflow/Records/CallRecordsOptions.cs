@@ -41,7 +41,8 @@ public sealed class CallRecordsOptions : IValidatableObject
 
     /// <summary>
     /// How long the spool waits after a call event for more before writing and fsyncing them together (one fsync per
-    /// destination for all): fewer fsyncs, each event queued for delivery that much later. Zero: at once.
+    /// destination for all): fewer fsyncs, each event queued for delivery that much later. Zero: at once. At 100
+    /// calls/s, 10 ms makes a third of the fsyncs that zero makes (BENCHMARKS.md, issue 19).
     /// </summary>
     [Range(typeof(TimeSpan), "00:00:00", "00:00:01")]
     public TimeSpan SpoolGatherWindow { get; set; } = TimeSpan.FromMilliseconds(10);

@@ -11,7 +11,8 @@ namespace EslCallflow.Records.Delivery;
 /// a line), fsync'd before they are queued for delivery; the queue keeps only each event's place
 /// (<see cref="SpoolEntry"/>) and its JSON is read back when it is about to be sent. Each delivered (or given-up)
 /// event's id is appended to the segment's <c>.acks</c> file, kept open while the segment lives. A segment whose
-/// every event is acknowledged is deleted. Acks are not fsync'd: one lost in a crash only sends that event again (delivery is at least once).
+/// every event is acknowledged is deleted. Acks are not fsync'd: one lost in a crash only sends that event again
+/// (delivery is at least once).
 /// On start, every event not acknowledged is found again, in the order written.
 /// </summary>
 /// <remarks>Thread-safe: the dispatcher's spool thread appends while the destination's workers read back and acknowledge.</remarks>
