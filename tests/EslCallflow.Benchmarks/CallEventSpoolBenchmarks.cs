@@ -11,7 +11,7 @@ using Serilog.Formatting.Compact;
 namespace EslCallflow.Benchmarks;
 
 /// <summary>
-/// What the dispatcher's thread pays to hand one call's four events to a destination (issue 19): spooled (the
+/// What the dispatcher's spool thread pays to hand one call's four events to a destination (issue 19): spooled (the
 /// write and its fsync) while the queue has room, or refused (failed.jsonl, counters, logs) once it is full.
 /// Logs go through Serilog's compact JSON at Warning, as the load harness runs the daemon, into a null writer.
 /// </summary>

@@ -1,4 +1,3 @@
-using System.Threading.Channels;
 using EslCallflow.Hosting;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
@@ -7,23 +6,15 @@ using Microsoft.Extensions.Options;
 namespace EslCallflow.Records.Delivery;
 
 /// <summary>
-/// Takes call events off the call path (a non-blocking hand-over into a bounded channel), turns each into its
-/// JSON once, and offers it to every destination that wants it: each enabled webhook, and FreeSWITCH's event
-/// socket. Each destination has its own spool (<c>&lt;StatePath&gt;/spool/&lt;name&gt;</c>) and its own workers, so a
-/// hook that is down delays nothing but itself. Started before the call listener and stopped after it has drained,
+/// Takes call events off the call path (a non-blocking hand-over) and gets them to every destination that wants
+/// them: each enabled webhook, and FreeSWITCH's event socket. Its <see cref="SpoolWriter"/> thread turns each event
+/// into its JSON once and spools it for each destination. Each destination has its own spool
+/// (<c>&lt;StatePath&gt;/spool/&lt;name&gt;</c>) and its own workers, so a hook that is down delays nothing but itself. Started before the call listener and stopped after it has drained,
 /// so the last calls' events are spooled before the process ends; events read back from the spools at start go
 /// out first. Spools no configured destination reads any more are moved aside first (<see cref="OrphanedSpools"/>).
 /// </summary>
 public sealed partial class CallEventDispatcher : IHostedService, IAsyncDisposable
 {
-    private const int HandOffCapacity = 65_536;
-    private const int BatchSize = 256;
-    private readonly Channel<CallEvent> _incoming = Channel.CreateBounded<CallEvent>(new BoundedChannelOptions(HandOffCapacity)
-    {
-        SingleReader = true,
-        SingleWriter = false,
-        FullMode = BoundedChannelFullMode.Wait,
-    });
     private readonly CallRecordsOptions _options;
     private readonly DaemonOptions _daemon;
     private readonly InboundConnectionService _inbound;
@@ -34,8 +25,8 @@ public sealed partial class CallEventDispatcher : IHostedService, IAsyncDisposab
     private readonly CancellationTokenSource _stopWorkers = new();
     private readonly List<DeliveryBacklog> _queues = [];
     private readonly List<IDisposable> _files = [];
+    private readonly SpoolWriter _spoolWriter;
     private HttpClient? _http;
-    private Task _pump = Task.CompletedTask;
     private Task _workers = Task.CompletedTask;
 
     public CallEventDispatcher(IOptions<CallRecordsOptions> options, IOptions<DaemonOptions> daemon, InboundConnectionService inbound, DeliveryMetrics metrics,
@@ -48,6 +39,7 @@ public sealed partial class CallEventDispatcher : IHostedService, IAsyncDisposab
         _time = time;
         _loggerFactory = loggerFactory;
         _logger = logger;
+        _spoolWriter = new SpoolWriter(_queues, _options.SpoolGatherWindow, logger);
     }
 
     public IReadOnlyList<DeliveryBacklog> Queues => _queues;
@@ -55,10 +47,10 @@ public sealed partial class CallEventDispatcher : IHostedService, IAsyncDisposab
     /// <summary>From the call path: never blocks. Should the hand-over be full, the event is counted and logged.</summary>
     public void Enqueue(CallEvent evt)
     {
-        if (!_incoming.Writer.TryWrite(evt))
+        if (!_spoolWriter.TryHandOver(evt))
         {
             _metrics.Failed("dispatcher", "dispatcher_behind");
-            LogHandOffFull(_logger, evt.CallUuid, evt.Type, HandOffCapacity);
+            LogHandOffFull(_logger, evt.CallUuid, evt.Type, SpoolWriter.HandOverCapacity);
         }
     }
 
@@ -90,7 +82,7 @@ public sealed partial class CallEventDispatcher : IHostedService, IAsyncDisposab
         {
             AddQueue(spoolRoot, CallRecordsOptions.FreeSwitchDestination, static _ => true, new FreeSwitchEventSink(_inbound, _options.FreeSwitchEventHeaders), DeliveryPolicy.FreeSwitch, queueLogger);
         }
-        _pump = Task.Run(PumpAsync, CancellationToken.None);
+        _spoolWriter.Start();
         _workers = Task.WhenAll(_queues.Select(q => q.RunAsync(_stopWorkers.Token)));
         return Task.CompletedTask;
     }
@@ -98,10 +90,10 @@ public sealed partial class CallEventDispatcher : IHostedService, IAsyncDisposab
     /// <summary>Spools what the last calls said, then stops delivering; what is undelivered waits in the spools.</summary>
     public async Task StopAsync(CancellationToken cancellationToken)
     {
-        _incoming.Writer.TryComplete();
+        _spoolWriter.Complete();
         try
         {
-            await _pump.WaitAsync(cancellationToken).ConfigureAwait(false);
+            await _spoolWriter.Stopped.WaitAsync(cancellationToken).ConfigureAwait(false);
         }
         finally
         {
@@ -124,6 +116,7 @@ public sealed partial class CallEventDispatcher : IHostedService, IAsyncDisposab
     {
         _http?.Dispose();
         _stopWorkers.Dispose();
+        _spoolWriter.Dispose();
         return ValueTask.CompletedTask;
     }
 
@@ -152,35 +145,10 @@ public sealed partial class CallEventDispatcher : IHostedService, IAsyncDisposab
         _queues.Add(new DeliveryBacklog(name, wants, sink, policy, spool, pending, failed, _metrics, _options.MaxPendingEvents, _options.MaxEventAge, _time, logger));
     }
 
-    private async Task PumpAsync()
-    {
-        var batch = new List<SpooledEvent>(BatchSize);
-        while (await _incoming.Reader.WaitToReadAsync().ConfigureAwait(false))
-        {
-            batch.Clear();
-            while (batch.Count < BatchSize && _incoming.Reader.TryRead(out var evt))
-            {
-                batch.Add(CallEventJson.ToSpooled(evt));
-            }
-            foreach (var queue in _queues)
-            {
-                try
-                {
-                    queue.Offer([.. batch.Where(e => queue.Wants(e.Type))]);
-                }
-                catch (Exception ex)
-                {
-                    // One destination's trouble is its own: the others still get the batch.
-                    LogOfferFailed(_logger, ex, queue.Name, batch.Count, ex.Message);
-                }
-            }
-        }
-    }
-
     [LoggerMessage(EventId = 7010, Level = LogLevel.Information, Message = "Webhook {Hook}: {Url}, events {Events}")]
     private static partial void LogHook(ILogger logger, string hook, string url, string events);
 
-    [LoggerMessage(EventId = 7011, Level = LogLevel.Error, Message = "Call {CallUuid}: event {EventType} not sent anywhere: {Capacity} events are waiting to be spooled")]
+    [LoggerMessage(EventId = 7011, Level = LogLevel.Error, Message = "Call {CallUuid}: event {EventType} not sent anywhere: the spool is stopped or {Capacity} events are waiting for it")]
     private static partial void LogHandOffFull(ILogger logger, string callUuid, string eventType, int capacity);
 
     [LoggerMessage(EventId = 7012, Level = LogLevel.Warning, Message = "Call event spool of {Destination}: {Count} unreadable line(s) left out in {Folder} (cut by a crash while written)")]
@@ -188,7 +156,4 @@ public sealed partial class CallEventDispatcher : IHostedService, IAsyncDisposab
 
     [LoggerMessage(EventId = 7014, Level = LogLevel.Error, Message = "Call event spool of {Destination} unavailable in {Folder} ({Reason}): its events are kept in memory only and a restart loses those not yet delivered; set EslCallflow:StatePath to a writable folder")]
     private static partial void LogSpoolUnavailable(ILogger logger, string destination, string folder, string reason);
-
-    [LoggerMessage(EventId = 7013, Level = LogLevel.Error, Message = "Call events for {Destination}: a batch of {Count} could not be queued ({Reason})")]
-    private static partial void LogOfferFailed(ILogger logger, Exception exception, string destination, int count, string reason);
 }

@@ -10,11 +10,12 @@ namespace EslCallflow.Records.Delivery;
 /// disk rather than memory. Events are appended to numbered segment files (<c>00000001.events</c>, one JSON event
 /// a line), fsync'd before they are queued for delivery; the queue keeps only each event's place
 /// (<see cref="SpoolEntry"/>) and its JSON is read back when it is about to be sent. Each delivered (or given-up)
-/// event's id is appended to the segment's <c>.acks</c> file. A segment whose every event is acknowledged is
-/// deleted. Acks are not fsync'd: one lost in a crash only sends that event again (delivery is at least once).
+/// event's id is appended to the segment's <c>.acks</c> file, kept open while the segment lives. A segment whose
+/// every event is acknowledged is deleted. Acks are not fsync'd: one lost in a crash only sends that event again
+/// (delivery is at least once).
 /// On start, every event not acknowledged is found again, in the order written.
 /// </summary>
-/// <remarks>Thread-safe: the dispatcher appends while the destination's workers read back and acknowledge.</remarks>
+/// <remarks>Thread-safe: the dispatcher's spool thread appends while the destination's workers read back and acknowledge.</remarks>
 public sealed class EventSpool : IDisposable
 {
     private const int EventsPerSegment = 1000;
@@ -23,6 +24,7 @@ public sealed class EventSpool : IDisposable
     private readonly Dictionary<long, Segment> _segments = [];
     private readonly Dictionary<long, SpooledEvent> _inMemory = [];
     private readonly ArrayBufferWriter<byte> _text = new();
+    private readonly ArrayBufferWriter<byte> _ackText = new();
     private long _current;
     private long _nextInMemory;
     private FileStream? _writer;
@@ -173,8 +175,7 @@ public sealed class EventSpool : IDisposable
             {
                 if (id is not null)
                 {
-                    using var acks = new FileStream(AckPath(at.Segment), FileMode.Append, FileAccess.Write, FileShare.Read);
-                    acks.Write(Encoding.UTF8.GetBytes(id + "\n"));
+                    WriteAck(at.Segment, segment, id);
                 }
             }
             finally
@@ -193,7 +194,7 @@ public sealed class EventSpool : IDisposable
             _writer = null;
             foreach (var segment in _segments.Values)
             {
-                segment.CloseReader();
+                segment.CloseFiles();
             }
         }
     }
@@ -219,6 +220,27 @@ public sealed class EventSpool : IDisposable
         segment.Written += count;
         segment.Length += _text.WrittenCount;
         return count;
+    }
+
+    /// <summary>One line in the segment's <c>.acks</c>, written through to the file (a process killed after it still has it), not fsync'd.</summary>
+    private void WriteAck(long number, Segment segment, string id)
+    {
+        _ackText.ResetWrittenCount();
+        Encoding.UTF8.GetBytes(id, _ackText);
+        _ackText.Write("\n"u8);
+        try
+        {
+            // Unbuffered, as the events file: each ack is one write, and a failed one leaves nothing to flush later.
+            segment.Acks ??= new FileStream(AckPath(number), FileMode.Append, FileAccess.Write, FileShare.Read, bufferSize: 0);
+            segment.Acks.Write(_ackText.WrittenSpan);
+        }
+        catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
+        {
+            // Opened again at the next ack: a disk that recovers takes the acks again.
+            segment.Acks?.Dispose();
+            segment.Acks = null;
+            throw;
+        }
     }
 
     private Segment Roll()
@@ -249,7 +271,7 @@ public sealed class EventSpool : IDisposable
         }
         if (_segments.TryGetValue(number, out var segment) && segment.Acked >= segment.Written)
         {
-            segment.CloseReader();
+            segment.CloseFiles();
             File.Delete(EventsPath(number));
             File.Delete(AckPath(number));
             _segments.Remove(number);
@@ -266,11 +288,14 @@ public sealed class EventSpool : IDisposable
         public int Acked;
         public long Length;
         public SafeFileHandle? Reader;
+        public FileStream? Acks;
 
-        public void CloseReader()
+        public void CloseFiles()
         {
             Reader?.Dispose();
             Reader = null;
+            Acks?.Dispose();
+            Acks = null;
         }
     }
 }
