@@ -18,25 +18,7 @@ public sealed class PostDialDelayTests(RealSwitch fixture, ITestOutputHelper out
     [RealSwitchFact]
     public Task Post_dial_delay_through_the_daemon_and_through_the_native_dialplan() => fixture.RunAsync(output, async s =>
     {
-        // The phone refuses at once: only the INVITE's arrival matters, and the call ends quickly either way.
-        s.Phone("1001").Behaviour = PhoneBehaviour.Busy(TimeSpan.Zero);
-        var daemon = new List<double>();
-        var native = new List<double>();
-        for (var n = 0; n < WarmUp + CallsEach; n++)
-        {
-            foreach (var (number, results) in new[] { ("7301", daemon), ("1001", native) })
-            {
-                var seen = s.Phone("1001").Incoming.Count;
-                var call = s.Phone("1005").Dial(number);
-                var invite = await s.Phone("1001").InviteAsync(TimeSpan.FromSeconds(5), seen + 1);
-                await call.FinalAsync(TimeSpan.FromSeconds(5));
-                if (n >= WarmUp)
-                {
-                    results.Add((invite.ReceivedAt - call.InviteSentAt).TotalMilliseconds);
-                }
-                await Task.Delay(50, s.Cancellation);
-            }
-        }
+        var (daemon, native) = await MeasureAsync(s, "7301", WarmUp, CallsEach);
 
         s.Report($"post-dial delay over {CallsEach} calls each, interleaved, after {WarmUp} warm-up calls each (ms):");
         s.Report("  through the daemon (7301): " + Summary(daemon));
@@ -45,6 +27,32 @@ public sealed class PostDialDelayTests(RealSwitch fixture, ITestOutputHelper out
         Assert.Equal(CallsEach, daemon.Count);
         Assert.Equal(CallsEach, native.Count);
     }, TimeSpan.FromMinutes(5));
+
+    /// <summary>
+    /// Post-dial delay of <paramref name="number"/> and of the native dialplan (1001), interleaved call by call, after
+    /// <paramref name="warmUp"/> unmeasured calls each; 1001 refuses at once, so only the INVITE's arrival matters.
+    /// </summary>
+    internal static async Task<(List<double> Through, List<double> Native)> MeasureAsync(Scene s, string number, int warmUp, int calls)
+    {
+        s.Phone("1001").Behaviour = PhoneBehaviour.Busy(TimeSpan.Zero);
+        var delays = new Dictionary<string, List<double>> { [number] = [], ["1001"] = [] };
+        for (var n = 0; n < warmUp + calls; n++)
+        {
+            foreach (var dialled in new[] { number, "1001" })
+            {
+                var seen = s.Phone("1001").Incoming.Count;
+                var call = s.Phone("1005").Dial(dialled);
+                var invite = await s.Phone("1001").InviteAsync(TimeSpan.FromSeconds(5), seen + 1);
+                await call.FinalAsync(TimeSpan.FromSeconds(5));
+                if (n >= warmUp)
+                {
+                    delays[dialled].Add((invite.ReceivedAt - call.InviteSentAt).TotalMilliseconds);
+                }
+                await Task.Delay(50, s.Cancellation);
+            }
+        }
+        return (delays[number], delays["1001"]);
+    }
 
     internal static double Median(List<double> values) => Percentile(values, 50);
 

@@ -36,23 +36,7 @@ public sealed class SocketFloorTests(RealSwitch fixture, ITestOutputHelper outpu
         foreach (var steps in Enum.GetValues<FloorSteps>())
         {
             probe.Steps = steps;
-            s.Phone("1001").Behaviour = PhoneBehaviour.Busy(TimeSpan.Zero);
-            var delays = new Dictionary<string, List<double>> { ["7301"] = [], ["1001"] = [] };
-            for (var n = 0; n < WarmUpCalls + DelayCalls; n++)
-            {
-                foreach (var number in new[] { "7301", "1001" })
-                {
-                    var seen = s.Phone("1001").Incoming.Count;
-                    var call = s.Phone("1005").Dial(number);
-                    var invite = await s.Phone("1001").InviteAsync(TimeSpan.FromSeconds(5), seen + 1);
-                    await call.FinalAsync(TimeSpan.FromSeconds(5));
-                    if (n >= WarmUpCalls)
-                    {
-                        delays[number].Add((invite.ReceivedAt - call.InviteSentAt).TotalMilliseconds);
-                    }
-                    await Task.Delay(50, s.Cancellation);
-                }
-            }
+            var (throughProbe, native) = await PostDialDelayTests.MeasureAsync(s, "7301", WarmUpCalls, DelayCalls);
 
             s.Phone("1001").Behaviour = PhoneBehaviour.AnswersAfter(TimeSpan.Zero);
             var cpu = new Dictionary<string, double> { ["7301"] = 0, ["1001"] = 0 };
@@ -67,8 +51,8 @@ public sealed class SocketFloorTests(RealSwitch fixture, ITestOutputHelper outpu
                 }
             }
             var calls = Rounds * CallsPerBurst;
-            s.Report($"  {steps}: post-dial delay added {PostDialDelayTests.Median(delays["7301"]) - PostDialDelayTests.Median(delays["1001"]):F1} ms "
-                + $"(through the probe {PostDialDelayTests.Summary(delays["7301"])}; native {PostDialDelayTests.Summary(delays["1001"])}); "
+            s.Report($"  {steps}: post-dial delay added {PostDialDelayTests.Median(throughProbe) - PostDialDelayTests.Median(native):F1} ms "
+                + $"(through the probe {PostDialDelayTests.Summary(throughProbe)}; native {PostDialDelayTests.Summary(native)}); "
                 + $"FreeSWITCH CPU per call {CpuPerCallTests.Ms(cpu["7301"], calls)} against {CpuPerCallTests.Ms(cpu["1001"], calls)} native: ratio {cpu["7301"] / cpu["1001"]:F2}");
         }
         Assert.Equal((WarmUpCalls + DelayCalls + Rounds * CallsPerBurst) * Enum.GetValues<FloorSteps>().Length, probe.Sessions);

@@ -32,6 +32,7 @@ public sealed class SocketFloorProbe : IAsyncDisposable
     private readonly TcpListener _listener;
     private readonly CancellationTokenSource _stop = new();
     private readonly Task _accepting;
+    private readonly List<Task> _calls = [];
     private readonly string _bridgeTarget;
     private int _sessions;
 
@@ -44,6 +45,7 @@ public sealed class SocketFloorProbe : IAsyncDisposable
         _accepting = Task.Run(AcceptAsync);
     }
 
+    /// <summary>What each new call gets (a call keeps what it started with).</summary>
     public FloorSteps Steps { get; set; } = FloorSteps.Bridge;
 
     /// <summary>Calls handed to the probe so far.</summary>
@@ -66,7 +68,12 @@ public sealed class SocketFloorProbe : IAsyncDisposable
                 return;
             }
             Interlocked.Increment(ref _sessions);
-            _ = Task.Run(() => RunAsync(socket, Steps));
+            var steps = Steps;
+            lock (_calls)
+            {
+                _calls.RemoveAll(c => c.IsCompleted);
+                _calls.Add(Task.Run(() => RunAsync(socket, steps)));
+            }
         }
     }
 
@@ -151,6 +158,13 @@ public sealed class SocketFloorProbe : IAsyncDisposable
         await _stop.CancelAsync();
         _listener.Stop();
         await _accepting;
+        Task[] calls;
+        lock (_calls)
+        {
+            calls = [.. _calls];
+        }
+        // Every session ends on the cancellation: none uses the token after it is disposed.
+        await Task.WhenAll(calls);
         _stop.Dispose();
     }
 }
