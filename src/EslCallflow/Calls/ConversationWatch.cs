@@ -2,6 +2,7 @@ using System.Collections.Concurrent;
 using System.Text.Json;
 using EslCallflow.Callflows.Pickup;
 using EslCallflow.Esl;
+using EslCallflow.Esl.Outbound;
 using EslCallflow.Operations;
 using EslCallflow.Tracking;
 using Microsoft.Extensions.Hosting;
@@ -37,6 +38,7 @@ public sealed partial class ConversationWatch
     };
 
     private readonly ConcurrentDictionary<(string, string), Lazy<Task<ConversationEnd>>> _following = new();
+    private readonly ConcurrentDictionary<string, EslOutboundSession> _ownSessions = new(StringComparer.Ordinal);
     private readonly ChannelTracker _tracker;
     private readonly ISwitchApi _switch;
     private readonly DaemonMetrics _metrics;
@@ -67,13 +69,25 @@ public sealed partial class ConversationWatch
     /// Completes when both channels are gone. Two callers following the same pair (the picker's call and the call it
     /// picked up) share one watch, so a stranded channel is ended once.
     /// </summary>
-    public Task<ConversationEnd> FollowAsync(string callUuid, string partnerUuid, CancellationToken cancellationToken)
+    /// <param name="ownSession">
+    /// The daemon's own session of <paramref name="callUuid"/> when it is still open: a call left in the daemon's
+    /// socket application after its module finished has nothing but the daemon to end it.
+    /// </param>
+    public Task<ConversationEnd> FollowAsync(string callUuid, string partnerUuid, EslOutboundSession? ownSession, CancellationToken cancellationToken)
     {
+        if (ownSession is not null)
+        {
+            _ownSessions[callUuid] = ownSession;
+        }
         var key = string.CompareOrdinal(callUuid, partnerUuid) < 0 ? (callUuid, partnerUuid) : (partnerUuid, callUuid);
         var started = _time.GetTimestamp();
         var watch = _following.GetOrAdd(key, k => new Lazy<Task<ConversationEnd>>(() => RunLinkedAsync(k.Item1, k.Item2, started, cancellationToken)));
         var task = watch.Value;
-        _ = task.ContinueWith(_ => _following.TryRemove(new KeyValuePair<(string, string), Lazy<Task<ConversationEnd>>>(key, watch)), CancellationToken.None, TaskContinuationOptions.ExecuteSynchronously, TaskScheduler.Default);
+        _ = task.ContinueWith(_ =>
+        {
+            _following.TryRemove(new KeyValuePair<(string, string), Lazy<Task<ConversationEnd>>>(key, watch));
+            _ownSessions.TryRemove(callUuid, out var __);
+        }, CancellationToken.None, TaskContinuationOptions.ExecuteSynchronously, TaskScheduler.Default);
         return task;
     }
 
@@ -179,12 +193,17 @@ public sealed partial class ConversationWatch
             var root = json.RootElement;
             var state = root.TryGetProperty("Channel-State", out var s) ? s.GetString() : null;
             var answered = root.TryGetProperty("Answer-State", out var answer) && answer.GetString() == "answered";
-            if (state is null || !answered || !IdleStates.Contains(state))
+            var application = root.TryGetProperty("variable_current_application", out var app) ? app.GetString() : null;
+            // Still in the daemon's own socket application, whose module has finished with it: the daemon is all that
+            // could move it on. intercept's CS_PARK stays pending while the socket application runs without async
+            // (mod_event_socket.c socket_function: the channel's own thread is in the application).
+            var heldBySocket = state == "CS_EXECUTE" && _ownSessions.TryGetValue(survivor, out var own) && own.IsConnected && !own.CallEnded.IsCancellationRequested;
+            if (state is null || !answered || !(IdleStates.Contains(state) || heldBySocket))
             {
-                LogNotStranded(_logger, survivor, partner.Uuid, state ?? "unknown", answered);
+                LogNotStranded(_logger, survivor, partner.Uuid, state ?? "unknown", application ?? "none", answered);
                 return null;
             }
-            return state;
+            return heldBySocket ? "CS_EXECUTE socket" : state;
         }
         catch (Exception ex) when (ex is EslConnectionClosedException or EslCommandException or JsonException)
         {
@@ -196,8 +215,8 @@ public sealed partial class ConversationWatch
     [LoggerMessage(EventId = 4020, Level = LogLevel.Warning, Message = "Call {CallUuid}: left answered with nobody after {PartnerUuid} hung up ({Cause}), held in {ChannelState}; the daemon hangs it up")]
     private static partial void LogStranded(ILogger logger, string callUuid, string partnerUuid, string cause, string channelState);
 
-    [LoggerMessage(EventId = 4021, Level = LogLevel.Information, Message = "Call {CallUuid}: still up after {PartnerUuid} left, in {ChannelState} (answered {Answered}): running on its own, left alone")]
-    private static partial void LogNotStranded(ILogger logger, string callUuid, string partnerUuid, string channelState, bool answered);
+    [LoggerMessage(EventId = 4021, Level = LogLevel.Information, Message = "Call {CallUuid}: still up after {PartnerUuid} left, in {ChannelState} running {Application} (answered {Answered}): left alone")]
+    private static partial void LogNotStranded(ILogger logger, string callUuid, string partnerUuid, string channelState, string application, bool answered);
 
     [LoggerMessage(EventId = 4022, Level = LogLevel.Error, Message = "Call {CallUuid}: could not check or end a call left with nobody ({Reason})")]
     private static partial void LogCouldNotEnd(ILogger logger, string callUuid, string reason);

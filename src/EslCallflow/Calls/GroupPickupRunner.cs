@@ -123,7 +123,7 @@ public sealed partial class GroupPickupRunner
         ConversationEnd end;
         try
         {
-            end = await _conversations.FollowAsync(call.Uuid, pickedCall, stopping).ConfigureAwait(false);
+            end = await _conversations.FollowAsync(call.Uuid, pickedCall, call.Session, stopping).ConfigureAwait(false);
         }
         catch (OperationCanceledException)
         {

@@ -41,7 +41,7 @@ public sealed class PickupOptions : IValidatableObject
     /// it with nobody (and then hangs it up). Normally the partner's hangup ends it within milliseconds.
     /// </summary>
     [Range(typeof(TimeSpan), "00:00:00.100", "00:00:10")]
-    public TimeSpan StrandedGrace { get; set; } = TimeSpan.FromSeconds(1);
+    public TimeSpan StrandedGrace { get; set; } = TimeSpan.FromMilliseconds(500);
 
     public IEnumerable<ValidationResult> Validate(ValidationContext validationContext)
     {

@@ -148,7 +148,7 @@ public sealed partial class RingGroupModule : ICallflowModule
         ConversationEnd end;
         try
         {
-            end = await _conversations.FollowAsync(call.Uuid, pickerCall, stopping).ConfigureAwait(false);
+            end = await _conversations.FollowAsync(call.Uuid, pickerCall, call.Session, stopping).ConfigureAwait(false);
         }
         catch (OperationCanceledException)
         {
