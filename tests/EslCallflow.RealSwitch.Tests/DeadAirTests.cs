@@ -1,5 +1,6 @@
 using System.Text.RegularExpressions;
 using EslCallflow.RealSwitch.Tests.Sip;
+using EslCallflow.RealSwitch.Tests.Switch;
 
 namespace EslCallflow.RealSwitch.Tests;
 
@@ -24,6 +25,10 @@ public sealed partial class DeadAirTests(RealSwitch fixture, ITestOutputHelper o
     {
         var before = await s.MetricsAsync();
         var slowest = TimeSpan.Zero;
+        // With ESLCALLFLOW_CAPTURE_DIR set, the channel events of the first round are recorded for the fake switch.
+        var capture = WireCapture.Folder is not null
+            ? await WireCapture.StartAsync(s.Switch.EslPort, s.Switch.EslPassword, "CHANNEL_CREATE CHANNEL_ANSWER CHANNEL_CALLSTATE CHANNEL_STATE CHANNEL_BRIDGE CHANNEL_UNBRIDGE CHANNEL_HANGUP CHANNEL_DESTROY", s.Cancellation)
+            : null;
         foreach (var afterMs in HangUpAfterMs)
         {
             for (var round = 1; round <= Rounds; round++)
@@ -45,6 +50,14 @@ public sealed partial class DeadAirTests(RealSwitch fixture, ITestOutputHelper o
                 Assert.True(took <= ByeWithin, $"the caller waited {Scene.Ms(took)} ms for its BYE");
                 await ringing.CancelledAsync(Soon);
                 await NoChannelsAsync(s);
+                if (capture is not null)
+                {
+                    await capture.SaveAsync(Path.Combine(WireCapture.Folder!, $"events-stranded-pickup-{(code == "8000" ? "group" : "directed")}-json.txt"), [
+                        $"1005 calls {called}; 1001 rings; {pickerUser} dials {code} and sends BYE as soon as it has ACKed its 200 OK.",
+                        $"caller {caller.CallId} (SIP Call-ID), picker {picker.CallId}: the caller's BYE came {Scene.Ms(took)} ms after the picker's.",
+                    ]);
+                    capture = null;
+                }
             }
         }
         var after = await s.MetricsAsync();

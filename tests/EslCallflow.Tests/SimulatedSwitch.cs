@@ -21,12 +21,16 @@ internal sealed class SimulatedSwitch(FakeFreeSwitch freeSwitch)
     private readonly ConcurrentDictionary<string, string> _talking = new(StringComparer.Ordinal);
     private readonly ConcurrentDictionary<string, string> _stranded = new(StringComparer.Ordinal);
     private readonly ConcurrentDictionary<string, bool> _live = new(StringComparer.Ordinal);
+    private readonly ConcurrentDictionary<string, FakeCall> _held = new(StringComparer.Ordinal);
 
     /// <summary>How long intercept takes between answering the picker and ending the ringing legs.</summary>
     public TimeSpan InterceptDelay { get; set; }
 
     /// <summary>The picker's disconnect notice comes before its CHANNEL_BRIDGE (seen on the real switch).</summary>
     public bool PickerNoticeBeforeBridge { get; set; }
+
+    /// <summary>The picker hangs up the moment intercept answers it, before uuid_bridge joined it to the caller.</summary>
+    public bool PickerHangsUpAtOnce { get; set; }
 
     /// <summary>The rung phones answer the INVITE with 183 + SDP: legs are EARLY and the caller is flagged bridged.</summary>
     public bool PhonesSendEarlyMedia { get; set; }
@@ -130,6 +134,20 @@ internal sealed class SimulatedSwitch(FakeFreeSwitch freeSwitch)
             ["Bridge-A-Unique-ID"] = picker.Uuid,
             ["Bridge-B-Unique-ID"] = target,
         });
+        if (PickerHangsUpAtOnce)
+        {
+            // events-stranded-pickup-group-json.txt: the picker's BYE beat uuid_bridge; the caller, answered, stays in
+            // its socket application (CS_EXECUTE) and FreeSWITCH says nothing more about it.
+            await picker.LeaveSocketAsync();
+            _stranded[target] = "CS_EXECUTE";
+            if (call.Caller is { } held)
+            {
+                _held[target] = held;
+            }
+            await HangUpAsync(picker.Uuid, "NORMAL_CLEARING");
+            _talking[target] = picker.Uuid;
+            return;
+        }
         if (PickerNoticeBeforeBridge)
         {
             await picker.LeaveSocketAsync();
@@ -188,7 +206,7 @@ internal sealed class SimulatedSwitch(FakeFreeSwitch freeSwitch)
                 Kills.Enqueue(command);
                 if (_stranded.TryRemove(uuid, out _))
                 {
-                    _ = HangUpAsync(uuid, cause);
+                    _ = _held.TryRemove(uuid, out var held) ? held.CallerHangsUpAsync(cause) : HangUpAsync(uuid, cause);
                     return "+OK\n";
                 }
                 return "-ERR No such channel!\n";
@@ -204,7 +222,7 @@ internal sealed class SimulatedSwitch(FakeFreeSwitch freeSwitch)
     /// The picker of <paramref name="callerUuid"/> hangs up before FreeSWITCH joined the two: the caller stays
     /// answered in <paramref name="state"/> with no event about it (the real switch sends none).
     /// </summary>
-    public async Task StrandAsync(string callerUuid, string state = "CS_SOFT_EXECUTE")
+    public async Task StrandAsync(string callerUuid, string state = "CS_RESET")
     {
         _stranded[callerUuid] = state;
         _live.TryRemove(callerUuid, out _);

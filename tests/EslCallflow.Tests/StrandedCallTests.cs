@@ -46,6 +46,7 @@ public class StrandedCallTests
     }
 
     [Theory]
+    [InlineData("CS_RESET")]
     [InlineData("CS_SOFT_EXECUTE")]
     [InlineData("CS_PARK")]
     public async Task A_caller_left_answered_when_its_picker_hangs_up_at_once_is_hung_up_by_the_daemon(string state)
@@ -70,6 +71,26 @@ public class StrandedCallTests
         Assert.Equal((caller.Uuid, picker.Uuid, state), (line.GetProperty("CallUuid").GetString(), line.GetProperty("PartnerUuid").GetString(), line.GetProperty("ChannelState").GetString()));
         Assert.Contains($"eslcallflow_stranded_calls_ended_total{{state=\"{state}\"}} 1", await daemon.MetricsAsync());
         await Eventually.True(() => daemon.Tracker.Find(caller.Uuid) is null, Timeout);
+    }
+
+    [Fact]
+    public async Task A_ring_group_caller_left_in_the_daemons_own_socket_when_the_picker_hangs_up_at_once_is_hung_up()
+    {
+        var receiver = await WebhookReceiver.StartAsync();
+        await using var _ = receiver;
+        await using var daemon = await RunningDaemon.StartAsync(null, HookArgs.For(receiver.Url));
+        var fs = new SimulatedSwitch(daemon.FreeSwitch) { PickerHangsUpAtOnce = true };
+        daemon.FreeSwitch.Api = fs.Api;
+        await using var caller = await daemon.CallAsync("7000", "1005", fs.RingsUntilPickedUp);
+        await daemon.WaitForRingingAsync(4);
+
+        await using var picker = await daemon.CallAsync("8000", "1006", fs.Intercepts);
+
+        var record = await EndedRecordAsync(receiver, caller.Uuid);
+        Assert.Equal($"uuid_kill {caller.Uuid} NORMAL_CLEARING", Assert.Single(fs.Kills));
+        Assert.Equal("NORMAL_CLEARING", caller.HangupCause);
+        Assert.Equal(("picked_up", "daemon"), (Text(record, "outcome"), Text(record, "hung_up_by")));
+        Assert.Contains("eslcallflow_stranded_calls_ended_total{state=\"CS_EXECUTE socket\"} 1", await daemon.MetricsAsync());
     }
 
     [Fact]
