@@ -84,7 +84,7 @@ public static class CliCommands
             return 0;
         }
         output.WriteLine($"{args[1]}: callflow {plan.Callflow.Id}, module {plan.Module}, caller {caller?.Id ?? "external"}");
-        if (plan.Node?.Parsed is GroupPickupData or GroupPickupFeatureData)
+        if (plan.Node?.Parsed is IPickupData)
         {
             var http = Option(args, "--http") ?? Environment.GetEnvironmentVariable("ESLCALLFLOW_Http__Url") ?? "http://127.0.0.1:8088";
             PickupPlanPrinter.Print(config, config.MatchCallflow(args[1])!, caller, LiveChannels(http), http, output);

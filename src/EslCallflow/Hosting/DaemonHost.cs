@@ -1,5 +1,6 @@
 using EslCallflow.Calls;
-using EslCallflow.Calls.Modules;
+using EslCallflow.Calls.Pickup;
+using EslCallflow.Calls.Ringing;
 using EslCallflow.Esl.Inbound;
 using EslCallflow.Esl.Outbound;
 using EslCallflow.Operations;
@@ -67,23 +68,16 @@ public static class DaemonHost
         builder.Services.AddSingleton(TimeProvider.System);
         builder.Services.AddSingleton<DaemonMetrics>();
         builder.Services.AddSingleton<ChannelTracker>();
-        builder.Services.AddSingleton<PickupClaims>();
+        builder.Services.AddSingleton<IPickupClaims, PickupClaims>();
+        builder.Services.AddSingleton<IRingingLegs, TrackedRingingLegs>();
         builder.Services.AddSingleton<DeliveryMetrics>();
         builder.Services.AddSingleton<CallEventDispatcher>();
         builder.Services.AddSingleton<CallRecords>();
-        builder.Services.AddSingleton<GroupPickupRunner>();
-        // Callflow modules, one file each (Calls/Modules); the flow runner finds them by name.
-        builder.Services.AddSingleton<RingGroupModule>();
-        builder.Services.AddSingleton<ICallflowModule>(sp => sp.GetRequiredService<RingGroupModule>());
-        builder.Services.AddSingleton<ICallflowModule>(sp => RingTargetModule.Device(sp.GetRequiredService<RingGroupModule>()));
-        builder.Services.AddSingleton<ICallflowModule>(sp => RingTargetModule.User(sp.GetRequiredService<RingGroupModule>()));
-        builder.Services.AddSingleton<ICallflowModule, PlayModule>();
-        builder.Services.AddSingleton<ICallflowModule, ResponseModule>();
-        builder.Services.AddSingleton<ICallflowModule, CallflowJumpModule>();
-        builder.Services.AddSingleton<ICallflowModule, TransferModule>();
-        builder.Services.AddSingleton<ICallflowModule, GroupPickupModule>();
-        builder.Services.AddSingleton<ICallflowModule, GroupPickupFeatureModule>();
-        builder.Services.AddSingleton<CallflowModules>();
+        builder.Services.AddSingleton<PickupRunner>();
+        builder.Services.AddSingleton<BridgeWatcher>();
+        builder.Services.AddSingleton<RingReport>();
+        builder.Services.AddSingleton<Ringer>();
+        CallflowModules.Register(builder.Services);
         builder.Services.AddSingleton<CallHandler>();
         // Before the call listener: it starts first (spooled events are read back before any call) and stops after
         // the calls have drained (their last events are spooled before the process ends).

@@ -1,7 +1,7 @@
+using EslCallflow.Callflows.RingGroups;
 using EslCallflow.Esl.Messages;
-using EslCallflow.Esl.Outbound;
 
-namespace EslCallflow.Calls;
+namespace EslCallflow.Calls.Pickup;
 
 /// <summary>
 /// Which of intercept's two guards keeps a pickup from stealing a call answered meanwhile, and how to read
@@ -15,7 +15,7 @@ namespace EslCallflow.Calls;
 /// for a caller answered earlier (an IVR, a greeting) it is the bridge. Both are set every time, since the
 /// picker's channel keeps a variable from one attempt to the next.
 /// </remarks>
-internal sealed record InterceptGuard(string Name, IReadOnlyList<EslExecute> Commands)
+internal sealed record InterceptGuard(string Name, IReadOnlyList<PlannedCommand> Commands)
 {
     private static readonly InterceptGuard Unanswered = new("intercept_unanswered_only",
         [new("set", "intercept_unanswered_only=true"), new("set", "intercept_unbridged_only=false")]);

@@ -1,7 +1,7 @@
 using System.Globalization;
 using EslCallflow.Esl.Messages;
 
-namespace EslCallflow.Calls;
+namespace EslCallflow.Calls.Ringing;
 
 /// <summary>How a ring group's bridge ended, read from its CHANNEL_EXECUTE_COMPLETE.</summary>
 public enum BridgeResult

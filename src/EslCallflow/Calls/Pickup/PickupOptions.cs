@@ -1,7 +1,7 @@
 using System.ComponentModel.DataAnnotations;
 using EslCallflow.Callflows.Loading;
 
-namespace EslCallflow.Calls;
+namespace EslCallflow.Calls.Pickup;
 
 /// <summary>What group_pickup answers when it cannot pick up (section <c>Pickup</c>).</summary>
 public sealed class PickupOptions : IValidatableObject

@@ -1,79 +1,80 @@
-using EslCallflow.Callflows;
 using EslCallflow.Callflows.Documents;
+using EslCallflow.Callflows.Modules;
 using EslCallflow.Callflows.Pickup;
 using EslCallflow.Esl;
 using EslCallflow.Esl.Messages;
 using EslCallflow.Esl.Outbound;
+using EslCallflow.Operations;
 using EslCallflow.Tracking;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
-using EslCallflow.Callflows.Modules;
 
-namespace EslCallflow.Calls;
-
-/// <summary>What a pickup may take: who is approved, the devices in scope, and how to name that scope in logs.</summary>
-public sealed record PickupRequest(PickupScope? Approved, IReadOnlyList<Device> InScope, string Scope)
-{
-    /// <summary>group_pickup's fixed scope (a device, a user's devices, or a group's).</summary>
-    public static PickupRequest For(PbxConfiguration config, GroupPickupData data) =>
-        new(data.Approved, PickupScopes.DevicesIn(config, data.Scope), $"{data.Scope.Kind.ToString().ToLowerInvariant()} {data.Scope.Id}");
-}
-
-/// <summary>How a pickup attempt ended, for logs and metrics.</summary>
-public enum PickupOutcome
-{
-    PickedUp,
-    Refused,
-    NothingToPickUp,
-    CallerGone,
-    /// <summary>A directed pickup named nothing known (no such extension or SIP user).</summary>
-    UnknownTarget,
-}
-
-/// <summary>How a pickup ended, and for a success the caller's leg taken and the device it was ringing on.</summary>
-public sealed record PickupResult(PickupOutcome Outcome, string? PickedCallUuid = null, string? FromDeviceId = null, int? SipCode = null);
+namespace EslCallflow.Calls.Pickup;
 
 /// <summary>
-/// group_pickup on the picker's session (docs/behaviour.md group_pickup rules 2 to 8): refuse pickers who are not
-/// approved before answering; otherwise take the longest-ringing call in scope that this picker can claim,
-/// intercept it, and count it done when the picker is bridged. Never dead air: every path ends in a bridge
-/// or a SIP response.
+/// A pickup module (group_pickup, group_pickup_feature) on the picker's session (docs/behaviour.md group_pickup
+/// rules 2 to 8): refuse pickers who are not approved before answering; otherwise take the longest-ringing call
+/// on the module's target that this picker can claim, intercept it, and count it done when the picker is bridged.
+/// Never dead air: every path ends in a bridge or a SIP response. Terminal: children are never run (rule 8).
 /// </summary>
-public sealed partial class GroupPickupRunner
+public sealed partial class PickupRunner
 {
-    private readonly ChannelTracker _tracker;
-    private readonly PickupClaims _claims;
-    private readonly PickupOptions _options;
     private static readonly TimeSpan FeedPollInterval = TimeSpan.FromMilliseconds(20);
-    private readonly ILogger<GroupPickupRunner> _logger;
+    private readonly IRingingLegs _legs;
+    private readonly ChannelTracker _tracker;
+    private readonly IPickupClaims _claims;
+    private readonly PickupOptions _options;
+    private readonly DaemonMetrics _metrics;
     private readonly TimeProvider _time;
+    private readonly ILogger<PickupRunner> _logger;
 
-    public GroupPickupRunner(ChannelTracker tracker, PickupClaims claims, IOptions<PickupOptions> options, TimeProvider time, ILogger<GroupPickupRunner> logger)
+    public PickupRunner(IRingingLegs legs, ChannelTracker tracker, IPickupClaims claims, IOptions<PickupOptions> options, DaemonMetrics metrics, TimeProvider time, ILogger<PickupRunner> logger)
     {
-        _time = time;
+        _legs = legs;
         _tracker = tracker;
         _claims = claims;
         _options = options.Value;
+        _metrics = metrics;
+        _time = time;
         _logger = logger;
     }
 
-    public async Task<PickupResult> RunAsync(EslOutboundSession session, PbxConfiguration config, PickupRequest request, Device? picker, CancellationToken stopping)
+    /// <summary>Runs the pickup, then counts its outcome for the pickups, the module and the call, and records it.</summary>
+    public async Task<FlowNode?> RunAsync(CallContext call, FlowNode node, IPickupData data, CancellationToken stopping)
     {
+        var picked = await PickUpAsync(call, data, stopping).ConfigureAwait(false);
+        _metrics.Pickup(picked.Name);
+        call.Decide(_metrics, node.Module, picked.Name);
+        call.Record.Pickup(picked.Name, picked.PickedCallUuid, picked.FromDeviceId, picked.SipCode);
+        return null;
+    }
+
+    private async Task<PickupResult> PickUpAsync(CallContext call, IPickupData data, CancellationToken stopping)
+    {
+        var (session, config, picker) = (call.Session, call.Config, call.Caller.Device);
         var pickerName = picker?.Id ?? "external";
-        var authorization = PickupPlanner.Authorize(config, request.Approved, picker);
+        // Refused before anything is looked up: a picker who may not pick up learns nothing of what rings.
+        var authorization = PickupPlanner.Authorize(config, data.Approved, picker);
         if (!authorization.Approved)
         {
             LogRefused(_logger, session.UniqueId, pickerName, authorization.Reason, _options.RefusedCode);
             await SessionActions.RespondAsync(session, _options.RefusedCode, _options.RefusedReason, null, stopping).ConfigureAwait(false);
             return new PickupResult(PickupOutcome.Refused, SipCode: _options.RefusedCode);
         }
+        if (data.Target(config, call.Captures) is not { } target)
+        {
+            var (kind, name) = data.Asked(call.Captures);
+            LogUnknownTarget(_logger, session.UniqueId, call.Number, name, kind, _options.UnknownTargetCode);
+            await SessionActions.RespondAsync(session, _options.UnknownTargetCode, _options.UnknownTargetReason, null, stopping).ConfigureAwait(false);
+            return new PickupResult(PickupOutcome.UnknownTarget, SipCode: _options.UnknownTargetCode);
+        }
 
-        var keys = PickupPlanner.ScopeKeys(request.InScope);
+        var keys = PickupPlanner.ScopeKeys(target.Devices);
         var tried = new HashSet<string>(StringComparer.Ordinal);
         while (!session.CallEnded.IsCancellationRequested)
         {
             // Asked afresh after every lost race or failed intercept: the next call in scope may have started ringing.
-            var candidate = PickupPlanner.Candidates(config, request.InScope, picker, session.UniqueId, _tracker.RingingOn(keys))
+            var candidate = PickupPlanner.Candidates(config, target.Devices, picker, session.UniqueId, _legs.RingingOn(keys))
                 .FirstOrDefault(c => !tried.Contains(c.CallKey));
             if (candidate is null)
             {
@@ -102,7 +103,7 @@ public sealed partial class GroupPickupRunner
         {
             return new PickupResult(PickupOutcome.CallerGone);
         }
-        LogNothingToPickUp(_logger, session.UniqueId, pickerName, request.Scope);
+        LogNothingToPickUp(_logger, session.UniqueId, pickerName, target.Description);
         await SessionActions.RespondAsync(session, _options.NothingToPickUpCode, _options.NothingToPickUpReason, _options.NothingToPickUpMedia, stopping).ConfigureAwait(false);
         return new PickupResult(PickupOutcome.NothingToPickUp, SipCode: _options.NothingToPickUpCode);
     }
@@ -110,13 +111,12 @@ public sealed partial class GroupPickupRunner
     /// <summary>The caller's leg the picker was bridged to, or null when the intercept took nothing.</summary>
     private async Task<string?> TryInterceptAsync(EslOutboundSession session, PickupCandidate candidate, string pickerName, CancellationToken stopping)
     {
-        var callerAnswered = candidate.CallerUuid is { } callerUuid && _tracker.Find(callerUuid) is { Answered: true };
-        var guard = InterceptGuard.For(callerAnswered);
+        var guard = InterceptGuard.For(candidate.CallerUuid is { } callerUuid && _legs.IsAnswered(callerUuid));
         LogIntercepting(_logger, session.UniqueId, candidate.LegUuid, candidate.DeviceId, candidate.CallerUuid ?? "unknown", guard.Name);
         EslEvent? completion = null;
         try
         {
-            completion = await session.ExecuteAllAsync([.. guard.Commands, new EslExecute("intercept", candidate.InterceptArgument)], stopping).ConfigureAwait(false);
+            completion = await SessionActions.InterceptAsync(session, guard.Commands, candidate.InterceptArgument, stopping).ConfigureAwait(false);
         }
         catch (EslConnectionClosedException)
         {
@@ -172,6 +172,9 @@ public sealed partial class GroupPickupRunner
 
     [LoggerMessage(EventId = 4005, Level = LogLevel.Information, Message = "Call {CallUuid}: outcome picked up: {PickerDevice} took the call ringing on {RingingDevice} (caller {CallerUuid})")]
     private static partial void LogPickedUp(ILogger logger, string callUuid, string pickerDevice, string ringingDevice, string callerUuid);
+
+    [LoggerMessage(EventId = 4010, Level = LogLevel.Warning, Message = "Call {CallUuid}: directed pickup {Number}: no {TargetType} known as {Dialled}; responding {SipCode}")]
+    private static partial void LogUnknownTarget(ILogger logger, string callUuid, string number, string dialled, string targetType, int sipCode);
 
     [LoggerMessage(EventId = 4006, Level = LogLevel.Warning, Message = "Call {CallUuid}: intercept of leg {RingingLeg} on {RingingDevice} bridged nothing ({InterceptGuard} refused it, or it was answered or gone meanwhile)")]
     private static partial void LogInterceptFailed(ILogger logger, string callUuid, string ringingLeg, string ringingDevice, string interceptGuard);

@@ -1,13 +1,11 @@
 using System.Collections.Concurrent;
 
-namespace EslCallflow.Calls;
+namespace EslCallflow.Calls.Pickup;
 
 /// <summary>
-/// FreeSWITCH's <c>intercept</c> has no guard against two pickers taking the same call, so a picker claims
-/// the call first and exactly one claim wins (docs/behaviour.md group_pickup rule 7). A won pickup stays recorded
-/// briefly so the ring group whose call it was can say who picked it up.
+/// <see cref="IPickupClaims"/> within one daemon: the claims of the pickers on this daemon's calls, in memory.
 /// </summary>
-public sealed class PickupClaims
+public sealed class PickupClaims : IPickupClaims
 {
     private static readonly TimeSpan Keep = TimeSpan.FromMinutes(2);
     private readonly ConcurrentDictionary<string, Claim> _claims = new(StringComparer.Ordinal);
@@ -20,10 +18,6 @@ public sealed class PickupClaims
 
     public int Count => _claims.Count;
 
-    /// <summary>
-    /// Claims the call for this picker. The claim names the picker at once: the ring group hears of the pickup
-    /// (its bridge completing with PICKED_OFF) before the picker's own CHANNEL_BRIDGE arrives.
-    /// </summary>
     public bool TryClaim(string callKey, string pickerUuid, string pickerName, string? fromDevice = null)
     {
         Sweep();
@@ -38,14 +32,11 @@ public sealed class PickupClaims
         }
     }
 
-    /// <summary>Keeps a won claim for a while, so late pickers skip the call until the feed shows it gone.</summary>
     public void Won(string callKey, string pickerUuid, string pickerName, string? fromDevice = null) =>
         _claims[callKey] = new Claim(pickerUuid, pickerName, _time.GetTimestamp(), fromDevice);
 
-    /// <summary>Who picked up the call whose caller leg is <paramref name="callerUuid"/>, if a pickup here won it.</summary>
     public string? PickedUpBy(string callerUuid) => _claims.GetValueOrDefault(callerUuid)?.PickerName;
 
-    /// <summary>The device the call whose caller leg is <paramref name="callerUuid"/> was ringing on when a pickup here took it.</summary>
     public string? PickedUpFrom(string callerUuid) => _claims.GetValueOrDefault(callerUuid)?.FromDevice;
 
     private void Sweep()
