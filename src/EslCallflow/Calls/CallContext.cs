@@ -1,7 +1,7 @@
 using EslCallflow.Callflows;
 using EslCallflow.Callflows.RingGroups;
 using EslCallflow.Esl.Outbound;
-using EslCallflow.Operations;
+using EslCallflow.Metrics;
 using EslCallflow.Records;
 
 namespace EslCallflow.Calls;

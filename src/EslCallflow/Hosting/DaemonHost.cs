@@ -3,9 +3,11 @@ using EslCallflow.Calls.Pickup;
 using EslCallflow.Calls.Ringing;
 using EslCallflow.Esl.Inbound;
 using EslCallflow.Esl.Outbound;
+using EslCallflow.Configuration;
+using EslCallflow.Delivery;
+using EslCallflow.Metrics;
 using EslCallflow.Operations;
 using EslCallflow.Records;
-using EslCallflow.Records.Delivery;
 using EslCallflow.Tracking;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
@@ -55,6 +57,8 @@ public static class DaemonHost
         builder.Services.AddOptions<PickupOptions>().BindConfiguration(PickupOptions.Section).ValidateDataAnnotations().ValidateOnStart();
         builder.Services.AddOptions<TrackingOptions>().BindConfiguration(TrackingOptions.Section).ValidateDataAnnotations().ValidateOnStart();
         builder.Services.AddOptions<CallRecordsOptions>().BindConfiguration(CallRecordsOptions.Section).ValidateDataAnnotations().ValidateOnStart();
+        builder.Services.AddOptions<DeliveryOptions>().BindConfiguration(DeliveryOptions.Section).ValidateDataAnnotations().ValidateOnStart();
+        builder.Services.AddSingleton<IValidateOptions<DeliveryOptions>, WebhookEventNames>();
         builder.Services.AddOptions<HttpEndpointOptions>().BindConfiguration(HttpEndpointOptions.Section).ValidateDataAnnotations().ValidateOnStart();
         builder.Services.AddOptions<HostOptions>().Configure<IOptions<DaemonOptions>>((o, daemon) =>
         {
@@ -85,6 +89,7 @@ public static class DaemonHost
         builder.Services.AddSingleton<OutboundCallService>();
         builder.Services.AddHostedService(sp => sp.GetRequiredService<OutboundCallService>());
         builder.Services.AddSingleton<InboundConnectionService>();
+        builder.Services.AddSingleton<IFreeSwitchEventPublisher>(sp => sp.GetRequiredService<InboundConnectionService>());
         builder.Services.AddHostedService(sp => sp.GetRequiredService<InboundConnectionService>());
         builder.Services.AddSingleton<ConfigurationReloader>();
         builder.Services.AddHostedService(sp => sp.GetRequiredService<ConfigurationReloader>());

@@ -1,6 +1,6 @@
 using EslCallflow.Callflows.Documents;
 using EslCallflow.Callflows.Modules;
-using EslCallflow.Operations;
+using EslCallflow.Metrics;
 
 namespace EslCallflow.Calls.Modules;
 

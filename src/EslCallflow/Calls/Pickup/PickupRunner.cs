@@ -4,7 +4,7 @@ using EslCallflow.Callflows.Pickup;
 using EslCallflow.Esl;
 using EslCallflow.Esl.Messages;
 using EslCallflow.Esl.Outbound;
-using EslCallflow.Operations;
+using EslCallflow.Metrics;
 using EslCallflow.Tracking;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;

@@ -2,7 +2,7 @@ using System.Text.Json;
 using EslCallflow.Callflows.Documents;
 using EslCallflow.Callflows.Modules;
 using EslCallflow.Callflows.RingGroups;
-using EslCallflow.Operations;
+using EslCallflow.Metrics;
 using EslCallflow.Records;
 using Microsoft.Extensions.Logging;
 
