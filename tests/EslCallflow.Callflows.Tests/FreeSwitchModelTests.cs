@@ -188,6 +188,47 @@ public class FreeSwitchModelTests
         Assert.Equal(displayed, SofiaCallerId.Displayed(callerIdName));
     }
 
+    [Theory]
+    [InlineData("Sales/Support", "Support")]
+    [InlineData("A/V room", "V room")]
+    [InlineData("Sales: Alice", " Alice")]
+    [InlineData("alice@home/x", "alice")]
+    [InlineData("a:b/c", "c")]
+    [InlineData("a/b:c", "c")]
+    [InlineData("Plain name", "Plain name")]
+    public void Sofia_cuts_a_caller_id_name_at_at_slash_and_colon_as_the_real_switch_showed(string written, string shown)
+    {
+        // mod_sofia.c sofia_outgoing_channel: switch_sanitize_number on the new leg's caller profile. Real 1.10.12:
+        // Sales/Support arrived as Support on user/ and sofia/ legs (behaviour.md).
+        var leg = Assert.Single(FreeSwitchDialString.Parse($"[^^!origination_caller_id_name={written}]user/1001@r").Legs);
+
+        Assert.Equal(shown, SofiaCallerId.ProfileName(leg));
+        Assert.Equal(shown, SofiaCallerId.OnPhone(leg));
+    }
+
+    [Fact]
+    public void Loopback_legs_keep_the_whole_name_and_sip_from_display_wins_on_the_phone()
+    {
+        var loopback = Assert.Single(FreeSwitchDialString.Parse("[^^!origination_caller_id_name=Sales/Support]loopback/9196/default").Legs);
+        var display = Assert.Single(FreeSwitchDialString.Parse("[^^!origination_caller_id_name=Sales/Support!sip_from_display=Sales/Support]user/1001@r").Legs);
+
+        Assert.Equal("Sales/Support", SofiaCallerId.ProfileName(loopback));
+        Assert.Equal("Support", SofiaCallerId.ProfileName(display));
+        Assert.Equal("Sales/Support", SofiaCallerId.OnPhone(display));
+    }
+
+    [Fact]
+    public void An_execute_on_originate_set_profile_var_puts_the_name_back_before_the_invite()
+    {
+        var leg = Assert.Single(FreeSwitchDialString.Parse(
+            "[^^!origination_caller_id_name=Sales/Support!execute_on_originate_x=set_profile_var caller_id_name=Sales/Support]user/1001@r").Legs);
+        var other = Assert.Single(FreeSwitchDialString.Parse(
+            "[^^!origination_caller_id_name=Sales/Support!execute_on_originate_x=set_profile_var callee_id_name=Sales/Support]user/1001@r").Legs);
+
+        Assert.Equal("Sales/Support", SofiaCallerId.OnPhone(leg));
+        Assert.Equal("Support", SofiaCallerId.OnPhone(other));
+    }
+
     [Fact]
     public void A_parse_error_fails_the_bridge()
     {

@@ -82,11 +82,7 @@ public static class DialString
         text.Append('}');
 
         var callerId = caller.Device?.CallerIdInternal;
-        if (callerId?.Name is { Length: > 0 } rawName && ChannelValue.Problem(rawName) is { } problem)
-        {
-            throw new ArgumentException($"origination_caller_id_name '{rawName}' {problem}", nameof(caller));
-        }
-        var callerName = callerId?.Name is { Length: > 0 } name ? SipDisplayName.Encode(name) : null;
+        (string Name, string? Restore)? callerName = callerId?.Name is { Length: > 0 } name ? LegCallerIdName.Values(name) : null;
         var callerNumber = callerId?.Number is { Length: > 0 } number ? number : null;
         var separator = data.Strategy == RingStrategy.Simultaneous ? ',' : '|';
         for (var i = 0; i < legs.Count; i++)
@@ -105,7 +101,7 @@ public static class DialString
         return dialString;
     }
 
-    private static void AppendLeg(StringBuilder text, PlannedLeg leg, string? callerName, string? callerNumber)
+    private static void AppendLeg(StringBuilder text, PlannedLeg leg, (string Name, string? Restore)? callerName, string? callerNumber)
     {
         Span<(string Name, string Value)> variables =
         [
@@ -113,7 +109,8 @@ public static class DialString
             ("leg_delay_start", leg.Delay > 0 ? Number(leg.Delay) : ""),
             ("sip_h_Alert-Info", leg.AlertInfo ?? ""),
             (DeviceVariable, leg.Device.Id),
-            ("origination_caller_id_name", callerName ?? ""),
+            (LegCallerIdName.ProfileVariable, callerName?.Name ?? ""),
+            (LegCallerIdName.RestoreVariable, callerName?.Restore ?? ""),
             ("origination_caller_id_number", callerNumber ?? ""),
         ];
 
