@@ -40,6 +40,17 @@ public sealed record PlannedLeg(Device Device, int Delay, int Timeout, string? A
 /// </summary>
 public static class DialString
 {
+    /// <summary>
+    /// The most legs one bridge rings. switch_ivr_originate.c <c>switch_ivr_originate</c> splits the dial string with
+    /// switch_separate_string into <c>pipe_names[MAX_PEERS]</c> on '|' and each part into <c>peer_names[MAX_PEERS]</c>
+    /// on ',' (<c>#define MAX_PEERS 128</c>); separate_string_char_delim (switch_utils.c) stops at the array's end, so
+    /// the 128th part holds the rest unsplit and nothing after it rings, without a word. <c>:_:</c> (enterprise
+    /// originate) would ring more at once, but it originates each part with no caller session
+    /// (<c>enterprise_originate_thread</c> calls switch_ivr_originate with NULL), so the legs would not know their caller:
+    /// no caller id or variables from the caller's channel, and no ringing leg whose other leg a pickup intercepts.
+    /// </summary>
+    public const int MaxLegs = 128;
+
     /// <summary>Channel variable naming the device a leg rings; group_pickup finds ringing devices by it.</summary>
     public const string DeviceVariable = "eslcallflow_device_id";
 

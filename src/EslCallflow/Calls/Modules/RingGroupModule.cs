@@ -51,6 +51,11 @@ public sealed partial class RingGroupModule : ICallflowModule
             {
                 LogExcluded(_logger, session.UniqueId, excluded.DeviceId, excluded.Reason);
             }
+            if (plan.BeyondLegLimit.Count > 0)
+            {
+                LogBeyondLegLimit(_logger, session.UniqueId, plan.Legs.Count + plan.BeyondLegLimit.Count, DialString.MaxLegs,
+                    string.Join(", ", plan.BeyondLegLimit.Select(e => e.DeviceId)));
+            }
             if (!plan.HasLegs)
             {
                 call.Record.Ringing(attempt, node.Module, Strategy(data), [], LeftOutOf(plan));
@@ -198,6 +203,9 @@ public sealed partial class RingGroupModule : ICallflowModule
 
     [LoggerMessage(EventId = 2006, Level = LogLevel.Debug, Message = "Call {CallUuid}: device {DeviceId} not rung: {Reason}")]
     private static partial void LogExcluded(ILogger logger, string callUuid, string deviceId, string reason);
+
+    [LoggerMessage(EventId = 2015, Level = LogLevel.Error, Message = "Call {CallUuid}: the ring group resolves to {DeviceCount} devices and one bridge rings at most {MaxLegs}; not rung: {DevicesLeftOut}")]
+    private static partial void LogBeyondLegLimit(ILogger logger, string callUuid, int deviceCount, int maxLegs, string devicesLeftOut);
 
     [LoggerMessage(EventId = 2007, Level = LogLevel.Information, Message = "Call {CallUuid}: no device left to ring")]
     private static partial void LogNobodyToRing(ILogger logger, string callUuid);
