@@ -44,7 +44,8 @@ public static class DialString
     /// The most legs one bridge rings. switch_ivr_originate.c <c>switch_ivr_originate</c> splits the dial string with
     /// switch_separate_string into <c>pipe_names[MAX_PEERS]</c> on '|' and each part into <c>peer_names[MAX_PEERS]</c>
     /// on ',' (<c>#define MAX_PEERS 128</c>); separate_string_char_delim (switch_utils.c) stops at the array's end, so
-    /// the 128th part holds the rest unsplit and nothing after it rings, without a word. <c>:_:</c> (enterprise
+    /// the 128th part holds the rest unsplit: given 129 <c>user/</c> legs, FreeSWITCH 1.10.12 looked up
+    /// <c>1001@127.0.0.1,user/1002@127.0.0.1</c> as one user and rang neither, without a word. <c>:_:</c> (enterprise
     /// originate) would ring more at once, but it originates each part with no caller session
     /// (<c>enterprise_originate_thread</c> calls switch_ivr_originate with NULL), so the legs would not know their caller:
     /// no caller id or variables from the caller's channel, and no ringing leg whose other leg a pickup intercepts.

@@ -1,0 +1,118 @@
+using EslCallflow.RealSwitch.Tests.Sip;
+using EslCallflow.RealSwitch.Tests.Switch;
+
+namespace EslCallflow.RealSwitch.Tests;
+
+/// <summary>
+/// What callers get when no daemon takes the call (freeswitch-conf/dialplan/eslcallflow_down.xml; README, "When the
+/// daemon is down"): a second daemon target, the fallback ring for a ring group number, 503 otherwise, and the daemon's
+/// own handling again once it is back.
+/// </summary>
+[Collection(RealSwitchCollection.Name)]
+public sealed class DaemonDownTests(RealSwitch fixture, ITestOutputHelper output)
+{
+    private static readonly TimeSpan Soon = TimeSpan.FromSeconds(5);
+
+    [RealSwitchFact]
+    public Task With_the_daemon_stopped_a_ring_group_number_rings_the_fallback_and_after_the_restart_the_daemon_takes_the_next_call() => fixture.RunAsync(output, async s =>
+    {
+        await s.Daemon.StopAsync();
+        try
+        {
+            // The bundled fallback: eslcallflow_fallback_dial=user/1001@$${domain} (freeswitch.xml).
+            s.Phone("1001").Behaviour = PhoneBehaviour.AnswersAfter(TimeSpan.FromMilliseconds(300));
+            var call = s.Phone("1005").Dial("7000");
+
+            var fallback = await s.Phone("1001").InviteAsync(Soon);
+            var answered = await call.AnsweredAsync(Soon);
+            var warning = await SwitchLineAsync(s, "EslCallflow: no daemon at", "to 7000");
+            s.Report($"daemon stopped: 1001 (the fallback) got its INVITE {Scene.Ms(fallback.ReceivedAt - call.InviteSentAt)} ms after the caller's; answered {Scene.Ms(answered.At - call.InviteSentAt)} ms after it");
+            s.Report($"FreeSWITCH: {warning.Trim()}");
+            await s.Phone("1002").NoInviteAsync(TimeSpan.FromMilliseconds(200), "only the fallback rings while the daemon is down");
+            var callerUuid = warning[(warning.IndexOf("took call ", StringComparison.Ordinal) + "took call ".Length)..].Split(' ')[0];
+            Assert.Equal("true", (await s.Switch.ApiAsync($"uuid_getvar {callerUuid} eslcallflow_fallback", s.Cancellation)).Trim());
+            await call.HangUpAsync(s.Cancellation);
+        }
+        finally
+        {
+            await s.Daemon.StartAsync(TimeSpan.FromSeconds(60), s.Cancellation);
+        }
+
+        foreach (var phone in new[] { "1001", "1002", "1003", "1004", "1006" })
+        {
+            s.Phone(phone).Reset();
+        }
+        var next = s.Phone("1005").Dial("7000");
+        var uuid = await s.DaemonCallAsync("7000");
+        var rung = await Wire.InvitesAsync(Soon, s.Phone("1001"), s.Phone("1002"), s.Phone("1003"), s.Phone("1006"));
+        s.Report($"daemon back: call {uuid} to 7000 taken by the daemon, its ring group rang {string.Join(", ", rung.Select(r => r.Phone.User))}");
+        await next.CancelAsync(s.Cancellation);
+    }, TimeSpan.FromMinutes(3));
+
+    [RealSwitchFact]
+    public Task With_the_daemon_stopped_a_pickup_code_and_a_ring_group_without_fallback_get_503_at_once() => fixture.RunAsync(output, async s =>
+    {
+        await s.Daemon.StopAsync();
+        try
+        {
+            var pickup = await s.Phone("1006").Dial("8000").FinalAsync(Soon);
+            await s.Switch.ApiAsync("global_setvar eslcallflow_fallback_dial=", s.Cancellation);
+            var ringGroup = s.Phone("1005").Dial("7000");
+            var refused = await ringGroup.FinalAsync(Soon);
+
+            s.Report($"daemon stopped: 8000 got {pickup.Code} {pickup.Reason}; 7000 without a fallback got {refused.Code} {refused.Reason} {Scene.Ms(refused.At - ringGroup.InviteSentAt)} ms after its INVITE");
+            Assert.Equal((503, "Service Unavailable"), (pickup.Code, pickup.Reason));
+            Assert.Equal((503, "Service Unavailable"), (refused.Code, refused.Reason));
+            Assert.True(refused.At - ringGroup.InviteSentAt < TimeSpan.FromSeconds(1), $"the 503 came {Scene.Ms(refused.At - ringGroup.InviteSentAt)} ms after the INVITE");
+            await s.Phone("1001").NoInviteAsync(TimeSpan.FromMilliseconds(200), "no fallback is configured");
+        }
+        finally
+        {
+            await s.Switch.ApiAsync("global_setvar eslcallflow_fallback_dial=user/1001@127.0.0.1", CancellationToken.None);
+            await s.Daemon.StartAsync(TimeSpan.FromSeconds(60), CancellationToken.None);
+        }
+    }, TimeSpan.FromMinutes(3));
+
+    [RealSwitchFact]
+    public Task A_second_daemon_target_takes_the_call_when_the_first_refuses_it() => fixture.RunAsync(output, async s =>
+    {
+        var refusing = FreePorts.Next();
+        var target = $"127.0.0.1:{refusing}|127.0.0.1:{s.Switch.DaemonCallPort}";
+        await s.Switch.ApiAsync($"global_setvar eslcallflow_socket={target}", s.Cancellation);
+        try
+        {
+            var call = s.Phone("1005").Dial("7000");
+            var uuid = await s.DaemonCallAsync("7000");
+            var invite = await s.Phone("1001").InviteAsync(Soon);
+
+            var tried = s.SwitchLines().Where(l => l.Contains("Trying host", StringComparison.Ordinal) || l.Contains("Socket Error", StringComparison.Ordinal)).ToList();
+            s.Report($"eslcallflow_socket={target}: call {uuid} taken by the daemon; first INVITE to a member {Scene.Ms(invite.ReceivedAt - call.InviteSentAt)} ms after the caller's");
+            foreach (var line in tried)
+            {
+                s.Report($"FreeSWITCH: {line.Trim()}");
+            }
+            Assert.Contains(tried, l => l.Contains($"Trying host: 127.0.0.1:{refusing}", StringComparison.Ordinal));
+            Assert.Contains(tried, l => l.Contains("Socket Error: Connection refused", StringComparison.Ordinal));
+            Assert.DoesNotContain(s.SwitchLines(), l => l.Contains("EslCallflow: no daemon at", StringComparison.Ordinal));
+            await call.CancelAsync(s.Cancellation);
+        }
+        finally
+        {
+            await s.Switch.ApiAsync($"global_setvar eslcallflow_socket=127.0.0.1:{s.Switch.DaemonCallPort}", CancellationToken.None);
+        }
+    });
+
+    private static async Task<string> SwitchLineAsync(Scene s, params string[] parts)
+    {
+        var deadline = SipClock.Now + Soon;
+        while (true)
+        {
+            if (s.SwitchLines().FirstOrDefault(l => parts.All(p => l.Contains(p, StringComparison.Ordinal))) is { } line)
+            {
+                return line;
+            }
+            Assert.True(SipClock.Now < deadline, $"no FreeSWITCH log line with {string.Join(" and ", parts)}");
+            await Task.Delay(20, s.Cancellation);
+        }
+    }
+}
