@@ -1,3 +1,5 @@
+using System.Net;
+using System.Net.Sockets;
 using EslCallflow.RealSwitch.Tests.Sip;
 using EslCallflow.RealSwitch.Tests.Switch;
 
@@ -101,6 +103,61 @@ public sealed class DaemonDownTests(RealSwitch fixture, ITestOutputHelper output
             await s.Switch.ApiAsync($"global_setvar eslcallflow_socket=127.0.0.1:{s.Switch.DaemonCallPort}", CancellationToken.None);
         }
     });
+
+    [RealSwitchFact]
+    public Task A_target_that_accepts_and_closes_at_once_leaves_the_call_to_the_fallback_not_to_the_next_target() => fixture.RunAsync(output, async s =>
+    {
+        // As a daemon over Esl:Outbound:MaxSessions does: accept, then close. socket_function stops at the first host
+        // that connects, so the next target is never tried.
+        using var closing = new TcpListener(IPAddress.Loopback, 0);
+        closing.Start();
+        var closingPort = ((IPEndPoint)closing.LocalEndpoint).Port;
+        var accepted = Task.Run(async () =>
+        {
+            using var socket = await closing.AcceptSocketAsync(s.Cancellation);
+            socket.Close();
+        });
+        await s.Switch.ApiAsync($"global_setvar eslcallflow_socket=127.0.0.1:{closingPort}|127.0.0.1:{s.Switch.DaemonCallPort}", s.Cancellation);
+        try
+        {
+            var call = s.Phone("1005").Dial("7000");
+            await accepted;
+            var fallback = await s.Phone("1001").InviteAsync(Soon);
+            var warning = await SwitchLineAsync(s, "EslCallflow: no daemon at", "to 7000");
+
+            s.Report($"first target accepted and closed: the fallback (1001) got its INVITE {Scene.Ms(fallback.ReceivedAt - call.InviteSentAt)} ms after the caller's; {warning.Trim()}");
+            Assert.Empty(s.DaemonCalls("7000"));
+            await call.CancelAsync(s.Cancellation);
+        }
+        finally
+        {
+            await s.Switch.ApiAsync($"global_setvar eslcallflow_socket=127.0.0.1:{s.Switch.DaemonCallPort}", CancellationToken.None);
+        }
+    });
+
+    [RealSwitchFact]
+    public Task A_ring_left_unanswered_after_the_daemon_died_during_it_goes_on_to_the_fallback() => fixture.RunAsync(output, async s =>
+    {
+        // 7105 rings 1001 for 2 s and 1002 until the group's 5 s are up.
+        var call = s.Phone("1005").Dial("7105");
+        await Wire.InvitesAsync(Soon, s.Phone("1001"), s.Phone("1002"));
+        await s.DaemonCallAsync("7105");
+        s.Daemon.Kill();
+        try
+        {
+            var fallback = await s.Phone("1001").InviteAsync(TimeSpan.FromSeconds(15), count: 2);
+            var ringEnded = s.Phone("1002").Incoming[0].CancelledAt!.Value;
+            await SwitchLineAsync(s, "EslCallflow: no daemon at", "to 7105");
+
+            s.Report($"daemon killed while 7105 rang; the ring ended unanswered at {Scene.Seconds(ringEnded - call.InviteSentAt)} s and the fallback (1001) got its INVITE {Scene.Ms(fallback.ReceivedAt - ringEnded)} ms later");
+            Assert.False(call.IsEnded, "the caller was hung up instead of reaching the fallback: " + call);
+            await call.CancelAsync(s.Cancellation);
+        }
+        finally
+        {
+            await s.Daemon.StartAsync(TimeSpan.FromSeconds(60), CancellationToken.None);
+        }
+    }, TimeSpan.FromMinutes(3));
 
     private static async Task<string> SwitchLineAsync(Scene s, params string[] parts)
     {
