@@ -27,7 +27,7 @@ public sealed class DaemonDownTests(RealSwitch fixture, ITestOutputHelper output
 
             var fallback = await s.Phone("1001").InviteAsync(Soon);
             var answered = await call.AnsweredAsync(Soon);
-            var warning = await SwitchLineAsync(s, "EslCallflow: no daemon at", "to 7000");
+            var warning = await s.SwitchLineAsync(Soon, "EslCallflow: no daemon at", "to 7000");
             s.Report($"daemon stopped: 1001 (the fallback) got its INVITE {Scene.Ms(fallback.ReceivedAt - call.InviteSentAt)} ms after the caller's; answered {Scene.Ms(answered.At - call.InviteSentAt)} ms after it");
             s.Report($"FreeSWITCH: {warning.Trim()}");
             await s.Phone("1002").NoInviteAsync(TimeSpan.FromMilliseconds(200), "only the fallback rings while the daemon is down");
@@ -123,7 +123,7 @@ public sealed class DaemonDownTests(RealSwitch fixture, ITestOutputHelper output
             var call = s.Phone("1005").Dial("7000");
             await accepted;
             var fallback = await s.Phone("1001").InviteAsync(Soon);
-            var warning = await SwitchLineAsync(s, "EslCallflow: no daemon at", "to 7000");
+            var warning = await s.SwitchLineAsync(Soon, "EslCallflow: no daemon at", "to 7000");
 
             s.Report($"first target accepted and closed: the fallback (1001) got its INVITE {Scene.Ms(fallback.ReceivedAt - call.InviteSentAt)} ms after the caller's; {warning.Trim()}");
             Assert.Empty(s.DaemonCalls("7000"));
@@ -147,7 +147,7 @@ public sealed class DaemonDownTests(RealSwitch fixture, ITestOutputHelper output
         {
             var fallback = await s.Phone("1001").InviteAsync(TimeSpan.FromSeconds(15), count: 2);
             var ringEnded = s.Phone("1002").Incoming[0].CancelledAt!.Value;
-            await SwitchLineAsync(s, "EslCallflow: no daemon at", "to 7105");
+            await s.SwitchLineAsync(Soon, "EslCallflow: no daemon at", "to 7105");
 
             s.Report($"daemon killed while 7105 rang; the ring ended unanswered at {Scene.Seconds(ringEnded - call.InviteSentAt)} s and the fallback (1001) got its INVITE {Scene.Ms(fallback.ReceivedAt - ringEnded)} ms later");
             Assert.False(call.IsEnded, "the caller was hung up instead of reaching the fallback: " + call);
@@ -158,18 +158,4 @@ public sealed class DaemonDownTests(RealSwitch fixture, ITestOutputHelper output
             await s.Daemon.StartAsync(TimeSpan.FromSeconds(60), CancellationToken.None);
         }
     }, TimeSpan.FromMinutes(3));
-
-    private static async Task<string> SwitchLineAsync(Scene s, params string[] parts)
-    {
-        var deadline = SipClock.Now + Soon;
-        while (true)
-        {
-            if (s.SwitchLines().FirstOrDefault(l => parts.All(p => l.Contains(p, StringComparison.Ordinal))) is { } line)
-            {
-                return line;
-            }
-            Assert.True(SipClock.Now < deadline, $"no FreeSWITCH log line with {string.Join(" and ", parts)}");
-            await Task.Delay(20, s.Cancellation);
-        }
-    }
 }
