@@ -37,7 +37,7 @@ internal static class LegLimitCheck
             if (legs > DialString.MaxLegs)
             {
                 errors.Add(new ConfigError(file, callflowId, $"{path}.data.{r.Field}",
-                    $"rings {legs} devices, more than the {DialString.MaxLegs} FreeSWITCH takes from one bridge (given more, it rings the first 127 and loses the rest without a word); "
+                    $"rings {legs} devices, more than the {DialString.MaxLegs} FreeSWITCH takes from one bridge (given more, it rings the first {DialString.MaxLegs - 1} and loses the rest without a word); "
                     + $"ring at most {DialString.MaxLegs} at once, for example the rest from a second ring group as this one's '_' child"));
             }
         }
