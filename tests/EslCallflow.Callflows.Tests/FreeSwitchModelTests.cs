@@ -1,3 +1,4 @@
+using System.Text.Json;
 using EslCallflow.Testing;
 using EslCallflow.Testing.FreeSwitchModel;
 
@@ -204,6 +205,37 @@ public class FreeSwitchModelTests
 
         Assert.Equal(shown, SofiaCallerId.ProfileName(leg));
         Assert.Equal(shown, SofiaCallerId.OnPhone(leg));
+    }
+
+    [Fact]
+    public void The_captured_originates_give_the_caller_profile_names_the_model_gives()
+    {
+        // inbound-caller-id-cut-json.txt: each originate's leg as mod_sofia made it (CHANNEL_OUTGOING, fired by
+        // switch_core_session_outgoing_channel) and once its thread started (CHANNEL_CREATE, after execute_on_originate).
+        var chunks = Transcript.Load("inbound-caller-id-cut-json.txt");
+        var received = string.Concat(chunks.Where(c => c.Direction == TranscriptDirection.Received).Select(c => c.Text));
+        var events = received.Split("{\"Event-Name\":\"CHANNEL_").Skip(1).Select(rest => FirstJsonValue("{\"Event-Name\":\"CHANNEL_" + rest))
+            .ToDictionary(e => (e.GetProperty("Event-Name").GetString()!, e.GetProperty("Unique-ID").GetString()!), e => e.GetProperty("Caller-Caller-ID-Name").GetString());
+        var originates = chunks.Where(c => c.Direction == TranscriptDirection.Sent && c.Text.StartsWith("bgapi originate ", StringComparison.Ordinal)).Select(c => c.Text).ToList();
+
+        Assert.Equal(2, originates.Count);
+        foreach (var originate in originates)
+        {
+            var dialString = FreeSwitchDialString.OriginateDialString(originate["bgapi originate ".Length..originate.IndexOf('\n', StringComparison.Ordinal)]);
+            var leg = Assert.Single(FreeSwitchDialString.Parse(dialString).Legs);
+            var uuid = leg.Globals["origination_uuid"];
+
+            Assert.Equal(events[("CHANNEL_OUTGOING", uuid)], SofiaCallerId.SanitizeNumber(leg.CallerIdName!));
+            Assert.Equal(events[("CHANNEL_CREATE", uuid)], SofiaCallerId.ProfileName(leg));
+        }
+        Assert.Equal(["Support", "Sales/Support"], events.Where(e => e.Key.Item1 == "CHANNEL_CREATE").OrderBy(e => e.Key.Item2, StringComparer.Ordinal).Select(e => e.Value));
+    }
+
+    /// <summary>The JSON object <paramref name="text"/> starts with (an event's body; the next frame may follow on the same line).</summary>
+    private static JsonElement FirstJsonValue(string text)
+    {
+        var reader = new Utf8JsonReader(System.Text.Encoding.UTF8.GetBytes(text));
+        return JsonDocument.ParseValue(ref reader).RootElement;
     }
 
     [Fact]
