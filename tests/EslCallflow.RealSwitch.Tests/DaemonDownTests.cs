@@ -76,6 +76,27 @@ public sealed class DaemonDownTests(RealSwitch fixture, ITestOutputHelper output
     }, TimeSpan.FromMinutes(3));
 
     [RealSwitchFact]
+    public Task With_the_daemon_stopped_a_busy_fallback_gives_the_caller_486() => fixture.RunAsync(output, async s =>
+    {
+        await s.Daemon.StopAsync();
+        try
+        {
+            s.Phone("1001").Behaviour = PhoneBehaviour.Busy(TimeSpan.FromMilliseconds(200));
+            var call = s.Phone("1005").Dial("7000");
+
+            await s.Phone("1001").InviteAsync(Soon);
+            var final = await call.FinalAsync(Soon);
+
+            s.Report($"daemon stopped, the fallback (1001) busy: the caller got {final.Code} {final.Reason}");
+            Assert.Equal(486, final.Code);
+        }
+        finally
+        {
+            await s.Daemon.StartAsync(TimeSpan.FromSeconds(60), CancellationToken.None);
+        }
+    }, TimeSpan.FromMinutes(3));
+
+    [RealSwitchFact]
     public Task A_second_daemon_target_takes_the_call_when_the_first_refuses_it() => fixture.RunAsync(output, async s =>
     {
         var refusing = FreePorts.Next();
