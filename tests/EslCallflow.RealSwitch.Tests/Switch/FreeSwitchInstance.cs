@@ -5,8 +5,8 @@ namespace EslCallflow.RealSwitch.Tests.Switch;
 
 /// <summary>
 /// A real FreeSWITCH on a temporary copy of the repository's <c>freeswitch-conf/</c>, with its own log, db,
-/// run and temp folders. Only the ports move (SIP, event socket, and the daemon's address in the dialplan's
-/// <c>socket</c> application), so it never collides with a switch already running; the rest is the shipped file.
+/// run and temp folders. Only the ports move (SIP, event socket, and the daemon's address, <c>eslcallflow_socket</c> in
+/// freeswitch.xml), so it never collides with a switch already running; the rest is the shipped file.
 /// </summary>
 public sealed partial class FreeSwitchInstance : IAsyncDisposable
 {
@@ -56,8 +56,8 @@ public sealed partial class FreeSwitchInstance : IAsyncDisposable
     [GeneratedRegex(@"<param\s+name=""password""\s+value=""([^""]*)""")]
     private static partial Regex EslPasswordParam();
 
-    [GeneratedRegex(@"(application=""socket""\s+data=""[^""]*?127\.0\.0\.1:)\d+")]
-    private static partial Regex SocketApplication();
+    [GeneratedRegex(@"(cmd=""set""\s+data=""eslcallflow_socket=127\.0\.0\.1:)\d+")]
+    private static partial Regex DaemonSocket();
 
     [GeneratedRegex(@"(^|\s)0 total\.")]
     private static partial Regex NoChannels();
@@ -67,13 +67,7 @@ public sealed partial class FreeSwitchInstance : IAsyncDisposable
         SuitePaths.CopyFolder(Path.Combine(SuitePaths.Repository, "freeswitch-conf"), Configuration);
         Rewrite(Path.Combine(Configuration, "sip_profiles", "internal.xml"), SipPortParam(), SipPort);
         Rewrite(Path.Combine(Configuration, "autoload_configs", "event_socket.conf.xml"), EslPortParam(), EslPort);
-        foreach (var dialplan in Directory.EnumerateFiles(Path.Combine(Configuration, "dialplan"), "*.xml"))
-        {
-            if (SocketApplication().IsMatch(File.ReadAllText(dialplan)))
-            {
-                Rewrite(dialplan, SocketApplication(), DaemonCallPort);
-            }
-        }
+        Rewrite(Path.Combine(Configuration, "freeswitch.xml"), DaemonSocket(), DaemonCallPort);
         foreach (var folder in new[] { "log", "db", "run", "temp", "cache", "storage", "recordings" })
         {
             Directory.CreateDirectory(Path.Combine(_folder, folder));
