@@ -8,7 +8,7 @@ namespace EslCallflow.RealSwitch.Tests.Soak;
 /// answered that should have been (calls that lived through a fault counted apart, with what they got), no channel
 /// left, memory flat after warm-up, every call's call.ended received and the spool empty, no unexplained error.
 /// </summary>
-public sealed class SoakSummary(
+public sealed partial class SoakSummary(
     SoakSettings settings,
     IReadOnlyList<SoakCall> calls,
     IReadOnlyList<Fault> faults,
@@ -30,6 +30,16 @@ public sealed class SoakSummary(
 
     /// <summary>An error the daemon logs this long after a fault was over is still the fault's (a reconnect's last retries).</summary>
     private static readonly TimeSpan ErrorsAfterFault = TimeSpan.FromSeconds(30);
+
+    [System.Text.RegularExpressions.GeneratedRegex("[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}")]
+    private static partial System.Text.RegularExpressions.Regex Uuid();
+
+    /// <summary>A warning's message with its UUIDs blanked and cut to 100 characters: warnings of one kind count together.</summary>
+    private static string Shape(DaemonLogLine line)
+    {
+        var message = Uuid().Replace(line.Text[Math.Min(line.Text.Length, 17)..], "<uuid>");
+        return message[..Math.Min(100, message.Length)];
+    }
 
     private IReadOnlyList<SoakCall> Clean => [.. calls.Where(c => c.Fault is null)];
 
@@ -104,6 +114,10 @@ public sealed class SoakSummary(
         text.AppendLine(CultureInfo.InvariantCulture, $"  spool at the end: {spool}; eslcallflow_call_events_queued {queued}");
         text.AppendLine(CultureInfo.InvariantCulture, $"FreeSWITCH channels at the end (show channels count, no hupall): {channels}; daemon active calls: {activeCalls}");
         text.AppendLine(CultureInfo.InvariantCulture, $"daemon ERR lines: {Errors.Count} ({Errors.Count(e => ExplainedBy(e) is not null)} during or just after a fault); WRN lines: {lines.Count(l => l.Level == "WRN")}");
+        foreach (var warning in lines.Where(l => l.Level == "WRN").GroupBy(Shape).OrderByDescending(g => g.Count()).Take(6))
+        {
+            text.AppendLine(CultureInfo.InvariantCulture, $"  WRN {warning.Count(),5} x {warning.Key}");
+        }
         foreach (var error in Errors)
         {
             text.AppendLine(CultureInfo.InvariantCulture, $"  {(ExplainedBy(error) is { } fault ? $"[{fault.Name}]" : "[UNEXPLAINED]")} {error.Text}");
