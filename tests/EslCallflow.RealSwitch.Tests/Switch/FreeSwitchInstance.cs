@@ -157,6 +157,30 @@ public sealed partial class FreeSwitchInstance : IAsyncDisposable
         }
     }
 
+    /// <summary>
+    /// Adds SIP users (password 1234, like freeswitch-conf's 1001 to 1006) to this switch's copy of the directory and
+    /// reloads it, for a test that needs more phones than the shipped six; users already there are left as they are.
+    /// They stay for the rest of the run (restarts included): more users change nothing for the other tests.
+    /// </summary>
+    public async Task AddUsersAsync(IEnumerable<string> users, CancellationToken cancellationToken)
+    {
+        var file = Path.Combine(Configuration, "directory", "default.xml");
+        var text = await File.ReadAllTextAsync(file, cancellationToken);
+        var added = users.Where(u => !text.Contains($"<user id=\"{u}\">", StringComparison.Ordinal))
+            .Select(u => $"      <user id=\"{u}\"><params><param name=\"password\" value=\"$${{default_password}}\"/></params><variables><variable name=\"user_context\" value=\"default\"/><variable name=\"effective_caller_id_number\" value=\"{u}\"/></variables></user>\n");
+        var at = text.IndexOf("    </users>", StringComparison.Ordinal);
+        if (at < 0)
+        {
+            throw new InvalidOperationException($"{file}: no </users>; freeswitch-conf changed shape, update the suite");
+        }
+        await File.WriteAllTextAsync(file, text.Insert(at, string.Concat(added)), cancellationToken);
+        var reply = await ApiAsync("reloadxml", cancellationToken);
+        if (!reply.Contains("+OK", StringComparison.Ordinal))
+        {
+            throw new InvalidOperationException("reloadxml after adding users: " + reply.Trim());
+        }
+    }
+
     /// <summary>Hangs up every channel and waits until the switch has none (the end of a test).</summary>
     public async Task HangUpAllAsync(TimeSpan timeout, CancellationToken cancellationToken)
     {
