@@ -7,12 +7,13 @@ namespace EslCallflow.Esl.Protocol;
 /// A repeated name keeps its last value, as FreeSWITCH's own event API does on lookup.
 /// </summary>
 /// <remarks>
-/// Three forms. Headers decoded whole (a frame's header block, a plain or xml event) are <see cref="PackedHeaders"/>:
-/// their UTF-8 text in one buffer, a value decoded when it is read. A whole json event is a <see cref="HeaderIndex"/>
-/// into its body, each value decoded when it is read: packing it cost twice the time (BENCHMARKS.md, "Whole json
-/// events indexed again"). A selected event (<see cref="HeaderSelection"/>) holds its dozen values already decoded,
-/// in one array: it pays for itself on the daemon's inbound feed, where it allocates 0.5 KB per event against the
-/// 10 KB of a whole one (BENCHMARKS.md, "ESL framing and decoding").
+/// Three forms, which frame gets which said by one table (<see cref="Messages.EslEventDecoder.FormOf"/>). Headers
+/// decoded whole (a frame's header block, a plain or xml event) are <see cref="PackedHeaders"/>: their UTF-8 text in
+/// one buffer, a value decoded when it is read. A whole json event is a <see cref="HeaderIndex"/> into its body, each
+/// value decoded when it is read: packing it cost twice the time (BENCHMARKS.md, "Whole json events indexed again").
+/// A selected event (<see cref="SelectedHeaders"/>) holds its dozen values already decoded, in one array: it pays for
+/// itself on the daemon's inbound feed, where it allocates 0.5 KB per event against the 10 KB of a whole one
+/// (BENCHMARKS.md, "ESL framing and decoding").
 /// </remarks>
 public sealed class EslHeaders : IReadOnlyDictionary<string, string>
 {
