@@ -31,13 +31,6 @@ public abstract class EslSocket : IAsyncDisposable
     /// <summary>Completes with the reason the connection closed.</summary>
     public Task<Exception> Completion => Connection.Closed;
 
-    /// <summary>Sends a raw command and returns its reply frame (command/reply or api/response) as is.</summary>
-    public Task<EslFrame> SendCommandAsync(string command, CancellationToken cancellationToken = default)
-    {
-        ArgumentException.ThrowIfNullOrWhiteSpace(command);
-        return Connection.SendAsync(command, cancellationToken);
-    }
-
     /// <summary>Runs a blocking API command; returns its body, or throws <see cref="EslCommandException"/> on <c>-ERR</c>.</summary>
     public async Task<string> ApiAsync(string command, CancellationToken cancellationToken = default)
     {

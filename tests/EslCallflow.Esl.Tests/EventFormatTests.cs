@@ -74,7 +74,7 @@ public class EventFormatTests
         var body = Encoding.UTF8.GetBytes(BillionLaughs);
         var before = GC.GetAllocatedBytesForCurrentThread();
 
-        var error = Assert.Throws<EslProtocolException>(() => EslEventDecoder.DecodeXml(body));
+        var error = Assert.Throws<EslProtocolException>(() => DecodedEvents.Xml(body));
 
         var allocated = GC.GetAllocatedBytesForCurrentThread() - before;
         Assert.StartsWith("invalid xml event", error.Message, StringComparison.Ordinal);
@@ -84,7 +84,7 @@ public class EventFormatTests
     [Fact]
     public void Xml_events_without_a_dtd_still_decode()
     {
-        var evt = EslEventDecoder.DecodeXml("<event><headers><Event-Name>CHANNEL_CREATE</Event-Name><Unique-ID>u-1</Unique-ID><Caller-Caller-ID-Name>A%20%26%20B</Caller-Caller-ID-Name></headers><body>+OK &amp; done</body></event>"u8);
+        var evt = DecodedEvents.Xml("<event><headers><Event-Name>CHANNEL_CREATE</Event-Name><Unique-ID>u-1</Unique-ID><Caller-Caller-ID-Name>A%20%26%20B</Caller-Caller-ID-Name></headers><body>+OK &amp; done</body></event>"u8);
 
         Assert.Equal("CHANNEL_CREATE", evt.EventName);
         Assert.Equal("u-1", evt.UniqueId);

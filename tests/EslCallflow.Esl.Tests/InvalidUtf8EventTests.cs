@@ -103,9 +103,9 @@ public class InvalidUtf8EventTests
         var json = Concat("{\"Event-Name\":\"CUSTOM\",\"Unique-ID\":\""u8, raw, "\",\"Other\":\"x\"}"u8);
         var escapedName = Concat("{\"Event-Name\":\"CUSTOM\",\"Unique-\\u0049D\":\""u8, raw, "\"}"u8);
 
-        var lazy = EslEventDecoder.DecodeJson(json);
+        var lazy = DecodedEvents.Json(json);
         var selected = EslEventDecoder.Decode(EslContentType.EventJson, new ReadOnlySequence<byte>(json), new HeaderSelection(["Other"]));
-        var eager = EslEventDecoder.DecodeJson(escapedName);
+        var eager = DecodedEvents.Json(escapedName);
 
         Assert.Equal(expected, lazy.UniqueId);
         Assert.Equal(expected, lazy.Headers.Single(h => h.Key == "Unique-ID").Value);
@@ -120,7 +120,7 @@ public class InvalidUtf8EventTests
     {
         var json = Latin1("{\"Event-Name\":\"BACKGROUND_JOB\",\"Na\\u006De\xFF\":\"v\",\"_body\":\"+OK \\\"\xFF\"}");
 
-        var evt = EslEventDecoder.DecodeJson(json);
+        var evt = DecodedEvents.Json(json);
 
         Assert.Equal("v", evt["Name\uFFFD"]);
         Assert.Equal("+OK \"\uFFFD", evt.Body);
@@ -129,7 +129,7 @@ public class InvalidUtf8EventTests
     [Fact]
     public void Plain_and_url_encoded_values_with_invalid_utf8_read_with_replacement_characters()
     {
-        var evt = EslEventDecoder.DecodePlain("Event-Name: CUSTOM\nUnique-ID: %22%FF\nBroken: 100%ZZ%e2%82\n\n"u8);
+        var evt = DecodedEvents.Plain("Event-Name: CUSTOM\nUnique-ID: %22%FF\nBroken: 100%ZZ%e2%82\n\n"u8);
 
         Assert.Equal("\"\uFFFD", evt.UniqueId);
         Assert.Equal("100%ZZ\uFFFD", evt["Broken"]);

@@ -24,7 +24,7 @@ public class LazyJsonHeadersTests
                 .Where(p => p.Key != "_body")
                 .ToDictionary(p => p.Key, p => p.Value.ValueKind == JsonValueKind.String ? p.Value.GetString()! : p.Value.GetRawText());
 
-            var evt = EslEventDecoder.DecodeJson(body);
+            var evt = DecodedEvents.Json(body);
 
             foreach (var (name, value) in expected)
             {
@@ -68,7 +68,7 @@ public class LazyJsonHeadersTests
              "Event-Sequence":853,"Dup":"first","Dup":"last","Ünïcode":"ü","_body":"+OK line\nsecond"}
             """);
 
-        var evt = EslEventDecoder.DecodeJson(json);
+        var evt = DecodedEvents.Json(json);
 
         Assert.Equal("Zoë \"Z\" \\ O'Brien", evt["Caller-Caller-ID-Name"]);
         Assert.Equal("""["8000","8000"]""", evt["variable_DP_MATCH"]);
@@ -88,7 +88,7 @@ public class LazyJsonHeadersTests
         var frame = new EslFrame(EslContentType.EventJson, EslHeaders.Empty, json.ToArray());
 
         var fromBuffer = EslEventDecoder.Decode(EslContentType.EventJson, new ReadOnlySequence<byte>(json), null);
-        var fromMemory = EslEventDecoder.DecodeJson(json);
+        var fromMemory = DecodedEvents.Json(json);
         var fromFrame = EslEventDecoder.Decode(frame);
         Array.Fill(json, (byte)'#');
 

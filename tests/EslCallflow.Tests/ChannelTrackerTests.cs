@@ -14,7 +14,7 @@ public class ChannelTrackerTests
     private static readonly string[] Phone1001 = [DeviceKey.ForSip("1001", "127.0.0.1")];
 
     private static IEnumerable<EslEvent> CapturedPickupEvents() =>
-        EventTemplates.JsonBodies(Transcript.ReceivedStream("events-pickup-json.txt")).Select(body => EslEventDecoder.DecodeJson(body));
+        EventTemplates.JsonBodies(Transcript.ReceivedStream("events-pickup-json.txt")).Select(body => DecodedEvents.Json(body));
 
     private static EslEvent Event(Dictionary<string, string> fields) => new(EslHeaders.From(fields));
 
@@ -118,7 +118,7 @@ public class ChannelTrackerTests
             EventTemplates.RingingLegEvent("CHANNEL_ANSWER", "leg-dialled", new Dictionary<string, string> { ["Answer-State"] = "answered" }),
         }.Select(Event);
         var events = CapturedPickupEvents()
-            .Concat(EventTemplates.JsonBodies(Transcript.ReceivedStream("inbound-json.txt")).Select(body => EslEventDecoder.DecodeJson(body)))
+            .Concat(EventTemplates.JsonBodies(Transcript.ReceivedStream("inbound-json.txt")).Select(body => DecodedEvents.Json(body)))
             .Concat(synthetic)
             .ToList();
         var whole = new ChannelTracker(TimeProvider.System);

@@ -14,7 +14,7 @@ public class RealCompletionTests
     private static EslEvent Completion(string capture, string application) =>
         File.ReadLines(Transcript.PathOf(capture))
             .Where(line => line.StartsWith("{\"Event-Name\"", StringComparison.Ordinal))
-            .Select(line => EslEventDecoder.DecodeJson(System.Text.Encoding.UTF8.GetBytes(line)))
+            .Select(line => DecodedEvents.Json(System.Text.Encoding.UTF8.GetBytes(line)))
             .First(e => e.EventName == "CHANNEL_EXECUTE_COMPLETE" && e.Application == application);
 
     [Fact]

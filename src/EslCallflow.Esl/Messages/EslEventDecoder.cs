@@ -9,7 +9,7 @@ namespace EslCallflow.Esl.Messages;
 /// that reads each header once and feeds it to the form the frame's headers are kept in; <see cref="FormOf"/> is the
 /// one table that says which.
 /// </summary>
-public static class EslEventDecoder
+internal static class EslEventDecoder
 {
     /// <summary>The forms headers are kept in, each kept because BENCHMARKS.md ("ESL framing and decoding") shows it pays.</summary>
     internal enum HeaderForm
@@ -105,24 +105,6 @@ public static class EslEventDecoder
             ArrayPool<byte>.Shared.Return(rented);
         }
     }
-
-    /// <summary>Builds an event from the headers of a frame itself (the outbound <c>connect</c> reply carries the channel data that way).</summary>
-    public static EslEvent FromFrameHeaders(EslFrame frame)
-    {
-        ArgumentNullException.ThrowIfNull(frame);
-        return new(frame.Headers);
-    }
-
-    /// <summary>
-    /// Plain: url-encoded <c>Name: value</c> lines; when they hold a Content-Length, the event body
-    /// follows the blank line (BACKGROUND_JOB results).
-    /// </summary>
-    public static EslEvent DecodePlain(ReadOnlySpan<byte> body) => Decode(EslContentType.EventPlain, new ReadOnlySequence<byte>(body.ToArray()), null);
-
-    /// <summary>Json: every member but <c>_body</c> (the event's body) is a header. The event keeps a copy of <paramref name="body"/>.</summary>
-    public static EslEvent DecodeJson(ReadOnlyMemory<byte> body) => Decode(EslContentType.EventJson, new ReadOnlySequence<byte>(body), null);
-
-    public static EslEvent DecodeXml(ReadOnlySpan<byte> body) => Decode(EslContentType.EventXml, new ReadOnlySequence<byte>(body.ToArray()), null);
 
     /// <param name="owned">Whether <paramref name="body"/> is an array no one changes or reuses, which an index may keep.</param>
     private static EslEvent Decode(EslContentType type, ReadOnlyMemory<byte> body, bool owned, HeaderSelection? selection)

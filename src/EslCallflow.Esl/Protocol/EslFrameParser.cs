@@ -7,7 +7,7 @@ namespace EslCallflow.Esl.Protocol;
 /// Cuts whole ESL frames out of a byte sequence: header lines up to a blank line, then exactly
 /// Content-Length bytes. Works on any split of the stream; bytes are decoded only once a frame is whole.
 /// </summary>
-public static class EslFrameParser
+internal static class EslFrameParser
 {
     private static ReadOnlySpan<byte> ContentLengthName => "Content-Length"u8;
     private static ReadOnlySpan<byte> ContentTypeName => "Content-Type"u8;
