@@ -41,7 +41,7 @@ public class InvalidUtf8EventTests
 
         var received = await events;
         Assert.Equal("\"\uFFFD", received[0].UniqueId);
-        Assert.Equal("\"\uFFFD", Assert.Single(received[0].Headers).Value);
+        Assert.Equal("\"\uFFFD", Assert.Single(received[0]).Value);
         Assert.Equal("leg-1", received[1].UniqueId);
         Assert.Equal("CHANNEL_CREATE", received[1].EventName);
         Assert.True(client.IsConnected);
@@ -108,7 +108,7 @@ public class InvalidUtf8EventTests
         var eager = DecodedEvents.Json(escapedName);
 
         Assert.Equal(expected, lazy.UniqueId);
-        Assert.Equal(expected, lazy.Headers.Single(h => h.Key == "Unique-ID").Value);
+        Assert.Equal(expected, lazy.Single(h => h.Key == "Unique-ID").Value);
         Assert.Equal(expected, selected.UniqueId);
         Assert.Equal(expected, eager.UniqueId);
         Assert.Equal("x", lazy["Other"]);

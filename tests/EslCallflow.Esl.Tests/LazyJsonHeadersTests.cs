@@ -30,7 +30,7 @@ public class LazyJsonHeadersTests
             {
                 Assert.Equal(value, evt[name]);
             }
-            Assert.Equal(expected.OrderBy(p => p.Key, StringComparer.Ordinal), evt.Headers.OrderBy(p => p.Key, StringComparer.Ordinal));
+            Assert.Equal(expected.OrderBy(p => p.Key, StringComparer.Ordinal), evt.OrderBy(p => p.Key, StringComparer.Ordinal));
         }
     }
 
@@ -78,7 +78,7 @@ public class LazyJsonHeadersTests
         Assert.Null(evt["Ãœnïcode"]);
         Assert.Null(evt["_body"]);
         Assert.Equal("+OK line\nsecond", evt.Body);
-        Assert.Equal(6, evt.Headers.Count);
+        Assert.Equal(6, evt.Count);
     }
 
     [Fact]
@@ -99,7 +99,7 @@ public class LazyJsonHeadersTests
             Assert.Equal("last", evt["Dup"]);
             Assert.Equal("a\"b", evt["Esc"]);
             Assert.Equal("x", evt.Body);
-            Assert.Equal(4, evt.Headers.Count);
+            Assert.Equal(4, evt.Count);
         }
     }
 }

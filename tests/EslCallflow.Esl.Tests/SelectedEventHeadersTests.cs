@@ -54,7 +54,7 @@ public class SelectedEventHeadersTests
             Assert.Equal(full.EventName, selected.EventName);
             Assert.Null(selected["Core-UUID"]);
             Assert.Null(selected["Event-Date-Local"]);
-            Assert.All(selected.Headers, h => Assert.Contains(h.Key, Wanted.Concat(HeaderSelection.Routing).Append("Content-Length")));
+            Assert.All(selected, h => Assert.Contains(h.Key, Wanted.Concat(HeaderSelection.Routing).Append("Content-Length")));
         }
 
         Assert.True(buffer.IsEmpty);
@@ -91,7 +91,7 @@ public class SelectedEventHeadersTests
         Assert.Equal("Zoë \"Z\"", evt["Caller-Caller-ID-Name"]);
         Assert.Equal("last", evt["Dup"]);
         Assert.Equal("+OK", evt.Body);
-        Assert.Equal(3, evt.Headers.Count);
+        Assert.Equal(3, evt.Count);
     }
 
     [Theory]

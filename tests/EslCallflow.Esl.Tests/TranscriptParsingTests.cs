@@ -118,7 +118,7 @@ public class TranscriptParsingTests
 
         Assert.NotNull(job.JobUuid);
         Assert.StartsWith("-ERR", job.Body);
-        Assert.False(job.Headers.ContainsKey("_body"));
+        Assert.False(job.ContainsKey("_body"));
     }
 
     [Fact]

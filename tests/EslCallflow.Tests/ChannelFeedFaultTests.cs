@@ -1,6 +1,5 @@
 using System.Text;
 using Microsoft.Extensions.DependencyInjection;
-using EslCallflow.Esl.Messages;
 using EslCallflow.Hosting;
 using EslCallflow.Testing;
 using EslCallflow.Tracking;

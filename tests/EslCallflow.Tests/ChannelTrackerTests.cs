@@ -1,6 +1,5 @@
 using EslCallflow.Callflows.Pickup;
 using EslCallflow.Esl.Messages;
-using EslCallflow.Esl.Protocol;
 using EslCallflow.Testing;
 using EslCallflow.Tracking;
 
@@ -16,7 +15,7 @@ public class ChannelTrackerTests
     private static IEnumerable<EslEvent> CapturedPickupEvents() =>
         EventTemplates.JsonBodies(Transcript.ReceivedStream("events-pickup-json.txt")).Select(body => DecodedEvents.Json(body));
 
-    private static EslEvent Event(Dictionary<string, string> fields) => new(EslHeaders.From(fields));
+    private static EslEvent Event(Dictionary<string, string> fields) => new(fields);
 
     [Fact]
     public void The_captured_pickup_shows_1001_ringing_with_its_caller_then_leaving_with_picked_off()
@@ -128,7 +127,7 @@ public class ChannelTrackerTests
         foreach (var evt in events)
         {
             whole.Apply(evt);
-            kept.Apply(new EslEvent(EslHeaders.From(evt.Headers.Where(h => ChannelTracker.HeadersRead.Contains(h.Key)))));
+            kept.Apply(new EslEvent(evt.Where(h => ChannelTracker.HeadersRead.Contains(h.Key))));
             uuids.Add(evt.UniqueId ?? string.Empty);
 
             Assert.Equal(whole.Count, kept.Count);

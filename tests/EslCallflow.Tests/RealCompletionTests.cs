@@ -49,10 +49,10 @@ public class RealCompletionTests
     public void A_caller_who_hung_up_while_ringing_is_missed_not_picked_up()
     {
         var completion = Completion("outbound-ringgroup-pickedup-json.txt", "bridge");
-        var headers = completion.Headers.ToDictionary(h => h.Key, h => h.Value);
+        var headers = completion.ToDictionary(h => h.Key, h => h.Value);
         headers["Answer-State"] = "hangup";
 
-        var outcome = BridgeOutcome.From(new EslEvent(Esl.Protocol.EslHeaders.From(headers)));
+        var outcome = BridgeOutcome.From(new EslEvent(headers));
 
         Assert.Equal(BridgeResult.Failed, outcome.Result);
         Assert.Equal("ORIGINATOR_CANCEL", outcome.Cause);
