@@ -62,13 +62,13 @@ public class InvalidUtf8EventTests
         await foreach (var signal in feed.ReadSignalsAsync(stop.Token))
         {
             signals.Add(signal);
-            if (signal is EslInboundSignal.Connected)
+            if (signal.Connected is not null)
             {
                 await fs.WaitUntilAsync(f => f.SubscriptionCount == 1);
                 await fs.SendRawAsync(IssueFrame);
                 await fs.PublishAsync(EventTemplates.RingingLegEvent("CHANNEL_CREATE", "leg-after"));
             }
-            if (signal is EslInboundSignal.Received { Event.UniqueId: "leg-after" })
+            if (signal.Event?.UniqueId == "leg-after")
             {
                 break;
             }
@@ -76,10 +76,10 @@ public class InvalidUtf8EventTests
 
         await stop.CancelAsync();
         await running;
-        Assert.DoesNotContain(signals, s => s is EslInboundSignal.Disconnected);
+        Assert.DoesNotContain(signals, s => s.Disconnected is not null);
         Assert.Equal(0, feed.ReconnectCount);
-        Assert.Contains(signals, s => s is EslInboundSignal.Received { Event.UniqueId: "\"\uFFFD", Generation: 1 });
-        Assert.Contains(signals, s => s is EslInboundSignal.Received { Event.UniqueId: "leg-after", Generation: 1 });
+        Assert.Contains(signals, s => s is { Event.UniqueId: "\"\uFFFD", Generation: 1 });
+        Assert.Contains(signals, s => s is { Event.UniqueId: "leg-after", Generation: 1 });
     }
 
     /// <summary>Raw json string contents (as on the wire, between the quotes) and the text they must read as.</summary>
