@@ -35,7 +35,7 @@ public class EventFormatTests
         using var metrics = new MeasurementRecorder();
         await using var fs = new FakeFreeSwitch().Start();
         await using var client = await EslInboundClient.ConnectAsync(new EslInboundOptions { Port = fs.Port, Password = "ClueCon" }, logs);
-        await client.SubscribeAsync(EslEventFormat.Json, ["ALL"]);
+        await client.SubscribeAsync(new EslSubscription(EslEventFormat.Json, ["ALL"]));
         using var cts = new CancellationTokenSource(Timeout);
         var first = client.ReadEventsAsync(cancellationToken: cts.Token).FirstAsync(cts.Token).AsTask();
 
@@ -57,7 +57,7 @@ public class EventFormatTests
     {
         await using var fs = new FakeFreeSwitch().Start();
         await using var client = await EslInboundClient.ConnectAsync(new EslInboundOptions { Port = fs.Port, Password = "ClueCon" });
-        await client.SubscribeAsync(EslEventFormat.Plain, ["ALL"]);
+        await client.SubscribeAsync(new EslSubscription(EslEventFormat.Plain, ["ALL"]));
         using var cts = new CancellationTokenSource(Timeout);
         var events = client.ReadEventsAsync(cancellationToken: cts.Token).Take(2).ToListAsync(cts.Token).AsTask();
 

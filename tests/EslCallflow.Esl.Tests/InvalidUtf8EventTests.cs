@@ -28,11 +28,7 @@ public class InvalidUtf8EventTests
     {
         await using var fs = new FakeFreeSwitch().Start();
         await using var client = await EslInboundClient.ConnectAsync(new EslInboundOptions { Port = fs.Port, Password = "ClueCon" });
-        if (selectedHeaders)
-        {
-            client.KeepOnlyEventHeaders(["Other-Leg-Unique-ID"]);
-        }
-        await client.SubscribeAsync(EslEventFormat.Json, ["ALL"]);
+        await client.SubscribeAsync(new EslSubscription(EslEventFormat.Json, ["ALL"]) { EventHeaders = selectedHeaders ? ["Other-Leg-Unique-ID"] : null });
         using var cts = new CancellationTokenSource(Timeout);
         var events = client.ReadEventsAsync(cancellationToken: cts.Token).Take(2).ToListAsync(cts.Token).AsTask();
 

@@ -91,7 +91,7 @@ public class MalformedFrameTests
     {
         await using var fs = new FakeFreeSwitch().Start();
         await using var client = await EslInboundClient.ConnectAsync(new EslInboundOptions { Port = fs.Port, Password = "ClueCon" });
-        await client.SubscribeAsync(EslEventFormat.Json, ["ALL"]);
+        await client.SubscribeAsync(new EslSubscription(EslEventFormat.Json, ["ALL"]));
         var reading = client.ReadEventsAsync().ToListAsync().AsTask();
 
         await fs.SendRawAsync(Encoding.UTF8.GetBytes(garbage));

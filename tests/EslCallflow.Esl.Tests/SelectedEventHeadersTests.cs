@@ -110,8 +110,7 @@ public class SelectedEventHeadersTests
         await using var fs = new FakeFreeSwitch().Start();
         fs.BgApi = _ => "+OK job-done\n";
         await using var client = await EslInboundClient.ConnectAsync(new EslInboundOptions { Port = fs.Port, Password = "ClueCon" });
-        client.KeepOnlyEventHeaders(["Channel-Call-State"]);
-        await client.SubscribeAsync(EslEventFormat.Json, ["CHANNEL_CALLSTATE", "BACKGROUND_JOB"]);
+        await client.SubscribeAsync(new EslSubscription(EslEventFormat.Json, ["CHANNEL_CALLSTATE", "BACKGROUND_JOB"]) { EventHeaders = ["Channel-Call-State"] });
         using var cts = new CancellationTokenSource(Timeout);
         var first = client.ReadEventsAsync(e => e.EventName == "CHANNEL_CALLSTATE", cts.Token).FirstAsync(cts.Token).AsTask();
 

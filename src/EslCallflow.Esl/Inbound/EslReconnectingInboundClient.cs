@@ -127,17 +127,9 @@ public sealed partial class EslReconnectingInboundClient
         var client = await EslInboundClient.ConnectAsync(_options, _loggerFactory, cancellationToken).ConfigureAwait(false);
         try
         {
-            client.KeepOnlyEventHeaders(_subscription.EventHeaders);
+            // The queue first: it exists before 'event' is sent, so nothing FreeSWITCH sends after it goes unheard.
             var events = client.ReadEvents(filter: null, overflowed: dropped => OnOverflow(client, dropped), CancellationToken.None);
-            foreach (var (header, value) in _subscription.Filters)
-            {
-                await client.FilterAsync(header, value, cancellationToken).ConfigureAwait(false);
-            }
-            await client.SubscribeAsync(_subscription.Format, _subscription.EventNames, cancellationToken).ConfigureAwait(false);
-            if (_options.HeartbeatTimeout > TimeSpan.Zero && _subscription.EventNames.Contains("HEARTBEAT"))
-            {
-                client.SetHeartbeatTimeout(_options.HeartbeatTimeout);
-            }
+            await client.SubscribeAsync(_subscription, cancellationToken).ConfigureAwait(false);
             return (client, events);
         }
         catch

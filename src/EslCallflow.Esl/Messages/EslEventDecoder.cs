@@ -41,7 +41,7 @@ internal static class EslEventDecoder
     /// The table: the wire format of each frame part that carries headers, and the form they take. A frame's own
     /// header block (a command reply, a connect reply's channel data, a notice) is <c>Name: value</c> lines, packed.
     /// An event is in the format of its content type and kept whole in the form below, or selected when its
-    /// connection was told which headers its consumer reads (<see cref="EslSocket.KeepOnlyEventHeaders"/>).
+    /// connection was told which headers its consumer reads (<see cref="Inbound.EslSubscription.EventHeaders"/>).
     /// </summary>
     internal static (Wire Wire, HeaderForm Form) FormOf(EslContentType? eventType, HeaderSelection? selection) => eventType switch
     {

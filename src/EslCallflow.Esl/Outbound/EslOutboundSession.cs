@@ -52,7 +52,7 @@ public sealed class EslOutboundSession : EslSocket
     public Task<EslEvent> Bridged => _bridged.Task;
 
     /// <summary>When the connect reply came off the socket (<see cref="System.Diagnostics.Stopwatch"/> timestamp): where a call's decision time starts.</summary>
-    public long ConnectedAt { get; private set; }
+    internal long ConnectedAt { get; private set; }
 
     /// <summary>The <c>Hangup-Cause</c> of this channel's CHANNEL_HANGUP, once one was seen.</summary>
     public string? HangupCause => _hangupCause;
@@ -68,13 +68,6 @@ public sealed class EslOutboundSession : EslSocket
         return new EslOutboundSession(connection, options.EventQueueCapacity, remote, portTag);
     }
 
-    /// <summary><c>connect</c>: FreeSWITCH replies with the channel's data as headers.</summary>
-    public async Task<EslEvent> ConnectAsync(CancellationToken cancellationToken = default)
-    {
-        var replies = await Connection.SendAllAsync([Connect], cancellationToken).ConfigureAwait(false);
-        return await TakeChannelDataAsync(replies, cancellationToken).ConfigureAwait(false);
-    }
-
     /// <summary>
     /// <c>connect</c> and the session set-up written back to back, before the channel data is back: FreeSWITCH
     /// reads and answers them in order, so by the time the call's first decision goes out the set-up is done
@@ -88,7 +81,7 @@ public sealed class EslOutboundSession : EslSocket
         return CheckSetUpAsync(setUp, setUpReplies, cancellationToken);
     }
 
-    private async Task<EslEvent> TakeChannelDataAsync(ReplyBatch connect, CancellationToken cancellationToken)
+    private async Task TakeChannelDataAsync(ReplyBatch connect, CancellationToken cancellationToken)
     {
         var reply = await connect.Task.WaitAsync(cancellationToken).ConfigureAwait(false);
         if (reply.ContentType != EslContentType.CommandReply || !reply.IsOk)
@@ -110,7 +103,6 @@ public sealed class EslOutboundSession : EslSocket
         {
             Volatile.Write(ref _answered, 1);
         }
-        return _channelData;
     }
 
     /// <summary>
@@ -122,21 +114,10 @@ public sealed class EslOutboundSession : EslSocket
         ExecuteAllAsync([new EslExecute(application, argument)], cancellationToken);
 
     /// <summary>
-    /// The events a session acts on: completions, answer, bridge and hangup. FreeSWITCH sends a channel
-    /// dozens of other events (EXECUTE, STATE, CALLSTATE, PROGRESS, ...); filtering them at the switch spares
-    /// decoding about 6 KB of json each.
+    /// The set-up a listener writes with <c>connect</c>: <c>myevents</c>, a <c>filter</c> to <paramref name="eventNames"/>
+    /// (none: every event of the channel) and optionally <c>linger</c>, checked. The same for every session of a
+    /// listener, so made once.
     /// </summary>
-    public static readonly IReadOnlyList<string> SessionEvents =
-        ["CHANNEL_EXECUTE_COMPLETE", "CHANNEL_ANSWER", "CHANNEL_BRIDGE", "CHANNEL_HANGUP", "CHANNEL_HANGUP_COMPLETE"];
-
-    /// <summary>
-    /// <c>myevents</c>, a <c>filter</c> to <paramref name="eventNames"/> (none: every event of the channel)
-    /// and optionally <c>linger</c>, in one write; one round trip for all.
-    /// </summary>
-    public Task SetUpAsync(EslEventFormat format, bool linger, IReadOnlyList<string>? eventNames = null, CancellationToken cancellationToken = default) =>
-        SetUpAsync(SetUpCommands(format, linger, eventNames), cancellationToken);
-
-    /// <summary>The commands of <see cref="SetUpAsync(EslEventFormat, bool, IReadOnlyList{string}?, CancellationToken)"/>, checked: the same for every session of a listener, so made once.</summary>
     internal static EslCommand[] SetUpCommands(EslEventFormat format, bool linger, IReadOnlyList<string>? eventNames)
     {
         var commands = new List<string> { "myevents " + format.ToWire() };
@@ -150,12 +131,6 @@ public sealed class EslOutboundSession : EslSocket
             commands.Add("linger");
         }
         return [.. commands.Select(EslCommand.Text)];
-    }
-
-    internal async Task SetUpAsync(EslCommand[] commands, CancellationToken cancellationToken)
-    {
-        var replies = await Connection.SendAllAsync(commands, cancellationToken).ConfigureAwait(false);
-        await CheckSetUpAsync(commands, replies, cancellationToken).ConfigureAwait(false);
     }
 
     private static async Task CheckSetUpAsync(EslCommand[] commands, ReplyBatch replies, CancellationToken cancellationToken)
