@@ -1,4 +1,3 @@
-using System.Globalization;
 using EslCallflow.Callflows.FreeSwitch;
 using EslCallflow.Esl;
 using EslCallflow.Esl.Outbound;
@@ -18,15 +17,13 @@ internal static class SessionActions
         {
             if (!session.IsAnswered)
             {
-                await session.ExecuteAsync("pre_answer", null, stopping).ConfigureAwait(false);
+                await session.PreAnswerAsync(stopping).ConfigureAwait(false);
             }
-            await session.ExecuteAsync("playback", AppArgument.Encode(media), stopping).ConfigureAwait(false);
+            await session.PlaybackAsync(AppArgument.Encode(media), stopping).ConfigureAwait(false);
         }
         if (!session.IsAnswered)
         {
-            // mod_sofia.c (SWITCH_MESSAGE_INDICATE_RESPOND): the code, then everything after the first space is the reason phrase.
-            var argument = reason.Length == 0 ? code.ToString(CultureInfo.InvariantCulture) : $"{code} {reason}";
-            await session.ExecuteAsync("respond", AppArgument.Encode(argument), stopping).ConfigureAwait(false);
+            await session.RespondAsync(code, AppArgument.Encode(reason), stopping).ConfigureAwait(false);
         }
         await TryHangupAsync(session, "NORMAL_CLEARING", stopping).ConfigureAwait(false);
     }

@@ -14,9 +14,9 @@ public sealed class PlayModule : ICallflowModule
         var play = (PlayData)node.Parsed!;
         if (play.Answer && !call.Session.IsAnswered)
         {
-            await call.Session.ExecuteAsync("answer", null, stopping).ConfigureAwait(false);
+            await call.Session.AnswerAsync(stopping).ConfigureAwait(false);
         }
-        await call.Session.ExecuteAsync("playback", AppArgument.Encode(play.Media), stopping).ConfigureAwait(false);
+        await call.Session.PlaybackAsync(AppArgument.Encode(play.Media), stopping).ConfigureAwait(false);
         return node.Child(FlowNode.DefaultChild);
     }
 }

@@ -12,7 +12,7 @@ public sealed class TransferModule(DaemonMetrics metrics) : ICallflowModule
     public async Task<FlowNode?> RunAsync(CallContext call, FlowNode node, CancellationToken stopping)
     {
         var transfer = (TransferData)node.Parsed!;
-        await call.Session.ExecuteAsync("transfer", $"{transfer.Extension} {transfer.Dialplan} {transfer.Context}", stopping).ConfigureAwait(false);
+        await call.Session.TransferAsync(transfer.Extension, transfer.Dialplan, transfer.Context, stopping).ConfigureAwait(false);
         call.Decide(metrics, node.Module, "transferred");
         return null;
     }
