@@ -94,6 +94,26 @@ public class SelectedEventHeadersTests
         Assert.Equal(3, evt.Count);
     }
 
+    [Fact]
+    public void A_selected_xml_event_reads_as_its_whole_decode_for_the_headers_named()
+    {
+        var xml = Encoding.UTF8.GetBytes("<event><headers><Event-Name>CHANNEL_CALLSTATE</Event-Name><Unique-ID>u-1</Unique-ID>"
+            + "<Channel-Call-State>RINGING</Channel-Call-State><variable_presence_id>1001%40pbx.example.com</variable_presence_id>"
+            + "<Core-UUID>core</Core-UUID></headers><body>+OK &amp; done</body></event>");
+
+        var full = DecodedEvents.Xml(xml);
+        var selected = EslEventDecoder.Decode(EslContentType.EventXml, new ReadOnlySequence<byte>(xml), new HeaderSelection(Wanted));
+
+        foreach (var name in Wanted.Concat(HeaderSelection.Routing))
+        {
+            Assert.Equal(full[name], selected[name]);
+        }
+        Assert.Equal("1001@pbx.example.com", selected.GetVariable("presence_id"));
+        Assert.Equal("+OK & done", selected.Body);
+        Assert.Null(selected["Core-UUID"]);
+        Assert.Equal("core", full["Core-UUID"]);
+    }
+
     [Theory]
     [InlineData("{\"Event-Name\": \"CHANNEL_CREATE\"", "invalid json event")]
     [InlineData("[1,2]", "json event is not an object")]
