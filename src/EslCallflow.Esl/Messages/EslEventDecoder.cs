@@ -118,7 +118,7 @@ internal static class EslEventDecoder
                 var index = new HeaderIndex.Builder();
                 try
                 {
-                    var indexedBody = JsonHeaders.Walk(json.Span, ref index);
+                    var indexedBody = Walk(wire, json.Span, ref index);
                     return new EslEvent(EslHeaders.Indexed(index.Build(json)), indexedBody);
                 }
                 finally
