@@ -9,39 +9,32 @@ namespace EslCallflow.Esl.Outbound;
 /// </summary>
 public sealed class EslBridgeResult
 {
-    private EslBridgeResult(EslEvent completion, bool answered, string? disposition, string? hangupCause, string? otherLeg)
-    {
-        Completion = completion;
-        Answered = answered;
-        Disposition = disposition;
-        HangupCause = hangupCause;
-        OtherLeg = otherLeg;
-    }
+    private EslBridgeResult(EslEvent completion) => Completion = completion;
 
     /// <summary>
     /// The channel was bridged to <see cref="OtherLeg"/>: a callee answered the bridge (whose conversation is over
     /// by the time it completes), or the intercept took the leg.
     /// </summary>
-    public bool Answered { get; }
+    public bool Answered { get; private init; }
 
     /// <summary>
     /// The bridge's <c>originate_disposition</c> as FreeSWITCH set it: <c>SUCCESS</c>, or the cause the call rang out
     /// with (<c>NO_ANSWER</c>, <c>USER_BUSY</c>, <c>ORIGINATOR_CANCEL</c> when the caller hung up or the ringing call was
     /// intercepted, ...), or <c>failure</c> when every leg failed. Null when it set none (an intercept).
     /// </summary>
-    public string? Disposition { get; }
+    public string? Disposition { get; private init; }
 
     /// <summary>
     /// Why it ended: for a bridge not answered, the cause it failed with; for an answered one, the cause its
     /// conversation ended with. For an intercept, the channel's hangup cause, if it is hung up.
     /// </summary>
-    public string? HangupCause { get; }
+    public string? HangupCause { get; private init; }
 
     /// <summary>
     /// The leg the channel was bridged to: the callee who answered, the leg intercepted, or, for a bridge not
     /// answered, the leg it is bridged to now (whoever intercepted it while it rang), if any.
     /// </summary>
-    public string? OtherLeg { get; }
+    public string? OtherLeg { get; private init; }
 
     /// <summary>The CHANNEL_EXECUTE_COMPLETE itself, for anything else it says (channel variables, Answer-State).</summary>
     public EslEvent Completion { get; }
@@ -60,12 +53,17 @@ public sealed class EslBridgeResult
         if (answered)
         {
             var ended = completion.GetVariable("last_bridge_hangup_cause") ?? completion.GetVariable("bridge_hangup_cause") ?? completion.HangupCause;
-            return new EslBridgeResult(completion, true, disposition, ended ?? "NORMAL_CLEARING", bridgedTo);
+            return new EslBridgeResult(completion) { Answered = true, Disposition = disposition, HangupCause = ended ?? "NORMAL_CLEARING", OtherLeg = bridgedTo };
         }
         var failed = completion.GetVariable("originate_failed_cause")
             ?? (string.Equals(disposition, "failure", StringComparison.OrdinalIgnoreCase) ? null : disposition)
             ?? completion.HangupCause;
-        return new EslBridgeResult(completion, false, disposition, failed ?? "NO_ANSWER", completion.GetVariable("bridge_uuid") ?? completion.OtherLegUniqueId);
+        return new EslBridgeResult(completion)
+        {
+            Disposition = disposition,
+            HangupCause = failed ?? "NO_ANSWER",
+            OtherLeg = completion.GetVariable("bridge_uuid") ?? completion.OtherLegUniqueId,
+        };
     }
 
     /// <summary>
@@ -77,7 +75,7 @@ public sealed class EslBridgeResult
     {
         var bridgedTo = completion.GetVariable("bridge_uuid") ?? completion.GetVariable("signal_bond");
         var taken = string.IsNullOrEmpty(bridgedTo) ? null : bridgedTo;
-        return new EslBridgeResult(completion, taken is not null, null, completion.HangupCause, taken);
+        return new EslBridgeResult(completion) { Answered = taken is not null, HangupCause = completion.HangupCause, OtherLeg = taken };
     }
 
     public override string ToString() =>
