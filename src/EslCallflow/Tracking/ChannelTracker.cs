@@ -17,7 +17,7 @@ public sealed class ChannelTracker
 
     /// <summary>
     /// Every event header <see cref="Apply"/> reads, and nothing else: the feed decodes only these (see
-    /// <c>EslSocket.KeepOnlyEventHeaders</c>). A header read here but missing from this list reads as absent.
+    /// <c>EslSubscription.EventHeaders</c>). A header read here but missing from this list reads as absent.
     /// </summary>
     public static readonly IReadOnlyList<string> HeadersRead =
     [

@@ -67,18 +67,18 @@ public sealed partial class InboundConnectionService : BackgroundService, IFreeS
             {
                 switch (signal)
                 {
-                    case EslInboundSignal.Connected connected:
-                        LogConnected(_logger, connected.Generation, connected.IsReconnect);
-                        await ResyncAsync(connected.Client, stoppingToken).ConfigureAwait(false);
+                    case { Connected: { } client }:
+                        LogConnected(_logger, signal.Generation, signal.IsReconnect);
+                        await ResyncAsync(client, stoppingToken).ConfigureAwait(false);
                         Volatile.Write(ref _connected, 1);
                         break;
-                    case EslInboundSignal.Received received:
+                    case { Event: { } evt }:
                         Interlocked.Increment(ref _eventsReceived);
-                        Apply(received.Event);
+                        Apply(evt);
                         break;
-                    case EslInboundSignal.Disconnected lost:
+                    case { Disconnected: { } reason }:
                         Volatile.Write(ref _connected, 0);
-                        LogDisconnected(_logger, lost.Generation, lost.Reason);
+                        LogDisconnected(_logger, signal.Generation, reason);
                         break;
                 }
             }
@@ -134,7 +134,7 @@ public sealed partial class InboundConnectionService : BackgroundService, IFreeS
             _tracker.Reset(withDevices);
             LogResynced(_logger, withDevices.Count, _tracker.RingingCount);
         }
-        catch (Exception ex) when (ex is FormatException or EslCommandException or EslConnectionClosedException or EslProtocolException)
+        catch (Exception ex) when (ex is FormatException or EslCommandException or EslConnectionClosedException)
         {
             LogResyncFailed(_logger, ex.Message);
         }
