@@ -1,5 +1,6 @@
 using System.Text.Json;
 using EslCallflow.Callflows.Documents;
+using EslCallflow.Callflows.FreeSwitch;
 using EslCallflow.Callflows.Loading;
 
 namespace EslCallflow.Callflows.Modules;
@@ -9,6 +10,10 @@ public enum RingStrategy
     Simultaneous,
     Single,
     WeightedRandom,
+    /// <summary>One at a time, starting after the device that started the group's previous call.</summary>
+    RoundRobin,
+    /// <summary>One at a time, the device that answered a call of the group longest ago (or never) first.</summary>
+    LeastRecent,
 }
 
 public sealed record RingGroupEndpoint(string Id, EndpointType Type, int Delay, int Timeout, int Weight);
@@ -26,6 +31,24 @@ public sealed record RingGroupData(
     bool IgnoreForward,
     bool SkipModule) : IModuleData<RingGroupData>
 {
+    /// <summary><c>skip_busy</c>: devices on an answered call now are left out (reason <c>busy</c>).</summary>
+    public bool SkipBusy { get; init; }
+
+    /// <summary><c>caller_id_name_prefix</c>: put before the caller's name on the members' phones.</summary>
+    public string? CallerIdNamePrefix { get; init; }
+
+    /// <summary>
+    /// Where this ring group keeps what it remembers (the rotation, who answered when): its callflow's id and the
+    /// node's path in it, so a reload that keeps the node keeps its state. Null for device and user modules.
+    /// </summary>
+    public string? StateKey { get; init; }
+
+    /// <summary>The callflow the node belongs to: ring_group_toggle logs members in and out of it.</summary>
+    public string? CallflowId { get; init; }
+
+    /// <summary>The strategy rings one device at a time (the legs go into the bridge separated by '|').</summary>
+    public bool OneAtATime => Strategy != RingStrategy.Simultaneous;
+
     public const string Module = "ring_group";
     public const int DefaultTimeout = 20;
     public const int DefaultWeight = 20;
@@ -37,7 +60,12 @@ public sealed record RingGroupData(
         ["simultaneous"] = RingStrategy.Simultaneous,
         ["single"] = RingStrategy.Single,
         ["weighted_random"] = RingStrategy.WeightedRandom,
+        ["round_robin"] = RingStrategy.RoundRobin,
+        ["least_recent"] = RingStrategy.LeastRecent,
     };
+
+    /// <summary>The strategy's name as documents write it.</summary>
+    public string StrategyName => Strategies.First(s => s.Value == Strategy).Key;
 
     public IEnumerable<DocumentReference> References =>
         Endpoints.Select((e, i) => new DocumentReference(DocumentReference.KindOf(e.Type), e.Id, $"endpoints[{i}].id"));
@@ -73,8 +101,21 @@ public sealed record RingGroupData(
             ringtones is { } r2 ? reader.String(r2, "external", $"{path}.ringtones", check: SafeText.CheckRingtone) : null,
             reader.Bool(data, "fail_on_single_reject", path, false),
             reader.Bool(data, "ignore_forward", path, true),
-            reader.Bool(data, "skip_module", path, false));
+            reader.Bool(data, "skip_module", path, false))
+        {
+            SkipBusy = reader.Bool(data, "skip_busy", path, false),
+            CallerIdNamePrefix = reader.String(data, "caller_id_name_prefix", path, check: CheckPrefix),
+            StateKey = reader.DocumentId is { } id ? $"{id}:{NodePath(path)}" : null,
+            CallflowId = reader.DocumentId,
+        };
     }
+
+    /// <summary>The node's own path (the data's path without its <c>.data</c>).</summary>
+    private static string NodePath(string dataPath) =>
+        dataPath.EndsWith(".data", StringComparison.Ordinal) ? dataPath[..^".data".Length] : dataPath;
+
+    private static string? CheckPrefix(string value) =>
+        value.Length > 64 ? "must be at most 64 characters" : ChannelValue.Problem(value);
 
     private static List<RingGroupEndpoint> ReadEndpoints(DocumentReader reader, JsonElement data, string path)
     {

@@ -7,4 +7,7 @@ namespace EslCallflow.Tracking;
 public interface ISwitchApi
 {
     Task<string> ApiAsync(string command, CancellationToken cancellationToken);
+
+    /// <summary>Fires an event of <paramref name="eventName"/> in the switch (<c>sendevent</c>), e.g. a PRESENCE_IN.</summary>
+    Task SendEventAsync(string eventName, IReadOnlyList<KeyValuePair<string, string>> headers, CancellationToken cancellationToken);
 }
