@@ -124,7 +124,7 @@ public class ConfigurationReloadTests
 
         Assert.Equal(HttpStatusCode.Conflict, refused.StatusCode);
         var refusal = JsonDocument.Parse(await refused.Content.ReadAsStringAsync()).RootElement.GetProperty("refused").GetString();
-        Assert.StartsWith("it would drop every callflow (3: directed-pickup, sales-pickup, sales-ring-group); calls to them would be refused as UNALLOCATED_NUMBER. If that is intended, force it with POST /reload?force=true", refusal);
+        Assert.StartsWith("it would drop every callflow (6: directed-pickup, sales-login, sales-logout, sales-pickup, sales-ring-group, …); calls to them would be refused as UNALLOCATED_NUMBER. If that is intended, force it with POST /reload?force=true", refusal);
         Assert.Contains(daemon.LogEvents("refused"), e => e.GetProperty("Refusal").GetString() == refusal);
         Assert.Equal("480 Nobody Available", await RespondTo7000Async(daemon));
 

@@ -83,8 +83,8 @@ public sealed partial class HttpEndpointService : IHostedService, IAsyncDisposab
         _app.MapGet("/metrics", () => Results.Text(Metrics(), "text/plain; version=0.0.4; charset=utf-8"));
         _app.MapGet("/channels", () => Results.Text(Channels(), "application/json"));
         _app.MapGet("/calls", (HttpContext context) => Calls(context));
-        _app.MapGet("/ring-groups", async (HttpContext context) =>
-            Results.Text(JsonSerializer.Serialize(await RingGroupMembers.ListAsync(_store.Current, _ringGroups, context.RequestAborted).ConfigureAwait(false)), "application/json"));
+        _app.MapGet("/ring-groups", (Func<HttpContext, Task<IResult>>)(async context =>
+            Results.Text(JsonSerializer.Serialize(await RingGroupMembers.ListAsync(_store.Current, _ringGroups, context.RequestAborted).ConfigureAwait(false)), "application/json")));
         _app.MapPost("/reload", (Func<HttpContext, Task<IResult>>)Reload);
         await _app.StartAsync(cancellationToken).ConfigureAwait(false);
         Address = new Uri(_app.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()!.Addresses.First());

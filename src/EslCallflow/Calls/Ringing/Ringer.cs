@@ -53,7 +53,7 @@ public sealed class Ringer(BridgeWatcher watcher, RingReport report, Conversatio
                 case RingEnd.Answered answered:
                     if (data is { Strategy: RingStrategy.LeastRecent, StateKey: { } answeredKey })
                     {
-                        await state.AnsweredAsync(answeredKey, answered.Device, time.GetUtcNow(), stopping).ConfigureAwait(false);
+                        await state.AnsweredAsync(answeredKey, DeviceIdOf(answered.Device, plan), time.GetUtcNow(), stopping).ConfigureAwait(false);
                     }
                     report.TalkEnded(call, answered.Device, await answered.Talk.ConfigureAwait(false));
                     return null;
@@ -89,6 +89,11 @@ public sealed class Ringer(BridgeWatcher watcher, RingReport report, Conversatio
             return null;
         }
     }
+
+    /// <summary>The device id of the leg that answered (the feed may name it by its SIP identity).</summary>
+    private static string DeviceIdOf(string answered, RingGroupAttempt plan) =>
+        plan.Legs.FirstOrDefault(l => l.Device.Id == answered || string.Equals($"{l.Device.SipUsername}@{l.Device.SipRealm}", answered, StringComparison.OrdinalIgnoreCase))?.Device.Id
+        ?? answered;
 
     private static async Task<FlowNode?> HangupAsync(CallContext call, string cause, CancellationToken stopping)
     {
