@@ -126,6 +126,8 @@ public class RingGroupFeatureCallTests
         }
         var presence = daemon.FreeSwitch.SentEvents.Last(e => e.EventName == "PRESENCE_IN");
         Assert.Equal(("*60@127.0.0.1", "terminated", "dialog"), (presence.Headers["from"], presence.Headers["answer-state"], presence.Headers["alt_event_type"]));
+        // One dialog per key, named by a UUID that is no channel's, so FreeSWITCH fires the event rather than queue it to a call.
+        Assert.Equal(GroupState.MemberPresence.DialogId("*60", "127.0.0.1").ToString("D"), presence.Headers["Unique-ID"]);
 
         await using (var ring = await daemon.CallAsync("7000", "1005", Bridges.Answered()))
         {

@@ -54,9 +54,9 @@ public sealed partial class InboundConnectionService : BackgroundService, IFreeS
             ? client.ApiAsync(command, cancellationToken)
             : throw new EslConnectionClosedException("the channel feed's connection to FreeSWITCH is down");
 
-    public Task SendEventAsync(string eventName, IReadOnlyList<KeyValuePair<string, string>> headers, CancellationToken cancellationToken) =>
+    public Task SendEventAsync(string eventName, Guid notAChannel, IReadOnlyList<KeyValuePair<string, string>> headers, CancellationToken cancellationToken) =>
         _client.Current is { IsConnected: true } client
-            ? client.SendEventAsync(eventName, headers, null, cancellationToken)
+            ? client.SendEventWithIdAsync(eventName, notAChannel, headers, cancellationToken)
             : throw new EslConnectionClosedException("the channel feed's connection to FreeSWITCH is down");
 
     /// <summary>True while logged in, subscribed and rebuilt from the switch.</summary>
