@@ -164,3 +164,58 @@ public class RingGroupFeatureTests
         Assert.Contains(reason, error.Reason);
     }
 }
+
+/// <summary>Issue 31, confirm before connect: what the leg's [...] block carries, as FreeSWITCH reads it.</summary>
+public class ConfirmTests
+{
+    [Fact]
+    public void A_confirm_member_s_legs_carry_the_group_confirm_variables_and_the_others_none()
+    {
+        var config = Fixtures.Config(Fixtures.RingGroup("""
+            { "endpoints": [
+                { "id": "alice", "endpoint_type": "user", "confirm": true, "confirm_prompt": "/sounds/press-1,please!.wav", "confirm_key": "#5", "confirm_timeout": 12 },
+                { "id": "d1005", "endpoint_type": "device", "confirm": true },
+                { "id": "d1006", "endpoint_type": "device" } ] }
+            """));
+
+        var plan = CallPlanner.Plan(config, "7000", null, 1).RingGroup!;
+        var legs = FreeSwitchDialString.Parse(plan.DialString!).Legs;
+
+        foreach (var alice in legs.Take(2))
+        {
+            Assert.Equal("#5", alice.ChannelVariables["group_confirm_key"]);
+            Assert.Equal("/sounds/press-1,please!.wav", alice.ChannelVariables["group_confirm_file"]);
+            Assert.Equal("12", alice.ChannelVariables["group_confirm_timeout"]);
+            Assert.Equal("true", alice.ChannelVariables["rtp_liberal_dtmf"]);
+        }
+        Assert.Equal(("1", "10"), (legs[2].ChannelVariables["group_confirm_key"], legs[2].ChannelVariables["group_confirm_timeout"]));
+        Assert.False(legs[2].ChannelVariables.ContainsKey("group_confirm_file"));
+        Assert.DoesNotContain(legs[3].ChannelVariables.Keys, k => k.StartsWith("group_confirm", StringComparison.Ordinal) || k == "rtp_liberal_dtmf");
+    }
+
+    [Fact]
+    public void Confirm_is_inherited_through_a_nested_group()
+    {
+        var config = Fixtures.Config(Fixtures.RingGroup("""{ "endpoints": [ { "id": "sales", "endpoint_type": "group", "confirm": true, "confirm_timeout": 7 } ] }"""));
+
+        var legs = FreeSwitchDialString.Parse(CallPlanner.Plan(config, "7000", null, 1).RingGroup!.DialString!).Legs;
+
+        Assert.All(legs, l => Assert.Equal("7", l.ChannelVariables["group_confirm_timeout"]));
+    }
+
+    [Theory]
+    [InlineData("""{ "id": "d1005", "endpoint_type": "device", "confirm": true, "confirm_key": "x" }""", "$.flow.data.endpoints[0].confirm_key", "must be 1 to 9 of the keys 0-9, * and #")]
+    [InlineData("""{ "id": "d1005", "endpoint_type": "device", "confirm": true, "confirm_key": "1234567890" }""", "$.flow.data.endpoints[0].confirm_key", "must be 1 to 9 of the keys")]
+    [InlineData("""{ "id": "d1005", "endpoint_type": "device", "confirm": true, "confirm_timeout": 0 }""", "$.flow.data.endpoints[0].confirm_timeout", "0 is out of range 1..300")]
+    [InlineData("""{ "id": "d1005", "endpoint_type": "device", "confirm": true, "confirm_prompt": "press1" }""", "$.flow.data.endpoints[0].confirm_prompt", "must be a TGML tone")]
+    [InlineData("""{ "id": "d1005", "endpoint_type": "device", "confirm": "yes" }""", "$.flow.data.endpoints[0].confirm", "must be true or false")]
+    [InlineData("""{ "id": "d1005", "endpoint_type": "device", "confirm_key": "2" }""", "$.flow.data.endpoints[0].confirm_key", "needs \"confirm\": true")]
+    public void Bad_confirm_values_are_refused_with_document_and_path(string endpoint, string path, string reason)
+    {
+        var result = Fixtures.Load(Fixtures.RingGroup($$"""{ "endpoints": [ {{endpoint}} ] }"""));
+
+        var error = Assert.Single(result.Errors);
+        Assert.Equal(("rg", path), (error.DocumentId, error.Path));
+        Assert.Contains(reason, error.Reason);
+    }
+}

@@ -16,7 +16,21 @@ public enum RingStrategy
     LeastRecent,
 }
 
-public sealed record RingGroupEndpoint(string Id, EndpointType Type, int Delay, int Timeout, int Weight);
+public sealed record RingGroupEndpoint(string Id, EndpointType Type, int Delay, int Timeout, int Weight)
+{
+    /// <summary>The member must press a key to take the call (<c>confirm</c>), or null.</summary>
+    public LegConfirm? Confirm { get; init; }
+}
+
+/// <summary>
+/// Confirm before connect: the answering leg hears <see cref="Prompt"/> and must press <see cref="Key"/> within
+/// <see cref="Timeout"/> seconds of answering, else it is dropped and the others ring on (see <c>DialString</c>).
+/// </summary>
+public sealed record LegConfirm(string Key, string? Prompt, int Timeout)
+{
+    public const string DefaultKey = "1";
+    public const int DefaultTimeout = 10;
+}
 
 /// <summary>ring_group (KAZOO cf_ring_group) data, defaults applied as the KAZOO schema (seeds/) gives them.</summary>
 public sealed record RingGroupData(
@@ -110,6 +124,31 @@ public sealed record RingGroupData(
         };
     }
 
+    /// <summary>
+    /// <c>confirm</c> with <c>confirm_prompt</c>, <c>confirm_key</c> (digits, * or #; FreeSWITCH reads at most 9,
+    /// switch_ivr_originate.c <c>collect_thread_run</c>'s <c>buf[10]</c>) and <c>confirm_timeout</c>; the last three
+    /// are refused without <c>confirm</c>: they would do nothing.
+    /// </summary>
+    private static LegConfirm? ReadConfirm(DocumentReader reader, JsonElement item, string at)
+    {
+        var confirm = reader.Bool(item, "confirm", at, false);
+        var prompt = reader.String(item, "confirm_prompt", at, check: v => SafeText.CheckMedia(v));
+        var key = reader.String(item, "confirm_key", at, check: v => v.Length is >= 1 and <= 9 && v.All(c => c is (>= '0' and <= '9') or '*' or '#') ? null : "must be 1 to 9 of the keys 0-9, * and #");
+        var timeout = reader.OptionalInt(item, "confirm_timeout", at, 1, 300);
+        if (!confirm)
+        {
+            foreach (var (name, given) in new[] { ("confirm_prompt", prompt is not null), ("confirm_key", key is not null), ("confirm_timeout", timeout is not null) })
+            {
+                if (given)
+                {
+                    reader.Error($"{at}.{name}", "needs \"confirm\": true");
+                }
+            }
+            return null;
+        }
+        return new LegConfirm(key ?? LegConfirm.DefaultKey, prompt, timeout ?? LegConfirm.DefaultTimeout);
+    }
+
     /// <summary>The node's own path (the data's path without its <c>.data</c>).</summary>
     private static string NodePath(string dataPath) =>
         dataPath.EndsWith(".data", StringComparison.Ordinal) ? dataPath[..^".data".Length] : dataPath;
@@ -149,9 +188,10 @@ public sealed record RingGroupData(
             var delay = reader.Int(item, "delay", at, 0, 0, 3600);
             var timeout = reader.Int(item, "timeout", at, DefaultTimeout, 1, 3600);
             var weight = reader.Int(item, "weight", at, DefaultWeight, 1, 100);
+            var confirm = ReadConfirm(reader, item, at);
             if (id is not null && type is { } t)
             {
-                endpoints.Add(new RingGroupEndpoint(id, t, delay, timeout, weight));
+                endpoints.Add(new RingGroupEndpoint(id, t, delay, timeout, weight) { Confirm = confirm });
             }
         }
         return endpoints;

@@ -10,6 +10,9 @@ namespace EslCallflow.Callflows.RingGroups;
 public sealed record PlannedLeg(Device Device, int Delay, int Timeout, string? AlertInfo)
 {
     public string Endpoint => Device.Endpoint;
+
+    /// <summary>The member must press a key before the call is put through (<c>confirm</c>), or null.</summary>
+    public LegConfirm? Confirm { get; init; }
 }
 
 /// <summary>
@@ -107,6 +110,7 @@ public static class DialString
 
     private static void AppendLeg(StringBuilder text, PlannedLeg leg, string? callerName, string? callerNumber)
     {
+        var confirm = leg.Confirm;
         Span<(string Name, string Value)> variables =
         [
             ("leg_timeout", Number(leg.Timeout)),
@@ -115,6 +119,18 @@ public static class DialString
             (DeviceVariable, leg.Device.Id),
             ("origination_caller_id_name", callerName ?? ""),
             ("origination_caller_id_number", callerNumber ?? ""),
+            // Confirm before connect, per leg (switch_ivr_originate.c check_channel_status): an answered leg with
+            // group_confirm_key runs collect_thread_run, which plays group_confirm_file and reads the key
+            // (switch_ivr_read, 5 s a try, again until the key comes) while the others keep ringing; only a leg that
+            // pressed it wins. group_confirm_timeout, read per leg, moves that leg's time limit to N seconds after
+            // its answer, when check_per_channel_timeouts drops it (group_confirm_cancel_timeout is read only from
+            // the {} globals, for every leg). rtp_liberal_dtmf lets a key sent as SIP INFO count: sofia.c
+            // sofia_handle_sip_i_info queues INFO DTMF only with CF_LIBERAL_DTMF (set from that variable in
+            // switch_core_media.c switch_core_media_negotiate_sdp), dtmf-type info or the profile's liberal-dtmf.
+            ("group_confirm_key", confirm?.Key ?? ""),
+            ("group_confirm_file", confirm?.Prompt ?? ""),
+            ("group_confirm_timeout", confirm is null ? "" : Number(confirm.Timeout)),
+            ("rtp_liberal_dtmf", confirm is null ? "" : "true"),
         ];
 
         var delimiter = Delimiters[0];

@@ -55,7 +55,10 @@ public static class RingGroupPlanner
                 leg.Device,
                 leg.Delay,
                 data.Strategy == RingStrategy.Simultaneous ? leg.Timeout : Math.Min(leg.Timeout, data.Timeout),
-                groupAlertInfo ?? ((caller.IsInternal ? leg.Device.RingtoneInternal : leg.Device.RingtoneExternal) is { } ringtone ? AlertInfo.Header(ringtone) : null));
+                groupAlertInfo ?? ((caller.IsInternal ? leg.Device.RingtoneInternal : leg.Device.RingtoneExternal) is { } ringtone ? AlertInfo.Header(ringtone) : null))
+            {
+                Confirm = leg.Confirm,
+            };
         }
 
         var dialString = DialString.Build(data, legs, caller);

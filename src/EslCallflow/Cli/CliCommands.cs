@@ -109,7 +109,8 @@ public static class CliCommands
             }
             foreach (var leg in ring.Legs)
             {
-                output.WriteLine($"  ring {leg.Device.Id} ({leg.Endpoint}) delay {leg.Delay}s timeout {leg.Timeout}s{(leg.AlertInfo is null ? "" : $", Alert-Info: {leg.AlertInfo}")}");
+                output.WriteLine($"  ring {leg.Device.Id} ({leg.Endpoint}) delay {leg.Delay}s timeout {leg.Timeout}s{(leg.AlertInfo is null ? "" : $", Alert-Info: {leg.AlertInfo}")}"
+                    + (leg.Confirm is { } c ? $", confirm: key {c.Key} within {c.Timeout}s of answering{(c.Prompt is null ? "" : $", prompt {c.Prompt}")} (group_confirm_key, group_confirm_file, group_confirm_timeout)" : ""));
             }
             foreach (var excluded in ring.Excluded)
             {
