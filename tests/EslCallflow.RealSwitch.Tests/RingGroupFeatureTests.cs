@@ -161,4 +161,33 @@ public sealed class RingGroupFeatureTests(RealSwitch fixture, ITestOutputHelper 
         var at = watcher.Notifies.First(n => ReferenceEquals(n.Request, request)).At;
         return (at, request.Body);
     }
+
+    [RealSwitchFact]
+    public Task Confirm_drops_a_member_who_answers_without_the_key_and_connects_the_one_who_presses_it_by_INFO() => fixture.RunAsync(output, async s =>
+    {
+        var call = s.Phone("1005").Dial("7120");
+        var silent = await s.Phone("1001").InviteAsync(Soon);
+        var pressing = await s.Phone("1003").InviteAsync(Soon);
+
+        // 1001 answers (a voicemail, say) and sends nothing: the caller is not connected, 1003 rings on.
+        silent.Answer();
+        await s.Phone("1001").WaitAsync(() => silent.ByeReceivedAt is null ? null : silent, TimeSpan.FromSeconds(8), "1001's leg dropped");
+        var dropped = silent.ByeReceivedAt!.Value - silent.AnsweredAt!.Value;
+        s.Report($"1001 answered and pressed nothing: dropped {Scene.Seconds(dropped)} s after its answer (confirm_timeout 3)");
+        Wire.InWholeSecondWindow(dropped, 3, "1001's drop after its answer");
+        Assert.False(call.IsAnswered, "the caller was connected to a member who did not confirm");
+        Assert.True(pressing.IsRinging, "1003 stopped ringing when 1001 answered");
+
+        // 1003 answers, hears the prompt, presses 1 by SIP INFO: the caller is connected to 1003.
+        pressing.Answer();
+        await Task.Delay(500, s.Cancellation);
+        Assert.False(call.IsAnswered, "the caller was connected before 1003 pressed the key");
+        var pressedAt = SipClock.Now;
+        await pressing.SendInfoDtmfAsync('1', s.Cancellation);
+        await call.AnsweredAsync(Soon);
+        s.Report($"1003 pressed 1 (INFO): caller answered {Scene.Ms(call.AnsweredAt!.Value - pressedAt)} ms later");
+        var uuid = await s.DaemonCallAsync("7120");
+        await s.CallLineAsync(uuid, Soon, "outcome answered", "dev1003");
+        await call.HangUpAsync(s.Cancellation);
+    });
 }
