@@ -20,6 +20,12 @@ public sealed record RingGroupAttempt(IReadOnlyList<PlannedLeg> Legs, IReadOnlyL
     /// to that child, else <c>_</c>, at once), else <c>NO_USER_RESPONSE</c> (the <c>_</c> child).
     /// </summary>
     public string NobodyCause => Excluded.Any(e => e.Reason == RingGroupFacts.BusyReason) ? "USER_BUSY" : "NO_USER_RESPONSE";
+
+    /// <summary>
+    /// Devices that would have rung but for <see cref="RingGroups.DialString.MaxLegs"/> (also in <see cref="Excluded"/>);
+    /// empty for any configuration that loaded, which refuses such a group.
+    /// </summary>
+    public IReadOnlyList<Exclusion> BeyondLegLimit { get; init; } = [];
 }
 
 /// <summary>A pure function of the documents, the caller and a random source: what one ring_group attempt sends.</summary>
@@ -27,6 +33,9 @@ public static class RingGroupPlanner
 {
     /// <summary>The caller's variables a ring group's outcome depends on: go on after a failed bridge, end after a finished one.</summary>
     public const string BridgeSettings = "continue_on_fail=true hangup_after_bridge=true";
+
+    /// <summary>Why a device past <see cref="DialString.MaxLegs"/> did not ring (the record's and the log's reason).</summary>
+    public static readonly string LegLimitReason = $"beyond the {DialString.MaxLegs} legs FreeSWITCH rings from one bridge";
 
     public static RingGroupAttempt Plan(PbxConfiguration config, RingGroupData data, CallerContext caller, Random random, RingGroupFacts? facts = null)
     {
@@ -45,6 +54,15 @@ public static class RingGroupPlanner
             RingStrategy.LeastRecent => Rotation.LeastRecent(present, facts.LastAnswered),
             _ => present,
         };
+        IReadOnlyList<Exclusion> beyondLimit = [];
+        if (ordered.Count > DialString.MaxLegs)
+        {
+            // Loading refuses such a group, so this is a configuration that did not go through it: ring the first
+            // MaxLegs in ring order, and name the rest (FreeSWITCH would have dropped them without a word).
+            beyondLimit = [.. ordered.Skip(DialString.MaxLegs).Select(l => new Exclusion(l.Device.Id, LegLimitReason))];
+            excluded = [.. excluded, .. beyondLimit];
+            ordered = [.. ordered.Take(DialString.MaxLegs)];
+        }
         var groupRingtone = caller.IsInternal ? data.RingtoneInternal : data.RingtoneExternal;
         var groupAlertInfo = groupRingtone is null ? null : AlertInfo.Header(groupRingtone);
         var legs = new PlannedLeg[ordered.Count];
@@ -82,7 +100,7 @@ public static class RingGroupPlanner
             commands.Add(new PlannedCommand("ring_ready", null));
         }
         commands.Add(new PlannedCommand("bridge", dialString));
-        return new RingGroupAttempt(legs, excluded, dialString, commands);
+        return new RingGroupAttempt(legs, excluded, dialString, commands) { BeyondLegLimit = beyondLimit };
     }
 
     /// <summary>Members logged out of the group, then (<c>skip_busy</c>) devices on an answered call, are left out.</summary>
