@@ -3,7 +3,9 @@ using EslCallflow.Callflows.Modules;
 using EslCallflow.Callflows.Pickup;
 using EslCallflow.Callflows.RingGroups;
 using EslCallflow.Callflows.Routing;
+using EslCallflow.Callflows.FreeSwitch;
 using EslCallflow.Testing;
+using EslCallflow.Testing.FreeSwitchModel;
 
 namespace EslCallflow.Callflows.Tests;
 
@@ -217,5 +219,58 @@ public class ConfirmTests
         var error = Assert.Single(result.Errors);
         Assert.Equal(("rg", path), (error.DocumentId, error.Path));
         Assert.Contains(reason, error.Reason);
+    }
+}
+
+/// <summary>Issue 31, caller_id_name_prefix: what the members' phones show, through the same escaping as every caller id name.</summary>
+public class CallerIdNamePrefixTests
+{
+    private const string Prefix = "O'Brien, Jr! Zoë/Sales: ";
+
+    private static IReadOnlyList<ParsedLeg> Legs(CallerContext caller, string? prefix = Prefix)
+    {
+        var field = prefix is null ? "" : $"\"caller_id_name_prefix\": {System.Text.Json.JsonSerializer.Serialize(prefix)},";
+        var config = Fixtures.Config(Fixtures.RingGroup($$"""{ {{field}} "endpoints": [ { "id": "d1005", "endpoint_type": "device" }, { "id": "d1006", "endpoint_type": "device" } ] }"""));
+        var data = (RingGroupData)config.FindCallflow("7000")!.Flow.Parsed!;
+        var resolvedCaller = caller.Device is { } d ? caller with { Device = config.Devices[d.Id] } : caller;
+        return FreeSwitchDialString.Parse(RingGroupPlanner.Plan(config, data, resolvedCaller, new Random(1)).DialString!).Legs;
+    }
+
+    private static Device Alice(PbxConfiguration config) => config.Devices["d1001"];
+
+    [Fact]
+    public void Members_see_the_prefix_before_the_internal_caller_s_name_exactly()
+    {
+        var config = Fixtures.Config(Fixtures.RingGroup("""{ "endpoints": [ { "id": "d1005", "endpoint_type": "device" } ] }"""));
+
+        var legs = Legs(new CallerContext(Alice(config)));
+
+        Assert.All(legs, leg =>
+        {
+            Assert.Equal(Prefix + "Alice Smith", SofiaCallerId.OnPhone(leg));
+            Assert.Equal(SipDisplayName.Encode(Prefix + "Alice Smith"), SofiaCallerId.ProfileName(leg));
+            Assert.Empty(leg.RefusedVariables);
+        });
+        Assert.True(legs[0].Variables.ContainsKey(LegCallerIdName.RestoreVariable));
+    }
+
+    [Theory]
+    [InlineData("Bob Caller", "1555", "Bob Caller")]
+    [InlineData(null, "1555", "1555")]
+    [InlineData("Evil ${x}", "1555", "1555")]
+    [InlineData(null, null, "")]
+    public void An_external_caller_s_own_name_or_number_follows_the_prefix(string? name, string? number, string shown)
+    {
+        var legs = Legs(CallerContext.External with { CallerIdName = name, CallerIdNumber = number });
+
+        Assert.All(legs, leg => Assert.Equal(Prefix + shown, SofiaCallerId.OnPhone(leg)));
+    }
+
+    [Fact]
+    public void Without_a_prefix_an_external_caller_s_name_is_left_to_FreeSWITCH()
+    {
+        var legs = Legs(CallerContext.External with { CallerIdName = "Bob" }, prefix: null);
+
+        Assert.All(legs, leg => Assert.False(leg.Variables.ContainsKey("origination_caller_id_name")));
     }
 }

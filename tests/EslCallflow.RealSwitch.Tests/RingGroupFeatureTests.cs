@@ -190,4 +190,26 @@ public sealed class RingGroupFeatureTests(RealSwitch fixture, ITestOutputHelper 
         await s.CallLineAsync(uuid, Soon, "outcome answered", "dev1003");
         await call.HangUpAsync(s.Cancellation);
     });
+
+    [RealSwitchFact]
+    public Task Members_see_the_caller_id_name_prefix_exactly_before_the_caller_s_name() => fixture.RunAsync(output, async s =>
+    {
+        const string Prefix = "O'Brien, Jr! Zoë/Sales: ";
+        var call = s.Phone("1005").Dial("7121");
+
+        var invites = await Wire.InvitesAsync(Soon, s.Phone("1001"), s.Phone("1003"));
+
+        foreach (var invite in invites)
+        {
+            s.Report($"{invite.Phone.User}: From: {invite.Invite["From"]}; P-Asserted-Identity: {invite.PAssertedIdentity ?? "-"}; Remote-Party-ID: {invite.RemotePartyId ?? "-"}");
+            // The bundled dev1005 shows "Dave" (its internal caller id).
+            Assert.Equal(Prefix + "Dave", invite.From.DisplayName);
+            Assert.Equal("1005", invite.From.User);
+            foreach (var identity in new[] { invite.PAssertedIdentity, invite.RemotePartyId }.OfType<string>())
+            {
+                Assert.Equal(Prefix + "Dave", SipHeader.ParseNameAddress(identity).DisplayName);
+            }
+        }
+        await call.CancelAsync(s.Cancellation);
+    });
 }

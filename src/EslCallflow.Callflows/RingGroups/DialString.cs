@@ -97,7 +97,7 @@ public static class DialString
         text.Append('}');
 
         var callerId = caller.Device?.CallerIdInternal;
-        (string Name, string? Restore)? callerName = callerId?.Name is { Length: > 0 } name ? LegCallerIdName.Values(name) : null;
+        (string Name, string? Restore)? callerName = ShownName(data, caller) is { } name ? LegCallerIdName.Values(name) : null;
         var callerNumber = callerId?.Number is { Length: > 0 } number ? number : null;
         var separator = data.Strategy == RingStrategy.Simultaneous ? ',' : '|';
         for (var i = 0; i < legs.Count; i++)
@@ -114,6 +114,25 @@ public static class DialString
             t_builder = text;
         }
         return dialString;
+    }
+
+    /// <summary>
+    /// The caller id name the members' phones show: <c>caller_id_name_prefix</c> before the caller's name (its
+    /// device's internal caller id, else the name its own call came with, else its number); without a prefix, the
+    /// device's name only (an external caller's own name reaches the legs without the daemon). A name from the
+    /// caller's channel that no channel variable can carry (<see cref="ChannelValue"/>) is left out: the prefix alone shows.
+    /// </summary>
+    public static string? ShownName(RingGroupData data, CallerContext caller)
+    {
+        var deviceName = caller.Device?.CallerIdInternal?.Name is { Length: > 0 } name ? name : null;
+        if (data.CallerIdNamePrefix is not { Length: > 0 } prefix)
+        {
+            return deviceName;
+        }
+        var callerName = deviceName
+            ?? (caller.CallerIdName is { Length: > 0 } own && ChannelValue.Problem(own) is null ? own : null)
+            ?? (caller.CallerIdNumber is { Length: > 0 } number && ChannelValue.Problem(number) is null ? number : null);
+        return prefix + callerName;
     }
 
     private static void AppendLeg(StringBuilder text, PlannedLeg leg, (string Name, string? Restore)? callerName, string? callerNumber)

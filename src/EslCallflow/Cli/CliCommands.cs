@@ -106,6 +106,10 @@ public static class CliCommands
             if (plan.Node?.Parsed?.Rings is { } rings)
             {
                 output.WriteLine($"  strategy {rings.StrategyName}{(rings.SkipBusy ? ", skip_busy (devices on an answered call are left out: busy)" : "")}");
+                if (rings.CallerIdNamePrefix is not null)
+                {
+                    output.WriteLine($"  members see the caller id name '{DialString.ShownName(rings, plan.Caller)}' (caller_id_name_prefix '{rings.CallerIdNamePrefix}')");
+                }
             }
             foreach (var leg in ring.Legs)
             {
