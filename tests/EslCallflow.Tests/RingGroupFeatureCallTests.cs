@@ -163,4 +163,18 @@ public class RingGroupFeatureCallTests
         Assert.Contains(call.Executions, e => e.Application == "playback" && e.Argument == Callflows.Modules.RingGroupToggleData.DefaultRefusedMedia);
         Assert.DoesNotContain(daemon.FreeSwitch.SentEvents, e => e.EventName == "PRESENCE_IN");
     }
+
+    [Fact]
+    public async Task An_external_caller_s_own_name_follows_the_prefix_on_every_leg()
+    {
+        await using var daemon = await RunningDaemon.StartAsync(RunningDaemon.ConfigWith(("rg.json", Group("\"caller_id_name_prefix\": \"Sales/Support: \","))));
+
+        await using var call = await FakeCall.DialAsync(daemon.CallEndpoint,
+            new FakeCallSetup { Destination = "7100", CallerIdName = "Zoë O'Brien, Jr!", CallerIdNumber = "15551234", Switch = daemon.FreeSwitch }, Bridges.Answered());
+        await call.Closed.WaitAsync(Timeout);
+
+        var legs = FreeSwitchDialString.Parse(call.Executions.Single(e => e.Application == "bridge").Argument!).Legs;
+        Assert.Equal(3, legs.Count);
+        Assert.All(legs, leg => Assert.Equal("Sales/Support: Zoë O'Brien, Jr!", Testing.FreeSwitchModel.SofiaCallerId.OnPhone(leg)));
+    }
 }
