@@ -88,6 +88,34 @@ public class RingGroupFeatureCallTests
     }
 
     [Fact]
+    public async Task A_reload_that_changes_the_members_keeps_the_rotation_of_those_still_there()
+    {
+        var folder = RunningDaemon.ConfigWith(("rg.json", Group("\"strategy\": \"round_robin\",")));
+        await using var daemon = await RunningDaemon.StartAsync(folder, "--EslCallflow:ReloadMinInterval=00:00:00");
+        async Task<string> FirstAsync()
+        {
+            await using var call = await daemon.CallAsync("7100", "1005", Bridges.Fails("NO_ANSWER"));
+            await call.Closed.WaitAsync(Timeout);
+            return Rung(call)[0];
+        }
+        async Task ReloadAsync(string endpoints)
+        {
+            await File.WriteAllTextAsync(Path.Combine(folder, "callflows", "rg.json"), Group("\"strategy\": \"round_robin\",").Replace(
+                """[ { "id": "dev1001", "endpoint_type": "device" }, { "id": "dev1003", "endpoint_type": "device" }, { "id": "dev1004", "endpoint_type": "device" } ]""", endpoints, StringComparison.Ordinal));
+            using var http = new HttpClient();
+            Assert.Equal(System.Net.HttpStatusCode.OK, (await http.PostAsync(new Uri(daemon.Http, "/reload"), null)).StatusCode);
+        }
+
+        var first = await FirstAsync();
+        await ReloadAsync("""[ { "id": "dev1001", "endpoint_type": "device" }, { "id": "dev1004", "endpoint_type": "device" } ]""");
+        var afterRemoval = await FirstAsync();
+        await ReloadAsync("""[ { "id": "dev1001", "endpoint_type": "device" }, { "id": "dev1003", "endpoint_type": "device" }, { "id": "dev1004", "endpoint_type": "device" } ]""");
+        var afterReturn = await FirstAsync();
+
+        Assert.Equal(["dev1001", "dev1004", "dev1001"], new[] { first, afterRemoval, afterReturn });
+    }
+
+    [Fact]
     public async Task Least_recent_rings_first_whoever_answered_longest_ago()
     {
         await using var daemon = await RunningDaemon.StartAsync(RunningDaemon.ConfigWith(("rg.json", Group("\"strategy\": \"least_recent\","))));
@@ -176,5 +204,56 @@ public class RingGroupFeatureCallTests
         var legs = FreeSwitchDialString.Parse(call.Executions.Single(e => e.Application == "bridge").Argument!).Legs;
         Assert.Equal(3, legs.Count);
         Assert.All(legs, leg => Assert.Equal("Sales/Support: Zoë O'Brien, Jr!", Testing.FreeSwitchModel.SofiaCallerId.OnPhone(leg)));
+    }
+}
+
+/// <summary>Issue 31 in <c>plan</c>: the strategy, who is left out and why, the prefix, the confirm variables, a toggle.</summary>
+public class RingGroupFeaturePlanTests
+{
+    private static string Plan(params string[] args)
+    {
+        var output = new StringWriter();
+        Assert.Equal(0, Cli.CliCommands.Run(["plan", .. args], output, new StringWriter()));
+        return output.ToString();
+    }
+
+    [Fact]
+    public void Plan_shows_busy_and_logged_out_members_with_their_reasons()
+    {
+        var text = Plan("7000", "--from", "dev1005", "--config", RunningDaemon.BundledConfig, "--busy", "dev1006", "--logged-out", "user:bob");
+
+        Assert.Contains("  strategy simultaneous", text, StringComparison.Ordinal);
+        Assert.Contains("  not rung dev1003: logged_out", text, StringComparison.Ordinal);
+        // The bundled sales group does not skip busy members: dev1006 rings.
+        Assert.Contains("  ring dev1006 ", text, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void Plan_shows_the_prefix_the_confirm_variables_and_everyone_busy()
+    {
+        var folder = RunningDaemon.ConfigWith(("rg.json", """
+            { "id": "rg-7100", "numbers": ["7100"], "flow": { "module": "ring_group", "data": {
+                "strategy": "round_robin", "skip_busy": true, "caller_id_name_prefix": "Sales: ",
+                "endpoints": [ { "id": "dev1001", "endpoint_type": "device", "confirm": true, "confirm_timeout": 8 }, { "id": "dev1003", "endpoint_type": "device" } ] } } }
+            """));
+
+        var text = Plan("7100", "--from", "dev1005", "--config", folder, "--last-started", "dev1001");
+        var busy = Plan("7100", "--config", folder, "--busy", "dev1001,dev1003");
+
+        Assert.Contains("  strategy round_robin, skip_busy", text, StringComparison.Ordinal);
+        Assert.Contains("  members see the caller id name 'Sales: Dave'", text, StringComparison.Ordinal);
+        var rings = text.Split('\n').Where(l => l.StartsWith("  ring ", StringComparison.Ordinal)).ToList();
+        Assert.StartsWith("  ring dev1003 ", rings[0], StringComparison.Ordinal);
+        Assert.Contains("confirm: key 1 within 8s of answering", rings[1], StringComparison.Ordinal);
+        Assert.Contains("group_confirm_key=1", text, StringComparison.Ordinal);
+        Assert.Contains("  not rung dev1001: busy", busy, StringComparison.Ordinal);
+        Assert.Contains("nobody to ring: continues at once with the 'USER_BUSY' child, else '_'", busy, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void Plan_of_a_toggle_names_the_member_and_whether_it_belongs()
+    {
+        Assert.Contains("  toggle member user:bob in the ring group of callflow sales-ring-group", Plan("*60", "--from", "dev1003", "--config", RunningDaemon.BundledConfig), StringComparison.Ordinal);
+        Assert.Contains("not a member, nothing changes", Plan("*62", "--from", "dev1005", "--config", RunningDaemon.BundledConfig), StringComparison.Ordinal);
     }
 }
