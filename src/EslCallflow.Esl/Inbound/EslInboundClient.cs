@@ -126,7 +126,19 @@ public sealed class EslInboundClient : EslSocket
     /// replies <c>+OK &lt;that uuid&gt;</c>. An event with a <c>Unique-ID</c> header naming a live channel is queued to
     /// that session instead of being fired, so that header is refused here.
     /// </remarks>
-    public async Task<string> SendEventAsync(string eventName, IReadOnlyList<KeyValuePair<string, string>> headers, string? body, CancellationToken cancellationToken = default)
+    public Task<string> SendEventAsync(string eventName, IReadOnlyList<KeyValuePair<string, string>> headers, string? body, CancellationToken cancellationToken = default) =>
+        SendEventAsync(eventName, null, headers, body, cancellationToken);
+
+    /// <summary>
+    /// As <see cref="SendEventAsync(string, IReadOnlyList{KeyValuePair{string, string}}, string?, CancellationToken)"/>,
+    /// with a <c>Unique-ID</c> header of <paramref name="notAChannel"/>: a UUID the caller made for something that is
+    /// not a channel (mod_sofia's presence events need one to write a dialog, sofia_presence.c
+    /// <c>sofia_presence_sub_callback</c>), so the event is fired, not queued to a session.
+    /// </summary>
+    public Task<string> SendEventWithIdAsync(string eventName, Guid notAChannel, IReadOnlyList<KeyValuePair<string, string>> headers, CancellationToken cancellationToken) =>
+        SendEventAsync(eventName, (Guid?)notAChannel, headers, null, cancellationToken);
+
+    private async Task<string> SendEventAsync(string eventName, Guid? uniqueId, IReadOnlyList<KeyValuePair<string, string>> headers, string? body, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(headers);
         if (eventName.Length == 0 || !eventName.All(c => c is (>= 'A' and <= 'Z') or (>= '0' and <= '9') or '_'))
@@ -144,6 +156,10 @@ public sealed class EslInboundClient : EslSocket
             EslCommandText.EnsureSingleLine(name, nameof(headers));
             EslCommandText.EnsureSingleLine(value, nameof(headers));
             text.Append('\n').Append(name).Append(": ").Append(value);
+        }
+        if (uniqueId is { } id)
+        {
+            text.Append("\nUnique-ID: ").Append(id.ToString("D"));
         }
         var command = string.IsNullOrEmpty(body) ? EslCommand.Text(text.ToString()) : EslCommand.WithBody(text.ToString(), body);
         var replies = await Connection.SendAllAsync([command], cancellationToken).ConfigureAwait(false);

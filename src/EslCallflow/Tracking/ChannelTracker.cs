@@ -233,6 +233,26 @@ public sealed class ChannelTracker
         return legs;
     }
 
+    /// <summary>
+    /// The <see cref="DeviceKey"/>s of every device on an answered call now (a leg toward it, or its own call, answered
+    /// and not hung up): what <c>skip_busy</c> leaves out. Read once per attempt of such a group, so a scan.
+    /// </summary>
+    public IReadOnlySet<string> AnsweredDeviceKeys()
+    {
+        var keys = new HashSet<string>(StringComparer.Ordinal);
+        lock (_gate)
+        {
+            foreach (var channel in _channels.Values)
+            {
+                if (channel.Answered && !channel.Ended)
+                {
+                    keys.UnionWith(KeysOf(channel));
+                }
+            }
+        }
+        return keys;
+    }
+
     public bool IsRinging(string uuid)
     {
         lock (_gate)

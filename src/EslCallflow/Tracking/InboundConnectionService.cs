@@ -54,6 +54,11 @@ public sealed partial class InboundConnectionService : BackgroundService, IFreeS
             ? client.ApiAsync(command, cancellationToken)
             : throw new EslConnectionClosedException("the channel feed's connection to FreeSWITCH is down");
 
+    public Task SendEventAsync(string eventName, Guid notAChannel, IReadOnlyList<KeyValuePair<string, string>> headers, CancellationToken cancellationToken) =>
+        _client.Current is { IsConnected: true } client
+            ? client.SendEventWithIdAsync(eventName, notAChannel, headers, cancellationToken)
+            : throw new EslConnectionClosedException("the channel feed's connection to FreeSWITCH is down");
+
     /// <summary>True while logged in, subscribed and rebuilt from the switch.</summary>
     public bool IsConnected => Volatile.Read(ref _connected) == 1;
 
