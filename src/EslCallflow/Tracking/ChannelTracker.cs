@@ -31,10 +31,12 @@ public sealed class ChannelTracker
     private readonly Dictionary<string, List<TrackedChannel>> _ringingByDevice = new(StringComparer.Ordinal);
     private readonly Dictionary<string, TaskCompletionSource<string>> _bridgeWatches = new(StringComparer.Ordinal);
     private readonly Dictionary<string, List<TaskCompletionSource<ChannelEnd>>> _endWatches = new(StringComparer.Ordinal);
-    // Channels whose end the feed showed lately, so a watch that comes after the end still learns it, in order.
+    // Channels whose end the feed showed lately, so a watch that comes after the end still learns it, in order. A
+    // watch begins within moments of the end it may miss; 4096 kept (about 0.7 MB) showed in the soak as managed heap
+    // growing for its first minutes, so few are kept. A watch that misses one asks the switch instead.
     private readonly Dictionary<string, ChannelEnd> _recentlyEnded = new(StringComparer.Ordinal);
     private readonly Queue<string> _recentlyEndedOrder = new();
-    private const int RecentlyEndedKept = 4096;
+    private const int RecentlyEndedKept = 256;
     private long _endSequence;
     private readonly TimeProvider _time;
 
