@@ -15,6 +15,11 @@ public sealed record RingTargetData(EndpointType Type, string Id, int Timeout, b
 
     public IEnumerable<DocumentReference> References => [new(DocumentReference.KindOf(Type), Id, "id")];
 
+    /// <summary>What it rings: a simultaneous ring group of this one member, for the node's timeout, once.</summary>
+    public RingGroupData AsRingGroup() => new(
+        [new RingGroupEndpoint(Id, Type, 0, Timeout, RingGroupData.DefaultWeight)],
+        RingStrategy.Simultaneous, Timeout, 1, null, null, null, false, true, false);
+
     internal static RingTargetData Parse(EndpointType type, DocumentReader reader, JsonElement data, string path) => new(
         type,
         reader.String(data, "id", path, required: true, check: SafeText.CheckId) ?? "",

@@ -1,5 +1,6 @@
 using EslCallflow.Calls;
 using EslCallflow.Calls.Modules;
+using EslCallflow.Dialplan;
 using EslCallflow.Esl.Inbound;
 using EslCallflow.Esl.Outbound;
 using EslCallflow.Operations;
@@ -55,6 +56,7 @@ public static class DaemonHost
         builder.Services.AddOptions<TrackingOptions>().BindConfiguration(TrackingOptions.Section).ValidateDataAnnotations().ValidateOnStart();
         builder.Services.AddOptions<CallRecordsOptions>().BindConfiguration(CallRecordsOptions.Section).ValidateDataAnnotations().ValidateOnStart();
         builder.Services.AddOptions<HttpEndpointOptions>().BindConfiguration(HttpEndpointOptions.Section).ValidateDataAnnotations().ValidateOnStart();
+        builder.Services.AddOptions<DialplanOptions>().BindConfiguration(DialplanOptions.Section).ValidateDataAnnotations().ValidateOnStart();
         builder.Services.AddOptions<HostOptions>().Configure<IOptions<DaemonOptions>>((o, daemon) =>
         {
             // Derived, never fixed: a longer drain must not be cut short by the host's own deadline.
@@ -94,6 +96,14 @@ public static class DaemonHost
         builder.Services.AddHostedService(sp => sp.GetRequiredService<InboundConnectionService>());
         builder.Services.AddSingleton<ConfigurationReloader>();
         builder.Services.AddHostedService(sp => sp.GetRequiredService<ConfigurationReloader>());
+        // The dialplan fast path: mod_xml_curl fetches each call's dialplan (Dialplan/). Its endpoint stops before the
+        // calls it runs, whose records then end before the event dispatcher stops.
+        builder.Services.AddSingleton<DialplanMetrics>();
+        builder.Services.AddSingleton<DialplanFlow>();
+        builder.Services.AddSingleton<DialplanCalls>();
+        builder.Services.AddHostedService(sp => sp.GetRequiredService<DialplanCalls>());
+        builder.Services.AddSingleton<DialplanFetchService>();
+        builder.Services.AddHostedService(sp => sp.GetRequiredService<DialplanFetchService>());
         builder.Services.AddSingleton<HttpEndpointService>();
         builder.Services.AddHostedService(sp => sp.GetRequiredService<HttpEndpointService>());
 

@@ -31,6 +31,8 @@ public sealed partial class HttpEndpointService : IHostedService, IAsyncDisposab
     private readonly DaemonMetrics _metrics;
     private readonly CallRecords _records;
     private readonly DeliveryMetrics _delivery;
+    private readonly Dialplan.DialplanMetrics _dialplan;
+    private readonly Dialplan.DialplanCalls _dialplanCalls;
     private readonly ILoggerFactory _loggerFactory;
     private readonly ILogger<HttpEndpointService> _logger;
     private WebApplication? _app;
@@ -44,6 +46,8 @@ public sealed partial class HttpEndpointService : IHostedService, IAsyncDisposab
         DaemonMetrics metrics,
         CallRecords records,
         DeliveryMetrics delivery,
+        Dialplan.DialplanMetrics dialplan,
+        Dialplan.DialplanCalls dialplanCalls,
         ILoggerFactory loggerFactory,
         ILogger<HttpEndpointService> logger)
     {
@@ -55,6 +59,8 @@ public sealed partial class HttpEndpointService : IHostedService, IAsyncDisposab
         _metrics = metrics;
         _records = records;
         _delivery = delivery;
+        _dialplan = dialplan;
+        _dialplanCalls = dialplanCalls;
         _loggerFactory = loggerFactory;
         _logger = logger;
     }
@@ -123,6 +129,7 @@ public sealed partial class HttpEndpointService : IHostedService, IAsyncDisposab
     {
         var text = new System.Text.StringBuilder(DaemonMetricsText());
         _delivery.WritePrometheus(text);
+        _dialplan.WritePrometheus(text, _dialplanCalls.InProgress);
         return text.ToString();
     }
 

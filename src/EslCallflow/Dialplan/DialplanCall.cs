@@ -1,0 +1,88 @@
+using EslCallflow.Calls;
+using EslCallflow.Callflows;
+using EslCallflow.Callflows.Documents;
+using EslCallflow.Callflows.Modules;
+using EslCallflow.Callflows.Pickup;
+using EslCallflow.Callflows.RingGroups;
+using EslCallflow.Operations;
+using EslCallflow.Records;
+
+namespace EslCallflow.Dialplan;
+
+/// <summary>A node of a call's flow, and where it is: its callflow and the child keys from that callflow's root.</summary>
+public sealed record FlowPosition(FlowNode Node, string CallflowId, IReadOnlyList<string> Path)
+{
+    public static FlowPosition Root(Callflow callflow) => new(callflow.Flow, callflow.Id, []);
+
+    public FlowPosition? Child(string key) => Node.Child(key) is { } child ? new(child, CallflowId, [.. Path, key]) : null;
+
+    public ContinuationToken Token(int attempt) => new(CallflowId, Path, attempt);
+}
+
+/// <summary>What a call's flow waits for after its XML went out: a ring attempt's result, or a pickup's.</summary>
+public abstract record Waiting(FlowPosition At, int Attempt);
+
+/// <summary>A ring attempt on its way: the legs, who was left out, when it started.</summary>
+public sealed record RingWaiting(FlowPosition At, RingGroupData Data, int Attempt, IReadOnlyList<PlannedLeg> Legs, IReadOnlyList<LeftOut> LeftOut, string Strategy, long RingingSince)
+    : Waiting(At, Attempt);
+
+/// <summary>An intercept on its way: the call claimed, the guard, and the calls already tried.</summary>
+public sealed record PickupWaiting(FlowPosition At, PickupRequest Request, PickupCandidate Candidate, IReadOnlySet<string> Tried, string PickerName, string Guard)
+    : Waiting(At, 1);
+
+/// <summary>How the XML that a fetch got leaves the call.</summary>
+public enum StepEnd
+{
+    /// <summary>It ends in a transfer back to the daemon once a result is known (<see cref="DialplanStep.Waiting"/>).</summary>
+    Waits,
+    /// <summary>The call ends when the XML has run (a response, a hangup, the flow's end): its record ends with the channel.</summary>
+    CallEnds,
+    /// <summary>The call goes on beyond the daemon (transferred): its record ends now.</summary>
+    HandedOver,
+}
+
+/// <summary>The applications one fetch's XML runs, and what happens after them.</summary>
+public sealed record DialplanStep(IReadOnlyList<PlannedCommand> Commands, StepEnd End, Waiting? Waiting = null);
+
+/// <summary>
+/// One call the daemon runs through FreeSWITCH's dialplan: what its socket session holds on the other path (the
+/// configuration it started with, who calls, the number, its record and outcome), and what its flow waits for
+/// between fetches. Changed under <see cref="Gate"/> only: a fetch and the channel feed may act on it at once.
+/// </summary>
+public sealed class DialplanCall(string uuid, PbxConfiguration config, CallerContext caller, string number, IReadOnlyList<string> captures, CallRecorder record)
+{
+    public string Uuid { get; } = uuid;
+    public PbxConfiguration Config { get; } = config;
+    public CallerContext Caller { get; } = caller;
+    public string Number { get; } = number;
+    public IReadOnlyList<string> Captures { get; } = captures;
+    public CallRecorder Record { get; } = record;
+    public CallOutcome Outcome { get; } = new();
+    public Lock Gate { get; } = new();
+
+    /// <summary>Cancelled when the call is finished: every watch on the feed for it goes.</summary>
+    public CancellationTokenSource Lifetime { get; } = new();
+
+    /// <summary>What the flow waits for now; null between steps and once the flow is over.</summary>
+    public Waiting? Waiting { get; set; }
+
+    /// <summary>Cancels the watches of the step in progress (a ring attempt's, an intercept's).</summary>
+    public CancellationTokenSource? StepWatch { get; set; }
+
+    /// <summary>A phone answered: which, on which leg, when (the conversation runs until the channel ends).</summary>
+    public (string Device, string Leg, long Since)? Talking { get; set; }
+
+    /// <summary>The XML served last ends the call (or hands it over): no further step will come.</summary>
+    public bool FlowOver { get; set; }
+
+    /// <summary>The record has ended.</summary>
+    public bool Finished { get; set; }
+
+    /// <summary>A module's outcome: counted for the module, and the call's outcome unless a later module decides another.</summary>
+    public void Decide(DaemonMetrics metrics, string module, string outcome)
+    {
+        metrics.ModuleEnded(module, outcome);
+        Outcome.Decide(outcome);
+        Record.Decided(outcome);
+    }
+}

@@ -1,0 +1,380 @@
+using System.Collections.Concurrent;
+using System.Globalization;
+using EslCallflow.Calls;
+using EslCallflow.Callflows.Modules;
+using EslCallflow.Callflows.RingGroups;
+using EslCallflow.Hosting;
+using EslCallflow.Operations;
+using EslCallflow.Records;
+using EslCallflow.Tracking;
+using Microsoft.Extensions.Hosting;
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Options;
+
+namespace EslCallflow.Dialplan;
+
+/// <summary>What one fetch gets: the XML, or null for "not found"; and the call it belongs to.</summary>
+public sealed record DialplanAnswer(string? Xml, string Result, DialplanCall? Call = null, DialplanStep? Step = null)
+{
+    public static DialplanAnswer NotFound(string result) => new(null, result);
+}
+
+/// <summary>
+/// The calls the daemon runs through FreeSWITCH's dialplan, from their first fetch to their end: each fetch is
+/// answered from the call's state (<see cref="DialplanFlow"/> writes the XML), and what happens between fetches
+/// (a phone answers, a pickup takes the call, the caller hangs up, the conversation ends) comes from the channel
+/// feed, as for socket calls, so a call's record, events, metrics and log lines are those of the socket path.
+/// </summary>
+public sealed class DialplanCalls : IHostedService
+{
+    private readonly ConcurrentDictionary<string, DialplanCall> _calls = new(StringComparer.Ordinal);
+    private readonly CallflowConfigurationStore _store;
+    private readonly InboundConnectionService _inbound;
+    private readonly ChannelTracker _tracker;
+    private readonly DialplanFlow _flow;
+    private readonly CallRecords _records;
+    private readonly DaemonMetrics _metrics;
+    private readonly DialplanOptions _options;
+    private readonly HashSet<string> _contexts;
+    private readonly TimeProvider _time;
+    private readonly ILogger<DialplanCalls> _logger;
+
+    public DialplanCalls(
+        CallflowConfigurationStore store,
+        InboundConnectionService inbound,
+        ChannelTracker tracker,
+        DialplanFlow flow,
+        CallRecords records,
+        DaemonMetrics metrics,
+        IOptions<DialplanOptions> options,
+        TimeProvider time,
+        ILogger<DialplanCalls> logger)
+    {
+        _store = store;
+        _inbound = inbound;
+        _tracker = tracker;
+        _flow = flow;
+        _records = records;
+        _metrics = metrics;
+        _options = options.Value;
+        _contexts = new HashSet<string>(_options.Contexts, StringComparer.Ordinal);
+        _time = time;
+        _logger = logger;
+    }
+
+    /// <summary>Calls whose record is open.</summary>
+    public int InProgress => _calls.Count;
+
+    /// <summary>Decides what a fetch gets. Never throws for a call: a failure is that call's error.</summary>
+    public DialplanAnswer Answer(DialplanFetch fetch)
+    {
+        if (fetch is not { Section: "dialplan", Uuid: { Length: > 0 } uuid, Destination: { Length: > 0 } number, Context: { } context })
+        {
+            return DialplanAnswer.NotFound("not_found");
+        }
+        if (context == DialplanOptions.NextContext)
+        {
+            return Continue(fetch, uuid, number);
+        }
+        if (!_contexts.Contains(context))
+        {
+            DialplanLog.NotFound(_logger, uuid, number, context, "context not served");
+            return DialplanAnswer.NotFound("not_found");
+        }
+        var config = _store.Current;
+        if (config.MatchCallflow(number) is not { } match)
+        {
+            DialplanLog.NotFound(_logger, uuid, number, context, "no callflow");
+            return DialplanAnswer.NotFound("not_found");
+        }
+        if (!_inbound.IsConnected)
+        {
+            // Answers and pickups are read from the feed: without it, the socket path (which reads them from the
+            // call's own session) takes the call, through the static dialplan.
+            DialplanLog.FeedDown(_logger, uuid);
+            return DialplanAnswer.NotFound("feed_down");
+        }
+        var call = StartCall(fetch, uuid, number, config, match.Captures, match.Callflow);
+        DialplanLog.Started(_logger, uuid, number, match.Callflow.Id, call.Caller.Device?.Id ?? "external");
+        return Step(call, context, () => _flow.Walk(call, FlowPosition.Root(match.Callflow), DialplanFlow.IsAnswered(fetch)), restore: null);
+    }
+
+    /// <summary>A fetch in the daemon's own context: the result the call's flow waits for.</summary>
+    private DialplanAnswer Continue(DialplanFetch fetch, string uuid, string token)
+    {
+        var restore = RestoreTransfers(fetch);
+        if (_calls.TryGetValue(uuid, out var call))
+        {
+            lock (call.Gate)
+            {
+                if (!call.Finished && call.Waiting is { } waiting)
+                {
+                    return Step(call, DialplanOptions.NextContext, () => Result(call, waiting, fetch), restore);
+                }
+            }
+        }
+        // Not a call in memory: the daemon restarted since its last fetch. The token says where its flow was.
+        var config = _store.Current;
+        if (ContinuationToken.Decode(token) is not { } decoded || decoded.Resolve(config) is not { } node
+            || !config.Callflows.TryGetValue(decoded.CallflowId, out var callflow))
+        {
+            DialplanLog.UnknownContinuation(_logger, uuid, token);
+            return DialplanAnswer.NotFound("not_found");
+        }
+        var number = callflow.Numbers.Count > 0 ? callflow.Numbers[0] : callflow.Id;
+        var resumed = StartCall(fetch, uuid, number, config, [], callflow);
+        DialplanLog.Started(_logger, uuid, number, callflow.Id, resumed.Caller.Device?.Id ?? "external");
+        var at = new FlowPosition(node, decoded.CallflowId, decoded.Path);
+        var ring = node.Parsed switch
+        {
+            RingGroupData data => data,
+            RingTargetData target => target.AsRingGroup(),
+            _ => null,
+        };
+        return Step(resumed, DialplanOptions.NextContext, () => ring is null
+            ? new DialplanStep([new("hangup", "NORMAL_TEMPORARY_FAILURE")], StepEnd.CallEnds)
+            : _flow.RingResult(resumed, new RingWaiting(at, ring, decoded.Attempt, [], [], "", _time.GetTimestamp()), fetch), restore);
+    }
+
+    private DialplanStep Result(DialplanCall call, Waiting waiting, DialplanFetch fetch)
+    {
+        call.Waiting = null;
+        call.StepWatch?.Cancel();
+        return waiting switch
+        {
+            RingWaiting ring => _flow.RingResult(call, ring, fetch),
+            PickupWaiting pickup => _flow.PickupResult(call, pickup, fetch),
+            _ => throw new InvalidOperationException($"nothing continues a {waiting.GetType().Name}"),
+        };
+    }
+
+    /// <summary>
+    /// The transfer that brought the call back used one of FreeSWITCH's allowance for the call (switch_ivr.c
+    /// <c>switch_ivr_session_transfer</c>: <c>max_session_transfers</c> if set, else <c>max_forwards</c>, 70 by default,
+    /// one less per transfer; at 0 the call is hung up). The continuation gives it back, so that a ring group's
+    /// repeats never run it out and the rung phones' INVITEs carry the Max-Forwards they carry on the socket path.
+    /// </summary>
+    private static PlannedCommand RestoreTransfers(DialplanFetch fetch)
+    {
+        var (name, value) = fetch.Channel.GetVariable("max_session_transfers") is { Length: > 0 } sessionTransfers
+            ? ("max_session_transfers", sessionTransfers)
+            : ("max_forwards", fetch.Channel.GetVariable("max_forwards"));
+        // Unset before the transfer, the transfer wrote 69 (its default of 70, less one).
+        var left = int.TryParse(value, NumberStyles.None, CultureInfo.InvariantCulture, out var parsed) ? parsed : 69;
+        return new PlannedCommand("set", name + "=" + (left + 1).ToString(CultureInfo.InvariantCulture));
+    }
+
+    private DialplanCall StartCall(DialplanFetch fetch, string uuid, string number, Callflows.PbxConfiguration config, IReadOnlyList<string> captures, Callflows.Documents.Callflow callflow)
+    {
+        var channel = fetch.Channel;
+        var caller = new CallerContext(CallerIdentity.Find(config, channel))
+        {
+            // Exactly "true": continue_on_fail may also list causes, and a ring group goes on after any of them.
+            BridgeSettingsSet = channel.GetVariable("continue_on_fail") == "true" && channel.GetVariable("hangup_after_bridge") == "true",
+        };
+        var record = _records.Start(uuid, number, callflow.Id, caller.Device, channel["Caller-Caller-ID-Name"], channel["Caller-Caller-ID-Number"]);
+        var call = new DialplanCall(uuid, config, caller, number, captures, record);
+        if (_calls.TryRemove(uuid, out var earlier))
+        {
+            // The same channel back in the dialplan (a transfer module sent it to another callflow number): the
+            // earlier call is over for the daemon, as its socket session would be.
+            lock (earlier.Gate)
+            {
+                Finish(earlier, null);
+            }
+        }
+        _calls[uuid] = call;
+        _ = WatchEndAsync(call);
+        return call;
+    }
+
+    /// <summary>One step of a call's flow, under its lock; a failure ends the call as the socket path ends it.</summary>
+    private DialplanAnswer Step(DialplanCall call, string context, Func<DialplanStep> decide, PlannedCommand? restore)
+    {
+        lock (call.Gate)
+        {
+            DialplanStep step;
+            try
+            {
+                step = decide();
+            }
+            catch (Exception ex) when (ex is not OperationCanceledException)
+            {
+                DialplanLog.FlowFailed(_logger, ex, call.Uuid, call.Number, ex.Message);
+                call.Outcome.Decide("error");
+                step = new DialplanStep([new("hangup", "NORMAL_TEMPORARY_FAILURE")], StepEnd.CallEnds);
+            }
+            if (step.Waiting is { } waiting)
+            {
+                // Watched before the XML goes out, so an answer or a pickup cannot come first.
+                call.Waiting = waiting;
+                call.StepWatch = CancellationTokenSource.CreateLinkedTokenSource(call.Lifetime.Token);
+                _ = WatchJoinAsync(call, waiting, call.StepWatch.Token);
+            }
+            IReadOnlyList<PlannedCommand> commands = restore is null ? step.Commands : [restore, .. step.Commands];
+            return new DialplanAnswer(DialplanDocument.Build(context, commands), context == DialplanOptions.NextContext ? "continued" : "callflow", call, step);
+        }
+    }
+
+    /// <summary>Once the XML is on its way: the ring attempt is told, and a step that ends the call waits for its end.</summary>
+    public void Sent(DialplanAnswer answer)
+    {
+        if (answer is not { Call: { } call, Step: { } step })
+        {
+            return;
+        }
+        lock (call.Gate)
+        {
+            if (call.Finished)
+            {
+                return;
+            }
+            switch (step.End)
+            {
+                case StepEnd.Waits when step.Waiting is RingWaiting ring:
+                    call.Record.Ringing(ring.Attempt, ring.At.Node.Module, ring.Strategy, [.. ring.Legs.Select(l => l.Device.Id)], ring.LeftOut);
+                    break;
+                case StepEnd.HandedOver:
+                    Finish(call, null);
+                    break;
+                case StepEnd.CallEnds:
+                    call.FlowOver = true;
+                    _ = FinishUnlessEndedAsync(call);
+                    break;
+            }
+        }
+    }
+
+    private async Task WatchJoinAsync(DialplanCall call, Waiting waiting, CancellationToken stepToken)
+    {
+        while (true)
+        {
+            string other;
+            try
+            {
+                other = await _tracker.JoinedAsync(call.Uuid, stepToken).ConfigureAwait(false);
+            }
+            catch (OperationCanceledException)
+            {
+                return;
+            }
+            lock (call.Gate)
+            {
+                if (call.Finished || !ReferenceEquals(call.Waiting, waiting))
+                {
+                    return;
+                }
+                switch (waiting)
+                {
+                    case RingWaiting ring:
+                        call.Waiting = null;
+                        if (!_flow.Joined(call, ring, other))
+                        {
+                            Finish(call, null);
+                        }
+                        return;
+                    case PickupWaiting pickup when _flow.Joined(call, pickup, other):
+                        call.Waiting = null;
+                        Finish(call, null);
+                        return;
+                }
+            }
+        }
+    }
+
+    private async Task WatchEndAsync(DialplanCall call)
+    {
+        ChannelEnd end;
+        try
+        {
+            end = await _tracker.EndedAsync(call.Uuid, call.Lifetime.Token).ConfigureAwait(false);
+        }
+        catch (OperationCanceledException)
+        {
+            return;
+        }
+        lock (call.Gate)
+        {
+            if (call.Finished)
+            {
+                return;
+            }
+            if (call.Talking is { } talking)
+            {
+                var hungUpBy = end.ByItsPhone ?? true ? "caller" : talking.Device;
+                _flow.TalkEnded(call, talking.Device, _time.GetElapsedTime(talking.Since).TotalSeconds, hungUpBy, end.LastBridgeCause ?? end.Cause ?? "NORMAL_CLEARING");
+            }
+            else
+            {
+                switch (call.Waiting)
+                {
+                    case RingWaiting ring:
+                        // The caller hung up while it rang (the socket path sees its bridge end with ORIGINATOR_CANCEL).
+                        _flow.NoAnswer(call, ring.At.Node.Module, "ORIGINATOR_CANCEL");
+                        break;
+                    case PickupWaiting pickup:
+                        _flow.PickerGone(call, pickup);
+                        break;
+                    case null when !call.FlowOver:
+                        DialplanLog.CallGone(_logger, call.Uuid);
+                        break;
+                }
+            }
+            Finish(call, end);
+        }
+    }
+
+    private async Task FinishUnlessEndedAsync(DialplanCall call)
+    {
+        try
+        {
+            await Task.Delay(_options.EndTimeout, _time, call.Lifetime.Token).ConfigureAwait(false);
+        }
+        catch (OperationCanceledException)
+        {
+            return;
+        }
+        lock (call.Gate)
+        {
+            if (!call.Finished)
+            {
+                DialplanLog.EndNotSeen(_logger, call.Uuid, _options.EndTimeout);
+                Finish(call, null);
+            }
+        }
+    }
+
+    /// <summary>The call is over for the daemon: one outcome counted, the record ended, every watch dropped. Under the call's lock.</summary>
+    private void Finish(DialplanCall call, ChannelEnd? end, string? undecided = null)
+    {
+        if (call.Finished)
+        {
+            return;
+        }
+        call.Finished = true;
+        call.Waiting = null;
+        // As CallHandler: the last module's decision, else how the flow ended (a caller gone before it was over).
+        var callerLeft = end is not null && (!call.FlowOver || end.ByItsPhone == true);
+        var outcome = call.Outcome.Decided ?? undecided ?? (callerLeft ? "caller_gone" : "completed");
+        _metrics.CallEnded(outcome);
+        var (cause, hungUpBy) = CallEnding.Describe(outcome, call.Record.Current, end?.Cause);
+        call.Record.Ended(outcome, cause, hungUpBy);
+        call.Lifetime.Cancel();
+        _calls.TryRemove(new KeyValuePair<string, DialplanCall>(call.Uuid, call));
+    }
+
+    public Task StartAsync(CancellationToken cancellationToken) => Task.CompletedTask;
+
+    /// <summary>On stop, the calls still open end their records (their last events are spooled before the process ends).</summary>
+    public Task StopAsync(CancellationToken cancellationToken)
+    {
+        foreach (var call in _calls.Values)
+        {
+            lock (call.Gate)
+            {
+                Finish(call, null, "stopped");
+            }
+        }
+        return Task.CompletedTask;
+    }
+}
