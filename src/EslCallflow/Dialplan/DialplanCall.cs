@@ -69,6 +69,9 @@ public sealed class DialplanCall(string uuid, PbxConfiguration config, CallerCon
     /// <summary>Cancels the watches of the step in progress (a ring attempt's, an intercept's).</summary>
     public CancellationTokenSource? StepWatch { get; set; }
 
+    /// <summary>The step's watch for the channel joined to another leg.</summary>
+    public Task<string>? StepJoin { get; set; }
+
     /// <summary>A phone answered: which, on which leg, when (the conversation runs until the channel ends).</summary>
     public (string Device, string Leg, long Since)? Talking { get; set; }
 

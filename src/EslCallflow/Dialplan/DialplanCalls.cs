@@ -57,7 +57,7 @@ public sealed class DialplanCalls : IHostedService
         _records = records;
         _metrics = metrics;
         _options = options.Value;
-        _contexts = new HashSet<string>(_options.Contexts, StringComparer.Ordinal);
+        _contexts = new HashSet<string>(_options.EffectiveContexts, StringComparer.Ordinal);
         _time = time;
         _logger = logger;
     }
@@ -249,10 +249,12 @@ public sealed class DialplanCalls : IHostedService
     {
         while (true)
         {
+            var joined = _tracker.JoinedAsync(call.Uuid, stepToken);
+            call.StepJoin = joined;
             string other;
             try
             {
-                other = await _tracker.JoinedAsync(call.Uuid, stepToken).ConfigureAwait(false);
+                other = await joined.ConfigureAwait(false);
             }
             catch (OperationCanceledException)
             {
@@ -260,25 +262,35 @@ public sealed class DialplanCalls : IHostedService
             }
             lock (call.Gate)
             {
-                if (call.Finished || !ReferenceEquals(call.Waiting, waiting))
+                if (call.Finished || !ReferenceEquals(call.Waiting, waiting) || Joined(call, waiting, other))
                 {
                     return;
                 }
-                switch (waiting)
-                {
-                    case RingWaiting ring:
-                        call.Waiting = null;
-                        if (!_flow.Joined(call, ring, other))
-                        {
-                            Finish(call, null);
-                        }
-                        return;
-                    case PickupWaiting pickup when _flow.Joined(call, pickup, other):
-                        call.Waiting = null;
-                        Finish(call, null);
-                        return;
-                }
             }
+        }
+    }
+
+    /// <summary>
+    /// The channel was joined to <paramref name="other"/> while <paramref name="waiting"/>: a ring group's answer or
+    /// pickup, a pickup's success. Returns false when that join is not the one waited for. Under the call's lock.
+    /// </summary>
+    private bool Joined(DialplanCall call, Waiting waiting, string other)
+    {
+        switch (waiting)
+        {
+            case RingWaiting ring:
+                call.Waiting = null;
+                if (!_flow.Joined(call, ring, other))
+                {
+                    Finish(call, null);
+                }
+                return true;
+            case PickupWaiting pickup when _flow.Joined(call, pickup, other):
+                call.Waiting = null;
+                Finish(call, null);
+                return true;
+            default:
+                return false;
         }
     }
 
@@ -296,6 +308,11 @@ public sealed class DialplanCalls : IHostedService
         lock (call.Gate)
         {
             if (call.Finished)
+            {
+                return;
+            }
+            // The feed told the join before the end, but its watch has not run yet (a conversation of a moment).
+            if (call.Waiting is { } waiting && call.StepJoin is { IsCompletedSuccessfully: true } joined && Joined(call, waiting, joined.Result) && call.Finished)
             {
                 return;
             }

@@ -40,7 +40,7 @@ public sealed class DialplanFetchService : IHostedService, IAsyncDisposable
         _options = options.Value;
         _calls = calls;
         _metrics = metrics;
-        _peers = new PeerAllowList(_options.AllowedPeers);
+        _peers = new PeerAllowList(_options.EffectiveAllowedPeers);
         // What libcurl sends for gateway-credentials with auth-scheme basic (CURLOPT_USERPWD, CURLAUTH_BASIC).
         _authorization = _options.Username is { Length: > 0 } user
             ? Encoding.ASCII.GetBytes("Basic " + Convert.ToBase64String(Encoding.UTF8.GetBytes(user + ":" + _options.Password)))
@@ -71,7 +71,7 @@ public sealed class DialplanFetchService : IHostedService, IAsyncDisposable
         _app.Run(ServeAsync);
         await _app.StartAsync(cancellationToken).ConfigureAwait(false);
         Address = new Uri(_app.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()!.Addresses.First());
-        DialplanLog.Listening(_logger, Address, _options.Path, string.Join(",", _options.Contexts), _authorization is null ? "off" : "on");
+        DialplanLog.Listening(_logger, new Uri(Address, _options.Path), string.Join(",", _options.EffectiveContexts), _authorization is null ? "off" : "on");
     }
 
     private async Task ServeAsync(HttpContext context)

@@ -70,8 +70,8 @@ internal static partial class DialplanLog
     [LoggerMessage(EventId = 4010, Level = LogLevel.Warning, Message = "Call {CallUuid}: directed pickup {Number}: no {TargetType} known as {Dialled}; responding {SipCode}")]
     public static partial void UnknownTarget(ILogger logger, string callUuid, string number, string dialled, string targetType, int sipCode);
 
-    [LoggerMessage(EventId = 8001, Level = LogLevel.Information, Message = "Dialplan fetches on {Address}{Path} (mod_xml_curl gateway-url; contexts {Contexts}; basic authentication {Authentication})")]
-    public static partial void Listening(ILogger logger, Uri address, string path, string contexts, string authentication);
+    [LoggerMessage(EventId = 8001, Level = LogLevel.Information, Message = "Dialplan fetches on {Address} (mod_xml_curl gateway-url; contexts {Contexts}; basic authentication {Authentication})")]
+    public static partial void Listening(ILogger logger, Uri address, string contexts, string authentication);
 
     [LoggerMessage(EventId = 8002, Level = LogLevel.Warning, Message = "Dialplan fetch from {Peer} refused: {Reason}")]
     public static partial void Refused(ILogger logger, IPAddress? peer, string reason);

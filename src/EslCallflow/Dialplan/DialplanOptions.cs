@@ -17,7 +17,7 @@ public sealed class DialplanOptions : IValidatableObject
     public const string NextContext = "eslcallflow-next";
 
     /// <summary>Serve dialplan fetches. Off: only the outbound socket takes calls.</summary>
-    public bool Enabled { get; set; } = true;
+    public bool Enabled { get; set; }
 
     /// <summary>Where mod_xml_curl posts (its <c>gateway-url</c> is this plus <see cref="Path"/>). Port 0 picks a free port.</summary>
     [Required]
@@ -27,8 +27,13 @@ public sealed class DialplanOptions : IValidatableObject
     [RegularExpression("^/[A-Za-z0-9/_.-]{0,63}$")]
     public string Path { get; set; } = "/dialplan";
 
-    /// <summary>Addresses or CIDR ranges whose fetches are answered; anyone else gets 403 and a warning.</summary>
-    public List<string> AllowedPeers { get; set; } = ["127.0.0.0/8", "::1/128"];
+    /// <summary>
+    /// Addresses or CIDR ranges whose fetches are answered; anyone else gets 403 and a warning. Empty (the default):
+    /// loopback. (Empty rather than a default list: configuration binding adds to a list, it never replaces one.)
+    /// </summary>
+    public List<string> AllowedPeers { get; set; } = [];
+
+    public IReadOnlyList<string> EffectiveAllowedPeers => AllowedPeers.Count > 0 ? AllowedPeers : ["127.0.0.0/8", "::1/128"];
 
     /// <summary>
     /// Basic authentication, as the binding's <c>gateway-credentials</c> <c>user:password</c> (with
@@ -42,8 +47,11 @@ public sealed class DialplanOptions : IValidatableObject
     /// <summary>
     /// The dialplan contexts whose calls may reach a callflow (a phone's <c>user_context</c>); a call hunting any
     /// other context is answered "not found" and runs the static dialplan. <see cref="NextContext"/> is always served.
+    /// Empty (the default): <c>default</c>.
     /// </summary>
-    public List<string> Contexts { get; set; } = ["default"];
+    public List<string> Contexts { get; set; } = [];
+
+    public IReadOnlyList<string> EffectiveContexts => Contexts.Count > 0 ? Contexts : ["default"];
 
     /// <summary>A fetch body larger than this is refused (413): mod_xml_curl posts about 6 KB for a phone's call.</summary>
     [Range(4096, 16 * 1024 * 1024)]
@@ -81,10 +89,6 @@ public sealed class DialplanOptions : IValidatableObject
         if (Password is { Length: > 0 } password && (password.Length < 12 || password.Any(char.IsControl)))
         {
             yield return new ValidationResult("Dialplan:Password must be at least 12 characters, without control characters", [nameof(Password)]);
-        }
-        if (Contexts.Count == 0)
-        {
-            yield return new ValidationResult("Dialplan:Contexts must name at least one context (default: default)", [nameof(Contexts)]);
         }
         foreach (var context in Contexts)
         {
