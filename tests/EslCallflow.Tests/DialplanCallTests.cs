@@ -292,6 +292,10 @@ public class DialplanCallTests
         Assert.Equal(200, allowed.Status);
         Assert.Contains("<action application=\"bridge\"", allowed.Body, StringComparison.Ordinal);
         Assert.Equal(2, daemon.LogEvents("Dialplan fetch from").Count);
+        // Secrets are never logged, neither the right one nor a wrong one sent.
+        var log = string.Join('\n', daemon.LogEvents("").Select(e => e.GetRawText()));
+        Assert.DoesNotContain("correct-horse-battery", log, StringComparison.Ordinal);
+        Assert.DoesNotContain("wrong-password-here", log, StringComparison.Ordinal);
 
         await using var elsewhere = await RunningDaemon.StartAsync(null, "--Dialplan:AllowedPeers:0=192.0.2.0/24", "--Dialplan:AllowedPeers:1=192.0.2.1");
         Assert.Equal(403, (await XmlCurlFetch.PostAsync(http, elsewhere.DialplanUrl, form)).Status);

@@ -95,6 +95,8 @@ public sealed class DaemonInstance : IAsyncDisposable
             ["ESLCALLFLOW_Esl__Outbound__Address"] = "127.0.0.1",
             ["ESLCALLFLOW_Esl__Outbound__Port"] = _switch.DaemonCallPort.ToString(CultureInfo.InvariantCulture),
             ["ESLCALLFLOW_Http__Url"] = Http.BaseAddress!.ToString().TrimEnd('/'),
+            ["ESLCALLFLOW_Dialplan__Enabled"] = SuiteTransport.IsDialplan ? "true" : "false",
+            ["ESLCALLFLOW_Dialplan__Url"] = $"http://127.0.0.1:{_switch.DaemonDialplanPort.ToString(CultureInfo.InvariantCulture)}",
             ["ESLCALLFLOW_Logging__Format"] = "text",
             ["ESLCALLFLOW_Logging__MinimumLevel"] = "Debug",
             ["DOTNET_NOLOGO"] = "1",
