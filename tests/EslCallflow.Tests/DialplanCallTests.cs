@@ -242,7 +242,7 @@ public class DialplanCallTests
         "X-PRE-PROCESS cmd=\"exec\" data=\"id\"",
         "<X-PRE-PROCESS cmd=\"set\" data=\"domain=evil\"/>",
         "<?xml version=\"1.0\"?>",
-        "<include> </include>",
+        "<include> x",
         "<!--#exec \"id\"-->",
         "$$ money $$",
         "O'Brien \\ back'slash'",
