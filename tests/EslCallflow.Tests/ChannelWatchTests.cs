@@ -23,7 +23,7 @@ public class ChannelWatchTests
         var tracker = new ChannelTracker(TimeProvider.System);
         var callerJoined = tracker.JoinedAsync(Caller, CancellationToken.None);
         var pickerJoined = tracker.JoinedAsync(Picker, CancellationToken.None);
-        var callerEnded = tracker.EndedAsync(Caller, CancellationToken.None);
+        var callerEnded = tracker.HungUpAsync(Caller, CancellationToken.None);
 
         foreach (var evt in CapturedPickupEvents())
         {
@@ -34,7 +34,7 @@ public class ChannelWatchTests
         Assert.Equal(Caller, await pickerJoined.WaitAsync(TimeSpan.FromSeconds(1)));
         // The caller's phone sent the BYE (the capture's 1005 hung up), while joined to the picker.
         var end = await callerEnded.WaitAsync(TimeSpan.FromSeconds(1));
-        Assert.Equal(new ChannelEnd("NORMAL_CLEARING", "recv_bye", "NORMAL_CLEARING", true), end);
+        Assert.Equal(new ChannelHangup("NORMAL_CLEARING", "recv_bye", "NORMAL_CLEARING", true), end);
         Assert.True(end.ByItsPhone);
     }
 
@@ -42,7 +42,7 @@ public class ChannelWatchTests
     public async Task A_leg_ended_by_the_other_side_is_seen_unbridged_before_it_hung_up()
     {
         var tracker = new ChannelTracker(TimeProvider.System);
-        var ended = tracker.EndedAsync("a", CancellationToken.None);
+        var ended = tracker.HungUpAsync("a", CancellationToken.None);
         var joined = tracker.JoinedAsync("a", CancellationToken.None);
 
         tracker.Apply(Event("CHANNEL_CREATE", "a"));
@@ -53,7 +53,7 @@ public class ChannelWatchTests
 
         Assert.Equal("b", await joined.WaitAsync(TimeSpan.FromSeconds(1)));
         var end = await ended.WaitAsync(TimeSpan.FromSeconds(1));
-        Assert.Equal(new ChannelEnd("NORMAL_CLEARING", null, "NORMAL_CLEARING", false), end);
+        Assert.Equal(new ChannelHangup("NORMAL_CLEARING", null, "NORMAL_CLEARING", false), end);
         Assert.False(end.ByItsPhone);
     }
 

@@ -154,12 +154,17 @@ public class DialplanCallTests
         Assert.Null(picker.HangupCause);
         Assert.Single(caller.Fetches);
         Assert.Single(picker.Fetches);
+        // The conversation is followed to its end (as on the socket path): the picker hangs up, then the caller.
+        await picker.HangUpAsync("NORMAL_CLEARING", "recv_bye");
+        await caller.HangUpAsync("NORMAL_CLEARING", "send_bye");
         var pickerRecord = await EndedRecordAsync(daemon, picker.Uuid);
+        Assert.Equal("caller", pickerRecord.GetProperty("hung_up_by").GetString());
         Assert.Equal("picked_up", pickerRecord.GetProperty("outcome").GetString());
         Assert.Equal(caller.Uuid, pickerRecord.GetProperty("pickup").GetProperty("picked_call_uuid").GetString());
         var callerRecord = await EndedRecordAsync(daemon, caller.Uuid);
         Assert.Equal("picked_up", callerRecord.GetProperty("outcome").GetString());
         Assert.Equal("dev1006", callerRecord.GetProperty("picked_up").GetProperty("by_device_id").GetString());
+        Assert.Equal("dev1006", callerRecord.GetProperty("hung_up_by").GetString());
         var metrics = await daemon.MetricsAsync();
         Assert.Contains("eslcallflow_module_outcomes_total{module=\"ring_group\",outcome=\"picked_up\"} 1", metrics);
         Assert.Contains("eslcallflow_module_outcomes_total{module=\"group_pickup\",outcome=\"picked_up\"} 1", metrics);

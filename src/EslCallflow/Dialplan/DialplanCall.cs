@@ -75,6 +75,9 @@ public sealed class DialplanCall(string uuid, PbxConfiguration config, CallerCon
     /// <summary>A phone answered: which, on which leg, when (the conversation runs until the channel ends).</summary>
     public (string Device, string Leg, long Since)? Talking { get; set; }
 
+    /// <summary>A pickup joined it to another call: its end is the conversation's, followed by <see cref="ConversationWatch"/>.</summary>
+    public bool Following { get; set; }
+
     /// <summary>The XML served last ends the call (or hands it over): no further step will come.</summary>
     public bool FlowOver { get; set; }
 

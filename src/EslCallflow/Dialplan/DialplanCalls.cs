@@ -32,6 +32,7 @@ public sealed class DialplanCalls : IHostedService
     private readonly InboundConnectionService _inbound;
     private readonly ChannelTracker _tracker;
     private readonly DialplanFlow _flow;
+    private readonly ConversationWatch _conversations;
     private readonly CallRecords _records;
     private readonly DaemonMetrics _metrics;
     private readonly DialplanOptions _options;
@@ -44,6 +45,7 @@ public sealed class DialplanCalls : IHostedService
         InboundConnectionService inbound,
         ChannelTracker tracker,
         DialplanFlow flow,
+        ConversationWatch conversations,
         CallRecords records,
         DaemonMetrics metrics,
         IOptions<DialplanOptions> options,
@@ -54,6 +56,7 @@ public sealed class DialplanCalls : IHostedService
         _inbound = inbound;
         _tracker = tracker;
         _flow = flow;
+        _conversations = conversations;
         _records = records;
         _metrics = metrics;
         _options = options.Value;
@@ -280,26 +283,38 @@ public sealed class DialplanCalls : IHostedService
         {
             case RingWaiting ring:
                 call.Waiting = null;
-                if (!_flow.Joined(call, ring, other))
+                if (_flow.Joined(call, ring, other) is { } picker)
                 {
-                    Finish(call, null);
+                    // The caller talks to the picker now: no child, no repeat; followed to its end.
+                    Follow(call, other, picker, pickedCall: null);
                 }
                 return true;
             case PickupWaiting pickup when _flow.Joined(call, pickup, other):
                 call.Waiting = null;
-                Finish(call, null);
+                Follow(call, other, GroupPickupRunner.PickedCall, pickedCall: other);
                 return true;
             default:
                 return false;
         }
     }
 
-    private async Task WatchEndAsync(DialplanCall call)
+    /// <summary>
+    /// A pickup joined the call to <paramref name="partner"/>: the conversation is followed to its end as on the socket
+    /// path (<see cref="ConversationWatch"/>, which also ends a side FreeSWITCH leaves answered with nobody), then
+    /// told (who hung up: the caller, <paramref name="partnerName"/>, or the daemon) and the record ends. Under the call's lock.
+    /// </summary>
+    private void Follow(DialplanCall call, string partner, string partnerName, string? pickedCall)
     {
-        ChannelEnd end;
+        call.Following = true;
+        _ = FollowAsync(call, partner, partnerName, pickedCall);
+    }
+
+    private async Task FollowAsync(DialplanCall call, string partner, string partnerName, string? pickedCall)
+    {
+        ConversationEnd end;
         try
         {
-            end = await _tracker.EndedAsync(call.Uuid, call.Lifetime.Token).ConfigureAwait(false);
+            end = await _conversations.FollowAsync(call.Uuid, partner, null, call.Lifetime.Token).ConfigureAwait(false);
         }
         catch (OperationCanceledException)
         {
@@ -311,8 +326,39 @@ public sealed class DialplanCalls : IHostedService
             {
                 return;
             }
+            var hungUpBy = end.EndedByDaemon ? CallEnding.Daemon : end.FirstGone == call.Uuid ? CallEnding.Caller : partnerName;
+            if (pickedCall is not null)
+            {
+                DialplanLog.PickupConversationEnded(_logger, call.Uuid, end.TalkSeconds, pickedCall, hungUpBy, end.Cause);
+            }
+            else
+            {
+                DialplanLog.TalkEnded(_logger, call.Uuid, end.TalkSeconds, partnerName, hungUpBy, end.Cause);
+            }
+            call.Record.TalkEnded(end.TalkSeconds, hungUpBy, end.Cause);
+            Finish(call, null);
+        }
+    }
+
+    private async Task WatchEndAsync(DialplanCall call)
+    {
+        ChannelHangup end;
+        try
+        {
+            end = await _tracker.HungUpAsync(call.Uuid, call.Lifetime.Token).ConfigureAwait(false);
+        }
+        catch (OperationCanceledException)
+        {
+            return;
+        }
+        lock (call.Gate)
+        {
+            if (call.Finished || call.Following)
+            {
+                return;
+            }
             // The feed told the join before the end, but its watch has not run yet (a conversation of a moment).
-            if (call.Waiting is { } waiting && call.StepJoin is { IsCompletedSuccessfully: true } joined && Joined(call, waiting, joined.Result) && call.Finished)
+            if (call.Waiting is { } waiting && call.StepJoin is { IsCompletedSuccessfully: true } joined && Joined(call, waiting, joined.Result) && call.Following)
             {
                 return;
             }
@@ -362,7 +408,7 @@ public sealed class DialplanCalls : IHostedService
     }
 
     /// <summary>The call is over for the daemon: one outcome counted, the record ended, every watch dropped. Under the call's lock.</summary>
-    private void Finish(DialplanCall call, ChannelEnd? end, string? undecided = null)
+    private void Finish(DialplanCall call, ChannelHangup? end, string? undecided = null)
     {
         if (call.Finished)
         {

@@ -111,29 +111,30 @@ public sealed partial class DialplanFlow
 
     /// <summary>
     /// The caller was joined to <paramref name="otherLeg"/> while an attempt rang (the channel feed's CHANNEL_BRIDGE):
-    /// a phone answered, or a pickup here took the call (the picker's own channel is an inbound one). Returns whether
-    /// the conversation now runs (false: picked up, the call is in the picker's hands).
+    /// a phone answered, or the picker of a pickup here took the call. Returns the picker's device for a pickup
+    /// (the conversation is the picker's now), null for an answer.
     /// </summary>
-    public bool Joined(DialplanCall call, RingWaiting waiting, string otherLeg)
+    public string? Joined(DialplanCall call, RingWaiting waiting, string otherLeg)
     {
-        if (_claims.PickedUpBy(call.Uuid) is not null && _tracker.Find(otherLeg) is { Direction: "inbound" })
+        if (_claims.PickerCallOf(call.Uuid) == otherLeg)
         {
-            PickedUpFromRingGroup(call, waiting, otherLeg);
-            return false;
+            return PickedUpFromRingGroup(call, waiting, otherLeg);
         }
         var device = DeviceOf(otherLeg, waiting.Legs);
         Answered(call, waiting.At.Node.Module, otherLeg, device, _time.GetElapsedTime(waiting.RingingSince));
         call.Talking = (device, otherLeg, _time.GetTimestamp());
-        return true;
+        return null;
     }
 
-    private void PickedUpFromRingGroup(DialplanCall call, RingWaiting waiting, string? pickerLeg)
+    /// <summary>The ring group's call was picked up; returns the picker's device.</summary>
+    private string PickedUpFromRingGroup(DialplanCall call, RingWaiting waiting, string? pickerLeg)
     {
         // The caller is talking to the picker now: no child, no repeat, no hangup.
         var picker = _claims.PickedUpBy(call.Uuid) ?? DeviceOf(pickerLeg, null);
         DialplanLog.PickedUpFromRingGroup(_logger, call.Uuid, picker, pickerLeg ?? "unknown");
         call.Decide(_metrics, waiting.At.Node.Module, "picked_up");
         call.Record.PickedUp(picker, pickerLeg, _claims.PickedUpFrom(call.Uuid));
+        return picker;
     }
 
     private void Answered(DialplanCall call, string module, string answeredLeg, string answeredDevice, TimeSpan rang)

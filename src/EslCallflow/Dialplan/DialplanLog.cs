@@ -67,6 +67,9 @@ internal static partial class DialplanLog
     [LoggerMessage(EventId = 4006, Level = LogLevel.Warning, Message = "Call {CallUuid}: intercept of leg {RingingLeg} on {RingingDevice} bridged nothing ({InterceptGuard} refused it, or it was answered or gone meanwhile)")]
     public static partial void InterceptFailed(ILogger logger, string callUuid, string ringingLeg, string ringingDevice, string interceptGuard);
 
+    [LoggerMessage(EventId = 4007, Level = LogLevel.Information, Message = "Call {CallUuid}: ended after {TalkSeconds:0.0} s with picked-up call {PickedCall}; {HungUpBy} hung up ({Cause})")]
+    public static partial void PickupConversationEnded(ILogger logger, string callUuid, double talkSeconds, string pickedCall, string hungUpBy, string cause);
+
     [LoggerMessage(EventId = 4010, Level = LogLevel.Warning, Message = "Call {CallUuid}: directed pickup {Number}: no {TargetType} known as {Dialled}; responding {SipCode}")]
     public static partial void UnknownTarget(ILogger logger, string callUuid, string number, string dialled, string targetType, int sipCode);
 
