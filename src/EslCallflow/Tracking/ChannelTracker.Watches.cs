@@ -106,7 +106,7 @@ public sealed partial class ChannelTracker
     }
 
     /// <summary>After a rebuild from the switch: a watched channel it no longer has hung up while the feed was away.</summary>
-    private void HangupWatchesGoneLocked(IReadOnlySet<string> present)
+    private void HangupWatchesGoneLocked(HashSet<string> present)
     {
         foreach (var gone in _hangupWatches.Keys.Where(u => !present.Contains(u)).ToList())
         {
