@@ -230,7 +230,7 @@ public class DialplanCallTests
         await using var daemon = await RunningDaemon.StartAsync();
         daemon.FreeSwitch.Responsive = false;
         daemon.FreeSwitch.DropConnections();
-        var inbound = daemon.Host.Services.GetRequiredService<Hosting.InboundConnectionService>();
+        var inbound = daemon.Host.Services.GetRequiredService<Tracking.InboundConnectionService>();
         await WaitUntil(() => !inbound.IsConnected);
 
         await using var call = await daemon.DialplanCallAsync("7000", "1005");

@@ -87,7 +87,7 @@ public class DialplanDocumentTests
         var next = DialplanFetch.Parse(new ReadOnlySequence<byte>(Encoding.ASCII.GetBytes(XmlCurlFetch.CapturedRequest(2).Body)));
         Assert.Equal((DialplanOptions.NextContext, "WyIxIiwiY2FwdHVyZSJd"), (next.Context, next.Destination));
         Assert.Equal(("USER_NOT_REGISTERED", "USER_NOT_REGISTERED", "69"), (next.Channel.GetVariable("originate_disposition"), next.Channel.GetVariable("originate_failed_cause"), next.Channel.GetVariable("max_forwards")));
-        Assert.Equal(("USER_NOT_REGISTERED", "Failed"), (Calls.BridgeOutcome.From(next.Channel).Cause, Calls.BridgeOutcome.From(next.Channel).Result.ToString()));
+        Assert.Equal(("USER_NOT_REGISTERED", "Failed"), (Calls.Ringing.BridgeOutcome.From(next.Channel).Cause, Calls.Ringing.BridgeOutcome.From(next.Channel).Result.ToString()));
 
         var hostile = DialplanFetch.Parse(Encoding.ASCII.GetBytes(XmlCurlFetch.CapturedRequest(3).Body));
         Assert.Equal("Evil \\\"q\\\" &lt;&amp;&gt;]]&gt; $%{hostname} x-pre-process A %{uuid}", hostile.Channel["Caller-Caller-ID-Name"]);

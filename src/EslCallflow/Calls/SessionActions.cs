@@ -1,32 +1,41 @@
-using System.Globalization;
-using EslCallflow.Callflows.FreeSwitch;
+using EslCallflow.Callflows.RingGroups;
 using EslCallflow.Esl;
+using EslCallflow.Esl.Messages;
 using EslCallflow.Esl.Outbound;
 
 namespace EslCallflow.Calls;
 
-/// <summary>Ways a call's session ends that more than one module uses.</summary>
+/// <summary>
+/// Every command a module sends its call's session, in one place: which dialplan application each verb is and how
+/// its argument is written, so the modules say what they do (answer, bridge, intercept...) and never how.
+/// </summary>
 internal static class SessionActions
 {
+    public static Task AnswerAsync(EslOutboundSession session, CancellationToken stopping) => ExecuteAsync(session, CallCommands.Answer, stopping);
+
+    public static Task PlaybackAsync(EslOutboundSession session, string media, CancellationToken stopping) =>
+        ExecuteAsync(session, CallCommands.Playback(media), stopping);
+
+    public static Task TransferAsync(EslOutboundSession session, string extension, string dialplan, string context, CancellationToken stopping) =>
+        ExecuteAsync(session, CallCommands.Transfer(extension, dialplan, context), stopping);
+
     /// <summary>
-    /// A SIP final response (optionally after early media), then hangup. An answered call cannot take a SIP
-    /// error, so it gets the media and a hangup only.
+    /// A ring attempt's commands, ending in its bridge, in one write: everything before the bridge goes out with it,
+    /// no round trip in between. Completes with the bridge's CHANNEL_EXECUTE_COMPLETE, when the bridge returns.
     /// </summary>
+    public static Task<EslEvent> BridgeAsync(EslOutboundSession session, IReadOnlyList<PlannedCommand> commands, CancellationToken stopping) =>
+        session.ExecuteAllAsync(ToExecutes(commands, null), stopping);
+
+    /// <summary><c>intercept</c> of <paramref name="argument"/> after the guard's commands, in one write; completes with intercept's completion.</summary>
+    public static Task<EslEvent> InterceptAsync(EslOutboundSession session, IReadOnlyList<PlannedCommand> guard, string argument, CancellationToken stopping) =>
+        session.ExecuteAllAsync(ToExecutes(guard, ToExecute(CallCommands.Intercept(argument))), stopping);
+
+    /// <summary>A SIP final response (optionally after early media; see <see cref="CallCommands.Respond"/>), then hangup.</summary>
     public static async Task RespondAsync(EslOutboundSession session, int code, string reason, string? media, CancellationToken stopping)
     {
-        if (media is not null)
+        foreach (var command in CallCommands.Respond(code, reason, media, session.IsAnswered))
         {
-            if (!session.IsAnswered)
-            {
-                await session.ExecuteAsync("pre_answer", null, stopping).ConfigureAwait(false);
-            }
-            await session.ExecuteAsync("playback", AppArgument.Encode(media), stopping).ConfigureAwait(false);
-        }
-        if (!session.IsAnswered)
-        {
-            // mod_sofia.c (SWITCH_MESSAGE_INDICATE_RESPOND): the code, then everything after the first space is the reason phrase.
-            var argument = reason.Length == 0 ? code.ToString(CultureInfo.InvariantCulture) : $"{code} {reason}";
-            await session.ExecuteAsync("respond", AppArgument.Encode(argument), stopping).ConfigureAwait(false);
+            await ExecuteAsync(session, command, stopping).ConfigureAwait(false);
         }
         await TryHangupAsync(session, "NORMAL_CLEARING", stopping).ConfigureAwait(false);
     }
@@ -44,5 +53,24 @@ internal static class SessionActions
                 // Already gone.
             }
         }
+    }
+
+    private static Task<EslEvent> ExecuteAsync(EslOutboundSession session, PlannedCommand command, CancellationToken stopping) =>
+        session.ExecuteAsync(command.Application, command.Argument, stopping);
+
+    private static EslExecute ToExecute(PlannedCommand command) => new(command.Application, command.Argument);
+
+    private static EslExecute[] ToExecutes(IReadOnlyList<PlannedCommand> commands, EslExecute? last)
+    {
+        var executes = new EslExecute[commands.Count + (last is null ? 0 : 1)];
+        for (var i = 0; i < commands.Count; i++)
+        {
+            executes[i] = ToExecute(commands[i]);
+        }
+        if (last is not null)
+        {
+            executes[^1] = last;
+        }
+        return executes;
     }
 }

@@ -1,16 +1,18 @@
-using EslCallflow.Calls;
 using EslCallflow.Callflows;
 using EslCallflow.Callflows.Documents;
 using EslCallflow.Callflows.Modules;
 using EslCallflow.Callflows.Pickup;
 using EslCallflow.Callflows.RingGroups;
-using EslCallflow.Operations;
+using EslCallflow.Calls;
+using EslCallflow.Calls.Pickup;
+using EslCallflow.Calls.Ringing;
+using EslCallflow.Metrics;
 using EslCallflow.Records;
 
 namespace EslCallflow.Dialplan;
 
 /// <summary>A node of a call's flow, and where it is: its callflow and the child keys from that callflow's root.</summary>
-public sealed record FlowPosition(FlowNode Node, string CallflowId, IReadOnlyList<string> Path)
+internal sealed record FlowPosition(FlowNode Node, string CallflowId, IReadOnlyList<string> Path)
 {
     public static FlowPosition Root(Callflow callflow) => new(callflow.Flow, callflow.Id, []);
 
@@ -20,18 +22,19 @@ public sealed record FlowPosition(FlowNode Node, string CallflowId, IReadOnlyLis
 }
 
 /// <summary>What a call's flow waits for after its XML went out: a ring attempt's result, or a pickup's.</summary>
-public abstract record Waiting(FlowPosition At, int Attempt);
+internal abstract record Waiting(FlowPosition At);
 
-/// <summary>A ring attempt on its way: the legs, who was left out, when it started.</summary>
-public sealed record RingWaiting(FlowPosition At, RingGroupData Data, int Attempt, IReadOnlyList<PlannedLeg> Legs, IReadOnlyList<LeftOut> LeftOut, string Strategy, long RingingSince)
-    : Waiting(At, Attempt);
+/// <summary>
+/// A ring attempt on its way: the legs and who was left out (the plan without its text, which is not kept while
+/// the call rings), when it started.
+/// </summary>
+internal sealed record RingWaiting(FlowPosition At, RingGroupData Data, int Attempt, RingGroupAttempt Plan, long RingingSince) : Waiting(At);
 
-/// <summary>An intercept on its way: the call claimed, the guard, and the calls already tried.</summary>
-public sealed record PickupWaiting(FlowPosition At, PickupRequest Request, PickupCandidate Candidate, IReadOnlySet<string> Tried, string PickerName, string Guard)
-    : Waiting(At, 1);
+/// <summary>An intercept on its way: the call claimed behind its guard, the target, and the calls already tried.</summary>
+internal sealed record PickupWaiting(FlowPosition At, DirectedPickupTarget Target, PickupClaim Claim, HashSet<string> Tried) : Waiting(At);
 
 /// <summary>How the XML that a fetch got leaves the call.</summary>
-public enum StepEnd
+internal enum StepEnd
 {
     /// <summary>It ends in a transfer back to the daemon once a result is known (<see cref="DialplanStep.Waiting"/>).</summary>
     Waits,
@@ -42,14 +45,14 @@ public enum StepEnd
 }
 
 /// <summary>The applications one fetch's XML runs, and what happens after them.</summary>
-public sealed record DialplanStep(IReadOnlyList<PlannedCommand> Commands, StepEnd End, Waiting? Waiting = null);
+internal sealed record DialplanStep(IReadOnlyList<PlannedCommand> Commands, StepEnd End, Waiting? Waiting = null);
 
 /// <summary>
 /// One call the daemon runs through FreeSWITCH's dialplan: what its socket session holds on the other path (the
 /// configuration it started with, who calls, the number, its record and outcome), and what its flow waits for
 /// between fetches. Changed under <see cref="Gate"/> only: a fetch and the channel feed may act on it at once.
 /// </summary>
-public sealed class DialplanCall(string uuid, PbxConfiguration config, CallerContext caller, string number, IReadOnlyList<string> captures, CallRecorder record)
+public sealed class DialplanCall(string uuid, PbxConfiguration config, CallerContext caller, string number, IReadOnlyList<string> captures, CallRecorder record) : ICall
 {
     public string Uuid { get; } = uuid;
     public PbxConfiguration Config { get; } = config;
@@ -64,27 +67,32 @@ public sealed class DialplanCall(string uuid, PbxConfiguration config, CallerCon
     public CancellationTokenSource Lifetime { get; } = new();
 
     /// <summary>What the flow waits for now; null between steps and once the flow is over.</summary>
-    public Waiting? Waiting { get; set; }
+    internal Waiting? Waiting { get; set; }
 
     /// <summary>Cancels the watches of the step in progress (a ring attempt's, an intercept's).</summary>
-    public CancellationTokenSource? StepWatch { get; set; }
+    internal CancellationTokenSource? StepWatch { get; set; }
 
     /// <summary>The step's watch for the channel joined to another leg.</summary>
-    public Task<string>? StepJoin { get; set; }
+    internal Task<string>? StepJoin { get; set; }
 
-    /// <summary>A phone answered: which, on which leg, when (the conversation runs until the channel ends).</summary>
-    public (string Device, string Leg, long Since)? Talking { get; set; }
+    /// <summary>Nodes run so far: a flow that runs more than <see cref="CallReport.MaxFlowSteps"/> is ended.</summary>
+    internal int Steps { get; set; }
+
+    /// <summary>A phone answered: which, and when (the conversation runs until the channel ends).</summary>
+    internal (string Device, long Since)? Talking { get; set; }
+
+    /// <summary>The answered conversation's end, once the channel's hangup is seen (the socket path's RingEnd.Answered.Talk).</summary>
+    internal TaskCompletionSource<TalkEnd> Talk { get; } = new(TaskCreationOptions.RunContinuationsAsynchronously);
 
     /// <summary>A pickup joined it to another call: its end is the conversation's, followed by <see cref="ConversationWatch"/>.</summary>
-    public bool Following { get; set; }
+    internal bool Following { get; set; }
 
     /// <summary>The XML served last ends the call (or hands it over): no further step will come.</summary>
-    public bool FlowOver { get; set; }
+    internal bool FlowOver { get; set; }
 
     /// <summary>The record has ended.</summary>
-    public bool Finished { get; set; }
+    internal bool Finished { get; set; }
 
-    /// <summary>A module's outcome: counted for the module, and the call's outcome unless a later module decides another.</summary>
     public void Decide(DaemonMetrics metrics, string module, string outcome)
     {
         metrics.ModuleEnded(module, outcome);

@@ -1,10 +1,13 @@
 using System.Collections.Concurrent;
 using System.Globalization;
-using EslCallflow.Calls;
+using EslCallflow.Callflows;
+using EslCallflow.Callflows.Documents;
 using EslCallflow.Callflows.Modules;
 using EslCallflow.Callflows.RingGroups;
-using EslCallflow.Hosting;
-using EslCallflow.Operations;
+using EslCallflow.Calls;
+using EslCallflow.Calls.Pickup;
+using EslCallflow.Calls.Ringing;
+using EslCallflow.Configuration;
 using EslCallflow.Records;
 using EslCallflow.Tracking;
 using Microsoft.Extensions.Hosting;
@@ -14,7 +17,7 @@ using Microsoft.Extensions.Options;
 namespace EslCallflow.Dialplan;
 
 /// <summary>What one fetch gets: the XML, or null for "not found"; and the call it belongs to.</summary>
-public sealed record DialplanAnswer(string? Xml, string Result, DialplanCall? Call = null, DialplanStep? Step = null)
+internal sealed record DialplanAnswer(string? Xml, string Result, DialplanCall? Call = null, DialplanStep? Step = null)
 {
     public static DialplanAnswer NotFound(string result) => new(null, result);
 }
@@ -25,16 +28,17 @@ public sealed record DialplanAnswer(string? Xml, string Result, DialplanCall? Ca
 /// (a phone answers, a pickup takes the call, the caller hangs up, the conversation ends) comes from the channel
 /// feed, as for socket calls, so a call's record, events, metrics and log lines are those of the socket path.
 /// </summary>
-public sealed class DialplanCalls : IHostedService
+public sealed partial class DialplanCalls : IHostedService
 {
     private readonly ConcurrentDictionary<string, DialplanCall> _calls = new(StringComparer.Ordinal);
     private readonly CallflowConfigurationStore _store;
     private readonly InboundConnectionService _inbound;
     private readonly ChannelTracker _tracker;
     private readonly DialplanFlow _flow;
-    private readonly ConversationWatch _conversations;
+    private readonly CallReport _report;
+    private readonly Ringer _ringer;
+    private readonly PickupRunner _pickup;
     private readonly CallRecords _records;
-    private readonly DaemonMetrics _metrics;
     private readonly DialplanOptions _options;
     private readonly HashSet<string> _contexts;
     private readonly TimeProvider _time;
@@ -45,9 +49,10 @@ public sealed class DialplanCalls : IHostedService
         InboundConnectionService inbound,
         ChannelTracker tracker,
         DialplanFlow flow,
-        ConversationWatch conversations,
+        CallReport report,
+        Ringer ringer,
+        PickupRunner pickup,
         CallRecords records,
-        DaemonMetrics metrics,
         IOptions<DialplanOptions> options,
         TimeProvider time,
         ILogger<DialplanCalls> logger)
@@ -56,9 +61,10 @@ public sealed class DialplanCalls : IHostedService
         _inbound = inbound;
         _tracker = tracker;
         _flow = flow;
-        _conversations = conversations;
+        _report = report;
+        _ringer = ringer;
+        _pickup = pickup;
         _records = records;
-        _metrics = metrics;
         _options = options.Value;
         _contexts = new HashSet<string>(_options.EffectiveContexts, StringComparer.Ordinal);
         _time = time;
@@ -69,7 +75,7 @@ public sealed class DialplanCalls : IHostedService
     public int InProgress => _calls.Count;
 
     /// <summary>Decides what a fetch gets. Never throws for a call: a failure is that call's error.</summary>
-    public DialplanAnswer Answer(DialplanFetch fetch)
+    internal DialplanAnswer Answer(DialplanFetch fetch)
     {
         if (fetch is not { Section: "dialplan", Uuid: { Length: > 0 } uuid, Destination: { Length: > 0 } number, Context: { } context })
         {
@@ -81,24 +87,23 @@ public sealed class DialplanCalls : IHostedService
         }
         if (!_contexts.Contains(context))
         {
-            DialplanLog.NotFound(_logger, uuid, number, context, "context not served");
+            LogNotFound(_logger, uuid, number, context, "context not served");
             return DialplanAnswer.NotFound("not_found");
         }
         var config = _store.Current;
         if (config.MatchCallflow(number) is not { } match)
         {
-            DialplanLog.NotFound(_logger, uuid, number, context, "no callflow");
+            LogNotFound(_logger, uuid, number, context, "no callflow");
             return DialplanAnswer.NotFound("not_found");
         }
         if (!_inbound.IsConnected)
         {
             // Answers and pickups are read from the feed: without it, the socket path (which reads them from the
             // call's own session) takes the call, through the static dialplan.
-            DialplanLog.FeedDown(_logger, uuid);
+            LogFeedDown(_logger, uuid);
             return DialplanAnswer.NotFound("feed_down");
         }
         var call = StartCall(fetch, uuid, number, config, match.Captures, match.Callflow);
-        DialplanLog.Started(_logger, uuid, number, match.Callflow.Id, call.Caller.Device?.Id ?? "external");
         return Step(call, context, () => _flow.Walk(call, FlowPosition.Root(match.Callflow), DialplanFlow.IsAnswered(fetch)), restore: null);
     }
 
@@ -121,22 +126,23 @@ public sealed class DialplanCalls : IHostedService
         if (ContinuationToken.Decode(token) is not { } decoded || decoded.Resolve(config) is not { } node
             || !config.Callflows.TryGetValue(decoded.CallflowId, out var callflow))
         {
-            DialplanLog.UnknownContinuation(_logger, uuid, token);
+            LogUnknownContinuation(_logger, uuid, token);
             return DialplanAnswer.NotFound("not_found");
         }
-        var number = callflow.Numbers.Count > 0 ? callflow.Numbers[0] : callflow.Id;
+        var number = fetch.Channel["Hunt-RDNIS"] is { Length: > 0 } dialled && config.MatchCallflow(dialled)?.Callflow.Id == callflow.Id
+            ? dialled
+            : callflow.Numbers.Count > 0 ? callflow.Numbers[0] : callflow.Id;
         var resumed = StartCall(fetch, uuid, number, config, [], callflow);
-        DialplanLog.Started(_logger, uuid, number, callflow.Id, resumed.Caller.Device?.Id ?? "external");
         var at = new FlowPosition(node, decoded.CallflowId, decoded.Path);
         var ring = node.Parsed switch
         {
             RingGroupData data => data,
-            RingTargetData target => target.AsRingGroup(),
+            RingTargetData target => target.Rings,
             _ => null,
         };
         return Step(resumed, DialplanOptions.NextContext, () => ring is null
-            ? new DialplanStep([new("hangup", "NORMAL_TEMPORARY_FAILURE")], StepEnd.CallEnds)
-            : _flow.RingResult(resumed, new RingWaiting(at, ring, decoded.Attempt, [], [], "", _time.GetTimestamp()), fetch), restore);
+            ? new DialplanStep([CallCommands.Hangup("NORMAL_TEMPORARY_FAILURE")], StepEnd.CallEnds)
+            : _flow.RingResult(resumed, new RingWaiting(at, ring, decoded.Attempt, new RingGroupAttempt([], [], null, []), _time.GetTimestamp()), fetch), restore);
     }
 
     private DialplanStep Result(DialplanCall call, Waiting waiting, DialplanFetch fetch)
@@ -167,14 +173,10 @@ public sealed class DialplanCalls : IHostedService
         return new PlannedCommand("set", name + "=" + (left + 1).ToString(CultureInfo.InvariantCulture));
     }
 
-    private DialplanCall StartCall(DialplanFetch fetch, string uuid, string number, Callflows.PbxConfiguration config, IReadOnlyList<string> captures, Callflows.Documents.Callflow callflow)
+    private DialplanCall StartCall(DialplanFetch fetch, string uuid, string number, PbxConfiguration config, IReadOnlyList<string> captures, Callflow callflow)
     {
         var channel = fetch.Channel;
-        var caller = new CallerContext(CallerIdentity.Find(config, channel))
-        {
-            // Exactly "true": continue_on_fail may also list causes, and a ring group goes on after any of them.
-            BridgeSettingsSet = channel.GetVariable("continue_on_fail") == "true" && channel.GetVariable("hangup_after_bridge") == "true",
-        };
+        var caller = CallReport.CallerOf(config, channel);
         var record = _records.Start(uuid, number, callflow.Id, caller.Device, channel["Caller-Caller-ID-Name"], channel["Caller-Caller-ID-Number"]);
         var call = new DialplanCall(uuid, config, caller, number, captures, record);
         if (_calls.TryRemove(uuid, out var earlier))
@@ -187,7 +189,8 @@ public sealed class DialplanCalls : IHostedService
             }
         }
         _calls[uuid] = call;
-        _ = WatchEndAsync(call);
+        _report.Started(uuid, number, callflow.Id, caller);
+        _ = WatchHangupAsync(call);
         return call;
     }
 
@@ -203,9 +206,9 @@ public sealed class DialplanCalls : IHostedService
             }
             catch (Exception ex) when (ex is not OperationCanceledException)
             {
-                DialplanLog.FlowFailed(_logger, ex, call.Uuid, call.Number, ex.Message);
+                _report.FlowFailed(ex, call.Uuid, call.Number);
                 call.Outcome.Decide("error");
-                step = new DialplanStep([new("hangup", "NORMAL_TEMPORARY_FAILURE")], StepEnd.CallEnds);
+                step = new DialplanStep([CallCommands.Hangup("NORMAL_TEMPORARY_FAILURE")], StepEnd.CallEnds);
             }
             if (step.Waiting is { } waiting)
             {
@@ -219,8 +222,8 @@ public sealed class DialplanCalls : IHostedService
         }
     }
 
-    /// <summary>Once the XML is on its way: the ring attempt is told, and a step that ends the call waits for its end.</summary>
-    public void Sent(DialplanAnswer answer)
+    /// <summary>Once the XML is on its way: a ring attempt is told, and a step that ends the call waits for its end.</summary>
+    internal void Sent(DialplanAnswer answer)
     {
         if (answer is not { Call: { } call, Step: { } step })
         {
@@ -235,7 +238,7 @@ public sealed class DialplanCalls : IHostedService
             switch (step.End)
             {
                 case StepEnd.Waits when step.Waiting is RingWaiting ring:
-                    call.Record.Ringing(ring.Attempt, ring.At.Node.Module, ring.Strategy, [.. ring.Legs.Select(l => l.Device.Id)], ring.LeftOut);
+                    DialplanFlow.Rung(call, ring);
                     break;
                 case StepEnd.HandedOver:
                     Finish(call, null);
@@ -283,69 +286,58 @@ public sealed class DialplanCalls : IHostedService
         {
             case RingWaiting ring:
                 call.Waiting = null;
-                if (_flow.Joined(call, ring, other) is { } picker)
+                switch (_flow.Joined(call, ring, other, call.Talk.Task))
                 {
-                    // The caller talks to the picker now: no child, no repeat; followed to its end.
-                    Follow(call, other, picker, pickedCall: null);
+                    case RingEnd.PickedUp picked:
+                        // The caller talks to the picker now: no child, no repeat; followed to its end.
+                        call.Following = true;
+                        _ = FollowPickedUpAsync(call, other, picked.Picker);
+                        break;
+                    case RingEnd.Answered answered:
+                        call.Talking = (answered.Device, _time.GetTimestamp());
+                        break;
                 }
                 return true;
-            case PickupWaiting pickup when _flow.Joined(call, pickup, other):
+            case PickupWaiting pickup when _flow.Joined(call, pickup, other) is { } picked:
                 call.Waiting = null;
-                Follow(call, other, GroupPickupRunner.PickedCall, pickedCall: other);
+                call.Following = true;
+                _ = FollowPickupAsync(call, picked);
                 return true;
             default:
                 return false;
         }
     }
 
-    /// <summary>
-    /// A pickup joined the call to <paramref name="partner"/>: the conversation is followed to its end as on the socket
-    /// path (<see cref="ConversationWatch"/>, which also ends a side FreeSWITCH leaves answered with nobody), then
-    /// told (who hung up: the caller, <paramref name="partnerName"/>, or the daemon) and the record ends. Under the call's lock.
-    /// </summary>
-    private void Follow(DialplanCall call, string partner, string partnerName, string? pickedCall)
+    /// <summary>A ring group's call picked up: the conversation to its end (the ConversationWatch ends a side left in dead air).</summary>
+    private async Task FollowPickedUpAsync(DialplanCall call, string pickerCall, string picker)
     {
-        call.Following = true;
-        _ = FollowAsync(call, partner, partnerName, pickedCall);
-    }
-
-    private async Task FollowAsync(DialplanCall call, string partner, string partnerName, string? pickedCall)
-    {
-        ConversationEnd end;
-        try
-        {
-            end = await _conversations.FollowAsync(call.Uuid, partner, null, call.Lifetime.Token).ConfigureAwait(false);
-        }
-        catch (OperationCanceledException)
-        {
-            return;
-        }
+        var talk = await _ringer.FollowPickedUpAsync(call, pickerCall, picker, null, call.Lifetime.Token).ConfigureAwait(false);
         lock (call.Gate)
         {
-            if (call.Finished)
+            if (talk is not null && !call.Finished)
             {
-                return;
+                _flow.TalkEnded(call, picker, talk);
+                Finish(call, null);
             }
-            var hungUpBy = end.EndedByDaemon ? CallEnding.Daemon : end.FirstGone == call.Uuid ? CallEnding.Caller : partnerName;
-            if (pickedCall is not null)
-            {
-                DialplanLog.PickupConversationEnded(_logger, call.Uuid, end.TalkSeconds, pickedCall, hungUpBy, end.Cause);
-            }
-            else
-            {
-                DialplanLog.TalkEnded(_logger, call.Uuid, end.TalkSeconds, partnerName, hungUpBy, end.Cause);
-            }
-            call.Record.TalkEnded(end.TalkSeconds, hungUpBy, end.Cause);
+        }
+    }
+
+    /// <summary>A pickup's conversation to its end, as on the socket path.</summary>
+    private async Task FollowPickupAsync(DialplanCall call, PickupResult picked)
+    {
+        await _pickup.FollowAsync(call, picked, null, call.Lifetime.Token).ConfigureAwait(false);
+        lock (call.Gate)
+        {
             Finish(call, null);
         }
     }
 
-    private async Task WatchEndAsync(DialplanCall call)
+    private async Task WatchHangupAsync(DialplanCall call)
     {
-        ChannelHangup end;
+        ChannelHangup hangup;
         try
         {
-            end = await _tracker.HungUpAsync(call.Uuid, call.Lifetime.Token).ConfigureAwait(false);
+            hangup = await _tracker.HungUpAsync(call.Uuid, call.Lifetime.Token).ConfigureAwait(false);
         }
         catch (OperationCanceledException)
         {
@@ -357,33 +349,34 @@ public sealed class DialplanCalls : IHostedService
             {
                 return;
             }
-            // The feed told the join before the end, but its watch has not run yet (a conversation of a moment).
+            // The feed told the join before the hangup, but its watch has not run yet (a conversation of a moment).
             if (call.Waiting is { } waiting && call.StepJoin is { IsCompletedSuccessfully: true } joined && Joined(call, waiting, joined.Result) && call.Following)
             {
                 return;
             }
             if (call.Talking is { } talking)
             {
-                var hungUpBy = end.ByItsPhone ?? true ? "caller" : talking.Device;
-                _flow.TalkEnded(call, talking.Device, _time.GetElapsedTime(talking.Since).TotalSeconds, hungUpBy, end.LastBridgeCause ?? end.Cause ?? "NORMAL_CLEARING");
+                var hungUpBy = hangup.ByItsPhone ?? true ? CallEnding.Caller : talking.Device;
+                var talk = new TalkEnd(_time.GetElapsedTime(talking.Since).TotalSeconds, hungUpBy, hangup.LastBridgeCause ?? hangup.Cause ?? "NORMAL_CLEARING");
+                call.Talk.TrySetResult(talk);
+                _flow.TalkEnded(call, talking.Device, talk);
             }
             else
             {
                 switch (call.Waiting)
                 {
                     case RingWaiting ring:
-                        // The caller hung up while it rang (the socket path sees its bridge end with ORIGINATOR_CANCEL).
-                        _flow.NoAnswer(call, ring.At.Node.Module, "ORIGINATOR_CANCEL");
+                        _flow.CallerGone(call, ring);
                         break;
                     case PickupWaiting pickup:
                         _flow.PickerGone(call, pickup);
                         break;
                     case null when !call.FlowOver:
-                        DialplanLog.CallGone(_logger, call.Uuid);
+                        _report.CallGone(call.Uuid);
                         break;
                 }
             }
-            Finish(call, end);
+            Finish(call, hangup);
         }
     }
 
@@ -401,14 +394,14 @@ public sealed class DialplanCalls : IHostedService
         {
             if (!call.Finished)
             {
-                DialplanLog.EndNotSeen(_logger, call.Uuid, _options.EndTimeout);
+                LogEndNotSeen(_logger, call.Uuid, _options.EndTimeout);
                 Finish(call, null);
             }
         }
     }
 
     /// <summary>The call is over for the daemon: one outcome counted, the record ended, every watch dropped. Under the call's lock.</summary>
-    private void Finish(DialplanCall call, ChannelHangup? end, string? undecided = null)
+    private void Finish(DialplanCall call, ChannelHangup? hangup, string? undecided = null)
     {
         if (call.Finished)
         {
@@ -417,11 +410,8 @@ public sealed class DialplanCalls : IHostedService
         call.Finished = true;
         call.Waiting = null;
         // As CallHandler: the last module's decision, else how the flow ended (a caller gone before it was over).
-        var callerLeft = end is not null && (!call.FlowOver || end.ByItsPhone == true);
-        var outcome = call.Outcome.Decided ?? undecided ?? (callerLeft ? "caller_gone" : "completed");
-        _metrics.CallEnded(outcome);
-        var (cause, hungUpBy) = CallEnding.Describe(outcome, call.Record.Current, end?.Cause);
-        call.Record.Ended(outcome, cause, hungUpBy);
+        var callerLeft = hangup is not null && (!call.FlowOver || hangup.ByItsPhone == true);
+        _report.Ended(call.Record, call.Outcome.Decided ?? undecided ?? (callerLeft ? "caller_gone" : "completed"), hangup?.Cause);
         call.Lifetime.Cancel();
         _calls.TryRemove(new KeyValuePair<string, DialplanCall>(call.Uuid, call));
     }
@@ -440,4 +430,16 @@ public sealed class DialplanCalls : IHostedService
         }
         return Task.CompletedTask;
     }
+
+    [LoggerMessage(EventId = 8003, Level = LogLevel.Debug, Message = "Call {CallUuid}: dialplan fetch for {Number} in context {Context}: not a callflow here ({Reason}); the static dialplan runs")]
+    private static partial void LogNotFound(ILogger logger, string callUuid, string number, string context, string reason);
+
+    [LoggerMessage(EventId = 8004, Level = LogLevel.Warning, Message = "Call {CallUuid}: the channel feed is down; answering \"not found\" so that the static dialplan (the outbound socket) takes the call")]
+    private static partial void LogFeedDown(ILogger logger, string callUuid);
+
+    [LoggerMessage(EventId = 8005, Level = LogLevel.Warning, Message = "Call {CallUuid}: continuation {Token} names nothing in the configuration; answering \"not found\"")]
+    private static partial void LogUnknownContinuation(ILogger logger, string callUuid, string token);
+
+    [LoggerMessage(EventId = 8007, Level = LogLevel.Warning, Message = "Call {CallUuid}: the channel feed did not show the call's end within {Timeout}; its record ends with what the flow decided")]
+    private static partial void LogEndNotSeen(ILogger logger, string callUuid, TimeSpan timeout);
 }

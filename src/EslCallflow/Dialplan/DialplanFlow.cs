@@ -1,61 +1,60 @@
-using System.Globalization;
-using EslCallflow.Calls;
 using EslCallflow.Callflows.Documents;
-using EslCallflow.Callflows.FreeSwitch;
 using EslCallflow.Callflows.Modules;
 using EslCallflow.Callflows.RingGroups;
-using EslCallflow.Operations;
-using EslCallflow.Tracking;
-using Microsoft.Extensions.Logging;
-using Microsoft.Extensions.Options;
+using EslCallflow.Calls;
+using EslCallflow.Calls.Pickup;
+using EslCallflow.Calls.Ringing;
+using EslCallflow.Metrics;
 
 namespace EslCallflow.Dialplan;
 
 /// <summary>
 /// A call's flow as dialplan XML: walks the nodes from where the call is, each module adding the applications it
-/// runs on the socket path (the same commands, from the same planners), until a module whose next step depends on a
-/// result (a ring attempt, an intercept), which is followed by a <c>transfer</c> into
-/// <see cref="DialplanOptions.NextContext"/> so that the next fetch carries the result; or until the flow ends.
+/// runs on the socket path (<see cref="CallCommands"/>, the planners' commands), until a module whose next step
+/// depends on a result (a ring attempt, an intercept), which is followed by a <c>transfer</c> into
+/// <see cref="DialplanOptions.NextContext"/> so that the next fetch carries the result; or until the flow ends. What
+/// each step decides is told through the same reports as on the socket path (<see cref="CallReport"/>,
+/// <see cref="RingReport"/>, <see cref="PickupRunner"/>), so logs, records and metrics are the same.
 /// </summary>
 public sealed partial class DialplanFlow
 {
-    private const int MaxFlowSteps = 32;
-    private readonly ChannelTracker _tracker;
-    private readonly PickupClaims _claims;
+    private readonly BridgeWatcher _watcher;
+    private readonly IPickupClaims _claims;
     private readonly DaemonMetrics _metrics;
-    private readonly PickupOptions _pickup;
+    private readonly CallReport _report;
+    private readonly RingReport _ring;
+    private readonly PickupRunner _pickup;
     private readonly TimeProvider _time;
-    private readonly ILogger<DialplanFlow> _logger;
 
-    public DialplanFlow(ChannelTracker tracker, PickupClaims claims, DaemonMetrics metrics, IOptions<PickupOptions> pickup, TimeProvider time, ILogger<DialplanFlow> logger)
+    public DialplanFlow(BridgeWatcher watcher, IPickupClaims claims, DaemonMetrics metrics, CallReport report, RingReport ring, PickupRunner pickup, TimeProvider time)
     {
-        _tracker = tracker;
+        _watcher = watcher;
         _claims = claims;
         _metrics = metrics;
-        _pickup = pickup.Value;
+        _report = report;
+        _ring = ring;
+        _pickup = pickup;
         _time = time;
-        _logger = logger;
     }
 
-    /// <summary>The XML for a call that starts at <paramref name="start"/>; <paramref name="answered"/>: the channel is answered already.</summary>
-    public DialplanStep Walk(DialplanCall call, FlowPosition? start, bool answered) => Walk(call, start, answered, []);
+    /// <summary>The XML for a call that goes on at <paramref name="start"/>; <paramref name="answered"/>: the channel is answered already.</summary>
+    internal DialplanStep Walk(DialplanCall call, FlowPosition? start, bool answered) => Walk(call, start, answered, []);
 
     private DialplanStep Walk(DialplanCall call, FlowPosition? start, bool answered, List<PlannedCommand> commands)
     {
-        var position = start;
-        for (var step = 0; position is { } at; step++)
+        for (var position = start; position is { } at; call.Steps++)
         {
-            if (step >= MaxFlowSteps)
+            if (call.Steps >= CallReport.MaxFlowSteps)
             {
-                DialplanLog.TooManySteps(_logger, call.Uuid, MaxFlowSteps);
+                _report.TooManySteps(call.Uuid);
                 call.Outcome.Decide("error");
-                commands.Add(new("hangup", "NORMAL_TEMPORARY_FAILURE"));
+                commands.Add(CallCommands.Hangup("NORMAL_TEMPORARY_FAILURE"));
                 return new DialplanStep(commands, StepEnd.CallEnds);
             }
             var node = at.Node;
             if (node.Parsed is IModuleData { SkipModule: true })
             {
-                DialplanLog.Skipped(_logger, call.Uuid, node.Module);
+                _report.Skipped(call.Uuid, node.Module);
                 position = at.Child(FlowNode.DefaultChild);
                 continue;
             }
@@ -68,7 +67,7 @@ public sealed partial class DialplanFlow
                     }
                     break;
                 case RingTargetData target:
-                    if (Ring(call, at, target.AsRingGroup(), 1, commands, out position) is { } targetStep)
+                    if (Ring(call, at, target.Rings, 1, commands, out position) is { } targetStep)
                     {
                         return targetStep;
                     }
@@ -77,10 +76,10 @@ public sealed partial class DialplanFlow
                     // KAZOO cf_play answers first, unless told not to (PlayModule on the socket path).
                     if (play.Answer && !answered)
                     {
-                        commands.Add(new("answer", null));
+                        commands.Add(CallCommands.Answer);
                         answered = true;
                     }
-                    commands.Add(new("playback", AppArgument.Encode(play.Media)));
+                    commands.Add(CallCommands.Playback(play.Media));
                     position = at.Child(FlowNode.DefaultChild);
                     break;
                 case ResponseData response:
@@ -88,16 +87,14 @@ public sealed partial class DialplanFlow
                     call.Decide(_metrics, node.Module, "responded");
                     return new DialplanStep(commands, StepEnd.CallEnds);
                 case CallflowJumpData jump:
-                    position = call.Config.Callflows.TryGetValue(jump.Id, out var target2) ? FlowPosition.Root(target2) : null;
+                    position = call.Config.Callflows.TryGetValue(jump.Id, out var jumped) ? FlowPosition.Root(jumped) : null;
                     break;
                 case TransferData transfer:
-                    commands.Add(new("transfer", $"{transfer.Extension} {transfer.Dialplan} {transfer.Context}"));
+                    commands.Add(CallCommands.Transfer(transfer.Extension, transfer.Dialplan, transfer.Context));
                     call.Decide(_metrics, node.Module, "transferred");
                     return new DialplanStep(commands, StepEnd.HandedOver);
-                case GroupPickupData groupPickup:
-                    return StartPickup(call, at, PickupRequest.For(call.Config, groupPickup), commands);
-                case GroupPickupFeatureData feature:
-                    return StartDirectedPickup(call, at, feature, commands);
+                case IPickupData pickup:
+                    return StartPickup(call, at, pickup, answered, commands);
                 default:
                     throw new InvalidOperationException($"module '{node.Module}' has no dialplan step");
             }
@@ -106,33 +103,17 @@ public sealed partial class DialplanFlow
         return new DialplanStep(commands, StepEnd.CallEnds);
     }
 
-    /// <summary>
-    /// A SIP final response (optionally after early media), then hangup; an answered call gets the media and the
-    /// hangup only (SessionActions.RespondAsync on the socket path). mod_sofia.c (SWITCH_MESSAGE_INDICATE_RESPOND):
-    /// the code, then everything after the first space is the reason phrase.
-    /// </summary>
+    /// <summary>A SIP final response (<see cref="CallCommands.Respond"/>), then hangup, as SessionActions.RespondAsync does on a socket.</summary>
     private static void Respond(List<PlannedCommand> commands, int code, string reason, string? media, bool answered)
     {
-        if (media is not null)
-        {
-            if (!answered)
-            {
-                commands.Add(new("pre_answer", null));
-            }
-            commands.Add(new("playback", AppArgument.Encode(media)));
-        }
-        if (!answered)
-        {
-            var text = code.ToString(CultureInfo.InvariantCulture);
-            commands.Add(new("respond", AppArgument.Encode(reason.Length == 0 ? text : $"{text} {reason}")));
-        }
-        commands.Add(new("hangup", "NORMAL_CLEARING"));
+        commands.AddRange(CallCommands.Respond(code, reason, media, answered));
+        commands.Add(CallCommands.Hangup("NORMAL_CLEARING"));
     }
 
     /// <summary>Whether the channel that fetched is answered (intercept's early answer and ring_ready's 180 are not).</summary>
-    public static bool IsAnswered(DialplanFetch fetch) => fetch.Channel.AnswerState == "answered";
+    internal static bool IsAnswered(DialplanFetch fetch) => fetch.Channel.AnswerState == "answered";
 
     /// <summary>The transfer that brings the call back to the daemon, in its own context, once the result is known.</summary>
     private static PlannedCommand Continuation(ContinuationToken token) =>
-        new("transfer", $"{token.Encode()} XML {DialplanOptions.NextContext}");
+        CallCommands.Transfer(token.Encode(), "XML", DialplanOptions.NextContext);
 }

@@ -1,9 +1,9 @@
-using static EslCallflow.Operations.PrometheusText;
+using static EslCallflow.Metrics.PrometheusText;
 using System.Collections.Concurrent;
 using System.Globalization;
 using System.Runtime.CompilerServices;
 using System.Text;
-using EslCallflow.Operations;
+using EslCallflow.Metrics;
 
 namespace EslCallflow.Dialplan;
 
