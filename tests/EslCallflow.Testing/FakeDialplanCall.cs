@@ -23,8 +23,8 @@ public sealed record FakeDialplanSetup
     public IReadOnlyDictionary<string, string> Variables { get; init; } = new Dictionary<string, string>();
 }
 
-/// <summary>One fetch the call made: where it hunted, what came back, and what FreeSWITCH read in it.</summary>
-public sealed record FakeFetch(string Context, string Destination, XmlCurlResponse Response, FetchedDialplan? Read);
+/// <summary>One fetch the call made: where it hunted, what came back (and how long that took), and what FreeSWITCH read in it.</summary>
+public sealed record FakeFetch(string Context, string Destination, XmlCurlResponse Response, FetchedDialplan? Read, TimeSpan RoundTrip);
 
 /// <summary>
 /// A call that FreeSWITCH routes through mod_xml_curl: each dialplan lookup posts the captured form
@@ -76,6 +76,9 @@ public sealed class FakeDialplanCall : IAsyncDisposable
 
     public bool IsAnswered => Volatile.Read(ref _answered) == 1;
 
+    /// <summary>The leg its events name as <c>Other-Leg-Unique-ID</c> (a picker's caller once intercept took it).</summary>
+    public string? OtherLeg { get; set; }
+
     /// <summary>The channel left the dialplan (an intercept or uuid_bridge moved it): no further action runs.</summary>
     public bool HasLeftDialplan => Volatile.Read(ref _left) == 1;
 
@@ -117,6 +120,10 @@ public sealed class FakeDialplanCall : IAsyncDisposable
         evt["Caller-Caller-ID-Name"] = Setup.CallerIdName;
         evt["Caller-Caller-ID-Number"] = Setup.CallerIdNumber;
         evt["Answer-State"] = IsAnswered ? "answered" : "ringing";
+        if (OtherLeg is { } other)
+        {
+            evt["Other-Leg-Unique-ID"] = other;
+        }
         foreach (var (key, value) in overrides ?? new Dictionary<string, string>())
         {
             evt[key] = value;
@@ -202,9 +209,12 @@ public sealed class FakeDialplanCall : IAsyncDisposable
             var (context, destination) = (Setup.Context, Setup.Destination);
             while (!Stopped)
             {
-                var response = await XmlCurlFetch.PostAsync(Http, _daemon, Form(context, destination), Setup.Credentials);
+                var form = Form(context, destination);
+                var sent = System.Diagnostics.Stopwatch.GetTimestamp();
+                var response = await XmlCurlFetch.PostAsync(Http, _daemon, form, Setup.Credentials);
+                var roundTrip = System.Diagnostics.Stopwatch.GetElapsedTime(sent);
                 var read = response.Status == 200 ? XmlDialplan.Read(response.Body, context) : null;
-                _fetches.Enqueue(new FakeFetch(context, destination, response, read));
+                _fetches.Enqueue(new FakeFetch(context, destination, response, read, roundTrip));
                 if (read is null || read.NotFound || read.Error is not null)
                 {
                     RanStaticDialplan = true;

@@ -34,7 +34,7 @@ public class ChannelWatchTests
         Assert.Equal(Caller, await pickerJoined.WaitAsync(TimeSpan.FromSeconds(1)));
         // The caller's phone sent the BYE (the capture's 1005 hung up), while joined to the picker.
         var end = await callerEnded.WaitAsync(TimeSpan.FromSeconds(1));
-        Assert.Equal(new ChannelHangup("NORMAL_CLEARING", "recv_bye", "NORMAL_CLEARING", true), end);
+        Assert.Equal(new ChannelHangup("NORMAL_CLEARING", "recv_bye", "NORMAL_CLEARING", true) { OtherLeg = Picker }, end);
         Assert.True(end.ByItsPhone);
     }
 
@@ -53,7 +53,7 @@ public class ChannelWatchTests
 
         Assert.Equal("b", await joined.WaitAsync(TimeSpan.FromSeconds(1)));
         var end = await ended.WaitAsync(TimeSpan.FromSeconds(1));
-        Assert.Equal(new ChannelHangup("NORMAL_CLEARING", null, "NORMAL_CLEARING", false), end);
+        Assert.Equal(new ChannelHangup("NORMAL_CLEARING", null, "NORMAL_CLEARING", false) { OtherLeg = "b" }, end);
         Assert.False(end.ByItsPhone);
     }
 

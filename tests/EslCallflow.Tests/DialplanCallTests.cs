@@ -29,7 +29,7 @@ public class DialplanCallTests
     {
         await using var daemon = await RunningDaemon.StartAsync();
         var talking = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
-        await using var call = await daemon.DialplanCallAsync("7000", "1005", DialplanSwitch.Answered("leg-of-1001", talking.Task, callerHangsUp: true));
+        await using var call = await daemon.DialplanCallAsync("7000", "1005", DialplanBridges.Answered("leg-of-1001", talking.Task, callerHangsUp: true));
 
         await WaitUntil(() => daemon.LogEvents("outcome answered by").Count == 1);
         var fetch = Assert.Single(call.Fetches);
@@ -64,7 +64,7 @@ public class DialplanCallTests
     public async Task When_the_answering_phone_hangs_up_first_the_record_says_so()
     {
         await using var daemon = await RunningDaemon.StartAsync();
-        await using var call = await daemon.DialplanCallAsync("7000", "1005", DialplanSwitch.Answered("leg-of-1003"));
+        await using var call = await daemon.DialplanCallAsync("7000", "1005", DialplanBridges.Answered("leg-of-1003"));
 
         await call.Ended.WaitAsync(Timeout);
 
@@ -78,7 +78,7 @@ public class DialplanCallTests
     public async Task A_ring_group_nobody_answers_comes_back_with_the_cause_and_runs_its_child()
     {
         await using var daemon = await RunningDaemon.StartAsync();
-        await using var call = await daemon.DialplanCallAsync("7000", "1005", DialplanSwitch.Fails("NO_ANSWER"));
+        await using var call = await daemon.DialplanCallAsync("7000", "1005", DialplanBridges.Fails("NO_ANSWER"));
 
         await call.Ended.WaitAsync(Timeout);
 
@@ -107,7 +107,7 @@ public class DialplanCallTests
                             "_": { "module": "response", "data": { "code": 486 } } } } }
             """));
         await using var daemon = await RunningDaemon.StartAsync(config);
-        await using var call = await daemon.DialplanCallAsync("7400", "1005", DialplanSwitch.Fails("USER_BUSY"));
+        await using var call = await daemon.DialplanCallAsync("7400", "1005", DialplanBridges.Fails("USER_BUSY"));
 
         await call.Ended.WaitAsync(Timeout);
 
@@ -123,7 +123,7 @@ public class DialplanCallTests
     public async Task A_caller_hanging_up_while_it_rings_is_a_missed_call_that_runs_no_child()
     {
         await using var daemon = await RunningDaemon.StartAsync();
-        await using var call = await daemon.DialplanCallAsync("7000", "1005", DialplanSwitch.RingsForever);
+        await using var call = await daemon.DialplanCallAsync("7000", "1005", DialplanBridges.RingsForever);
         await call.WaitForExecutionAsync("bridge");
         await WaitUntil(() => daemon.LogEvents("leg(s), attempt").Count == 1);
 
@@ -169,6 +169,27 @@ public class DialplanCallTests
         Assert.Contains("eslcallflow_module_outcomes_total{module=\"ring_group\",outcome=\"picked_up\"} 1", metrics);
         Assert.Contains("eslcallflow_module_outcomes_total{module=\"group_pickup\",outcome=\"picked_up\"} 1", metrics);
         Assert.DoesNotContain("outcome=\"missed\"", metrics);
+    }
+
+    [Fact]
+    public async Task A_picker_gone_before_the_switch_joined_it_to_the_caller_is_still_a_pickup_and_the_caller_is_not_left_in_dead_air()
+    {
+        await using var daemon = await RunningDaemon.StartAsync();
+        var fs = new DialplanSwitch(daemon.FreeSwitch) { PickerHangsUpAtOnce = true };
+        daemon.FreeSwitch.Api = fs.Api;
+        await using var caller = await daemon.DialplanCallAsync("7000", "1005", fs.RingsUntilPickedUp);
+        await daemon.WaitForRingingAsync(4);
+
+        await using var picker = await daemon.DialplanCallAsync("8000", "1006", fs.Intercepts);
+
+        await caller.Ended.WaitAsync(Timeout);
+        Assert.Equal($"uuid_kill {caller.Uuid} NORMAL_CLEARING", Assert.Single(fs.Kills));
+        var pickerRecord = await EndedRecordAsync(daemon, picker.Uuid);
+        Assert.Equal(("picked_up", "daemon"), (pickerRecord.GetProperty("outcome").GetString(), pickerRecord.GetProperty("hung_up_by").GetString()));
+        var callerRecord = await EndedRecordAsync(daemon, caller.Uuid);
+        Assert.Equal(("picked_up", "daemon"), (callerRecord.GetProperty("outcome").GetString(), callerRecord.GetProperty("hung_up_by").GetString()));
+        Assert.Empty(daemon.LogEvents("outcome missed"));
+        Assert.Empty(daemon.LogEvents("bridged nothing"));
     }
 
     [Fact]
@@ -268,7 +289,7 @@ public class DialplanCallTests
         };
         File.WriteAllText(devicesFile, devices.ToJsonString());
         await using var daemon = await RunningDaemon.StartAsync(folder);
-        await using var call = await daemon.DialplanCallAsync("7000", "1005", DialplanSwitch.Fails("NO_ANSWER"));
+        await using var call = await daemon.DialplanCallAsync("7000", "1005", DialplanBridges.Fails("NO_ANSWER"));
 
         var bridge = await call.WaitForExecutionAsync("bridge");
 

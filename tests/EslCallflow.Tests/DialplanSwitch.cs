@@ -5,11 +5,8 @@ using EslCallflow.Testing;
 namespace EslCallflow.Tests;
 
 /// <summary>
-/// What FreeSWITCH's bridge and intercept do for calls that run the daemon's dialplan (<see cref="FakeDialplanCall"/>),
-/// as the real switch showed it: an answered bridge fires the caller's CHANNEL_ANSWER and CHANNEL_BRIDGE (the caller
-/// as leg A) and, once over, hangup_after_bridge ends the caller (CHANNEL_UNBRIDGE first); a caller hanging up mid-
-/// conversation fires its CHANNEL_HANGUP before the CHANNEL_UNBRIDGE; a failed bridge leaves
-/// <c>originate_disposition</c> and the cause on the caller and returns. An intercept honours its two guards
+/// What FreeSWITCH's ringing and intercept do for calls that run the daemon's dialplan (<see cref="FakeDialplanCall"/>;
+/// a bridge answered or failed is <see cref="DialplanBridges"/>), as the real switch showed it. An intercept honours its two guards
 /// (switch_ivr_intercept_session) and, when it takes the call, answers the picker and the caller, ends the ringing
 /// legs with PICKED_OFF, joins them with uuid_bridge (CHANNEL_BRIDGE for the picker only, naming the caller), which
 /// takes both channels out of their dialplans.
@@ -19,58 +16,37 @@ internal sealed class DialplanSwitch(FakeFreeSwitch freeSwitch)
     private readonly SimulatedSwitch _legs = new(freeSwitch);
     private readonly ConcurrentDictionary<string, Ringing> _ringing = new(StringComparer.Ordinal);
 
+    private readonly ConcurrentDictionary<string, FakeDialplanCall> _stranded = new(StringComparer.Ordinal);
+
+    /// <summary>
+    /// The picker hangs up as soon as intercept has answered both, before uuid_bridge joined them: the caller is left
+    /// answered in CS_RESET with no event about it (events-stranded-pickup-group-json.txt), the picker's hangup naming
+    /// the caller as its other leg.
+    /// </summary>
+    public bool PickerHangsUpAtOnce { get; init; }
+
+    /// <summary>The <c>uuid_kill</c> commands the daemon sent.</summary>
+    public ConcurrentQueue<string> Kills { get; } = new();
+
+    /// <summary>Answers <c>uuid_dump</c>, <c>uuid_exists</c> and <c>uuid_kill</c> for a stranded caller, as mod_commands does.</summary>
+    public string Api(string command) => command.Split(' ') switch
+    {
+        ["uuid_dump", var uuid, "json"] when _stranded.ContainsKey(uuid) =>
+            $$"""{"Unique-ID":"{{uuid}}","Channel-State":"CS_RESET","Answer-State":"answered","Channel-Call-State":"ACTIVE"}""",
+        ["uuid_exists", var uuid] => _stranded.ContainsKey(uuid) ? "true" : "false",
+        ["uuid_kill", var uuid, var cause] when _stranded.TryRemove(uuid, out var caller) => Kill(command, caller, cause),
+        _ => FakeFreeSwitch.DefaultApi(command),
+    };
+
+    private string Kill(string command, FakeDialplanCall caller, string cause)
+    {
+        Kills.Enqueue(command);
+        _ = caller.HangUpAsync(cause, "send_bye");
+        return "+OK\n";
+    }
+
     /// <summary>Intercepts the switch's guard turned away, by target caller.</summary>
     public ConcurrentDictionary<string, string> Refused { get; } = new(StringComparer.Ordinal);
-
-    /// <summary>A phone answers at once on leg <paramref name="bLeg"/>; the conversation lasts until <paramref name="conversation"/>.</summary>
-    public static Func<FakeDialplanCall, FakeExecution, Task> Answered(string bLeg = "b-leg-uuid", Task? conversation = null, bool callerHangsUp = false) => async (call, execution) =>
-    {
-        if (execution.Application != "bridge")
-        {
-            return;
-        }
-        await call.AnswerAsync();
-        call.SetVariable("bridge_uuid", bLeg);
-        var bridge = call.Event("CHANNEL_BRIDGE", new Dictionary<string, string>
-        {
-            ["Answer-State"] = "answered",
-            ["Other-Leg-Unique-ID"] = bLeg,
-            ["Bridge-A-Unique-ID"] = call.Uuid,
-            ["Bridge-B-Unique-ID"] = bLeg,
-        });
-        await call.PublishAsync(bridge);
-        await (conversation ?? Task.CompletedTask);
-        var unbridge = new Dictionary<string, string>(bridge) { ["Event-Name"] = "CHANNEL_UNBRIDGE" };
-        call.SetVariable("originate_disposition", "SUCCESS");
-        call.SetVariable("last_bridge_hangup_cause", "NORMAL_CLEARING");
-        if (callerHangsUp)
-        {
-            await call.CallerHangsUpAsync(() => call.PublishAsync(unbridge));
-            return;
-        }
-        await call.PublishAsync(unbridge);
-    };
-
-    /// <summary>Nobody answers: the bridge returns with <paramref name="cause"/>.</summary>
-    public static Func<FakeDialplanCall, FakeExecution, Task> Fails(string cause) => (call, execution) =>
-    {
-        if (execution.Application == "bridge")
-        {
-            call.SetVariable("originate_disposition", cause);
-            call.SetVariable("originate_failed_cause", cause);
-            call.SetVariable("DIALSTATUS", cause);
-        }
-        return Task.CompletedTask;
-    };
-
-    /// <summary>The bridge rings until the caller hangs up.</summary>
-    public static Func<FakeDialplanCall, FakeExecution, Task> RingsForever => async (call, execution) =>
-    {
-        if (execution.Application == "bridge")
-        {
-            await Task.Delay(Timeout.Infinite, call.HungUp).ContinueWith(_ => { }, TaskScheduler.Default);
-        }
-    };
 
     /// <summary>A ring group caller: its bridge rings every leg of the dial string until an intercept takes it (or the caller goes).</summary>
     public Func<FakeDialplanCall, FakeExecution, Task> RingsUntilPickedUp => async (call, execution) =>
@@ -126,7 +102,16 @@ internal sealed class DialplanSwitch(FakeFreeSwitch freeSwitch)
         call.Caller.LeaveDialplan();
         call.Caller.SetVariable("originate_disposition", "ORIGINATOR_CANCEL");
         call.Caller.SetVariable("bridge_uuid", picker.Uuid);
+        call.Caller.OtherLeg = picker.Uuid;
+        picker.OtherLeg = target;
+        picker.SetVariable("bridge_uuid", target);
         call.Taken.TrySetResult();
+        if (PickerHangsUpAtOnce)
+        {
+            _stranded[target] = call.Caller;
+            await picker.HangUpAsync("NORMAL_CLEARING", "recv_bye");
+            return;
+        }
         await picker.PublishAsync(picker.Event("CHANNEL_BRIDGE", new Dictionary<string, string>
         {
             ["Answer-State"] = "answered",

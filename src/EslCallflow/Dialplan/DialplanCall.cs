@@ -44,8 +44,14 @@ internal enum StepEnd
     HandedOver,
 }
 
-/// <summary>The applications one fetch's XML runs, and what happens after them.</summary>
-internal sealed record DialplanStep(IReadOnlyList<PlannedCommand> Commands, StepEnd End, Waiting? Waiting = null);
+/// <summary>
+/// The applications one fetch's XML runs, and what happens after them; <see cref="PickedUp"/>: a pickup that took its
+/// call, whose conversation is then followed.
+/// </summary>
+internal sealed record DialplanStep(IReadOnlyList<PlannedCommand> Commands, StepEnd End, Waiting? Waiting = null)
+{
+    public PickupResult? PickedUp { get; init; }
+}
 
 /// <summary>
 /// One call the daemon runs through FreeSWITCH's dialplan: what its socket session holds on the other path (the

@@ -243,6 +243,11 @@ public sealed partial class DialplanCalls : IHostedService
                 case StepEnd.HandedOver:
                     Finish(call, null);
                     break;
+                case StepEnd.CallEnds when step.PickedUp is { } picked:
+                    call.FlowOver = true;
+                    call.Following = true;
+                    _ = FollowPickupAsync(call, picked);
+                    break;
                 case StepEnd.CallEnds:
                     call.FlowOver = true;
                     _ = FinishUnlessEndedAsync(call);
@@ -322,9 +327,27 @@ public sealed partial class DialplanCalls : IHostedService
         }
     }
 
-    /// <summary>A pickup's conversation to its end, as on the socket path.</summary>
+    /// <summary>
+    /// A pickup's conversation to its end, as on the socket path. The ring group whose call it took, when the daemon
+    /// runs it through the dialplan too, follows the same conversation from now (the switch may never tell it, when
+    /// the picker is gone before the two are joined), so both see one end.
+    /// </summary>
     private async Task FollowPickupAsync(DialplanCall call, PickupResult picked)
     {
+        // Out of the picker's lock before the ring group's is taken.
+        await Task.Yield();
+        if (picked.PickedCallUuid is { } pickedCall && _calls.TryGetValue(pickedCall, out var ringing))
+        {
+            lock (ringing.Gate)
+            {
+                if (!ringing.Finished && ringing.Waiting is RingWaiting ring)
+                {
+                    ringing.Waiting = null;
+                    ringing.Following = true;
+                    _ = FollowPickedUpAsync(ringing, call.Uuid, _flow.PickedUp(ringing, ring, call.Uuid).Picker);
+                }
+            }
+        }
         await _pickup.FollowAsync(call, picked, null, call.Lifetime.Token).ConfigureAwait(false);
         lock (call.Gate)
         {
@@ -366,10 +389,23 @@ public sealed partial class DialplanCalls : IHostedService
                 switch (call.Waiting)
                 {
                     case RingWaiting ring:
-                        _flow.CallerGone(call, ring);
+                        if (_flow.CallerGone(call, ring) is RingEnd.PickedUp picked)
+                        {
+                            // Picked up, the picker gone before they were joined: the conversation's end is the watch's.
+                            call.Waiting = null;
+                            call.Following = true;
+                            _ = FollowPickedUpAsync(call, picked.PickerCall!, picked.Picker);
+                            return;
+                        }
                         break;
                     case PickupWaiting pickup:
-                        _flow.PickerGone(call, pickup);
+                        if (_flow.PickerGone(call, pickup, hangup.OtherLeg) is { } took)
+                        {
+                            call.Waiting = null;
+                            call.Following = true;
+                            _ = FollowPickupAsync(call, took);
+                            return;
+                        }
                         break;
                     case null when !call.FlowOver:
                         _report.CallGone(call.Uuid);

@@ -30,7 +30,7 @@ public sealed record DialplanFetch(string? Section, string? Context, string? Des
         "Caller-Channel-Bridged-Time", "Event-Date-Timestamp",
         "variable_sip_auth_username", "variable_sip_auth_realm", "variable_sip_from_user", "variable_sip_from_host",
         "variable_continue_on_fail", "variable_hangup_after_bridge",
-        "variable_originate_disposition", "variable_originate_failed_cause", "variable_last_bridge_to", "variable_bridge_uuid",
+        "variable_originate_disposition", "variable_originate_failed_cause", "variable_last_bridge_to", "variable_bridge_uuid", "variable_signal_bond",
         "variable_last_bridge_hangup_cause", "variable_bridge_hangup_cause", "variable_max_forwards", "variable_max_session_transfers",
     }.ToFrozenSet(StringComparer.Ordinal);
 

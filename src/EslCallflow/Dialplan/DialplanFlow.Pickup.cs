@@ -43,11 +43,18 @@ public sealed partial class DialplanFlow
     }
 
     /// <summary>
-    /// The continuation after an intercept: it returned to the dialplan, so it bridged nothing (a bridged picker
-    /// leaves the dialplan). The claim goes; a picker that intercept answered can take no SIP error any more.
+    /// The continuation after an intercept: it returned to the dialplan. It took the call when it set the picker's
+    /// <c>bridge_uuid</c> to the caller, as on a socket (InterceptGuard.BridgedTo): a picker that hung up at once,
+    /// before uuid_bridge joined them, leaves the dialplan going on, and its caller is followed (and not left in dead
+    /// air). Otherwise it bridged nothing: the claim goes; a picker that intercept answered can take no SIP error any more.
     /// </summary>
     internal DialplanStep PickupResult(DialplanCall call, PickupWaiting waiting, DialplanFetch fetch)
     {
+        if (_pickup.Joined(call, waiting.Claim, InterceptGuard.BridgedTo(fetch.Channel)) is { } picked)
+        {
+            _pickup.Count(call, waiting.At.Node.Module, picked);
+            return new DialplanStep([CallCommands.Hangup("NORMAL_CLEARING")], StepEnd.CallEnds) { PickedUp = picked };
+        }
         _pickup.Lost(call, waiting.Claim);
         if (IsAnswered(fetch))
         {
@@ -58,7 +65,7 @@ public sealed partial class DialplanFlow
     }
 
     /// <summary>The picker was joined to <paramref name="otherLeg"/> (the channel feed): the pickup, when that is the claimed call's caller.</summary>
-    internal PickupResult? Joined(DialplanCall call, PickupWaiting waiting, string otherLeg)
+    internal PickupResult? Joined(DialplanCall call, PickupWaiting waiting, string? otherLeg)
     {
         if (_pickup.Joined(call, waiting.Claim, otherLeg) is not { } picked)
         {
@@ -68,10 +75,20 @@ public sealed partial class DialplanFlow
         return picked;
     }
 
-    /// <summary>The picker hung up before its intercept said anything.</summary>
-    internal void PickerGone(DialplanCall call, PickupWaiting waiting)
+    /// <summary>
+    /// The picker hung up before its intercept said anything else. It took the call all the same when its channel
+    /// names the claimed caller as its other leg (intercept answers both and sets it before uuid_bridge joins them,
+    /// as the real switch's stranded-pickup captures show); the pickup is then counted and its conversation followed,
+    /// which ends the caller left with nobody. Otherwise the claim goes.
+    /// </summary>
+    internal PickupResult? PickerGone(DialplanCall call, PickupWaiting waiting, string? otherLeg)
     {
+        if (Joined(call, waiting, otherLeg) is { } picked)
+        {
+            return picked;
+        }
         _pickup.Lost(call, waiting.Claim);
         _pickup.Count(call, waiting.At.Node.Module, new PickupResult(PickupOutcome.CallerGone));
+        return null;
     }
 }

@@ -102,15 +102,34 @@ public sealed partial class DialplanFlow
     internal RingEnd Joined(DialplanCall call, RingWaiting waiting, string otherLeg, Task<TalkEnd> talk)
     {
         RingEnd end = _claims.PickerCallOf(call.Uuid) == otherLeg
-            ? new RingEnd.PickedUp(_claims.PickedUpBy(call.Uuid) ?? DeviceOf(otherLeg, null), otherLeg, _claims.PickedUpFrom(call.Uuid), otherLeg)
+            ? PickedUpBy(call, otherLeg)
             : new RingEnd.Answered(otherLeg, DeviceOf(otherLeg, waiting.Plan.Legs), _time.GetElapsedTime(waiting.RingingSince), talk);
         _ring.Ended(call, waiting.At.Node, waiting.Attempt, end);
         return end;
     }
 
-    /// <summary>The caller hung up while the attempt rang (the socket path sees its bridge end with ORIGINATOR_CANCEL).</summary>
-    internal void CallerGone(DialplanCall call, RingWaiting waiting) =>
-        _ring.Ended(call, waiting.At.Node, waiting.Attempt, new RingEnd.CallerGone());
+    /// <summary>A pickup here took the ringing call (its picker's side knew it first): told as the socket path tells it.</summary>
+    internal RingEnd.PickedUp PickedUp(DialplanCall call, RingWaiting waiting, string pickerCall)
+    {
+        var end = PickedUpBy(call, pickerCall);
+        _ring.Ended(call, waiting.At.Node, waiting.Attempt, end);
+        return end;
+    }
+
+    private RingEnd.PickedUp PickedUpBy(DialplanCall call, string pickerCall) =>
+        new(_claims.PickedUpBy(call.Uuid) ?? DeviceOf(pickerCall, null), pickerCall, _claims.PickedUpFrom(call.Uuid), pickerCall);
+
+    /// <summary>
+    /// The caller's channel ended while the attempt rang: the caller hung up (the socket path sees its bridge end with
+    /// ORIGINATOR_CANCEL), unless a pickup here had taken it (its picker gone before the two were joined, and the
+    /// caller ended by the ConversationWatch), which is a pickup, as the socket path reads from its completion.
+    /// </summary>
+    internal RingEnd CallerGone(DialplanCall call, RingWaiting waiting)
+    {
+        RingEnd end = _claims.PickerCallOf(call.Uuid) is { } pickerCall ? PickedUpBy(call, pickerCall) : new RingEnd.CallerGone();
+        _ring.Ended(call, waiting.At.Node, waiting.Attempt, end);
+        return end;
+    }
 
     internal void TalkEnded(DialplanCall call, string device, TalkEnd talk) => _ring.TalkEnded(call, device, talk);
 

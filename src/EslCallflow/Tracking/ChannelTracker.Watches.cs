@@ -11,6 +11,9 @@ namespace EslCallflow.Tracking;
 /// </summary>
 public sealed record ChannelHangup(string? Cause, string? SipDisposition, string? LastBridgeCause, bool? WhileBridged)
 {
+    /// <summary>The leg it was last joined to (or being joined to: an intercept's picker names its caller even when it hung up before uuid_bridge joined them).</summary>
+    public string? OtherLeg { get; init; }
+
     /// <summary>Its own phone hung up (or cancelled), as far as the feed says; null when it does not say.</summary>
     public bool? ByItsPhone => SipDisposition switch
     {
@@ -98,9 +101,12 @@ public sealed partial class ChannelTracker
                 }
                 break;
             case "CHANNEL_HANGUP_COMPLETE" or "CHANNEL_DESTROY" when _hangupWatches.ContainsKey(uuid):
-                var whileBridged = _channels.TryGetValue(uuid, out var ended) ? ended.HungUpWhileBridged : null;
+                var ended = _channels.GetValueOrDefault(uuid);
                 CompleteLocked(_hangupWatches, uuid, new ChannelHangup(
-                    NonEmpty(evt.HangupCause), NonEmpty(evt["variable_sip_hangup_disposition"]), NonEmpty(evt["variable_last_bridge_hangup_cause"]), whileBridged));
+                    NonEmpty(evt.HangupCause), NonEmpty(evt["variable_sip_hangup_disposition"]), NonEmpty(evt["variable_last_bridge_hangup_cause"]), ended?.HungUpWhileBridged)
+                {
+                    OtherLeg = NonEmpty(evt.OtherLegUniqueId) ?? ended?.OtherLeg,
+                });
                 break;
         }
     }
