@@ -120,6 +120,28 @@ public class DialplanCallTests
     }
 
     [Fact]
+    public async Task A_daemon_restarted_between_two_fetches_carries_the_ring_group_on_from_the_token()
+    {
+        await using var daemon = await RunningDaemon.StartAsync();
+        using var http = new HttpClient();
+        var token = new ContinuationToken("sales-ring-group", [], 1).Encode();
+        var uuid = Guid.NewGuid().ToString();
+        string Continuation(string destination) => XmlCurlFetch.Form(
+            new Dictionary<string, string> { ["Unique-ID"] = uuid, ["Caller-Destination-Number"] = destination, ["Caller-Context"] = DialplanOptions.NextContext, ["Hunt-RDNIS"] = "7000" },
+            new Dictionary<string, string> { ["originate_disposition"] = "NO_ANSWER", ["originate_failed_cause"] = "NO_ANSWER", ["max_forwards"] = "69" });
+
+        var answer = await XmlCurlFetch.PostAsync(http, daemon.DialplanUrl, Continuation(token));
+        var unknown = await XmlCurlFetch.PostAsync(http, daemon.DialplanUrl, Continuation(new ContinuationToken("no-such-callflow", [], 1).Encode()));
+
+        var read = Testing.FreeSwitchModel.XmlDialplan.Read(answer.Body, DialplanOptions.NextContext);
+        Assert.Equal(["set max_forwards=70", "respond 480 Nobody Available", "hangup NORMAL_CLEARING"], read.Actions.Select(a => $"{a.Application} {a.Data}"));
+        Assert.True(Testing.FreeSwitchModel.XmlDialplan.Read(unknown.Body, DialplanOptions.NextContext).NotFound);
+        var missed = Assert.Single(daemon.LogEvents("outcome missed"));
+        Assert.Equal(uuid, missed.GetProperty("CallUuid").GetString());
+        Assert.Single(daemon.LogEvents("callflow {CallflowId}"));
+    }
+
+    [Fact]
     public async Task A_caller_hanging_up_while_it_rings_is_a_missed_call_that_runs_no_child()
     {
         await using var daemon = await RunningDaemon.StartAsync();

@@ -25,7 +25,7 @@ public sealed record DialplanFetch(string? Section, string? Context, string? Des
     /// <summary>The fields read from a fetch; the rest of its ~200 are skipped without being decoded.</summary>
     public static readonly FrozenSet<string> Fields = new HashSet<string>(StringComparer.Ordinal)
     {
-        "section", "Hunt-Destination-Number", "Hunt-Context", "Caller-Destination-Number", "Caller-Context",
+        "section", "Hunt-Destination-Number", "Hunt-Context", "Hunt-RDNIS", "Caller-Destination-Number", "Caller-Context",
         "Unique-ID", "Caller-Caller-ID-Name", "Caller-Caller-ID-Number", "Answer-State", "Hangup-Cause", "Other-Leg-Unique-ID",
         "Caller-Channel-Bridged-Time", "Event-Date-Timestamp",
         "variable_sip_auth_username", "variable_sip_auth_realm", "variable_sip_from_user", "variable_sip_from_host",
