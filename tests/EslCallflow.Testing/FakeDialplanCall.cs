@@ -364,7 +364,7 @@ public sealed class FakeDialplanCall : IAsyncDisposable
             variables["sip_from_user"] = Setup.CallerIdNumber;
             variables["sip_from_host"] = "gateway.example.com";
         }
-        return XmlCurlFetch.Form(fields, variables, without);
+        return XmlCurlFetch.Form(fields, variables, without, XmlCurlFetch.ShippedPostVars);
     }
 
     public async ValueTask DisposeAsync()

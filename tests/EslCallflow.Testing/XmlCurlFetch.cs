@@ -19,6 +19,30 @@ public static class XmlCurlFetch
 {
     private static readonly Lazy<List<KeyValuePair<string, string>>> Captured = new(() => ParseForm(CapturedRequest(1).Body));
 
+    /// <summary>What mod_xml_curl.c <c>xml_url_fetch</c> writes before the event's headers, always.</summary>
+    private static readonly string[] Prefix = ["hostname", "section", "tag_name", "key_name", "key_value"];
+
+    /// <summary>
+    /// The headers the repository's freeswitch-conf binding posts (its <c>enable-post-var</c> params: with any,
+    /// switch_event_build_param_string posts only those, in the event's order); null when it lists none.
+    /// </summary>
+    public static IReadOnlySet<string>? ShippedPostVars => ShippedPostVarsLazy.Value;
+
+    private static readonly Lazy<IReadOnlySet<string>?> ShippedPostVarsLazy = new(() =>
+    {
+        for (var dir = new DirectoryInfo(AppContext.BaseDirectory); dir is not null; dir = dir.Parent)
+        {
+            var binding = Path.Combine(dir.FullName, "freeswitch-conf", "autoload_configs", "xml_curl.conf.xml");
+            if (File.Exists(binding))
+            {
+                var names = System.Xml.Linq.XDocument.Load(binding).Descendants("param")
+                    .Where(p => (string?)p.Attribute("name") == "enable-post-var").Select(p => (string)p.Attribute("value")!).ToHashSet(StringComparer.Ordinal);
+                return names.Count == 0 ? null : names;
+            }
+        }
+        return null;
+    });
+
     /// <summary>switch_utils.h <c>SWITCH_URL_UNSAFE</c>.</summary>
     private const string UrlUnsafe = "\r\n #%&+:;<=>?@[\\]^`{|}\"";
 
@@ -41,7 +65,8 @@ public static class XmlCurlFetch
     /// now) as <c>variable_*</c>, replacing or added before the <c>Hunt-*</c> block as FreeSWITCH orders them.
     /// </summary>
     /// <param name="without">Fields of the capture to leave out (a call from a gateway has no <c>variable_sip_auth_username</c>).</param>
-    public static string Form(IReadOnlyDictionary<string, string> fields, IReadOnlyDictionary<string, string> variables, IReadOnlySet<string>? without = null)
+    /// <param name="posted">The binding's <c>enable-post-var</c> names: only those headers are posted (null: all).</param>
+    public static string Form(IReadOnlyDictionary<string, string> fields, IReadOnlyDictionary<string, string> variables, IReadOnlySet<string>? without = null, IReadOnlySet<string>? posted = null)
     {
         var form = new List<KeyValuePair<string, string>>(Captured.Value.Count + variables.Count);
         var pending = new Dictionary<string, string>(StringComparer.Ordinal);
@@ -77,7 +102,7 @@ public static class XmlCurlFetch
             }
         }
         form.AddRange(pending);
-        return string.Join('&', form.Select(f => f.Key + "=" + Encode(f.Value)));
+        return string.Join('&', form.Where(f => posted is null || Prefix.Contains(f.Key) || posted.Contains(f.Key)).Select(f => f.Key + "=" + Encode(f.Value)));
     }
 
     /// <summary>

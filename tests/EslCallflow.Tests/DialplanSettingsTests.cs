@@ -42,6 +42,28 @@ public class DialplanSettingsTests
     }
 
     [Fact]
+    public void The_shipped_binding_posts_exactly_the_fields_the_daemon_reads()
+    {
+        Assert.NotNull(Testing.XmlCurlFetch.ShippedPostVars);
+        // "section" comes first in every fetch, before the event's headers.
+        Assert.Equal(DialplanFetch.Fields.Where(f => f != "section").Order(StringComparer.Ordinal), Testing.XmlCurlFetch.ShippedPostVars!.Order(StringComparer.Ordinal));
+    }
+
+    [Fact]
+    public void The_model_of_the_form_with_the_shipped_binding_writes_what_FreeSWITCH_wrote_with_it()
+    {
+        var captured = Testing.XmlCurlFetch.ParseForm(Testing.XmlCurlFetch.CapturedRequest(1).Body);
+        var fields = captured.Where(f => !f.Key.StartsWith("variable_", StringComparison.Ordinal)).ToDictionary(f => f.Key, f => f.Value);
+        var variables = captured.Where(f => f.Key.StartsWith("variable_", StringComparison.Ordinal)).ToDictionary(f => f.Key["variable_".Length..], f => f.Value);
+        var withBinding = Testing.XmlCurlFetch.CapturedRequest(4).Body;
+
+        var modelled = Testing.XmlCurlFetch.Form(fields, variables, posted: Testing.XmlCurlFetch.ShippedPostVars);
+
+        // The same call's fields, in the same order; the two captures are two calls, so their ids and times differ.
+        Assert.Equal(Testing.XmlCurlFetch.ParseForm(withBinding).Select(f => f.Key), Testing.XmlCurlFetch.ParseForm(modelled).Select(f => f.Key));
+    }
+
+    [Fact]
     public void The_static_dialplan_has_the_daemons_own_context_for_when_its_fetch_fails()
     {
         var contexts = Directory.EnumerateFiles(RepositoryFiles.PathOf("freeswitch-conf/dialplan"), "*.xml")

@@ -11,6 +11,7 @@ namespace EslCallflow.RealSwitch.Tests.Switch;
 /// </summary>
 public sealed class DaemonInstance : IAsyncDisposable
 {
+    private const string SettingPrefix = "ESLCALLFLOW_SUITE_DAEMON_";
     private static readonly SemaphoreSlim BuildGate = new(1, 1);
     private static string? s_built;
     private readonly FreeSwitchInstance _switch;
@@ -101,6 +102,13 @@ public sealed class DaemonInstance : IAsyncDisposable
             ["ESLCALLFLOW_Logging__MinimumLevel"] = "Debug",
             ["DOTNET_NOLOGO"] = "1",
         };
+        // ESLCALLFLOW_SUITE_DAEMON_<setting>=value sets one more of the daemon's settings for a run (a figure with
+        // CallRecords__FreeSwitchEvents=false, say): passed on as ESLCALLFLOW_<setting>.
+        foreach (var (key, value) in Environment.GetEnvironmentVariables().Cast<System.Collections.DictionaryEntry>()
+            .Select(e => ((string)e.Key, (string?)e.Value ?? "")).Where(e => e.Item1.StartsWith(SettingPrefix, StringComparison.Ordinal)))
+        {
+            environment["ESLCALLFLOW_" + key[SettingPrefix.Length..]] = value;
+        }
         File.AppendAllText(Log.Path, $"===== suite: daemon started {DateTime.Now:HH:mm:ss.fff} =====\n");
         _process = ManagedProcess.Start("eslcallflow", "dotnet", [dll], Path.GetDirectoryName(dll)!, Log.Path, environment);
         await WaitForHealthAsync(HttpStatusCode.OK, timeout, cancellationToken);
