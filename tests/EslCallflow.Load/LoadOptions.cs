@@ -2,13 +2,14 @@ using System.Globalization;
 
 namespace EslCallflow.Load;
 
-/// <summary>Command-line options: <c>--rate 100 --in-progress 1000 --events 5000 --duration 60 --warmup 15 --daemon path --daemon-log path --daemon-cpus 1 --daemon-nice -5 --tick-ms 1 --slow-hook-ms 200</c>.</summary>
+/// <summary>Command-line options: <c>--rate 100 --in-progress 1000 --events 5000 --duration 60 --warmup 15 --daemon path --daemon-log path --daemon-cpus 1 --daemon-nice -5 --tick-ms 1 --slow-hook-ms 200 --dialplan</c>.</summary>
+/// <param name="Dialplan">Calls come as mod_xml_curl's dialplan fetches (the fast path) instead of outbound sockets.</param>
 /// <param name="SlowHookMs">When set, the daemon gets a webhook for every call event whose receiver answers after this many ms.</param>
 /// <param name="Tick">
 /// What calls and events are paced on. A switch emits events as its channels change, not in lumps: at a 10 ms tick,
 /// 50 events went out back to back on every tick, in the same instant as each new call.
 /// </param>
-internal sealed record LoadOptions(double Rate, int InProgress, int EventsPerSecond, TimeSpan Duration, TimeSpan Warmup, string DaemonPath, string DaemonLog, string? DaemonCpus, int? DaemonNice, TimeSpan Tick, int? SlowHookMs)
+internal sealed record LoadOptions(double Rate, int InProgress, int EventsPerSecond, TimeSpan Duration, TimeSpan Warmup, string DaemonPath, string DaemonLog, string? DaemonCpus, int? DaemonNice, TimeSpan Tick, int? SlowHookMs, bool Dialplan)
 {
     /// <summary>How long each call stays bridged so that <see cref="InProgress"/> calls are up at <see cref="Rate"/>.</summary>
     public TimeSpan Hold => TimeSpan.FromSeconds(InProgress / Rate);
@@ -34,7 +35,8 @@ internal sealed record LoadOptions(double Rate, int InProgress, int EventsPerSec
             Value("--daemon-cpus"),
             Value("--daemon-nice") is { } nice ? int.Parse(nice, CultureInfo.InvariantCulture) : null,
             TimeSpan.FromMilliseconds(Number("--tick-ms", 1)),
-            Value("--slow-hook-ms") is { } slow ? int.Parse(slow, CultureInfo.InvariantCulture) : null);
+            Value("--slow-hook-ms") is { } slow ? int.Parse(slow, CultureInfo.InvariantCulture) : null,
+            args.Contains("--dialplan"));
     }
 
     private static string FindRoot()

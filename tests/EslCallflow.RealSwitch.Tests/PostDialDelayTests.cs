@@ -1,4 +1,5 @@
 using EslCallflow.RealSwitch.Tests.Sip;
+using EslCallflow.RealSwitch.Tests.Switch;
 
 namespace EslCallflow.RealSwitch.Tests;
 
@@ -18,12 +19,19 @@ public sealed class PostDialDelayTests(RealSwitch fixture, ITestOutputHelper out
     [RealSwitchFact]
     public Task Post_dial_delay_through_the_daemon_and_through_the_native_dialplan() => fixture.RunAsync(output, async s =>
     {
+        var before = await s.MetricsAsync();
         var (daemon, native) = await MeasureAsync(s, "7301", WarmUp, CallsEach);
+        var after = await s.MetricsAsync();
 
         s.Report($"post-dial delay over {CallsEach} calls each, interleaved, after {WarmUp} warm-up calls each (ms):");
         s.Report("  through the daemon (7301): " + Summary(daemon));
         s.Report("  native dialplan (1001):    " + Summary(native));
         s.Report($"  added by the daemon (median): {Median(daemon) - Median(native):F1} ms");
+        if (SuiteTransport.IsDialplan)
+        {
+            const string fetch = "eslcallflow_dialplan_fetch_seconds";
+            s.Report($"  the daemon's answer to the fetches (its /metrics, fetch received to answer written, warm-up included): p50 <= {after.QuantileSince(before, fetch, 0.5) * 1000} ms, p99 <= {after.QuantileSince(before, fetch, 0.99) * 1000} ms");
+        }
         Assert.Equal(CallsEach, daemon.Count);
         Assert.Equal(CallsEach, native.Count);
     }, TimeSpan.FromMinutes(5));

@@ -130,7 +130,7 @@ public sealed class RealSwitch : IAsyncLifetime
         for (var i = 0; i < 100; i++)
         {
             var metrics = await Daemon.MetricsAsync(cancellationToken);
-            if (metrics.Value("eslcallflow_active_calls") == 0 && metrics.Value("eslcallflow_ringing_legs") == 0)
+            if (metrics.Value("eslcallflow_active_calls") == 0 && metrics.Value("eslcallflow_ringing_legs") == 0 && metrics.Value("eslcallflow_dialplan_calls") == 0)
             {
                 return;
             }

@@ -43,6 +43,9 @@ internal sealed class RunningDaemon : IAsyncDisposable
     /// <summary>The operator endpoint's base address (an ephemeral loopback port).</summary>
     public Uri Http => Host.Services.GetRequiredService<Operations.HttpEndpointService>().Address!;
 
+    /// <summary>Where mod_xml_curl would post its dialplan fetches (an ephemeral loopback port).</summary>
+    public Uri DialplanUrl => new(Host.Services.GetRequiredService<Dialplan.DialplanFetchService>().Address!, "/dialplan");
+
     /// <summary>The Prometheus text of <c>/metrics</c>.</summary>
     public async Task<string> MetricsAsync()
     {
@@ -71,6 +74,8 @@ internal sealed class RunningDaemon : IAsyncDisposable
             "--Esl:Inbound:Password=test-secret",
             "--Esl:Outbound:Port=0",
             "--Http:Url=http://127.0.0.1:0",
+            "--Dialplan:Enabled=true",
+            "--Dialplan:Url=http://127.0.0.1:0",
             "--Logging:MinimumLevel=Debug",
             .. extraArgs,
         ]).Build();
@@ -87,6 +92,10 @@ internal sealed class RunningDaemon : IAsyncDisposable
 
     public Task<FakeCall> CallAsync(string destination, string? fromUser, Func<FakeCall, FakeExecution, Task>? onExecute = null) =>
         FakeCall.DialAsync(CallEndpoint, new FakeCallSetup { Destination = destination, SipUser = fromUser, Switch = FreeSwitch }, onExecute);
+
+    /// <summary>A call routed through mod_xml_curl to this daemon's dialplan endpoint, its events on this daemon's feed.</summary>
+    public Task<FakeDialplanCall> DialplanCallAsync(string destination, string? fromUser, Func<FakeDialplanCall, FakeExecution, Task>? onExecute = null) =>
+        FakeDialplanCall.DialAsync(DialplanUrl, new FakeDialplanSetup { Destination = destination, SipUser = fromUser, Switch = FreeSwitch }, onExecute);
 
     /// <summary>Log events so far whose message template contains <paramref name="templatePart"/>.</summary>
     public IReadOnlyList<JsonElement> LogEvents(string templatePart)

@@ -38,7 +38,7 @@ public partial class FreeSwitchConfTests
     /// <summary>
     /// Modules that read a configuration file of their own at load, and log ERR "Open of x.conf failed" without
     /// it (mod_logfile then writes no log at all): mod_console.c config_logger, mod_logfile.c mod_logfile_load,
-    /// mod_event_socket.c config, sofia.c config_sofia.
+    /// mod_event_socket.c config, sofia.c config_sofia, mod_xml_curl.c do_config (which refuses to load without a binding).
     /// </summary>
     private static readonly Dictionary<string, string> ConfigurationFiles = new()
     {
@@ -46,6 +46,7 @@ public partial class FreeSwitchConfTests
         ["mod_logfile"] = "logfile.conf",
         ["mod_event_socket"] = "event_socket.conf",
         ["mod_sofia"] = "sofia.conf",
+        ["mod_xml_curl"] = "xml_curl.conf",
     };
 
     private static IReadOnlyList<string> LoadedModules() =>

@@ -10,7 +10,7 @@ namespace EslCallflow.Calls;
 /// What every module knows of the call it runs on: its session, the configuration it started with, who is
 /// calling, the number dialled and what the callflow's pattern captured from it.
 /// </summary>
-public sealed record CallContext(EslOutboundSession Session, PbxConfiguration Config, CallerContext Caller, string Number, IReadOnlyList<string> Captures, CallRecorder Record)
+public sealed record CallContext(EslOutboundSession Session, PbxConfiguration Config, CallerContext Caller, string Number, IReadOnlyList<string> Captures, CallRecorder Record) : ICall
 {
     public string Uuid => Session.UniqueId;
 

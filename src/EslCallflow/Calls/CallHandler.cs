@@ -16,21 +16,20 @@ namespace EslCallflow.Calls;
 /// each node run by its module (Calls/Modules, one file each, as KAZOO's cf_&lt;module&gt;.erl). Anything that
 /// goes wrong ends this call cleanly and never touches another.
 /// </summary>
-public sealed partial class CallHandler
+public sealed class CallHandler
 {
-    private const int MaxFlowSteps = 32;
     private readonly CallflowConfigurationStore _store;
     private readonly CallflowModules _modules;
-    private readonly DaemonMetrics _metrics;
+    private readonly CallReport _report;
     private readonly CallRecords _records;
     private readonly ILogger<CallHandler> _logger;
 
-    public CallHandler(CallflowConfigurationStore store, CallflowModules modules, DaemonMetrics metrics, CallRecords records, ILogger<CallHandler> logger)
+    public CallHandler(CallflowConfigurationStore store, CallflowModules modules, CallReport report, CallRecords records, ILogger<CallHandler> logger)
     {
         _store = store;
         _records = records;
         _modules = modules;
-        _metrics = metrics;
+        _report = report;
         _logger = logger;
     }
 
@@ -39,32 +38,25 @@ public sealed partial class CallHandler
         var config = _store.Current;
         var channel = session.ChannelData;
         var number = channel["Caller-Destination-Number"] ?? channel["Channel-Destination-Number"] ?? string.Empty;
-        var caller = new CallerContext(CallerIdentity.Find(config, channel))
-        {
-            // Exactly "true": continue_on_fail may also list causes, and a ring group goes on after any of them.
-            BridgeSettingsSet = channel["variable_continue_on_fail"] == "true" && channel["variable_hangup_after_bridge"] == "true",
-            CallerIdName = channel["Caller-Caller-ID-Name"],
-            CallerIdNumber = channel["Caller-Caller-ID-Number"],
-        };
+        var caller = CallReport.CallerOf(config, channel);
         using var scope = _logger.BeginScope(new KeyValuePair<string, object>[] { new("CallUuid", session.UniqueId), new("Number", number) });
 
         var match = config.MatchCallflow(number);
         var record = _records.Start(session.UniqueId, number, match?.Callflow.Id, caller.Device, channel["Caller-Caller-ID-Name"], channel["Caller-Caller-ID-Number"]);
         if (match is not { Callflow: var callflow })
         {
-            LogUnallocated(_logger, number, session.UniqueId);
-            _metrics.CallEnded("unallocated");
+            _report.Unallocated(session.UniqueId, number);
             try
             {
                 await session.HangupAsync("UNALLOCATED_NUMBER", stopping).ConfigureAwait(false);
             }
             finally
             {
-                record.Ended("unallocated", "UNALLOCATED_NUMBER", CallEnding.Daemon);
+                _report.Ended(record, "unallocated", "UNALLOCATED_NUMBER");
             }
             return;
         }
-        LogStarted(_logger, session.UniqueId, number, callflow.Id, caller.Device?.Id ?? "external");
+        _report.Started(session.UniqueId, number, callflow.Id, caller);
 
         var call = new CallContext(session, config, caller, number, match.Captures, record);
         string? failed = null;
@@ -74,21 +66,18 @@ public sealed partial class CallHandler
         }
         catch (Exception ex) when (ex is EslConnectionClosedException && session.CallEnded.IsCancellationRequested)
         {
-            LogCallGone(_logger, session.UniqueId);
+            _report.CallGone(session.UniqueId);
         }
         catch (Exception ex) when (ex is not OperationCanceledException)
         {
-            LogFlowFailed(_logger, ex, session.UniqueId, number, ex.Message);
+            _report.FlowFailed(ex, session.UniqueId, number);
             failed = "error";
             await SessionActions.TryHangupAsync(session, "NORMAL_TEMPORARY_FAILURE", stopping).ConfigureAwait(false);
         }
         finally
         {
             // One outcome per call, whatever its flow ran: a failure, else the last module's decision, else how it ended.
-            var outcome = failed ?? call.Outcome.Decided ?? Undecided(session, stopping);
-            _metrics.CallEnded(outcome);
-            var (cause, hungUpBy) = CallEnding.Describe(outcome, record.Current, session.HangupCause);
-            record.Ended(outcome, cause, hungUpBy);
+            _report.Ended(record, failed ?? call.Outcome.Decided ?? Undecided(session, stopping), session.HangupCause);
         }
     }
 
@@ -104,9 +93,9 @@ public sealed partial class CallHandler
         FlowNode? node = start;
         for (var step = 0; node is not null; step++)
         {
-            if (step >= MaxFlowSteps)
+            if (step >= CallReport.MaxFlowSteps)
             {
-                LogTooManySteps(_logger, session.UniqueId, MaxFlowSteps);
+                _report.TooManySteps(session.UniqueId);
                 call.Outcome.Decide("error");
                 await SessionActions.TryHangupAsync(session, "NORMAL_TEMPORARY_FAILURE", stopping).ConfigureAwait(false);
                 return;
@@ -125,28 +114,10 @@ public sealed partial class CallHandler
     {
         if (node.Parsed is IModuleData { SkipModule: true })
         {
-            LogSkipped(_logger, call.Uuid, node.Module);
+            _report.Skipped(call.Uuid, node.Module);
             return node.Child(FlowNode.DefaultChild);
         }
         var module = _modules.Find(node.Module) ?? throw new InvalidOperationException($"module '{node.Module}' has no runner");
         return await module.RunAsync(call, node, stopping).ConfigureAwait(false);
     }
-
-    [LoggerMessage(EventId = 2001, Level = LogLevel.Warning, Message = "Call {CallUuid}: no callflow for {Number}; hanging up with UNALLOCATED_NUMBER")]
-    private static partial void LogUnallocated(ILogger logger, string number, string callUuid);
-
-    [LoggerMessage(EventId = 2002, Level = LogLevel.Information, Message = "Call {CallUuid} to {Number}: callflow {CallflowId}, caller {CallerDevice}")]
-    private static partial void LogStarted(ILogger logger, string callUuid, string number, string callflowId, string callerDevice);
-
-    [LoggerMessage(EventId = 2003, Level = LogLevel.Error, Message = "Call {CallUuid} to {Number}: flow failed ({Reason}); ending the call")]
-    private static partial void LogFlowFailed(ILogger logger, Exception ex, string callUuid, string number, string reason);
-
-    [LoggerMessage(EventId = 2004, Level = LogLevel.Information, Message = "Call {CallUuid}: caller hung up")]
-    private static partial void LogCallGone(ILogger logger, string callUuid);
-
-    [LoggerMessage(EventId = 2005, Level = LogLevel.Debug, Message = "Call {CallUuid}: {ModuleName} skipped (skip_module)")]
-    private static partial void LogSkipped(ILogger logger, string callUuid, string moduleName);
-
-    [LoggerMessage(EventId = 2012, Level = LogLevel.Error, Message = "Call {CallUuid}: flow exceeded {MaxSteps} steps (callflow loop?); ending the call")]
-    private static partial void LogTooManySteps(ILogger logger, string callUuid, int maxSteps);
 }

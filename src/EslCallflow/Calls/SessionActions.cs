@@ -1,4 +1,3 @@
-using EslCallflow.Callflows.FreeSwitch;
 using EslCallflow.Callflows.RingGroups;
 using EslCallflow.Esl;
 using EslCallflow.Esl.Messages;
@@ -12,14 +11,13 @@ namespace EslCallflow.Calls;
 /// </summary>
 internal static class SessionActions
 {
-    public static Task AnswerAsync(EslOutboundSession session, CancellationToken stopping) => session.AnswerAsync(stopping);
+    public static Task AnswerAsync(EslOutboundSession session, CancellationToken stopping) => ExecuteAsync(session, CallCommands.Answer, stopping);
 
     public static Task PlaybackAsync(EslOutboundSession session, string media, CancellationToken stopping) =>
-        session.PlaybackAsync(AppArgument.Encode(media), stopping);
+        ExecuteAsync(session, CallCommands.Playback(media), stopping);
 
-    /// <summary>Hands the call to <paramref name="extension"/> in a FreeSWITCH dialplan and context (mod_dptools transfer: extension, dialplan, context).</summary>
     public static Task TransferAsync(EslOutboundSession session, string extension, string dialplan, string context, CancellationToken stopping) =>
-        session.TransferAsync(extension, dialplan, context, stopping);
+        ExecuteAsync(session, CallCommands.Transfer(extension, dialplan, context), stopping);
 
     /// <summary>
     /// A ring attempt's commands, ending in its bridge, in one write: everything before the bridge goes out with it,
@@ -30,25 +28,14 @@ internal static class SessionActions
 
     /// <summary><c>intercept</c> of <paramref name="argument"/> after the guard's commands, in one write; completes with intercept's completion.</summary>
     public static Task<EslEvent> InterceptAsync(EslOutboundSession session, IReadOnlyList<PlannedCommand> guard, string argument, CancellationToken stopping) =>
-        session.ExecuteAllAsync(ToExecutes(guard, new EslExecute("intercept", argument)), stopping);
+        session.ExecuteAllAsync(ToExecutes(guard, ToExecute(CallCommands.Intercept(argument))), stopping);
 
-    /// <summary>
-    /// A SIP final response (optionally after early media), then hangup. An answered call cannot take a SIP
-    /// error, so it gets the media and a hangup only.
-    /// </summary>
+    /// <summary>A SIP final response (optionally after early media; see <see cref="CallCommands.Respond"/>), then hangup.</summary>
     public static async Task RespondAsync(EslOutboundSession session, int code, string reason, string? media, CancellationToken stopping)
     {
-        if (media is not null)
+        foreach (var command in CallCommands.Respond(code, reason, media, session.IsAnswered))
         {
-            if (!session.IsAnswered)
-            {
-                await session.PreAnswerAsync(stopping).ConfigureAwait(false);
-            }
-            await PlaybackAsync(session, media, stopping).ConfigureAwait(false);
-        }
-        if (!session.IsAnswered)
-        {
-            await session.RespondAsync(code, AppArgument.Encode(reason), stopping).ConfigureAwait(false);
+            await ExecuteAsync(session, command, stopping).ConfigureAwait(false);
         }
         await TryHangupAsync(session, "NORMAL_CLEARING", stopping).ConfigureAwait(false);
     }
@@ -74,12 +61,17 @@ internal static class SessionActions
         }
     }
 
+    private static Task<EslEvent> ExecuteAsync(EslOutboundSession session, PlannedCommand command, CancellationToken stopping) =>
+        session.ExecuteAllAsync([ToExecute(command)], stopping);
+
+    private static EslExecute ToExecute(PlannedCommand command) => new(command.Application, command.Argument);
+
     private static EslExecute[] ToExecutes(IReadOnlyList<PlannedCommand> commands, EslExecute? last)
     {
         var executes = new EslExecute[commands.Count + (last is null ? 0 : 1)];
         for (var i = 0; i < commands.Count; i++)
         {
-            executes[i] = new EslExecute(commands[i].Application, commands[i].Argument);
+            executes[i] = ToExecute(commands[i]);
         }
         if (last is not null)
         {

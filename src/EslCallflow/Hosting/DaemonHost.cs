@@ -1,6 +1,7 @@
 using EslCallflow.Calls;
 using EslCallflow.Calls.Pickup;
 using EslCallflow.Calls.Ringing;
+using EslCallflow.Dialplan;
 using EslCallflow.Esl.Inbound;
 using EslCallflow.Esl.Outbound;
 using EslCallflow.Configuration;
@@ -62,6 +63,7 @@ public static class DaemonHost
         builder.Services.AddOptions<DeliveryOptions>().BindConfiguration(DeliveryOptions.Section).ValidateDataAnnotations().ValidateOnStart();
         builder.Services.AddSingleton<IValidateOptions<DeliveryOptions>, WebhookEventNames>();
         builder.Services.AddOptions<HttpEndpointOptions>().BindConfiguration(HttpEndpointOptions.Section).ValidateDataAnnotations().ValidateOnStart();
+        builder.Services.AddOptions<DialplanOptions>().BindConfiguration(DialplanOptions.Section).ValidateDataAnnotations().ValidateOnStart();
         builder.Services.AddOptions<HostOptions>().Configure<IOptions<DaemonOptions>>((o, daemon) =>
         {
             // Derived, never fixed: a longer drain must not be cut short by the host's own deadline.
@@ -89,6 +91,7 @@ public static class DaemonHost
         builder.Services.AddSingleton<MemberPresence>();
         builder.Services.AddSingleton<Ringer>();
         CallflowModules.Register(builder.Services);
+        builder.Services.AddSingleton<CallReport>();
         builder.Services.AddSingleton<CallHandler>();
         // Before the call listener: it starts first (spooled events are read back before any call) and stops after
         // the calls have drained (their last events are spooled before the process ends).
@@ -100,6 +103,14 @@ public static class DaemonHost
         builder.Services.AddHostedService(sp => sp.GetRequiredService<InboundConnectionService>());
         builder.Services.AddSingleton<ConfigurationReloader>();
         builder.Services.AddHostedService(sp => sp.GetRequiredService<ConfigurationReloader>());
+        // The dialplan fast path: mod_xml_curl fetches each call's dialplan (Dialplan/). Its endpoint stops before the
+        // calls it runs, whose records then end before the event dispatcher stops.
+        builder.Services.AddSingleton<DialplanMetrics>();
+        builder.Services.AddSingleton<DialplanFlow>();
+        builder.Services.AddSingleton<DialplanCalls>();
+        builder.Services.AddHostedService(sp => sp.GetRequiredService<DialplanCalls>());
+        builder.Services.AddSingleton<DialplanFetchService>();
+        builder.Services.AddHostedService(sp => sp.GetRequiredService<DialplanFetchService>());
         builder.Services.AddSingleton<HttpEndpointService>();
         builder.Services.AddHostedService(sp => sp.GetRequiredService<HttpEndpointService>());
 

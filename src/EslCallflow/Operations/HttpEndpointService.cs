@@ -35,6 +35,8 @@ public sealed partial class HttpEndpointService : IHostedService, IAsyncDisposab
     private readonly CallRecords _records;
     private readonly DeliveryMetrics _delivery;
     private readonly IRingGroupState _ringGroups;
+    private readonly Dialplan.DialplanMetrics _dialplan;
+    private readonly Dialplan.DialplanCalls _dialplanCalls;
     private readonly ILoggerFactory _loggerFactory;
     private readonly ILogger<HttpEndpointService> _logger;
     private WebApplication? _app;
@@ -49,6 +51,8 @@ public sealed partial class HttpEndpointService : IHostedService, IAsyncDisposab
         CallRecords records,
         DeliveryMetrics delivery,
         IRingGroupState ringGroups,
+        Dialplan.DialplanMetrics dialplan,
+        Dialplan.DialplanCalls dialplanCalls,
         ILoggerFactory loggerFactory,
         ILogger<HttpEndpointService> logger)
     {
@@ -61,6 +65,8 @@ public sealed partial class HttpEndpointService : IHostedService, IAsyncDisposab
         _records = records;
         _delivery = delivery;
         _ringGroups = ringGroups;
+        _dialplan = dialplan;
+        _dialplanCalls = dialplanCalls;
         _loggerFactory = loggerFactory;
         _logger = logger;
     }
@@ -131,6 +137,7 @@ public sealed partial class HttpEndpointService : IHostedService, IAsyncDisposab
     {
         var text = new System.Text.StringBuilder(DaemonMetricsText());
         _delivery.WritePrometheus(text);
+        _dialplan.WritePrometheus(text, _dialplanCalls.InProgress);
         return text.ToString();
     }
 

@@ -10,7 +10,7 @@ namespace EslCallflow.Tracking;
 /// ringing on it (what group_pickup searches). One writer (the feed) and many readers (calls), under one
 /// lock held for microseconds. Destroyed channels leave at once; channels that fall silent are reaped.
 /// </summary>
-public sealed class ChannelTracker
+public sealed partial class ChannelTracker
 {
     // Header names built once: the feed applies thousands of events a second.
     private const string DeviceVariableHeader = "variable_" + DialString.DeviceVariable;
@@ -24,6 +24,7 @@ public sealed class ChannelTracker
         "Event-Name", "Unique-ID", "Call-Direction", "Other-Leg-Unique-ID", "Channel-Call-State", "Answer-State",
         DeviceVariableHeader, "variable_presence_id", "Channel-Presence-ID", "variable_dialed_user", "variable_dialed_domain",
         "Caller-Channel-Created-Time", "Event-Date-Timestamp", "Hangup-Cause",
+        .. HangupHeaders,
     ];
 
     private readonly Lock _gate = new();
@@ -77,6 +78,7 @@ public sealed class ChannelTracker
         }
         lock (_gate)
         {
+            NotifyWatchesLocked(evt, name, uuid);
             if (name == "CHANNEL_DESTROY")
             {
                 RemoveLocked(uuid, NonEmpty(evt["Hangup-Cause"]));
@@ -187,6 +189,7 @@ public sealed class ChannelTracker
             {
                 EndWatchesLocked(gone, _channels.GetValueOrDefault(gone)?.HangupCause, seen: false);
             }
+            HangupWatchesGoneLocked(kept);
             _channels.Clear();
             _ringingByDevice.Clear();
             foreach (var seed in present)

@@ -16,6 +16,12 @@ internal sealed class TrackedChannel(string uuid)
     public string? SipIdentity { get; set; }
     public long LastSeen { get; set; }
 
+    /// <summary>Joined to another leg now (between its CHANNEL_BRIDGE and CHANNEL_UNBRIDGE, as either leg).</summary>
+    public bool Bridged { get; set; }
+
+    /// <summary>Whether it was still joined when it hung up: null until its CHANNEL_HANGUP.</summary>
+    public bool? HungUpWhileBridged { get; set; }
+
     /// <summary>The device keys this channel is filed under in the ringing index (empty when not ringing).</summary>
     public string[] IndexedUnder { get; set; } = [];
 

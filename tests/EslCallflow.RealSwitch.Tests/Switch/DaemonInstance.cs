@@ -11,6 +11,7 @@ namespace EslCallflow.RealSwitch.Tests.Switch;
 /// </summary>
 public sealed class DaemonInstance : IAsyncDisposable
 {
+    private const string SettingPrefix = "ESLCALLFLOW_SUITE_DAEMON_";
     private static readonly SemaphoreSlim BuildGate = new(1, 1);
     private static string? s_built;
     private readonly FreeSwitchInstance _switch;
@@ -99,6 +100,8 @@ public sealed class DaemonInstance : IAsyncDisposable
             ["ESLCALLFLOW_Esl__Outbound__Address"] = "127.0.0.1",
             ["ESLCALLFLOW_Esl__Outbound__Port"] = _switch.DaemonCallPort.ToString(CultureInfo.InvariantCulture),
             ["ESLCALLFLOW_Http__Url"] = Http.BaseAddress!.ToString().TrimEnd('/'),
+            ["ESLCALLFLOW_Dialplan__Enabled"] = SuiteTransport.IsDialplan ? "true" : "false",
+            ["ESLCALLFLOW_Dialplan__Url"] = $"http://127.0.0.1:{_switch.DaemonDialplanPort.ToString(CultureInfo.InvariantCulture)}",
             ["ESLCALLFLOW_Logging__Format"] = "text",
             ["ESLCALLFLOW_Logging__MinimumLevel"] = "Debug",
             ["DOTNET_NOLOGO"] = "1",
@@ -106,6 +109,13 @@ public sealed class DaemonInstance : IAsyncDisposable
         foreach (var (key, value) in settings ?? new Dictionary<string, string>())
         {
             environment["ESLCALLFLOW_" + key.Replace(":", "__", StringComparison.Ordinal)] = value;
+        }
+        // ESLCALLFLOW_SUITE_DAEMON_<setting>=value sets one more of the daemon's settings for a run (a figure with
+        // CallRecords__FreeSwitchEvents=false, say): passed on as ESLCALLFLOW_<setting>.
+        foreach (var (key, value) in Environment.GetEnvironmentVariables().Cast<System.Collections.DictionaryEntry>()
+            .Select(e => ((string)e.Key, (string?)e.Value ?? "")).Where(e => e.Item1.StartsWith(SettingPrefix, StringComparison.Ordinal)))
+        {
+            environment["ESLCALLFLOW_" + key[SettingPrefix.Length..]] = value;
         }
         File.AppendAllText(Log.Path, $"===== suite: daemon started {DateTime.Now:HH:mm:ss.fff} =====\n");
         _process = ManagedProcess.Start("eslcallflow", "dotnet", [dll], Path.GetDirectoryName(dll)!, Log.Path, environment);

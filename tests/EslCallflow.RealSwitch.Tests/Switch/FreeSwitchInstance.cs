@@ -5,8 +5,9 @@ namespace EslCallflow.RealSwitch.Tests.Switch;
 
 /// <summary>
 /// A real FreeSWITCH on a temporary copy of the repository's <c>freeswitch-conf/</c>, with its own log, db,
-/// run and temp folders. Only the ports move (SIP, event socket, and the daemon's address, <c>eslcallflow_socket</c> in
-/// freeswitch.xml), so it never collides with a switch already running; the rest is the shipped file.
+/// run and temp folders. Only the ports move (SIP, event socket, the daemon's address, <c>eslcallflow_socket</c> in
+/// freeswitch.xml, and mod_xml_curl's <c>gateway-url</c>), so it never collides with a switch already running;
+/// mod_xml_curl is loaded or not as the suite's <see cref="SuiteTransport"/> says; the rest is the shipped file.
 /// </summary>
 public sealed partial class FreeSwitchInstance : IAsyncDisposable
 {
@@ -23,6 +24,7 @@ public sealed partial class FreeSwitchInstance : IAsyncDisposable
         SipPort = FreePorts.Next(udpToo: true);
         EslPort = FreePorts.Next();
         DaemonCallPort = daemonCallPort;
+        DaemonDialplanPort = FreePorts.Next();
         Configuration = Path.Combine(_folder, "conf");
         EslPassword = PrepareConfiguration();
         Log = new LogFile(Path.Combine(_folder, "log", "freeswitch.log"));
@@ -31,6 +33,9 @@ public sealed partial class FreeSwitchInstance : IAsyncDisposable
     public int SipPort { get; }
     public int EslPort { get; }
     public int DaemonCallPort { get; }
+
+    /// <summary>Where mod_xml_curl posts its dialplan fetches (the daemon's Dialplan:Url), in dialplan mode.</summary>
+    public int DaemonDialplanPort { get; }
     public string EslPassword { get; }
     public string Configuration { get; }
 
@@ -59,6 +64,12 @@ public sealed partial class FreeSwitchInstance : IAsyncDisposable
     [GeneratedRegex(@"(cmd=""set""\s+data=""eslcallflow_socket=127\.0\.0\.1:)\d+")]
     private static partial Regex DaemonSocket();
 
+    [GeneratedRegex(@"(name=""gateway-url""\s+value=""http://127\.0\.0\.1:)\d+")]
+    private static partial Regex GatewayUrl();
+
+    [GeneratedRegex(@"\s*<load module=""mod_xml_curl""/>")]
+    private static partial Regex XmlCurlLoad();
+
     [GeneratedRegex(@"(^|\s)0 total\.")]
     private static partial Regex NoChannels();
 
@@ -68,6 +79,8 @@ public sealed partial class FreeSwitchInstance : IAsyncDisposable
         Rewrite(Path.Combine(Configuration, "sip_profiles", "internal.xml"), SipPortParam(), SipPort);
         Rewrite(Path.Combine(Configuration, "autoload_configs", "event_socket.conf.xml"), EslPortParam(), EslPort);
         Rewrite(Path.Combine(Configuration, "freeswitch.xml"), DaemonSocket(), DaemonCallPort);
+        Rewrite(Path.Combine(Configuration, "autoload_configs", "xml_curl.conf.xml"), GatewayUrl(), DaemonDialplanPort);
+        SetXmlCurlLoaded(Path.Combine(Configuration, "autoload_configs", "modules.conf.xml"), SuiteTransport.IsDialplan);
         foreach (var folder in new[] { "log", "db", "run", "temp", "cache", "storage", "recordings" })
         {
             Directory.CreateDirectory(Path.Combine(_folder, folder));
@@ -84,6 +97,22 @@ public sealed partial class FreeSwitchInstance : IAsyncDisposable
             throw new InvalidOperationException($"{file}: no match for {pattern}; freeswitch-conf changed shape, update the suite");
         }
         File.WriteAllText(file, pattern.Replace(text, m => m.Groups[1].Value + port.ToString(CultureInfo.InvariantCulture) + (m.Groups.Count > 2 ? m.Groups[2].Value : string.Empty)));
+    }
+
+    /// <summary>mod_xml_curl in the modules list, or not, whatever the shipped file does.</summary>
+    private static void SetXmlCurlLoaded(string modulesFile, bool loaded)
+    {
+        var text = XmlCurlLoad().Replace(File.ReadAllText(modulesFile), string.Empty);
+        if (loaded)
+        {
+            const string anchor = "<load module=\"mod_dialplan_xml\"/>";
+            if (!text.Contains(anchor, StringComparison.Ordinal))
+            {
+                throw new InvalidOperationException($"{modulesFile}: no {anchor}; freeswitch-conf changed shape, update the suite");
+            }
+            text = text.Replace(anchor, anchor + "\n    <load module=\"mod_xml_curl\"/>", StringComparison.Ordinal);
+        }
+        File.WriteAllText(modulesFile, text);
     }
 
     /// <summary>Starts the switch and waits until its event socket answers and the SIP profile runs.</summary>

@@ -49,4 +49,23 @@ public sealed class PrometheusText(string text)
         .Sum(l => double.Parse(l[(l.LastIndexOf(' ') + 1)..], CultureInfo.InvariantCulture));
 
     public double Pickups(string outcome) => Value("eslcallflow_pickups_total", ("outcome", outcome));
+
+    /// <summary>A histogram's cumulative buckets: (upper bound in seconds, count), +Inf last.</summary>
+    public IReadOnlyList<(double Le, double Count)> Buckets(string histogram) =>
+        [.. Text.Split('\n')
+            .Where(l => l.StartsWith(histogram + "_bucket{le=\"", StringComparison.Ordinal))
+            .Select(l => (Le: l[(l.IndexOf('"', StringComparison.Ordinal) + 1)..l.LastIndexOf('"')], Count: double.Parse(l[(l.LastIndexOf(' ') + 1)..], System.Globalization.CultureInfo.InvariantCulture)))
+            .Select(b => (b.Le == "+Inf" ? double.PositiveInfinity : double.Parse(b.Le, System.Globalization.CultureInfo.InvariantCulture), b.Count))];
+
+    /// <summary>
+    /// The bucket bound under which <paramref name="quantile"/> of what <paramref name="histogram"/> counted since
+    /// <paramref name="before"/> fall (its upper bound: a histogram gives no finer figure).
+    /// </summary>
+    public double QuantileSince(PrometheusText before, string histogram, double quantile)
+    {
+        var (now, then) = (Buckets(histogram), before.Buckets(histogram));
+        var since = now.Select((b, i) => (b.Le, Count: b.Count - (i < then.Count ? then[i].Count : 0))).ToList();
+        var total = since.Count == 0 ? 0 : since[^1].Count;
+        return since.FirstOrDefault(b => b.Count >= quantile * total).Le;
+    }
 }

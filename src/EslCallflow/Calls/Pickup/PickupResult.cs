@@ -1,3 +1,6 @@
+using EslCallflow.Callflows.Pickup;
+using EslCallflow.Callflows.RingGroups;
+
 namespace EslCallflow.Calls.Pickup;
 
 /// <summary>How a pickup attempt ended, for logs and metrics.</summary>
@@ -23,4 +26,17 @@ public sealed record PickupResult(PickupOutcome Outcome, string? PickedCallUuid 
         PickupOutcome.UnknownTarget => "unknown_target",
         _ => "caller_gone",
     };
+}
+
+/// <summary>A SIP response a pickup ends with (refused, no such target, nothing to pick up): what the picker is told, and how it is counted.</summary>
+public sealed record PickupRefusal(PickupResult Result, int Code, string Reason, string? Media);
+
+/// <summary>A pickup's first decision: a refusal, or the target it may take a call from.</summary>
+public sealed record PickupStart(PickupRefusal? Refusal, DirectedPickupTarget? Target);
+
+/// <summary>A call claimed for a picker: the candidate, the guard its intercept runs behind, and the picker's name.</summary>
+internal sealed record PickupClaim(PickupCandidate Candidate, InterceptGuard Guard, string PickerName)
+{
+    /// <summary>What the picker's channel runs: the guard, then <c>intercept</c>.</summary>
+    public IReadOnlyList<PlannedCommand> Commands => [.. Guard.Commands, CallCommands.Intercept(Candidate.InterceptArgument)];
 }

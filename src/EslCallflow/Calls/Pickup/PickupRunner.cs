@@ -46,25 +46,35 @@ public sealed partial class PickupRunner
     public async Task<FlowNode?> RunAsync(CallContext call, FlowNode node, IPickupData data, CancellationToken stopping)
     {
         var picked = await PickUpAsync(call, data, stopping).ConfigureAwait(false);
-        _metrics.Pickup(picked.Name);
-        call.Decide(_metrics, node.Module, picked.Name);
-        call.Record.Pickup(picked.Name, picked.PickedCallUuid, picked.FromDeviceId, picked.SipCode);
-        await FollowAsync(call, picked, stopping).ConfigureAwait(false);
+        Count(call, node.Module, picked);
+        await FollowAsync(call, picked, call.Session, stopping).ConfigureAwait(false);
         return null;
+    }
+
+    /// <summary>A pickup's outcome in the pickup and call counters and the call's record.</summary>
+    public void Count(ICall call, string module, PickupResult picked)
+    {
+        _metrics.Pickup(picked.Name);
+        call.Decide(_metrics, module, picked.Name);
+        call.Record.Pickup(picked.Name, picked.PickedCallUuid, picked.FromDeviceId, picked.SipCode);
     }
 
     /// <summary>
     /// After a pickup, the conversation to its end: who hung up, with what cause, in the log and the record; a side
-    /// FreeSWITCH leaves answered with nobody is hung up by <see cref="ConversationWatch"/>.
+    /// FreeSWITCH leaves answered with nobody is hung up by <see cref="ConversationWatch"/>. <paramref name="session"/>
+    /// is the call's own socket session, when it has one.
     /// </summary>
-    private async Task FollowAsync(CallContext call, PickupResult picked, CancellationToken stopping)
+    public async Task FollowAsync(ICall call, PickupResult picked, EslOutboundSession? session, CancellationToken stopping)
     {
         if (picked is not { Outcome: PickupOutcome.PickedUp, PickedCallUuid: { } pickedCall })
         {
             return;
         }
-        // The picker has left the socket application already (intercept moved it); the socket is let go all the same.
-        await SessionActions.ReleaseAsync(call.Session).ConfigureAwait(false);
+        if (session is not null)
+        {
+            // The picker has left the socket application already (intercept moved it); the socket is let go all the same.
+            await SessionActions.ReleaseAsync(session).ConfigureAwait(false);
+        }
         ConversationEnd end;
         try
         {
@@ -84,46 +94,21 @@ public sealed partial class PickupRunner
 
     private async Task<PickupResult> PickUpAsync(CallContext call, IPickupData data, CancellationToken stopping)
     {
-        var (session, config, picker) = (call.Session, call.Config, call.Caller.Device);
-        var pickerName = picker?.Id ?? "external";
-        // Refused before anything is looked up: a picker who may not pick up learns nothing of what rings.
-        var authorization = PickupPlanner.Authorize(config, data.Approved, picker);
-        if (!authorization.Approved)
+        var session = call.Session;
+        var start = Begin(call, data);
+        if (start.Refusal is { } refusal)
         {
-            LogRefused(_logger, session.UniqueId, pickerName, authorization.Reason, _options.RefusedCode);
-            await SessionActions.RespondAsync(session, _options.RefusedCode, _options.RefusedReason, null, stopping).ConfigureAwait(false);
-            return new PickupResult(PickupOutcome.Refused, SipCode: _options.RefusedCode);
+            await SessionActions.RespondAsync(session, refusal.Code, refusal.Reason, refusal.Media, stopping).ConfigureAwait(false);
+            return refusal.Result;
         }
-        if (data.Target(config, call.Captures) is not { } target)
-        {
-            var (kind, name) = data.Asked(call.Captures);
-            LogUnknownTarget(_logger, session.UniqueId, call.Number, name, kind, _options.UnknownTargetCode);
-            await SessionActions.RespondAsync(session, _options.UnknownTargetCode, _options.UnknownTargetReason, null, stopping).ConfigureAwait(false);
-            return new PickupResult(PickupOutcome.UnknownTarget, SipCode: _options.UnknownTargetCode);
-        }
-
-        var keys = PickupPlanner.ScopeKeys(target.Devices);
+        var target = start.Target!;
         var tried = new HashSet<string>(StringComparer.Ordinal);
-        while (!session.CallEnded.IsCancellationRequested)
+        while (!session.CallEnded.IsCancellationRequested && ClaimNext(call, target, tried) is { } claim)
         {
-            // Asked afresh after every lost race or failed intercept: the next call in scope may have started ringing.
-            var candidate = PickupPlanner.Candidates(config, target.Devices, picker, session.UniqueId, _legs.RingingOn(keys))
-                .FirstOrDefault(c => !tried.Contains(c.CallKey));
-            if (candidate is null)
+            if (await TryInterceptAsync(call, claim, stopping).ConfigureAwait(false) is { } picked)
             {
-                break;
+                return picked;
             }
-            tried.Add(candidate.CallKey);
-            if (!_claims.TryClaim(candidate.CallKey, session.UniqueId, pickerName, candidate.DeviceId))
-            {
-                LogClaimedElsewhere(_logger, session.UniqueId, candidate.CallKey, candidate.DeviceId);
-                continue;
-            }
-            if (await TryInterceptAsync(session, candidate, pickerName, stopping).ConfigureAwait(false) is { } bridgedTo)
-            {
-                return new PickupResult(PickupOutcome.PickedUp, bridgedTo, candidate.DeviceId);
-            }
-            _claims.Release(candidate.CallKey, session.UniqueId);
             if (session.IsAnswered || session.CallEnded.IsCancellationRequested)
             {
                 // intercept answered us but bridged nothing: no SIP error is possible any more.
@@ -136,20 +121,102 @@ public sealed partial class PickupRunner
         {
             return new PickupResult(PickupOutcome.CallerGone);
         }
-        LogNothingToPickUp(_logger, session.UniqueId, pickerName, target.Description);
-        await SessionActions.RespondAsync(session, _options.NothingToPickUpCode, _options.NothingToPickUpReason, _options.NothingToPickUpMedia, stopping).ConfigureAwait(false);
-        return new PickupResult(PickupOutcome.NothingToPickUp, SipCode: _options.NothingToPickUpCode);
+        var nothing = NothingToPickUp(call, target);
+        await SessionActions.RespondAsync(session, nothing.Code, nothing.Reason, nothing.Media, stopping).ConfigureAwait(false);
+        return nothing.Result;
     }
 
-    /// <summary>The caller's leg the picker was bridged to, or null when the intercept took nothing.</summary>
-    private async Task<string?> TryInterceptAsync(EslOutboundSession session, PickupCandidate candidate, string pickerName, CancellationToken stopping)
+    /// <summary>
+    /// The pickup's first decision, on either way in: refused before anything is looked up (a picker who may not
+    /// pick up learns nothing of what rings), refused because the digits name nothing, or the target it may take a
+    /// call from.
+    /// </summary>
+    public PickupStart Begin(ICall call, IPickupData data)
     {
-        var guard = InterceptGuard.For(candidate.CallerUuid is { } callerUuid && _legs.IsAnswered(callerUuid));
-        LogIntercepting(_logger, session.UniqueId, candidate.LegUuid, candidate.DeviceId, candidate.CallerUuid ?? "unknown", guard.Name);
+        var picker = call.Caller.Device;
+        var pickerName = picker?.Id ?? "external";
+        var authorization = PickupPlanner.Authorize(call.Config, data.Approved, picker);
+        if (!authorization.Approved)
+        {
+            LogRefused(_logger, call.Uuid, pickerName, authorization.Reason, _options.RefusedCode);
+            return new PickupStart(new PickupRefusal(new PickupResult(PickupOutcome.Refused, SipCode: _options.RefusedCode), _options.RefusedCode, _options.RefusedReason, null), null);
+        }
+        if (data.Target(call.Config, call.Captures) is not { } target)
+        {
+            var (kind, name) = data.Asked(call.Captures);
+            LogUnknownTarget(_logger, call.Uuid, call.Number, name, kind, _options.UnknownTargetCode);
+            return new PickupStart(new PickupRefusal(new PickupResult(PickupOutcome.UnknownTarget, SipCode: _options.UnknownTargetCode), _options.UnknownTargetCode, _options.UnknownTargetReason, null), null);
+        }
+        return new PickupStart(null, target);
+    }
+
+    /// <summary>
+    /// The longest-ringing call on <paramref name="target"/> not in <paramref name="tried"/> that this picker can claim,
+    /// claimed, with the guard its intercept runs behind; null when none is left. Asked afresh after every lost race
+    /// or failed intercept: the next call in scope may have started ringing.
+    /// </summary>
+    internal PickupClaim? ClaimNext(ICall call, DirectedPickupTarget target, ISet<string> tried)
+    {
+        var picker = call.Caller.Device;
+        var pickerName = picker?.Id ?? "external";
+        var keys = PickupPlanner.ScopeKeys(target.Devices);
+        foreach (var candidate in PickupPlanner.Candidates(call.Config, target.Devices, picker, call.Uuid, _legs.RingingOn(keys)))
+        {
+            if (!tried.Add(candidate.CallKey))
+            {
+                continue;
+            }
+            if (!_claims.TryClaim(candidate.CallKey, call.Uuid, pickerName, candidate.DeviceId))
+            {
+                LogClaimedElsewhere(_logger, call.Uuid, candidate.CallKey, candidate.DeviceId);
+                continue;
+            }
+            var guard = InterceptGuard.For(candidate.CallerUuid is { } callerUuid && _legs.IsAnswered(callerUuid));
+            LogIntercepting(_logger, call.Uuid, candidate.LegUuid, candidate.DeviceId, candidate.CallerUuid ?? "unknown", guard.Name);
+            return new PickupClaim(candidate, guard, pickerName);
+        }
+        return null;
+    }
+
+    /// <summary>
+    /// The claimed call's intercept joined the picker to <paramref name="bridgedTo"/>: picked up when that is the
+    /// claimed call's caller (the claim is kept a while for the ring group and late pickers); null otherwise.
+    /// </summary>
+    internal PickupResult? Joined(ICall call, PickupClaim claim, string? bridgedTo)
+    {
+        var candidate = claim.Candidate;
+        if (bridgedTo is null || (candidate.CallerUuid is not null && bridgedTo != candidate.CallerUuid))
+        {
+            return null;
+        }
+        _claims.Won(candidate.CallKey, call.Uuid, claim.PickerName, candidate.DeviceId);
+        LogPickedUp(_logger, call.Uuid, claim.PickerName, candidate.DeviceId, bridgedTo);
+        return new PickupResult(PickupOutcome.PickedUp, bridgedTo, candidate.DeviceId);
+    }
+
+    /// <summary>The intercept took nothing: the claim goes, so another picker (or this one's next try) may take the call.</summary>
+    internal void Lost(ICall call, PickupClaim claim)
+    {
+        LogInterceptFailed(_logger, call.Uuid, claim.Candidate.LegUuid, claim.Candidate.DeviceId, claim.Guard.Name);
+        _claims.Release(claim.Candidate.CallKey, call.Uuid);
+    }
+
+    /// <summary>Nothing in scope rings (or every call was taken first): the response the picker gets at once.</summary>
+    public PickupRefusal NothingToPickUp(ICall call, DirectedPickupTarget target)
+    {
+        LogNothingToPickUp(_logger, call.Uuid, call.Caller.Device?.Id ?? "external", target.Description);
+        return new PickupRefusal(new PickupResult(PickupOutcome.NothingToPickUp, SipCode: _options.NothingToPickUpCode),
+            _options.NothingToPickUpCode, _options.NothingToPickUpReason, _options.NothingToPickUpMedia);
+    }
+
+    /// <summary>The picked-up call, or null when the intercept took nothing (the claim released).</summary>
+    private async Task<PickupResult?> TryInterceptAsync(CallContext call, PickupClaim claim, CancellationToken stopping)
+    {
+        var session = call.Session;
         EslEvent? completion = null;
         try
         {
-            completion = await SessionActions.InterceptAsync(session, guard.Commands, candidate.InterceptArgument, stopping).ConfigureAwait(false);
+            completion = await SessionActions.InterceptAsync(session, claim.Guard.Commands, claim.Candidate.InterceptArgument, stopping).ConfigureAwait(false);
         }
         catch (EslConnectionClosedException)
         {
@@ -158,15 +225,13 @@ public sealed partial class PickupRunner
         }
 
         var bridgedTo = completion is null
-            ? await BridgedPerFeedAsync(session.UniqueId, candidate, stopping).ConfigureAwait(false)
+            ? await BridgedPerFeedAsync(session.UniqueId, claim.Candidate, stopping).ConfigureAwait(false)
             : InterceptGuard.BridgedTo(completion);
-        if (bridgedTo is not null && (candidate.CallerUuid is null || bridgedTo == candidate.CallerUuid))
+        if (Joined(call, claim, bridgedTo) is { } picked)
         {
-            _claims.Won(candidate.CallKey, session.UniqueId, pickerName, candidate.DeviceId);
-            LogPickedUp(_logger, session.UniqueId, pickerName, candidate.DeviceId, bridgedTo);
-            return bridgedTo;
+            return picked;
         }
-        LogInterceptFailed(_logger, session.UniqueId, candidate.LegUuid, candidate.DeviceId, guard.Name);
+        Lost(call, claim);
         return null;
     }
 

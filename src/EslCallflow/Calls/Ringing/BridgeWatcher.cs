@@ -137,7 +137,7 @@ public sealed class BridgeWatcher
     /// Which device a leg rang, from the channel tracker (our device variable, else its SIP identity);
     /// a single-leg plan names its device even when the feed is down.
     /// </summary>
-    private string DeviceOf(string? legUuid, IReadOnlyList<PlannedLeg>? legs)
+    internal string DeviceOf(string? legUuid, IReadOnlyList<PlannedLeg>? legs)
     {
         if (legUuid is not null && _tracker.Find(legUuid) is { } leg && (leg.DeviceId ?? leg.SipIdentity) is { } device)
         {

@@ -12,7 +12,7 @@ namespace EslCallflow.Calls.Ringing;
 public sealed partial class RingReport(DaemonMetrics metrics, ILogger<RingReport> logger)
 {
     /// <summary>An attempt planned: who was left out, and why.</summary>
-    public void Planned(CallContext call, RingGroupAttempt plan)
+    public void Planned(ICall call, RingGroupAttempt plan)
     {
         foreach (var excluded in plan.Excluded)
         {
@@ -25,7 +25,7 @@ public sealed partial class RingReport(DaemonMetrics metrics, ILogger<RingReport
         }
     }
 
-    public void NobodyToRing(CallContext call, FlowNode node, int attempt, RingGroupData data, RingGroupAttempt plan)
+    public void NobodyToRing(ICall call, FlowNode node, int attempt, RingGroupData data, RingGroupAttempt plan)
     {
         call.Record.Ringing(attempt, node.Module, Strategy(data), [], LeftOutOf(plan));
         LogNobodyToRing(logger, call.Uuid);
@@ -33,15 +33,15 @@ public sealed partial class RingReport(DaemonMetrics metrics, ILogger<RingReport
     }
 
     /// <summary>Before the bridge is sent: the log line with the dial string.</summary>
-    public void Ringing(CallContext call, int attempt, RingGroupData data, RingGroupAttempt plan) =>
+    public void Ringing(ICall call, int attempt, RingGroupData data, RingGroupAttempt plan) =>
         LogRinging(logger, call.Uuid, attempt, data.Repeats, plan.Legs.Count, plan.DialString!);
 
     /// <summary>Once the bridge is on its way: the record never delays the bridge.</summary>
-    public static void Rung(CallContext call, FlowNode node, int attempt, RingGroupData data, RingGroupAttempt plan) =>
+    public static void Rung(ICall call, FlowNode node, int attempt, RingGroupData data, RingGroupAttempt plan) =>
         call.Record.Ringing(attempt, node.Module, Strategy(data), [.. plan.Legs.Select(l => l.Device.Id)], LeftOutOf(plan));
 
     /// <summary>How an attempt ended; a not-answered attempt decides nothing yet (repeats and children come first).</summary>
-    public void Ended(CallContext call, FlowNode node, int attempt, RingEnd end)
+    public void Ended(ICall call, FlowNode node, int attempt, RingEnd end)
     {
         switch (end)
         {
@@ -64,13 +64,13 @@ public sealed partial class RingReport(DaemonMetrics metrics, ILogger<RingReport
         }
     }
 
-    public void TalkEnded(CallContext call, string device, TalkEnd talk)
+    public void TalkEnded(ICall call, string device, TalkEnd talk)
     {
         LogCallEnded(logger, call.Uuid, talk.Seconds, device, talk.HungUpBy, talk.Cause);
         call.Record.TalkEnded(talk.Seconds, talk.HungUpBy, talk.Cause);
     }
 
-    public void Missed(CallContext call, FlowNode node, string cause)
+    public void Missed(ICall call, FlowNode node, string cause)
     {
         LogMissed(logger, call.Uuid, cause);
         call.Decide(metrics, node.Module, "missed");

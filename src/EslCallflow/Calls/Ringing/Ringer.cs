@@ -4,6 +4,7 @@ using EslCallflow.Callflows.RingGroups;
 using EslCallflow.Calls.Pickup;
 using EslCallflow.GroupState;
 using EslCallflow.Tracking;
+using EslCallflow.Esl.Outbound;
 using EslCallflow.Records;
 
 namespace EslCallflow.Calls.Ringing;
@@ -62,8 +63,7 @@ public sealed class Ringer(BridgeWatcher watcher, RingReport report, Conversatio
                     // socket application holds the caller (without async it runs in the channel's own thread), the
                     // state intercept left pending (CS_PARK, then uuid_bridge's handlers, switch_ivr_bridge.c) cannot
                     // run, and the caller would outlive its picker. Then followed on the channel feed to its end.
-                    await SessionActions.ReleaseAsync(call.Session).ConfigureAwait(false);
-                    if (await FollowAsync(call, pickerCall, picked.Picker, stopping).ConfigureAwait(false) is { } talk)
+                    if (await FollowPickedUpAsync(call, pickerCall, picked.Picker, call.Session, stopping).ConfigureAwait(false) is { } talk)
                     {
                         report.TalkEnded(call, picked.Picker, talk);
                     }
@@ -80,9 +80,16 @@ public sealed class Ringer(BridgeWatcher watcher, RingReport report, Conversatio
         return node.Child(cause) ?? node.Child(FlowNode.DefaultChild) ?? await HangupAsync(call, cause, stopping).ConfigureAwait(false);
     }
 
-    /// <summary>The picked-up conversation's end, or null when following it stopped with the daemon.</summary>
-    private async Task<TalkEnd?> FollowAsync(CallContext call, string pickerCall, string picker, CancellationToken stopping)
+    /// <summary>
+    /// The picked-up conversation's end (who hung up: the caller, the picker's device, or the daemon), or null when
+    /// following it stopped with the daemon. <paramref name="session"/> is the call's own socket session, when it has one.
+    /// </summary>
+    public async Task<TalkEnd?> FollowPickedUpAsync(ICall call, string pickerCall, string picker, EslOutboundSession? session, CancellationToken stopping)
     {
+        if (session is not null)
+        {
+            await SessionActions.ReleaseAsync(session).ConfigureAwait(false);
+        }
         try
         {
             var end = await conversations.FollowAsync(call.Uuid, pickerCall, stopping).ConfigureAwait(false);
