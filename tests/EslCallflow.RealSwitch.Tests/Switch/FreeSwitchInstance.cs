@@ -47,11 +47,14 @@ public sealed partial class FreeSwitchInstance : IAsyncDisposable
 
     public int? ProcessId => _process?.Id;
 
-    [GeneratedRegex(@"(<param\s+name=""sip-port""\s+value="")\d+("")")]
-    private static partial Regex SipPortParam();
+    [GeneratedRegex(@"(data=""sip_port=)\d+("")")]
+    private static partial Regex SipPortVar();
 
-    [GeneratedRegex(@"(<param\s+name=""listen-port""\s+value="")\d+("")")]
-    private static partial Regex EslPortParam();
+    [GeneratedRegex(@"(data=""event_socket_port=)\d+("")")]
+    private static partial Regex EslPortVar();
+
+    [GeneratedRegex(@"(data=""eslcallflow_socket=127\.0\.0\.1:)\d+("")")]
+    private static partial Regex SocketVar();
 
     [GeneratedRegex(@"<param\s+name=""password""\s+value=""([^""]*)""")]
     private static partial Regex EslPasswordParam();
@@ -65,8 +68,11 @@ public sealed partial class FreeSwitchInstance : IAsyncDisposable
     private string PrepareConfiguration()
     {
         SuitePaths.CopyFolder(Path.Combine(SuitePaths.Repository, "freeswitch-conf"), Configuration);
-        Rewrite(Path.Combine(Configuration, "sip_profiles", "internal.xml"), SipPortParam(), SipPort);
-        Rewrite(Path.Combine(Configuration, "autoload_configs", "event_socket.conf.xml"), EslPortParam(), EslPort);
+        // The ports a node may change are in vars.xml (freeswitch-conf's one place for per-node values).
+        var vars = Path.Combine(Configuration, "vars.xml");
+        Rewrite(vars, SipPortVar(), SipPort);
+        Rewrite(vars, EslPortVar(), EslPort);
+        Rewrite(vars, SocketVar(), DaemonCallPort);
         foreach (var dialplan in Directory.EnumerateFiles(Path.Combine(Configuration, "dialplan"), "*.xml"))
         {
             if (SocketApplication().IsMatch(File.ReadAllText(dialplan)))
