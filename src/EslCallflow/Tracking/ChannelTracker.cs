@@ -31,10 +31,13 @@ public sealed class ChannelTracker
     private readonly Dictionary<string, List<TrackedChannel>> _ringingByDevice = new(StringComparer.Ordinal);
     private readonly Dictionary<string, TaskCompletionSource<string>> _bridgeWatches = new(StringComparer.Ordinal);
     private readonly TimeProvider _time;
+    private readonly IRingingLegObserver? _observer;
 
-    public ChannelTracker(TimeProvider time)
+    /// <param name="observer">Told what rings (several switches: the cluster store); none for one switch alone.</param>
+    public ChannelTracker(TimeProvider time, IRingingLegObserver? observer = null)
     {
         _time = time;
+        _observer = observer;
     }
 
     public int Count
@@ -87,6 +90,7 @@ public sealed class ChannelTracker
             }
             Update(channel, evt, name, ending);
             ReindexLocked(channel);
+            TellLocked(channel);
             if (name == "CHANNEL_BRIDGE" && channel.OtherLeg is { } other && _bridgeWatches.Remove(uuid, out var watch))
             {
                 watch.TrySetResult(other);
@@ -150,6 +154,16 @@ public sealed class ChannelTracker
                 _channels[seed.Uuid] = channel;
                 ReindexLocked(channel);
             }
+            if (_observer is not null)
+            {
+                var ringing = new List<(RingingLeg, IReadOnlyList<string>)>();
+                foreach (var channel in _channels.Values.Where(c => c.IndexedUnder.Length > 0))
+                {
+                    channel.Told = (channel.OtherLeg, channel.IndexedUnder);
+                    ringing.Add((Leg(channel), channel.IndexedUnder));
+                }
+                _observer.Replaced(ringing);
+            }
         }
     }
 
@@ -171,7 +185,7 @@ public sealed class ChannelTracker
                 {
                     if (seen.Add(channel))
                     {
-                        legs.Add(new RingingLeg(channel.Uuid, channel.OtherLeg, channel.DeviceId, channel.SipIdentity, channel.RingingSinceMicros));
+                        legs.Add(Leg(channel));
                     }
                 }
             }
@@ -280,8 +294,35 @@ public sealed class ChannelTracker
         if (_channels.Remove(uuid, out var channel))
         {
             Unindex(channel);
+            TellLocked(channel);
         }
     }
+
+    /// <summary>Tells the observer when what it knows of this leg changed: ringing on its keys (with its caller), or not.</summary>
+    private void TellLocked(TrackedChannel channel)
+    {
+        if (_observer is null)
+        {
+            return;
+        }
+        (string?, string[]?) now = channel.IndexedUnder.Length > 0 ? (channel.OtherLeg, channel.IndexedUnder) : default;
+        if (now == channel.Told)
+        {
+            return;
+        }
+        channel.Told = now;
+        if (now.Item2 is { } keys)
+        {
+            _observer.Ringing(Leg(channel), keys);
+        }
+        else
+        {
+            _observer.Stopped(channel.Uuid);
+        }
+    }
+
+    private static RingingLeg Leg(TrackedChannel channel) =>
+        new(channel.Uuid, channel.OtherLeg, channel.DeviceId, channel.SipIdentity, channel.RingingSinceMicros);
 
     private void Unindex(TrackedChannel channel)
     {
