@@ -30,6 +30,7 @@ public sealed partial class RingingPublisher : IAsyncDisposable
     private Task? _loop;
     private long _writeFailures;
     private long _republished;
+    private int _disposed;
 
     public RingingPublisher(ClusterConnection connection, ILogger<RingingPublisher> logger)
     {
@@ -370,6 +371,10 @@ public sealed partial class RingingPublisher : IAsyncDisposable
     /// <summary>Stops the loop. The store keeps what was published until it expires: a restart republishes it.</summary>
     public async ValueTask DisposeAsync()
     {
+        if (Interlocked.Exchange(ref _disposed, 1) == 1)
+        {
+            return;
+        }
         await _stop.CancelAsync().ConfigureAwait(false);
         if (_loop is { } loop)
         {

@@ -3,7 +3,7 @@ using System.Net;
 using System.Net.Sockets;
 using System.Text;
 
-namespace EslCallflow.Cluster.Tests;
+namespace EslCallflow.Testing;
 
 /// <summary>
 /// A real redis-server of the test's own, on a free loopback port, without persistence: started, stopped (killed,
@@ -170,21 +170,6 @@ public sealed class RedisServer : IAsyncDisposable
         if (_sentinelConfig is { } config)
         {
             File.Delete(config);
-        }
-    }
-}
-
-/// <summary>
-/// A test that needs redis-server. Where it is not installed the test says so and skips, except on CI
-/// (<c>CI=true</c>), where .ci/run installs it and its absence must fail the run.
-/// </summary>
-public sealed class RedisFactAttribute : FactAttribute
-{
-    public RedisFactAttribute()
-    {
-        if (RedisServer.Find() is null && !string.Equals(Environment.GetEnvironmentVariable("CI"), "true", StringComparison.OrdinalIgnoreCase))
-        {
-            Skip = "redis-server is not installed here (apt-get install redis-server; .ci/run installs it), nor named by ESLCALLFLOW_REDIS_SERVER";
         }
     }
 }
