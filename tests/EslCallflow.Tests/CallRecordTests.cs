@@ -116,6 +116,9 @@ public class CallRecordTests
         await using var caller = await daemon.CallAsync("7000", "1005", fs.RingsUntilPickedUp);
         await daemon.WaitForRingingAsync(4);
         await using var picker = await daemon.CallAsync("8000", "1006", fs.Intercepts);
+        await receiver.WaitForAsync(d => d.Count(h => h.Type == "call.picked_up") == 2, Timeout);
+        // Both records end with the conversation, which the caller ends here.
+        await fs.HangUpAsync(caller.Uuid, "NORMAL_CLEARING", partner: picker.Uuid);
 
         var picked = (await EventsOfAsync(receiver, caller.Uuid))[^1].Record;
         var pickerRecord = (await EventsOfAsync(receiver, picker.Uuid))[^1].Record;
@@ -128,6 +131,7 @@ public class CallRecordTests
         Assert.Equal(Text(picked, "picked_up", "from_device_id"), Text(pickerRecord, "pickup", "from_device_id"));
         Assert.Contains(receiver.Delivered, h => h.CallUuid == caller.Uuid && h.Type == "call.picked_up");
         Assert.Contains(receiver.Delivered, h => h.CallUuid == picker.Uuid && h.Type == "call.picked_up");
+        Assert.Equal(("caller", "picked_call"), (Text(picked, "hung_up_by"), Text(pickerRecord, "hung_up_by")));
     }
 
     [Fact]

@@ -23,6 +23,7 @@ public class DirectedPickupCallTests
 
         Assert.Equal("ringing-on-1001", (await picker.WaitForExecutionAsync("intercept")).Argument);
         await picker.Closed.WaitAsync(Timeout);
+        await Eventually.True(() => daemon.LogEvents("outcome picked up").Count == 1, Timeout);
         var outcome = Assert.Single(daemon.LogEvents("outcome picked up"));
         Assert.Equal(("dev1005", "dev1001"), (outcome.GetProperty("PickerDevice").GetString(), outcome.GetProperty("RingingDevice").GetString()));
         Assert.Contains("eslcallflow_module_outcomes_total{module=\"group_pickup_feature\",outcome=\"picked_up\"} 1", await daemon.MetricsAsync());
@@ -40,7 +41,7 @@ public class DirectedPickupCallTests
 
         Assert.Equal("ringing-on-1002", (await picker.WaitForExecutionAsync("intercept")).Argument);
         await picker.Closed.WaitAsync(Timeout);
-        Assert.Single(daemon.LogEvents("outcome picked up"));
+        await Eventually.True(() => daemon.LogEvents("outcome picked up").Count == 1, Timeout);
     }
 
     [Fact]
@@ -55,6 +56,7 @@ public class DirectedPickupCallTests
 
         Assert.Equal(caller.Uuid, (await picker.WaitForExecutionAsync("intercept")).Argument);
         await caller.Closed.WaitAsync(Timeout);
+        await Eventually.True(() => daemon.LogEvents("outcome answered by pickup").Count == 1, Timeout);
         var pickedUp = Assert.Single(daemon.LogEvents("outcome answered by pickup"));
         Assert.Equal("dev1004", pickedUp.GetProperty("PickerDevice").GetString());
     }

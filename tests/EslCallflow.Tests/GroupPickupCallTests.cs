@@ -27,6 +27,7 @@ public class GroupPickupCallTests
 
         await picker.Closed.WaitAsync(Timeout);
         await caller.Closed.WaitAsync(Timeout);
+        await Eventually.True(() => daemon.LogEvents("outcome answered by pickup").Count == 1, Timeout);
         // The caller is not answered: intercept's guard is the answer (a phone answering meanwhile wins).
         Assert.Equal(["set intercept_unanswered_only=true", "set intercept_unbridged_only=false", "intercept " + caller.Uuid], picker.Executions.Select(e => $"{e.Application} {e.Argument}"));
         Assert.Null(picker.HangupCause);
@@ -75,7 +76,7 @@ public class GroupPickupCallTests
         await picker.Closed.WaitAsync(Timeout);
         await caller.Closed.WaitAsync(Timeout);
         Assert.Empty(fs.Refused);
-        Assert.Single(daemon.LogEvents("outcome answered by pickup"));
+        await WaitUntil(() => daemon.LogEvents("outcome answered by pickup").Count == 1);
         Assert.DoesNotContain(picker.Executions, e => e.Application == "respond");
     }
 
@@ -170,7 +171,7 @@ public class GroupPickupCallTests
         var intercept = await picker.WaitForExecutionAsync("intercept");
         Assert.Equal("plain-caller", intercept.Argument);
         await picker.Closed.WaitAsync(Timeout);
-        Assert.Single(daemon.LogEvents("outcome picked up"));
+        await Eventually.True(() => daemon.LogEvents("outcome picked up").Count == 1, Timeout);
     }
 
     [Fact]

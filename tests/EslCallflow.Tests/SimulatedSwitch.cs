@@ -18,12 +18,19 @@ internal sealed class SimulatedSwitch(FakeFreeSwitch freeSwitch)
 {
     private readonly ConcurrentDictionary<string, RingingCall> _ringing = new(StringComparer.Ordinal);
     private readonly ConcurrentDictionary<string, int> _intercepts = new(StringComparer.Ordinal);
+    private readonly ConcurrentDictionary<string, string> _talking = new(StringComparer.Ordinal);
+    private readonly ConcurrentDictionary<string, string> _stranded = new(StringComparer.Ordinal);
+    private readonly ConcurrentDictionary<string, bool> _live = new(StringComparer.Ordinal);
+    private readonly ConcurrentDictionary<string, FakeCall> _held = new(StringComparer.Ordinal);
 
     /// <summary>How long intercept takes between answering the picker and ending the ringing legs.</summary>
     public TimeSpan InterceptDelay { get; set; }
 
     /// <summary>The picker's disconnect notice comes before its CHANNEL_BRIDGE (seen on the real switch).</summary>
     public bool PickerNoticeBeforeBridge { get; set; }
+
+    /// <summary>The picker hangs up the moment intercept answers it, before uuid_bridge joined it to the caller.</summary>
+    public bool PickerHangsUpAtOnce { get; set; }
 
     /// <summary>The rung phones answer the INVITE with 183 + SDP: legs are EARLY and the caller is flagged bridged.</summary>
     public bool PhonesSendEarlyMedia { get; set; }
@@ -93,6 +100,7 @@ internal sealed class SimulatedSwitch(FakeFreeSwitch freeSwitch)
             ["variable_bridge_uuid"] = target,
             ["variable_signal_bond"] = target,
         };
+        _live[target] = _live[picker.Uuid] = true;
         await picker.SendChannelEventAsync("CHANNEL_ANSWER", new Dictionary<string, string> { ["Answer-State"] = "answered", ["Channel-Call-State"] = "EARLY" });
         await freeSwitch.PublishAsync(picker.Event("CHANNEL_ANSWER", new Dictionary<string, string> { ["Answer-State"] = "answered" }));
         await picker.CompleteAsync(execution, bridged);
@@ -126,6 +134,20 @@ internal sealed class SimulatedSwitch(FakeFreeSwitch freeSwitch)
             ["Bridge-A-Unique-ID"] = picker.Uuid,
             ["Bridge-B-Unique-ID"] = target,
         });
+        if (PickerHangsUpAtOnce)
+        {
+            // events-stranded-pickup-group-json.txt: the picker's BYE beat uuid_bridge; the caller, answered, stays in
+            // its socket application (CS_EXECUTE) and FreeSWITCH says nothing more about it.
+            await picker.LeaveSocketAsync();
+            _stranded[target] = "CS_EXECUTE";
+            if (call.Caller is { } held)
+            {
+                _held[target] = held;
+            }
+            await HangUpAsync(picker.Uuid, "NORMAL_CLEARING");
+            _talking[target] = picker.Uuid;
+            return;
+        }
         if (PickerNoticeBeforeBridge)
         {
             await picker.LeaveSocketAsync();
@@ -135,8 +157,77 @@ internal sealed class SimulatedSwitch(FakeFreeSwitch freeSwitch)
         {
             await picker.SendEventAsync(bridgeEvent);
             await freeSwitch.PublishAsync(bridgeEvent);
+            await picker.LeaveSocketAsync();
         }
+        // The caller left its socket application too: uuid_bridge moved it (outbound-ringgroup-pickedup-json.txt).
+        if (call.Caller is { } intercepted)
+        {
+            await intercepted.LeaveSocketAsync();
+        }
+        _talking[target] = picker.Uuid;
     };
+
+    /// <summary>Conversations joined by a pickup, by caller leg: the picker's call.</summary>
+    public IReadOnlyDictionary<string, string> Talking => _talking;
+
+    /// <summary>
+    /// One side of a picked-up conversation hangs up. With <paramref name="partnerFollows"/> the other is ended by the
+    /// bridge as usual; without, it is left answered with nobody, as FreeSWITCH leaves a caller whose picker hung up
+    /// before its thread joined them (switch_ivr_bridge.c uuid_bridge_on_soft_execute), until <c>uuid_kill</c> ends it.
+    /// </summary>
+    public async Task HangUpAsync(string uuid, string cause, string? partner = null)
+    {
+        _live.TryRemove(uuid, out _);
+        var fields = new Dictionary<string, string> { ["Hangup-Cause"] = cause, ["Answer-State"] = "hangup", ["Channel-Call-State"] = "HANGUP" };
+        await freeSwitch.PublishAsync(EventTemplates.CallerEvent("CHANNEL_HANGUP", uuid, fields));
+        await freeSwitch.PublishAsync(EventTemplates.CallerEvent("CHANNEL_DESTROY", uuid, fields));
+        if (partner is not null)
+        {
+            await HangUpAsync(partner, cause);
+        }
+    }
+
+    /// <summary>
+    /// Answers <c>uuid_dump</c>, <c>uuid_exists</c> and <c>uuid_kill</c> for channels left by <see cref="StrandAsync"/>,
+    /// as mod_commands does; everything else as the fake's default.
+    /// </summary>
+    public string Api(string command)
+    {
+        var words = command.Split(' ');
+        switch (words)
+        {
+            case ["uuid_dump", var uuid, "json"]:
+                return _stranded.TryGetValue(uuid, out var state)
+                    ? $$"""{"Unique-ID":"{{uuid}}","Channel-State":"{{state}}","Answer-State":"answered","Channel-Call-State":"ACTIVE"}"""
+                    : "-ERR No such channel!\n";
+            case ["uuid_exists", var uuid]:
+                return _stranded.ContainsKey(uuid) || _live.ContainsKey(uuid) ? "true" : "false";
+            case ["uuid_kill", var uuid, var cause]:
+                Kills.Enqueue(command);
+                if (_stranded.TryRemove(uuid, out _))
+                {
+                    _ = _held.TryRemove(uuid, out var held) ? held.CallerHangsUpAsync(cause) : HangUpAsync(uuid, cause);
+                    return "+OK\n";
+                }
+                return "-ERR No such channel!\n";
+            default:
+                return FakeFreeSwitch.DefaultApi(command);
+        }
+    }
+
+    /// <summary>The <c>uuid_kill</c> commands the daemon sent.</summary>
+    public ConcurrentQueue<string> Kills { get; } = new();
+
+    /// <summary>
+    /// The picker of <paramref name="callerUuid"/> hangs up before FreeSWITCH joined the two: the caller stays
+    /// answered in <paramref name="state"/> with no event about it (the real switch sends none).
+    /// </summary>
+    public async Task StrandAsync(string callerUuid, string state = "CS_RESET")
+    {
+        _stranded[callerUuid] = state;
+        _live.TryRemove(callerUuid, out _);
+        await HangUpAsync(_talking[callerUuid], "NORMAL_CLEARING");
+    }
 
     /// <summary>switch_ivr_intercept_session's guards, read from the picker's channel variables.</summary>
     private static string? GuardRefuses(FakeCall picker, RingingCall call)

@@ -8,6 +8,7 @@ using EslCallflow.Tracking;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
 using EslCallflow.Callflows.Modules;
+using EslCallflow.Records;
 
 namespace EslCallflow.Calls;
 
@@ -47,10 +48,12 @@ public sealed partial class GroupPickupRunner
     private static readonly TimeSpan FeedPollInterval = TimeSpan.FromMilliseconds(20);
     private readonly ILogger<GroupPickupRunner> _logger;
     private readonly TimeProvider _time;
+    private readonly ConversationWatch _conversations;
 
-    public GroupPickupRunner(ChannelTracker tracker, PickupClaims claims, IOptions<PickupOptions> options, TimeProvider time, ILogger<GroupPickupRunner> logger)
+    public GroupPickupRunner(ChannelTracker tracker, PickupClaims claims, ConversationWatch conversations, IOptions<PickupOptions> options, TimeProvider time, ILogger<GroupPickupRunner> logger)
     {
         _time = time;
+        _conversations = conversations;
         _tracker = tracker;
         _claims = claims;
         _options = options.Value;
@@ -107,6 +110,33 @@ public sealed partial class GroupPickupRunner
         return new PickupResult(PickupOutcome.NothingToPickUp, SipCode: _options.NothingToPickUpCode);
     }
 
+    /// <summary>
+    /// After a pickup, the conversation to its end: who hung up, with what cause, in the log and the record; a side
+    /// FreeSWITCH leaves answered with nobody is hung up by <see cref="ConversationWatch"/>.
+    /// </summary>
+    public async Task FollowAsync(CallContext call, PickupResult picked, CancellationToken stopping)
+    {
+        if (picked is not { Outcome: PickupOutcome.PickedUp, PickedCallUuid: { } pickedCall })
+        {
+            return;
+        }
+        ConversationEnd end;
+        try
+        {
+            end = await _conversations.FollowAsync(call.Uuid, pickedCall, call.Session, stopping).ConfigureAwait(false);
+        }
+        catch (OperationCanceledException)
+        {
+            return;
+        }
+        var hungUpBy = end.EndedByDaemon ? CallEnding.Daemon : end.FirstGone == call.Uuid ? CallEnding.Caller : PickedCall;
+        LogConversationEnded(_logger, call.Uuid, end.TalkSeconds, pickedCall, hungUpBy, end.Cause);
+        call.Record.TalkEnded(end.TalkSeconds, hungUpBy, end.Cause);
+    }
+
+    /// <summary><c>hung_up_by</c> in a pickup call's record when the call it picked up hung up first.</summary>
+    public const string PickedCall = "picked_call";
+
     /// <summary>The caller's leg the picker was bridged to, or null when the intercept took nothing.</summary>
     private async Task<string?> TryInterceptAsync(EslOutboundSession session, PickupCandidate candidate, string pickerName, CancellationToken stopping)
     {
@@ -157,6 +187,9 @@ public sealed partial class GroupPickupRunner
             await Task.Delay(FeedPollInterval, _time, stopping).ConfigureAwait(false);
         }
     }
+
+    [LoggerMessage(EventId = 4007, Level = LogLevel.Information, Message = "Call {CallUuid}: ended after {TalkSeconds:0.0} s with picked-up call {PickedCall}; {HungUpBy} hung up ({Cause})")]
+    private static partial void LogConversationEnded(ILogger logger, string callUuid, double talkSeconds, string pickedCall, string hungUpBy, string cause);
 
     [LoggerMessage(EventId = 4001, Level = LogLevel.Warning, Message = "Call {CallUuid}: pickup refused for {PickerDevice}: {Reason}; responding {SipCode}")]
     private static partial void LogRefused(ILogger logger, string callUuid, string pickerDevice, string reason, int sipCode);

@@ -45,6 +45,9 @@ public sealed class PickupClaims
     /// <summary>Who picked up the call whose caller leg is <paramref name="callerUuid"/>, if a pickup here won it.</summary>
     public string? PickedUpBy(string callerUuid) => _claims.GetValueOrDefault(callerUuid)?.PickerName;
 
+    /// <summary>The picker's own call that took the call whose caller leg is <paramref name="callerUuid"/>, if a pickup here won it.</summary>
+    public string? PickerCallOf(string callerUuid) => _claims.GetValueOrDefault(callerUuid)?.PickerUuid;
+
     /// <summary>The device the call whose caller leg is <paramref name="callerUuid"/> was ringing on when a pickup here took it.</summary>
     public string? PickedUpFrom(string callerUuid) => _claims.GetValueOrDefault(callerUuid)?.FromDevice;
 

@@ -36,6 +36,13 @@ public sealed class PickupOptions : IValidatableObject
     [Range(typeof(TimeSpan), "00:00:00.100", "00:01:00")]
     public TimeSpan BridgeTimeout { get; set; } = TimeSpan.FromSeconds(5);
 
+    /// <summary>
+    /// How long a picked-up call may stay up after its partner hung up before the daemon checks whether FreeSWITCH left
+    /// it with nobody (and then hangs it up). Normally the partner's hangup ends it within milliseconds.
+    /// </summary>
+    [Range(typeof(TimeSpan), "00:00:00.100", "00:00:10")]
+    public TimeSpan StrandedGrace { get; set; } = TimeSpan.FromMilliseconds(500);
+
     public IEnumerable<ValidationResult> Validate(ValidationContext validationContext)
     {
         if (NothingToPickUpMedia is { } media && SafeText.CheckMedia(media) is { } problem)

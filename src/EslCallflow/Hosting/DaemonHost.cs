@@ -68,6 +68,8 @@ public static class DaemonHost
         builder.Services.AddSingleton<DaemonMetrics>();
         builder.Services.AddSingleton<ChannelTracker>();
         builder.Services.AddSingleton<PickupClaims>();
+        builder.Services.AddSingleton<ISwitchApi>(sp => sp.GetRequiredService<InboundConnectionService>());
+        builder.Services.AddSingleton<ConversationWatch>();
         builder.Services.AddSingleton<DeliveryMetrics>();
         builder.Services.AddSingleton<CallEventDispatcher>();
         builder.Services.AddSingleton<CallRecords>();

@@ -14,7 +14,7 @@ namespace EslCallflow.Hosting;
 /// feeds the channel tracker: after every (re)connect it rebuilds the tracker from the switch, then applies
 /// events in order. Calls in progress never depend on this link, so losing it drops no call.
 /// </summary>
-public sealed partial class InboundConnectionService : BackgroundService
+public sealed partial class InboundConnectionService : BackgroundService, ISwitchApi
 {
     public static readonly string[] ChannelEvents =
     [
@@ -45,6 +45,11 @@ public sealed partial class InboundConnectionService : BackgroundService
     public EslReconnectingInboundClient Client => _client;
 
     public long EventsReceived => Interlocked.Read(ref _eventsReceived);
+
+    public Task<string> ApiAsync(string command, CancellationToken cancellationToken) =>
+        _client.Current is { IsConnected: true } client
+            ? client.ApiAsync(command, cancellationToken)
+            : throw new EslConnectionClosedException("the channel feed's connection to FreeSWITCH is down");
 
     /// <summary>True while logged in, subscribed and rebuilt from the switch.</summary>
     public bool IsConnected => Volatile.Read(ref _connected) == 1;

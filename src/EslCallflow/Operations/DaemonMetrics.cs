@@ -32,6 +32,7 @@ public sealed class DaemonMetrics : IDisposable
     private readonly ConcurrentDictionary<(string Module, string Outcome), StrongBox<long>> _moduleOutcomes = new();
     private readonly ConcurrentDictionary<string, StrongBox<long>> _pickups = new(StringComparer.Ordinal);
     private readonly ConcurrentDictionary<string, StrongBox<long>> _reloads = new(StringComparer.Ordinal);
+    private readonly ConcurrentDictionary<string, StrongBox<long>> _stranded = new(StringComparer.Ordinal);
     private readonly long[] _latencyCounts = new long[LatencyBuckets.Length + 1];
     private long _latencyCount;
     private long _latencySumTicks;
@@ -82,6 +83,11 @@ public sealed class DaemonMetrics : IDisposable
     public void Pickup(string outcome) => Increment(_pickups, outcome);
 
     public void Reload(string result) => Increment(_reloads, result);
+
+    /// <summary>A call left answered with no partner, hung up by the daemon; by the state FreeSWITCH left it in.</summary>
+    public void StrandedCallEnded(string state) => Increment(_stranded, state);
+
+    public long StrandedCallsEnded(string state) => _stranded.TryGetValue(state, out var box) ? Interlocked.Read(ref box.Value) : 0;
 
     public long Calls(string outcome) => _calls.TryGetValue(outcome, out var box) ? Interlocked.Read(ref box.Value) : 0;
 
@@ -157,6 +163,11 @@ public sealed class DaemonMetrics : IDisposable
         foreach (var (outcome, box) in _pickups.OrderBy(p => p.Key, StringComparer.Ordinal))
         {
             Sample(text, "eslcallflow_pickups_total", $"outcome=\"{outcome}\"", Interlocked.Read(ref box.Value));
+        }
+        Family(text, "eslcallflow_stranded_calls_ended_total", "Calls left answered with no partner (a picker or member gone before the bridge joined them) that the daemon hung up, by the channel state FreeSWITCH left them in.", "counter");
+        foreach (var (state, box) in _stranded.OrderBy(p => p.Key, StringComparer.Ordinal))
+        {
+            Sample(text, "eslcallflow_stranded_calls_ended_total", $"state=\"{state}\"", Interlocked.Read(ref box.Value));
         }
         Family(text, "eslcallflow_config_reloads_total", "Configuration reloads by result.", "counter");
         foreach (var (result, box) in _reloads.OrderBy(p => p.Key, StringComparer.Ordinal))

@@ -23,13 +23,19 @@ public sealed class ChannelTracker
     [
         "Event-Name", "Unique-ID", "Call-Direction", "Other-Leg-Unique-ID", "Channel-Call-State", "Answer-State",
         DeviceVariableHeader, "variable_presence_id", "Channel-Presence-ID", "variable_dialed_user", "variable_dialed_domain",
-        "Caller-Channel-Created-Time", "Event-Date-Timestamp",
+        "Caller-Channel-Created-Time", "Event-Date-Timestamp", "Hangup-Cause",
     ];
 
     private readonly Lock _gate = new();
     private readonly Dictionary<string, TrackedChannel> _channels = new(StringComparer.Ordinal);
     private readonly Dictionary<string, List<TrackedChannel>> _ringingByDevice = new(StringComparer.Ordinal);
     private readonly Dictionary<string, TaskCompletionSource<string>> _bridgeWatches = new(StringComparer.Ordinal);
+    private readonly Dictionary<string, List<TaskCompletionSource<ChannelEnd>>> _endWatches = new(StringComparer.Ordinal);
+    // Channels whose end the feed showed lately, so a watch that comes after the end still learns it, in order.
+    private readonly Dictionary<string, ChannelEnd> _recentlyEnded = new(StringComparer.Ordinal);
+    private readonly Queue<string> _recentlyEndedOrder = new();
+    private const int RecentlyEndedKept = 4096;
+    private long _endSequence;
     private readonly TimeProvider _time;
     private readonly IRingingLegObserver? _observer;
 
@@ -74,7 +80,7 @@ public sealed class ChannelTracker
         {
             if (name == "CHANNEL_DESTROY")
             {
-                RemoveLocked(uuid);
+                RemoveLocked(uuid, NonEmpty(evt["Hangup-Cause"]));
                 return;
             }
             var ending = name is "CHANNEL_HANGUP" or "CHANNEL_HANGUP_COMPLETE" || evt.AnswerState == "hangup";
@@ -83,6 +89,7 @@ public sealed class ChannelTracker
                 if (ending)
                 {
                     // A late event of a channel already gone (or never seen): nothing to keep.
+                    EndWatchesLocked(uuid, NonEmpty(evt["Hangup-Cause"]), seen: true);
                     return;
                 }
                 channel = new TrackedChannel(uuid);
@@ -91,6 +98,11 @@ public sealed class ChannelTracker
             Update(channel, evt, name, ending);
             ReindexLocked(channel);
             TellLocked(channel);
+            if (ending)
+            {
+                channel.HangupCause ??= NonEmpty(evt["Hangup-Cause"]);
+                EndWatchesLocked(uuid, channel.HangupCause, seen: true);
+            }
             if (name == "CHANNEL_BRIDGE" && channel.OtherLeg is { } other && _bridgeWatches.Remove(uuid, out var watch))
             {
                 watch.TrySetResult(other);
@@ -129,15 +141,57 @@ public sealed class ChannelTracker
         return watch.Task;
     }
 
+    /// <summary>
+    /// Completes when the feed shows <paramref name="uuid"/> hung up or destroyed, when a rebuild from the switch no
+    /// longer has it, or when it is reaped; at once for a channel already hung up. A channel the tracker has not seen
+    /// yet is waited for all the same (the feed may trail the call's own socket): whoever asks about a channel the
+    /// tracker does not hold should ask the switch whether it still exists.
+    /// </summary>
+    public Task<ChannelEnd> EndedAsync(string uuid, CancellationToken cancellationToken)
+    {
+        var watch = new TaskCompletionSource<ChannelEnd>(TaskCreationOptions.RunContinuationsAsynchronously);
+        lock (_gate)
+        {
+            if (_recentlyEnded.TryGetValue(uuid, out var ended))
+            {
+                return Task.FromResult(ended);
+            }
+            if (!_endWatches.TryGetValue(uuid, out var watches))
+            {
+                _endWatches[uuid] = watches = [];
+            }
+            watches.Add(watch);
+        }
+        cancellationToken.Register(() =>
+        {
+            lock (_gate)
+            {
+                if (_endWatches.TryGetValue(uuid, out var watches) && watches.Remove(watch) && watches.Count == 0)
+                {
+                    _endWatches.Remove(uuid);
+                }
+            }
+            watch.TrySetCanceled(cancellationToken);
+        });
+        return watch.Task;
+    }
+
     /// <summary>Replaces everything with what the switch reports now (after a (re)connect).</summary>
     public void Reset(IEnumerable<ChannelSeed> seeds)
     {
         var now = _time.GetTimestamp();
+        var present = seeds.ToList();
+        var kept = present.Select(s => s.Uuid).ToHashSet(StringComparer.Ordinal);
         lock (_gate)
         {
+            // A watched channel the switch no longer has ended while the feed was away.
+            foreach (var gone in _endWatches.Keys.Where(u => !kept.Contains(u)).ToList())
+            {
+                EndWatchesLocked(gone, _channels.GetValueOrDefault(gone)?.HangupCause, seen: false);
+            }
             _channels.Clear();
             _ringingByDevice.Clear();
-            foreach (var seed in seeds)
+            foreach (var seed in present)
             {
                 var channel = new TrackedChannel(seed.Uuid)
                 {
@@ -289,12 +343,36 @@ public sealed class ChannelTracker
         channel.IndexedUnder = wanted;
     }
 
-    private void RemoveLocked(string uuid)
+    private void RemoveLocked(string uuid, string? cause = null)
     {
-        if (_channels.Remove(uuid, out var channel))
+        var known = _channels.Remove(uuid, out var channel);
+        if (known)
         {
-            Unindex(channel);
-            TellLocked(channel);
+            Unindex(channel!);
+            TellLocked(channel!);
+        }
+        EndWatchesLocked(uuid, channel?.HangupCause ?? cause, seen: true);
+    }
+
+    /// <summary>The first end seen of a channel is kept (a DESTROY after its HANGUP changes nothing) and told to its watches.</summary>
+    private void EndWatchesLocked(string uuid, string? cause, bool seen)
+    {
+        if (!_recentlyEnded.TryGetValue(uuid, out var end))
+        {
+            end = new ChannelEnd(uuid, cause, seen, ++_endSequence);
+            _recentlyEnded[uuid] = end;
+            _recentlyEndedOrder.Enqueue(uuid);
+            if (_recentlyEndedOrder.Count > RecentlyEndedKept)
+            {
+                _recentlyEnded.Remove(_recentlyEndedOrder.Dequeue());
+            }
+        }
+        if (_endWatches.Remove(uuid, out var watches))
+        {
+            foreach (var watch in watches)
+            {
+                watch.TrySetResult(end);
+            }
         }
     }
 

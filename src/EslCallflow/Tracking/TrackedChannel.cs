@@ -9,6 +9,7 @@ internal sealed class TrackedChannel(string uuid)
     public string CallState { get; set; } = "DOWN";
     public bool Answered { get; set; }
     public bool Ended { get; set; }
+    public string? HangupCause { get; set; }
     public long CreatedMicros { get; set; }
     public long RingingSinceMicros { get; set; }
     public string? DeviceId { get; set; }
@@ -41,3 +42,7 @@ public sealed record ChannelView(
     long RingingSinceMicros,
     string? DeviceId,
     string? SipIdentity);
+
+/// <summary>How a channel left the tracker: its hangup cause if the feed said it, and whether its end was seen at all.</summary>
+/// <param name="Order">Ends the tracker learned earlier have smaller numbers (0: it did not learn it, the switch said so).</param>
+public sealed record ChannelEnd(string Uuid, string? Cause, bool Seen, long Order = 0);

@@ -31,6 +31,9 @@ public sealed class OutgoingCall
     internal int CSeq { get; set; } = 1;
     internal SipMessage? CurrentInvite { get; set; }
     internal SipMessage? Ack { get; set; }
+
+    /// <summary>When set, the phone hangs up this long after it acknowledged the 200 OK.</summary>
+    public TimeSpan? HangUpAfterAnswer { get; init; }
     internal string? RemoteTag { get; set; }
     internal string? RemoteTarget { get; set; }
     internal bool Authenticated { get; set; }

@@ -201,9 +201,10 @@ public sealed class SipPhone : IAsyncDisposable
     public IReadOnlyList<(TimeSpan At, SipMessage Request)> Notifies => [.. OtherRequests.Where(r => r.Request.Method == "NOTIFY")];
 
     /// <summary>Dials <paramref name="number"/> at the switch; the 407 challenge is answered (RFC 3261 section 22.3).</summary>
-    public OutgoingCall Dial(string number)
+    /// <param name="hangUpAfterAnswer">Send BYE this long after the 200 OK's ACK (a fumbled handset, an auto-answer that drops).</param>
+    public OutgoingCall Dial(string number, TimeSpan? hangUpAfterAnswer = null)
     {
-        var call = new OutgoingCall(this, number, Guid.NewGuid().ToString("N"));
+        var call = new OutgoingCall(this, number, Guid.NewGuid().ToString("N")) { HangUpAfterAnswer = hangUpAfterAnswer };
         lock (Gate)
         {
             _outgoing.Add(call);
@@ -284,6 +285,17 @@ public sealed class SipPhone : IAsyncDisposable
                 .Add("To", response["To"]!)
                 .Add("Call-ID", call.CallId)
                 .Add("CSeq", $"{invite.CSeqNumber.ToString(CultureInfo.InvariantCulture)} ACK");
+            if (call.HangUpAfterAnswer is { } after)
+            {
+                _ = Task.Run(async () =>
+                {
+                    if (after > TimeSpan.Zero)
+                    {
+                        await Task.Delay(after);
+                    }
+                    await HangUpAsync(call, CancellationToken.None);
+                });
+            }
         }
         _endpoint.SendOnce(call.Ack, _switch);
     }

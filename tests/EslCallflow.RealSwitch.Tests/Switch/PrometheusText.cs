@@ -43,5 +43,10 @@ public sealed class PrometheusText(string text)
     /// <summary>Calls by their one outcome, counted once each when the flow is over.</summary>
     public double CallOutcomes(string outcome) => Value("eslcallflow_calls_total", ("outcome", outcome));
 
+    /// <summary>Every sample of <paramref name="name"/> added up, whatever its labels.</summary>
+    public double Total(string name) => Text.Split('\n')
+        .Where(l => !l.StartsWith('#') && l.StartsWith(name, StringComparison.Ordinal) && l.Length > name.Length && l[name.Length] is '{' or ' ')
+        .Sum(l => double.Parse(l[(l.LastIndexOf(' ') + 1)..], CultureInfo.InvariantCulture));
+
     public double Pickups(string outcome) => Value("eslcallflow_pickups_total", ("outcome", outcome));
 }

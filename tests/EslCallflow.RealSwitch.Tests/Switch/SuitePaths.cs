@@ -24,7 +24,10 @@ public static class SuitePaths
     {
         get
         {
-            var root = Path.Combine(Path.GetTempPath(), "eslcallflow-realswitch");
+            // One folder per checkout: two checkouts testing at once must not share the daemon's build, nor kill
+            // each other's processes as leftovers of an earlier run.
+            var checkout = Convert.ToHexStringLower(System.Security.Cryptography.SHA256.HashData(System.Text.Encoding.UTF8.GetBytes(Repository)))[..8];
+            var root = Path.Combine(Path.GetTempPath(), "eslcallflow-realswitch-" + checkout);
             Directory.CreateDirectory(root);
             return root;
         }

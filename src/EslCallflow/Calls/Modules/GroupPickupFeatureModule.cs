@@ -41,6 +41,7 @@ public sealed partial class GroupPickupFeatureModule(GroupPickupRunner pickup, D
         }
         var picked = await pickup.RunAsync(call.Session, call.Config, request, call.Caller.Device, stopping).ConfigureAwait(false);
         GroupPickupModule.Count(metrics, call, node.Module, picked);
+        await pickup.FollowAsync(call, picked, stopping).ConfigureAwait(false);
         return null;
     }
 

@@ -17,6 +17,7 @@ public sealed class GroupPickupModule(GroupPickupRunner pickup, DaemonMetrics me
         var request = PickupRequest.For(call.Config, (GroupPickupData)node.Parsed!);
         var picked = await pickup.RunAsync(call.Session, call.Config, request, call.Caller.Device, stopping).ConfigureAwait(false);
         Count(metrics, call, node.Module, picked);
+        await pickup.FollowAsync(call, picked, stopping).ConfigureAwait(false);
         return null;
     }
 

@@ -24,9 +24,11 @@ public sealed partial class RingGroupModule : ICallflowModule
     private readonly DaemonMetrics _metrics;
     private readonly TimeProvider _time;
     private readonly ILogger<RingGroupModule> _logger;
+    private readonly ConversationWatch _conversations;
 
-    public RingGroupModule(ChannelTracker tracker, PickupClaims claims, DaemonMetrics metrics, TimeProvider time, ILogger<RingGroupModule> logger)
+    public RingGroupModule(ChannelTracker tracker, PickupClaims claims, ConversationWatch conversations, DaemonMetrics metrics, TimeProvider time, ILogger<RingGroupModule> logger)
     {
+        _conversations = conversations;
         _tracker = tracker;
         _claims = claims;
         _metrics = metrics;
@@ -117,6 +119,10 @@ public sealed partial class RingGroupModule : ICallflowModule
                 LogPickedUp(_logger, session.UniqueId, picker, outcome.OtherLeg ?? "unknown");
                 call.Decide(_metrics, node.Module, "picked_up");
                 call.Record.PickedUp(picker, outcome.OtherLeg, _claims.PickedUpFrom(session.UniqueId));
+                if (_claims.PickerCallOf(session.UniqueId) is { } pickerCall)
+                {
+                    await FollowPickedUpAsync(call, pickerCall, picker, stopping).ConfigureAwait(false);
+                }
                 return null;
             }
             cause = outcome.Cause;
@@ -134,6 +140,23 @@ public sealed partial class RingGroupModule : ICallflowModule
         call.Decide(_metrics, node.Module, "missed");
         call.Record.Missed(cause);
         return node.Child(cause) ?? node.Child(FlowNode.DefaultChild) ?? await HangupAndStopAsync(session, cause, stopping).ConfigureAwait(false);
+    }
+
+    /// <summary>The caller talks to the picker now, outside this session: followed to its end on the channel feed.</summary>
+    private async Task FollowPickedUpAsync(CallContext call, string pickerCall, string picker, CancellationToken stopping)
+    {
+        ConversationEnd end;
+        try
+        {
+            end = await _conversations.FollowAsync(call.Uuid, pickerCall, call.Session, stopping).ConfigureAwait(false);
+        }
+        catch (OperationCanceledException)
+        {
+            return;
+        }
+        var hungUpBy = end.EndedByDaemon ? CallEnding.Daemon : end.FirstGone == call.Uuid ? CallEnding.Caller : picker;
+        LogCallEnded(_logger, call.Uuid, end.TalkSeconds, picker, hungUpBy, end.Cause);
+        call.Record.TalkEnded(end.TalkSeconds, hungUpBy, end.Cause);
     }
 
     /// <summary>A phone answered: say so now, then wait for the conversation to end and say how it ended.</summary>
