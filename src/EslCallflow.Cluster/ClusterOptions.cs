@@ -27,6 +27,10 @@ public sealed class ClusterOptions : IValidatableObject
     [Required(AllowEmptyStrings = false)]
     public string ProxyUri { get; set; } = string.Empty;
 
+    /// <summary>The SIP profile legs to phones leave by (<c>sofia/&lt;profile&gt;/user@realm</c>).</summary>
+    [RegularExpression("^[A-Za-z0-9_-]{1,32}$")]
+    public string SipProfile { get; set; } = "internal";
+
     /// <summary>
     /// A StackExchange.Redis configuration string: <c>127.0.0.1:6379</c>, or Sentinel's
     /// <c>sentinel1:26379,sentinel2:26379,serviceName=eslcallflow</c>; <c>password=</c> is read from here but never logged.

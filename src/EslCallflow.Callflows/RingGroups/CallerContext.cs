@@ -14,4 +14,7 @@ public sealed record CallerContext(Device? Device)
     /// (the shipped dialplan sets them before <c>socket</c>), so a ring group need not set them again.
     /// </summary>
     public bool BridgeSettingsSet { get; init; }
+
+    /// <summary>Several switches: legs to phones go through the proxy where they registered; null for one switch alone.</summary>
+    public PhoneRoute? PhoneRoute { get; init; }
 }

@@ -95,7 +95,7 @@ public static class DialString
             {
                 text.Append(separator);
             }
-            AppendLeg(text, legs[i], callerName, callerNumber);
+            AppendLeg(text, legs[i], callerName, callerNumber, caller.PhoneRoute);
         }
         var dialString = AppArgument.Encode(text.ToString());
         if (text.Capacity <= MaxKeptBuilderCapacity)
@@ -105,8 +105,9 @@ public static class DialString
         return dialString;
     }
 
-    private static void AppendLeg(StringBuilder text, PlannedLeg leg, string? callerName, string? callerNumber)
+    private static void AppendLeg(StringBuilder text, PlannedLeg leg, string? callerName, string? callerNumber, PhoneRoute? route)
     {
+        var routed = route is not null && leg.Device.DialString is null;
         Span<(string Name, string Value)> variables =
         [
             ("leg_timeout", Number(leg.Timeout)),
@@ -115,6 +116,8 @@ public static class DialString
             (DeviceVariable, leg.Device.Id),
             ("origination_caller_id_name", callerName ?? ""),
             ("origination_caller_id_number", callerNumber ?? ""),
+            ("presence_id", routed ? PhoneRoute.PresenceId(leg.Device) : ""),
+            ("sip_invite_domain", routed ? leg.Device.SipRealm : ""),
         ];
 
         var delimiter = Delimiters[0];
@@ -173,7 +176,7 @@ public static class DialString
         {
             text.Append(delimiter).Append(']', closing);
         }
-        text.Append(']').Append(leg.Endpoint);
+        text.Append(']').Append(routed ? route!.Endpoint(leg.Device) : leg.Endpoint);
     }
 
     /// <summary>The value through the four levels described on the class (most values need none of it).</summary>

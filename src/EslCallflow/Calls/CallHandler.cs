@@ -24,9 +24,12 @@ public sealed partial class CallHandler
     private readonly DaemonMetrics _metrics;
     private readonly CallRecords _records;
     private readonly ILogger<CallHandler> _logger;
+    private readonly PhoneRoute? _phoneRoute;
 
-    public CallHandler(CallflowConfigurationStore store, CallflowModules modules, DaemonMetrics metrics, CallRecords records, ILogger<CallHandler> logger)
+    /// <param name="phoneRoute">Several switches: how legs reach phones through the proxy (none for one switch alone).</param>
+    public CallHandler(CallflowConfigurationStore store, CallflowModules modules, DaemonMetrics metrics, CallRecords records, ILogger<CallHandler> logger, PhoneRoute? phoneRoute = null)
     {
+        _phoneRoute = phoneRoute;
         _store = store;
         _records = records;
         _modules = modules;
@@ -41,6 +44,7 @@ public sealed partial class CallHandler
         var number = channel["Caller-Destination-Number"] ?? channel["Channel-Destination-Number"] ?? string.Empty;
         var caller = new CallerContext(CallerIdentity.Find(config, channel))
         {
+            PhoneRoute = _phoneRoute,
             // Exactly "true": continue_on_fail may also list causes, and a ring group goes on after any of them.
             BridgeSettingsSet = channel["variable_continue_on_fail"] == "true" && channel["variable_hangup_after_bridge"] == "true",
         };

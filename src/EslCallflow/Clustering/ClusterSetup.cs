@@ -1,8 +1,10 @@
+using EslCallflow.Callflows.RingGroups;
 using EslCallflow.Cluster;
 using EslCallflow.Tracking;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
+using Microsoft.Extensions.Options;
 
 namespace EslCallflow.Clustering;
 
@@ -25,6 +27,10 @@ public static class ClusterSetup
         builder.Services.AddSingleton<FeatureState>();
         builder.Services.AddSingleton<ClusterStatus>();
         builder.Services.AddSingleton<IRingingLegObserver, ClusterRingingObserver>();
+        builder.Services.AddSingleton(sp => ClusterPhoneRoute(sp.GetRequiredService<IOptions<ClusterOptions>>().Value));
         builder.Services.AddHostedService<ClusterService>();
     }
+
+    /// <summary>Legs to phones go through the proxy, where the phones registered.</summary>
+    public static PhoneRoute ClusterPhoneRoute(ClusterOptions options) => new(options.SipProfile, options.ProxyUri);
 }
