@@ -29,6 +29,8 @@ public enum PickupOutcome
     CallerGone,
     /// <summary>A directed pickup named nothing known (no such extension or SIP user).</summary>
     UnknownTarget,
+    /// <summary>The call rings on another node: the picker was moved there, where the pickup runs (several switches).</summary>
+    MovedToNode,
 }
 
 /// <summary>How a pickup ended, and for a success the caller's leg taken and the device it was ringing on.</summary>
@@ -49,9 +51,12 @@ public sealed partial class GroupPickupRunner
     private readonly ILogger<GroupPickupRunner> _logger;
     private readonly TimeProvider _time;
     private readonly ConversationWatch _conversations;
+    private readonly IPickupCluster? _cluster;
 
-    public GroupPickupRunner(ChannelTracker tracker, PickupClaims claims, ConversationWatch conversations, IOptions<PickupOptions> options, TimeProvider time, ILogger<GroupPickupRunner> logger)
+    /// <param name="cluster">Several switches: the calls ringing on the other nodes and the claims between them; none for one switch alone.</param>
+    public GroupPickupRunner(ChannelTracker tracker, PickupClaims claims, ConversationWatch conversations, IOptions<PickupOptions> options, TimeProvider time, ILogger<GroupPickupRunner> logger, IPickupCluster? cluster = null)
     {
+        _cluster = cluster;
         _time = time;
         _conversations = conversations;
         _tracker = tracker;
@@ -73,16 +78,41 @@ public sealed partial class GroupPickupRunner
 
         var keys = PickupPlanner.ScopeKeys(request.InScope);
         var tried = new HashSet<string>(StringComparer.Ordinal);
+        // Moved here by another node to take one call: that call first, and never moved on again.
+        var moved = _cluster?.MovedHere(session.ChannelData);
+        var token = moved?.Token ?? session.UniqueId;
         while (!session.CallEnded.IsCancellationRequested)
         {
             // Asked afresh after every lost race or failed intercept: the next call in scope may have started ringing.
-            var candidate = PickupPlanner.Candidates(config, request.InScope, picker, session.UniqueId, _tracker.RingingOn(keys))
-                .FirstOrDefault(c => !tried.Contains(c.CallKey));
+            IReadOnlyList<RingingLeg> ringing = _tracker.RingingOn(keys);
+            var elsewhere = _cluster is null || moved is not null ? [] : await _cluster.RingingElsewhereAsync(keys, stopping).ConfigureAwait(false);
+            if (elsewhere.Count > 0)
+            {
+                ringing = [.. ringing, .. elsewhere.Select(e => e.Leg)];
+            }
+            var candidates = PickupPlanner.Candidates(config, request.InScope, picker, session.UniqueId, ringing).Where(c => !tried.Contains(c.CallKey)).ToList();
+            var candidate = candidates.Find(c => c.CallKey == moved?.CallKey) ?? candidates.FirstOrDefault();
             if (candidate is null)
             {
                 break;
             }
             tried.Add(candidate.CallKey);
+            // One claim across the nodes first (the call a picker was moved here for is already its own).
+            if (_cluster is not null && candidate.CallKey != moved?.CallKey && !await _cluster.TryClaimAsync(candidate.CallKey, token, stopping).ConfigureAwait(false))
+            {
+                LogClaimedElsewhere(_logger, session.UniqueId, candidate.CallKey, candidate.DeviceId);
+                continue;
+            }
+            if (elsewhere.FirstOrDefault(e => e.Leg.LegUuid == candidate.LegUuid) is { } remote)
+            {
+                if (await _cluster!.MoveAsync(session, new MovedPickup(candidate.CallKey, token), remote.NodeSipUri, stopping).ConfigureAwait(false))
+                {
+                    return new PickupResult(PickupOutcome.MovedToNode, candidate.CallerUuid, candidate.DeviceId);
+                }
+                await _cluster.ReleaseAsync(candidate.CallKey, token, stopping).ConfigureAwait(false);
+                continue;
+            }
+            // This node owns the call: its own claims decide, whatever the store said.
             if (!_claims.TryClaim(candidate.CallKey, session.UniqueId, pickerName, candidate.DeviceId))
             {
                 LogClaimedElsewhere(_logger, session.UniqueId, candidate.CallKey, candidate.DeviceId);
@@ -90,9 +120,17 @@ public sealed partial class GroupPickupRunner
             }
             if (await TryInterceptAsync(session, candidate, pickerName, stopping).ConfigureAwait(false) is { } bridgedTo)
             {
+                if (_cluster is not null)
+                {
+                    await _cluster.KeepAsync(candidate.CallKey, token, stopping).ConfigureAwait(false);
+                }
                 return new PickupResult(PickupOutcome.PickedUp, bridgedTo, candidate.DeviceId);
             }
             _claims.Release(candidate.CallKey, session.UniqueId);
+            if (_cluster is not null)
+            {
+                await _cluster.ReleaseAsync(candidate.CallKey, token, stopping).ConfigureAwait(false);
+            }
             if (session.IsAnswered || session.CallEnded.IsCancellationRequested)
             {
                 // intercept answered us but bridged nothing: no SIP error is possible any more.

@@ -30,6 +30,7 @@ public sealed class GroupPickupModule(GroupPickupRunner pickup, DaemonMetrics me
             PickupOutcome.Refused => "refused",
             PickupOutcome.NothingToPickUp => "nothing_to_pick_up",
             PickupOutcome.UnknownTarget => "unknown_target",
+            PickupOutcome.MovedToNode => "moved_to_node",
             _ => "caller_gone",
         };
         metrics.Pickup(outcome);
