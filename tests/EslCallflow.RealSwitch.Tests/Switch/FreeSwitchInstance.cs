@@ -12,14 +12,18 @@ public sealed partial class FreeSwitchInstance : IAsyncDisposable
 {
     private readonly string _binary;
     private readonly string _folder;
+    private readonly IReadOnlyDictionary<string, string> _vars;
     private ManagedProcess? _process;
     private SwitchConsole? _console;
     private long _startMark;
 
-    public FreeSwitchInstance(string binary, string runFolder, int daemonCallPort)
+    /// <param name="name">Its folder in the run (several nodes share one run).</param>
+    /// <param name="vars">vars.xml values of this node (freeswitch-conf's one place for them), beyond the ports.</param>
+    public FreeSwitchInstance(string binary, string runFolder, int daemonCallPort, string name = "freeswitch", IReadOnlyDictionary<string, string>? vars = null)
     {
+        _vars = vars ?? new Dictionary<string, string>();
         _binary = Path.GetFullPath(binary);
-        _folder = Path.Combine(runFolder, "freeswitch");
+        _folder = Path.Combine(runFolder, name);
         SipPort = FreePorts.Next(udpToo: true);
         EslPort = FreePorts.Next();
         DaemonCallPort = daemonCallPort;
@@ -73,6 +77,16 @@ public sealed partial class FreeSwitchInstance : IAsyncDisposable
         Rewrite(vars, SipPortVar(), SipPort);
         Rewrite(vars, EslPortVar(), EslPort);
         Rewrite(vars, SocketVar(), DaemonCallPort);
+        foreach (var (name, value) in _vars)
+        {
+            var text = File.ReadAllText(vars);
+            var setting = new Regex($@"data=""{Regex.Escape(name)}=[^""]*""");
+            if (!setting.IsMatch(text))
+            {
+                throw new InvalidOperationException($"vars.xml sets no {name}; freeswitch-conf changed shape, update the suite");
+            }
+            File.WriteAllText(vars, setting.Replace(text, $@"data=""{name}={value}"""));
+        }
         foreach (var dialplan in Directory.EnumerateFiles(Path.Combine(Configuration, "dialplan"), "*.xml"))
         {
             if (SocketApplication().IsMatch(File.ReadAllText(dialplan)))
