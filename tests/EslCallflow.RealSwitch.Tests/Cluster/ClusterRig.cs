@@ -109,7 +109,8 @@ public sealed class ClusterRig : IAsyncLifetime
         var folder = Path.Combine(_runFolder, "kamailio");
         Directory.CreateDirectory(folder);
         var nodes = Path.Combine(folder, "nodes.list");
-        await File.WriteAllTextAsync(nodes, $"1 {NodeUri(NodeB)}\n1 {NodeUri(NodeA)}\n", cancellationToken);
+        // Priority (the fourth field) orders the set: B first.
+        await File.WriteAllTextAsync(nodes, $"1 {NodeUri(NodeB)} 0 10\n1 {NodeUri(NodeA)} 0 5\n", cancellationToken);
         KamailioLog = new LogFile(Path.Combine(folder, "kamailio.log"));
         _kamailio = ManagedProcess.Start("kamailio", "kamailio",
             [

@@ -48,10 +48,19 @@ public sealed partial class ClusterTests(ClusterRig rig, ITestOutputHelper outpu
     }
 
     /// <summary>Rings sales from a caller on <paramref name="node"/> and waits until every sales phone (registered at the proxy) rings.</summary>
-    private async Task<(OutgoingCall Caller, IncomingCall[] Ringing)> RingSalesOnAsync(string node)
+    private async Task<(OutgoingCall Caller, IncomingCall[] Ringing)> RingSalesOnAsync(string node, bool inStore = true)
     {
         var caller = rig.DirectPhone("1005", node).Dial("7000");
         var ringing = await Task.WhenAll(Sales.Select(u => rig.Phone(u).InviteAsync(Wait)));
+        // Ringing as a picker anywhere sees it: the node's daemon follows the four legs and they are in the store.
+        var daemon = node == "A" ? rig.DaemonA : rig.DaemonB;
+        var deadline = DateTime.UtcNow + Wait;
+        while ((await daemon.MetricsAsync(CancellationToken.None)).Value("eslcallflow_ringing_legs") < Sales.Length
+            || (inStore && (await rig.Redis.CommandAsync("KEYS eslcallflow:leg:*")).Split('\n').Count(l => l.StartsWith("eslcallflow:leg:", StringComparison.Ordinal)) < Sales.Length))
+        {
+            Assert.True(DateTime.UtcNow < deadline, $"node {node}'s ringing legs never showed in its daemon and the store");
+            await Task.Delay(10);
+        }
         return (caller, ringing);
     }
 
@@ -79,8 +88,15 @@ public sealed partial class ClusterTests(ClusterRig rig, ITestOutputHelper outpu
         // Every INVITE came through the proxy (it record-routed it) from node A's daemon's ring group.
         Assert.All(ringing, i => Assert.Contains($"127.0.0.1:{rig.ProxyPort.ToString(CultureInfo.InvariantCulture)}", i.Invite["Record-Route"] ?? string.Empty, StringComparison.Ordinal));
         // BLF: the legs carry the phones' presence, as the directory's dial-string gives a leg on one switch.
-        var channels = await rig.NodeA.ApiAsync("show channels as json", ct);
-        Assert.All(Sales, u => Assert.Contains($"\"presence_id\":\"{u}@127.0.0.1\"", channels, StringComparison.Ordinal));
+        // (show channels reads FreeSWITCH's core database, which trails the channels: asked until it shows them.)
+        var deadline = DateTime.UtcNow + Wait;
+        var channels = string.Empty;
+        while (!Sales.All(u => channels.Contains($"\"presence_id\":\"{u}@127.0.0.1\"", StringComparison.Ordinal)))
+        {
+            Assert.True(DateTime.UtcNow < deadline, "node A's legs do not carry the phones' presence_id: " + channels);
+            await Task.Delay(100, ct);
+            channels = await rig.NodeA.ApiAsync("show channels as json", ct);
+        }
 
         ringing[1].Answer();
         await caller.AnsweredAsync(Wait);
@@ -199,7 +215,7 @@ public sealed partial class ClusterTests(ClusterRig rig, ITestOutputHelper outpu
         }
         Assert.Contains("\"status\":\"degraded\"", (await rig.DaemonB.HealthAsync(ct)).Body, StringComparison.Ordinal);
 
-        var (caller, _) = await RingSalesOnAsync("B");
+        var (caller, _) = await RingSalesOnAsync("B", inStore: false);
         var picker = rig.Phone("1004").Dial("*71001");
         await picker.AnsweredAsync(Wait);
         await caller.AnsweredAsync(Wait);
