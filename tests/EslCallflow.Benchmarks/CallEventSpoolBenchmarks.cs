@@ -1,6 +1,6 @@
 using BenchmarkDotNet.Attributes;
 using EslCallflow.Records;
-using EslCallflow.Records.Delivery;
+using EslCallflow.Delivery;
 using Microsoft.Extensions.Logging;
 using Serilog;
 using Serilog.Extensions.Logging;
@@ -30,12 +30,12 @@ public class CallEventSpoolBenchmarks : IDisposable
     public void Setup()
     {
         _logs = new SerilogLoggerFactory(new LoggerConfiguration().MinimumLevel.Warning().WriteTo.Sink(new NullJsonSink()).CreateLogger(), dispose: true);
-        _call = [.. Enumerable.Range(1, 4).Select(i => CallEventJson.ToSpooled(Event("rec-bench", i)))];
+        _call = [.. Enumerable.Range(1, 4).Select(i => Event("rec-bench", i).ToSpooled())];
         _withRoom = Backlog(int.MaxValue);
         _full = Backlog(Capacity);
         for (var i = 0; i < Capacity / 4; i++)
         {
-            _full.Offer([.. Enumerable.Range(1, 4).Select(s => CallEventJson.ToSpooled(Event($"rec-{i}", s)))]);
+            _full.Offer([.. Enumerable.Range(1, 4).Select(s => Event($"rec-{i}", s).ToSpooled())]);
         }
         Console.WriteLine($"// one event is {_call[^1].Json.Length} characters of JSON");
     }

@@ -1,6 +1,6 @@
 using System.Text;
 using EslCallflow.Records;
-using EslCallflow.Records.Delivery;
+using EslCallflow.Delivery;
 
 namespace EslCallflow.Tests;
 
@@ -31,7 +31,7 @@ public class CallEventFormatTests
     [Fact]
     public void Custom_data_joins_the_event_in_the_body()
     {
-        var json = CallEventJson.ToSpooled(Event("call.started", 1)).Json;
+        var json = Event("call.started", 1).ToSpooled().Json;
 
         var body = CallEventJson.WebhookBody(json, new Dictionary<string, string> { ["account"] = "acme" });
 
@@ -43,7 +43,7 @@ public class CallEventFormatTests
     [Fact]
     public void Record_headers_flatten_the_record_on_one_line_each_without_unique_id()
     {
-        var headers = FreeSwitchEventHeaders.From(CallEventJson.ToSpooled(Event("call.ringing", 2)).Json, FreeSwitchEventHeaderSet.Record).ToDictionary(h => h.Key, h => h.Value);
+        var headers = FreeSwitchEventHeaders.From(Event("call.ringing", 2).ToSpooled().Json, FreeSwitchEventHeaderSet.Record).ToDictionary(h => h.Key, h => h.Value);
 
         Assert.Equal("eslcallflow::call", headers["Event-Subclass"]);
         Assert.Equal(("call.ringing", "2", "call-rec-1"), (headers["Eslcallflow-Event"], headers["Eslcallflow-Sequence"], headers["Eslcallflow-Call-Uuid"]));
@@ -57,7 +57,7 @@ public class CallEventFormatTests
     [Fact]
     public void Key_headers_are_the_fields_to_filter_on_and_the_record_stays_in_the_body()
     {
-        var json = CallEventJson.ToSpooled(Event("call.ringing", 2)).Json;
+        var json = Event("call.ringing", 2).ToSpooled().Json;
 
         var headers = FreeSwitchEventHeaders.From(json);
 
@@ -74,7 +74,7 @@ public class CallEventFormatTests
     public void The_spool_gives_back_what_is_not_acknowledged_in_order_and_drops_a_cut_line()
     {
         var folder = Directory.CreateTempSubdirectory("eslcallflow-spool").FullName;
-        var events = Enumerable.Range(1, 5).Select(i => CallEventJson.ToSpooled(Event("call.ringing", i))).ToList();
+        var events = Enumerable.Range(1, 5).Select(i => Event("call.ringing", i).ToSpooled()).ToList();
         using (var spool = EventSpool.Open(folder, out var none, out _))
         {
             Assert.Empty(none);
@@ -105,7 +105,7 @@ public class CallEventFormatTests
     public void Events_the_disk_refuses_are_kept_in_memory_and_still_read_back()
     {
         var folder = Directory.CreateTempSubdirectory("eslcallflow-spool-gone").FullName;
-        var events = Enumerable.Range(1, 3).Select(i => CallEventJson.ToSpooled(Event("call.ringing", i))).ToList();
+        var events = Enumerable.Range(1, 3).Select(i => Event("call.ringing", i).ToSpooled()).ToList();
         using var spool = EventSpool.Open(folder, out _, out _);
         Directory.Delete(folder);
 
@@ -121,9 +121,9 @@ public class CallEventFormatTests
     [Fact]
     public void A_spooled_event_reads_back_only_when_it_is_one_whole_event()
     {
-        var json = CallEventJson.ToSpooled(Event("call.ended", 4)).Json;
+        var json = Event("call.ended", 4).ToSpooled().Json;
 
-        Assert.Equal(CallEventJson.ToSpooled(Event("call.ended", 4)), CallEventJson.FromUtf8(Encoding.UTF8.GetBytes(json)));
+        Assert.Equal(Event("call.ended", 4).ToSpooled(), CallEventJson.FromUtf8(Encoding.UTF8.GetBytes(json)));
         Assert.Null(CallEventJson.FromUtf8(Encoding.UTF8.GetBytes(json[..^1])));
         Assert.Null(CallEventJson.FromUtf8(Encoding.UTF8.GetBytes(json + "{}")));
         Assert.Null(CallEventJson.FromUtf8(Encoding.UTF8.GetBytes(json.Replace("\"record_id\"", "\"other\"", StringComparison.Ordinal))));
@@ -135,7 +135,7 @@ public class CallEventFormatTests
     {
         var folder = Directory.CreateTempSubdirectory("eslcallflow-failed").FullName;
         var path = Path.Combine(folder, "failed.jsonl");
-        var evt = CallEventJson.ToSpooled(Event("call.ended", 4));
+        var evt = Event("call.ended", 4).ToSpooled();
         using var failed = new FailedEventLog(folder, 4096, TimeProvider.System);
 
         failed.Write([evt, evt], "queue_full", "10 events already waiting");

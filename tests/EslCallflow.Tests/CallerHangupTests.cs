@@ -1,3 +1,4 @@
+using EslCallflow.Metrics;
 using EslCallflow.Operations;
 using EslCallflow.Testing;
 using Microsoft.Extensions.DependencyInjection;

@@ -1,3 +1,4 @@
+using EslCallflow.Configuration;
 using System.Diagnostics;
 using System.Net;
 using System.Text.Json;

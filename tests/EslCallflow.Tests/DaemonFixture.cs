@@ -1,3 +1,5 @@
+using EslCallflow.Tracking;
+using EslCallflow.Calls;
 using System.Net;
 using System.Text.Json;
 using EslCallflow.Callflows.RingGroups;

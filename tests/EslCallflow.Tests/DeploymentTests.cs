@@ -67,9 +67,9 @@ public class DeploymentTests
     public void The_unit_gives_the_longest_allowed_drain_and_the_hosts_shutdown_time_before_systemd_kills_it()
     {
         var stop = TimeSpan.FromSeconds(int.Parse(Unit.Split('\n').Single(l => l.StartsWith("TimeoutStopSec=", StringComparison.Ordinal))["TimeoutStopSec=".Length..].TrimEnd('s'), System.Globalization.CultureInfo.InvariantCulture));
-        var longestDrain = TimeSpan.Parse(Hosting.DaemonOptions.MaxDrainTimeout, System.Globalization.CultureInfo.InvariantCulture);
+        var longestDrain = TimeSpan.Parse(DaemonOptions.MaxDrainTimeout, System.Globalization.CultureInfo.InvariantCulture);
 
-        Assert.True(stop > longestDrain + Hosting.DaemonOptions.ShutdownMargin, $"TimeoutStopSec {stop} must exceed the longest drain ({longestDrain}) plus the host's margin");
+        Assert.True(stop > longestDrain + DaemonOptions.ShutdownMargin, $"TimeoutStopSec {stop} must exceed the longest drain ({longestDrain}) plus the host's margin");
     }
 
     [Fact]

@@ -1,3 +1,5 @@
+using EslCallflow.Metrics;
+using EslCallflow.Tracking;
 using DotNet.Testcontainers.Builders;
 using DotNet.Testcontainers.Configurations;
 using EslCallflow.Esl;

@@ -1,4 +1,5 @@
-using EslCallflow.Calls;
+using EslCallflow.Calls.Pickup;
+using EslCallflow.Calls.Ringing;
 using EslCallflow.Esl.Messages;
 using EslCallflow.Testing;
 

@@ -198,7 +198,7 @@ public class RingGroupFlowTests
             e.Application == "bridge" && Interlocked.Increment(ref bridges) > 1 ? answered(c, e) : missThenAnswer(c, e));
 
         await call.Closed.WaitAsync(Timeout);
-        var metrics = daemon.Host.Services.GetRequiredService<Operations.DaemonMetrics>();
+        var metrics = daemon.Host.Services.GetRequiredService<Metrics.DaemonMetrics>();
         await Eventually.True(() => metrics.Calls("answered") > 0, Timeout);
 
         var text = await daemon.MetricsAsync();
@@ -215,7 +215,7 @@ public class RingGroupFlowTests
         await using var call = await daemon.CallAsync("7100", "1005", Bridges.Fails("USER_BUSY"));
 
         await call.Closed.WaitAsync(Timeout);
-        var metrics = daemon.Host.Services.GetRequiredService<Operations.DaemonMetrics>();
+        var metrics = daemon.Host.Services.GetRequiredService<Metrics.DaemonMetrics>();
         await Eventually.True(() => metrics.Calls("responded") > 0, Timeout);
 
         var text = await daemon.MetricsAsync();

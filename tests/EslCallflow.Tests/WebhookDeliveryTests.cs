@@ -1,5 +1,5 @@
 using System.Text;
-using EslCallflow.Records.Delivery;
+using EslCallflow.Delivery;
 using Microsoft.Extensions.DependencyInjection;
 
 namespace EslCallflow.Tests;

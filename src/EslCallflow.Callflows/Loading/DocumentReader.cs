@@ -2,12 +2,16 @@ using System.Text.Json;
 
 namespace EslCallflow.Callflows.Loading;
 
-/// <summary>Reads typed fields from one JSON document, recording an exact error (file, id, path) for each bad one.</summary>
-internal sealed class DocumentReader
+/// <summary>
+/// Reads typed fields from one JSON document, recording an exact error (file, id, path) for each bad one. Public
+/// because each module's data parses itself with it (<see cref="Modules.IModuleData{TSelf}.Parse"/>); only the
+/// loader makes one.
+/// </summary>
+public sealed class DocumentReader
 {
     private readonly List<ConfigError> _errors;
 
-    public DocumentReader(string file, string? documentId, List<ConfigError> errors)
+    internal DocumentReader(string file, string? documentId, List<ConfigError> errors)
     {
         File = file;
         DocumentId = documentId;

@@ -4,11 +4,13 @@ using EslCallflow.Callflows.Loading;
 namespace EslCallflow.Callflows.Modules;
 
 /// <summary>response (KAZOO cf_response): a SIP error code and reason for the caller, with optional early media.</summary>
-public sealed record ResponseData(int Code, string Message, string? Media, bool SkipModule) : IModuleData
+public sealed record ResponseData(int Code, string Message, string? Media, bool SkipModule) : IModuleData<ResponseData>
 {
     public const string Module = "response";
 
-    internal static ResponseData Parse(DocumentReader reader, JsonElement data, string path) => new(
+    public static IReadOnlyList<string> Modules { get; } = [Module];
+
+    public static ResponseData Parse(string module, DocumentReader reader, JsonElement data, string path) => new(
         reader.Int(data, "code", path, 486, 400, 699),
         reader.String(data, "message", path, check: SafeText.CheckText) ?? "",
         reader.String(data, "media", path, check: v => SafeText.CheckMedia(v)),

@@ -24,11 +24,13 @@ public sealed record RingGroupData(
     string? RingtoneExternal,
     bool FailOnSingleReject,
     bool IgnoreForward,
-    bool SkipModule) : IModuleData
+    bool SkipModule) : IModuleData<RingGroupData>
 {
     public const string Module = "ring_group";
     public const int DefaultTimeout = 20;
     public const int DefaultWeight = 20;
+
+    public static IReadOnlyList<string> Modules { get; } = [Module];
 
     private static readonly Dictionary<string, RingStrategy> Strategies = new(StringComparer.Ordinal)
     {
@@ -40,7 +42,25 @@ public sealed record RingGroupData(
     public IEnumerable<DocumentReference> References =>
         Endpoints.Select((e, i) => new DocumentReference(DocumentReference.KindOf(e.Type), e.Id, $"endpoints[{i}].id"));
 
-    internal static RingGroupData Parse(DocumentReader reader, JsonElement data, string path)
+    public RingGroupData Rings => this;
+
+    /// <summary>
+    /// Ring one device, or every device of a user at once, for <paramref name="timeout"/> seconds: a simultaneous
+    /// ring group of that one member, as the device and user modules ring.
+    /// </summary>
+    public static RingGroupData RingOne(EndpointType type, string id, int timeout) => new(
+        Endpoints: [new RingGroupEndpoint(id, type, Delay: 0, timeout, DefaultWeight)],
+        Strategy: RingStrategy.Simultaneous,
+        Timeout: timeout,
+        Repeats: 1,
+        Ringback: null,
+        RingtoneInternal: null,
+        RingtoneExternal: null,
+        FailOnSingleReject: false,
+        IgnoreForward: true,
+        SkipModule: false);
+
+    public static RingGroupData Parse(string module, DocumentReader reader, JsonElement data, string path)
     {
         var ringtones = reader.Object(data, "ringtones", path);
         return new RingGroupData(

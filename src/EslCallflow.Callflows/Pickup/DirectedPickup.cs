@@ -54,14 +54,15 @@ public static class DirectedPickup
 
     private static IReadOnlyList<Device>? FirstRinging(PbxConfiguration config, FlowNode node, int jumps)
     {
-        switch (node.Parsed)
+        if (node.Parsed?.Rings is { } ring)
         {
-            case RingGroupData ring:
-                return Members(config, ring.Endpoints, ring.Strategy);
-            case RingTargetData target:
-                return Members(config, [new RingGroupEndpoint(target.Id, target.Type, 0, target.Timeout, RingGroupData.DefaultWeight)], RingStrategy.Simultaneous);
-            case CallflowJumpData jump when jumps < MaxJumps && config.Callflows.TryGetValue(jump.Id, out var next):
-                return FirstRinging(config, next.Flow, jumps + 1);
+            return Members(config, ring.Endpoints, ring.Strategy);
+        }
+        // A module that names a callflow goes on there (the callflow module); a missing one was refused at load.
+        if (node.Parsed?.References.FirstOrDefault(r => r.Kind == DocumentKind.Callflow) is { } jump
+            && jumps < MaxJumps && config.Callflows.TryGetValue(jump.Id, out var next))
+        {
+            return FirstRinging(config, next.Flow, jumps + 1);
         }
         foreach (var child in node.Children.OrderBy(c => c.Key == FlowNode.DefaultChild ? 0 : 1).ThenBy(c => c.Key, StringComparer.Ordinal))
         {

@@ -4,7 +4,7 @@ using EslCallflow.Callflows.Modules;
 
 namespace EslCallflow.Callflows.Routing;
 
-/// <summary>What a call to <see cref="Number"/> would do: the callflow and, for a ring group, its first attempt.</summary>
+/// <summary>What a call to <see cref="Number"/> would do: the callflow and, when its first module rings phones, its first attempt.</summary>
 public sealed record CallPlan(string Number, CallerContext Caller, Callflow? Callflow, FlowNode? Node, RingGroupAttempt? RingGroup)
 {
     public string Module => Node?.Module ?? "none";
@@ -22,8 +22,8 @@ public static class CallPlanner
             return new CallPlan(number, caller, null, null, null);
         }
         var node = callflow.Flow;
-        var attempt = node.Parsed is RingGroupData { SkipModule: false } data
-            ? RingGroupPlanner.Plan(config, data, caller, new Random(seed))
+        var attempt = node.Parsed is { SkipModule: false, Rings: { } rings }
+            ? RingGroupPlanner.Plan(config, rings, caller, new Random(seed))
             : null;
         return new CallPlan(number, caller, callflow, node, attempt);
     }

@@ -4,6 +4,7 @@ using EslCallflow.Callflows.Loading;
 using EslCallflow.Callflows.Routing;
 using EslCallflow.Callflows.Modules;
 using System.ComponentModel.DataAnnotations;
+using EslCallflow.Delivery;
 using EslCallflow.Records;
 using Microsoft.Extensions.Configuration;
 
@@ -84,7 +85,7 @@ public static class CliCommands
             return 0;
         }
         output.WriteLine($"{args[1]}: callflow {plan.Callflow.Id}, module {plan.Module}, caller {caller?.Id ?? "external"}");
-        if (plan.Node?.Parsed is GroupPickupData or GroupPickupFeatureData)
+        if (plan.Node?.Parsed is IPickupData)
         {
             var http = Option(args, "--http") ?? Environment.GetEnvironmentVariable("ESLCALLFLOW_Http__Url") ?? "http://127.0.0.1:8088";
             PickupPlanPrinter.Print(config, config.MatchCallflow(args[1])!, caller, LiveChannels(http), http, output);
@@ -123,17 +124,18 @@ public static class CliCommands
             .AddJsonFile(Path.GetFullPath(file), optional: settingsFile is null)
             .AddEnvironmentVariables("ESLCALLFLOW_")
             .Build();
-        var options = new CallRecordsOptions();
-        configuration.GetSection(CallRecordsOptions.Section).Bind(options);
+        var options = new DeliveryOptions();
+        configuration.GetSection(DeliveryOptions.Section).Bind(options);
         var problems = new List<ValidationResult>();
         Validator.TryValidateObject(options, new ValidationContext(options), problems, validateAllProperties: true);
         if (problems.Count == 0)
         {
             problems.AddRange(options.Validate(new ValidationContext(options)));
         }
+        problems.AddRange(WebhookEventNames.Problems(options).Select(p => new ValidationResult(p)));
         if (problems.Count > 0)
         {
-            error.WriteLine($"{file}: {problems.Count} error(s) in {CallRecordsOptions.Section}");
+            error.WriteLine($"{file}: {problems.Count} error(s) in {DeliveryOptions.Section}");
             foreach (var problem in problems)
             {
                 error.WriteLine("  " + problem.ErrorMessage);

@@ -15,22 +15,19 @@ internal static class PickupPlanPrinter
 {
     public static void Print(PbxConfiguration config, CallflowMatch match, Device? picker, string? channelsJson, string? channelsSource, TextWriter output)
     {
-        var node = match.Callflow.Flow;
-        var (approval, target) = node.Parsed switch
+        if (match.Callflow.Flow.Parsed is not IPickupData pickup)
         {
-            GroupPickupData pickup => (pickup.Approved, new DirectedPickupTarget($"{pickup.Scope.Kind.ToString().ToLowerInvariant()} {pickup.Scope.Id}", PickupScopes.DevicesIn(config, pickup.Scope))),
-            GroupPickupFeatureData feature => (feature.Approved, match.Captures.Count > 0 ? DirectedPickup.Resolve(config, feature.Type, match.Captures[0]) : null),
-            _ => (null, null),
-        };
-        var authorization = PickupPlanner.Authorize(config, approval, picker);
+            return;
+        }
+        var authorization = PickupPlanner.Authorize(config, pickup.Approved, picker);
         output.WriteLine($"  approval: {(authorization.Approved ? "allowed" : "refused")} ({authorization.Reason})");
         if (!authorization.Approved)
         {
             return;
         }
-        if (target is null)
+        if (pickup.Target(config, match.Captures) is not { } target)
         {
-            output.WriteLine($"  target: nothing known as '{(match.Captures.Count > 0 ? match.Captures[0] : "")}': the caller gets the unknown-target response");
+            output.WriteLine($"  target: nothing known as '{pickup.Asked(match.Captures).Name}': the caller gets the unknown-target response");
             return;
         }
         output.WriteLine($"  scope: {target.Description}: {string.Join(", ", target.Devices.Select(d => $"{d.Id} ({d.SipUsername}@{d.SipRealm})"))}");

@@ -1,6 +1,6 @@
 using EslCallflow.Callflows.FreeSwitch;
 using EslCallflow.Callflows.Pickup;
-using EslCallflow.Calls;
+using EslCallflow.Calls.Pickup;
 using EslCallflow.Cluster;
 using EslCallflow.Esl;
 using EslCallflow.Esl.Messages;

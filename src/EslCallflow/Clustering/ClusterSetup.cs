@@ -27,7 +27,7 @@ public static class ClusterSetup
         builder.Services.AddSingleton<FeatureState>();
         builder.Services.AddSingleton<ClusterStatus>();
         builder.Services.AddSingleton<IRingingLegObserver, ClusterRingingObserver>();
-        builder.Services.AddSingleton<Calls.IPickupCluster, ClusterPickup>();
+        builder.Services.AddSingleton<Calls.Pickup.IPickupCluster, ClusterPickup>();
         builder.Services.AddSingleton(sp => ClusterPhoneRoute(sp.GetRequiredService<IOptions<ClusterOptions>>().Value));
         builder.Services.AddHostedService<ClusterService>();
     }

@@ -1,10 +1,13 @@
 using EslCallflow.Calls;
-using EslCallflow.Calls.Modules;
+using EslCallflow.Calls.Pickup;
+using EslCallflow.Calls.Ringing;
 using EslCallflow.Esl.Inbound;
 using EslCallflow.Esl.Outbound;
+using EslCallflow.Configuration;
+using EslCallflow.Delivery;
+using EslCallflow.Metrics;
 using EslCallflow.Operations;
 using EslCallflow.Records;
-using EslCallflow.Records.Delivery;
 using EslCallflow.Tracking;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
@@ -54,6 +57,8 @@ public static class DaemonHost
         builder.Services.AddOptions<PickupOptions>().BindConfiguration(PickupOptions.Section).ValidateDataAnnotations().ValidateOnStart();
         builder.Services.AddOptions<TrackingOptions>().BindConfiguration(TrackingOptions.Section).ValidateDataAnnotations().ValidateOnStart();
         builder.Services.AddOptions<CallRecordsOptions>().BindConfiguration(CallRecordsOptions.Section).ValidateDataAnnotations().ValidateOnStart();
+        builder.Services.AddOptions<DeliveryOptions>().BindConfiguration(DeliveryOptions.Section).ValidateDataAnnotations().ValidateOnStart();
+        builder.Services.AddSingleton<IValidateOptions<DeliveryOptions>, WebhookEventNames>();
         builder.Services.AddOptions<HttpEndpointOptions>().BindConfiguration(HttpEndpointOptions.Section).ValidateDataAnnotations().ValidateOnStart();
         builder.Services.AddOptions<HostOptions>().Configure<IOptions<DaemonOptions>>((o, daemon) =>
         {
@@ -67,25 +72,18 @@ public static class DaemonHost
         builder.Services.AddSingleton(TimeProvider.System);
         builder.Services.AddSingleton<DaemonMetrics>();
         builder.Services.AddSingleton<ChannelTracker>();
-        builder.Services.AddSingleton<PickupClaims>();
+        builder.Services.AddSingleton<IPickupClaims, PickupClaims>();
+        builder.Services.AddSingleton<IRingingLegs, TrackedRingingLegs>();
         builder.Services.AddSingleton<ISwitchApi>(sp => sp.GetRequiredService<InboundConnectionService>());
         builder.Services.AddSingleton<ConversationWatch>();
         builder.Services.AddSingleton<DeliveryMetrics>();
         builder.Services.AddSingleton<CallEventDispatcher>();
         builder.Services.AddSingleton<CallRecords>();
-        builder.Services.AddSingleton<GroupPickupRunner>();
-        // Callflow modules, one file each (Calls/Modules); the flow runner finds them by name.
-        builder.Services.AddSingleton<RingGroupModule>();
-        builder.Services.AddSingleton<ICallflowModule>(sp => sp.GetRequiredService<RingGroupModule>());
-        builder.Services.AddSingleton<ICallflowModule>(sp => RingTargetModule.Device(sp.GetRequiredService<RingGroupModule>()));
-        builder.Services.AddSingleton<ICallflowModule>(sp => RingTargetModule.User(sp.GetRequiredService<RingGroupModule>()));
-        builder.Services.AddSingleton<ICallflowModule, PlayModule>();
-        builder.Services.AddSingleton<ICallflowModule, ResponseModule>();
-        builder.Services.AddSingleton<ICallflowModule, CallflowJumpModule>();
-        builder.Services.AddSingleton<ICallflowModule, TransferModule>();
-        builder.Services.AddSingleton<ICallflowModule, GroupPickupModule>();
-        builder.Services.AddSingleton<ICallflowModule, GroupPickupFeatureModule>();
-        builder.Services.AddSingleton<CallflowModules>();
+        builder.Services.AddSingleton<PickupRunner>();
+        builder.Services.AddSingleton<BridgeWatcher>();
+        builder.Services.AddSingleton<RingReport>();
+        builder.Services.AddSingleton<Ringer>();
+        CallflowModules.Register(builder.Services);
         builder.Services.AddSingleton<CallHandler>();
         // Before the call listener: it starts first (spooled events are read back before any call) and stops after
         // the calls have drained (their last events are spooled before the process ends).
@@ -95,6 +93,7 @@ public static class DaemonHost
         builder.Services.AddSingleton<OutboundCallService>();
         builder.Services.AddHostedService(sp => sp.GetRequiredService<OutboundCallService>());
         builder.Services.AddSingleton<InboundConnectionService>();
+        builder.Services.AddSingleton<IFreeSwitchEventPublisher>(sp => sp.GetRequiredService<InboundConnectionService>());
         builder.Services.AddHostedService(sp => sp.GetRequiredService<InboundConnectionService>());
         builder.Services.AddSingleton<ConfigurationReloader>();
         builder.Services.AddHostedService(sp => sp.GetRequiredService<ConfigurationReloader>());

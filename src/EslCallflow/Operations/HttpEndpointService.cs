@@ -1,9 +1,11 @@
 using System.Net;
 using System.Text.Json;
 using EslCallflow.Callflows.Pickup;
-using EslCallflow.Hosting;
+using EslCallflow.Calls;
+using EslCallflow.Configuration;
+using EslCallflow.Metrics;
 using EslCallflow.Records;
-using EslCallflow.Records.Delivery;
+using EslCallflow.Delivery;
 using EslCallflow.Tracking;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Hosting;
@@ -123,7 +125,7 @@ public sealed partial class HttpEndpointService : IHostedService, IAsyncDisposab
         {
             return Results.Json(new { error = "limit must be a whole number, 0 or more" }, statusCode: StatusCodes.Status400BadRequest);
         }
-        var body = JsonSerializer.Serialize(new { in_progress = _records.InProgress(), recent = _records.Recent(limit) }, Records.Delivery.CallEventJson.Options);
+        var body = JsonSerializer.Serialize(new { in_progress = _records.InProgress(), recent = _records.Recent(limit) }, CallEventJson.Options);
         return Results.Text(body, "application/json");
     }
 

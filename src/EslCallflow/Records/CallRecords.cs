@@ -1,6 +1,6 @@
 using System.Collections.Concurrent;
 using EslCallflow.Callflows.Documents;
-using EslCallflow.Records.Delivery;
+using EslCallflow.Delivery;
 using Microsoft.Extensions.Options;
 
 namespace EslCallflow.Records;

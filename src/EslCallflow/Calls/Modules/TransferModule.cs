@@ -1,18 +1,15 @@
 using EslCallflow.Callflows.Documents;
-using EslCallflow.Operations;
 using EslCallflow.Callflows.Modules;
+using EslCallflow.Metrics;
 
 namespace EslCallflow.Calls.Modules;
 
 /// <summary>transfer: hands the call to an extension of a FreeSWITCH dialplan and context; terminal for the daemon.</summary>
-public sealed class TransferModule(DaemonMetrics metrics) : ICallflowModule
+public sealed class TransferModule(DaemonMetrics metrics) : CallflowModule<TransferData>
 {
-    public string Name => TransferData.Module;
-
-    public async Task<FlowNode?> RunAsync(CallContext call, FlowNode node, CancellationToken stopping)
+    protected override async Task<FlowNode?> RunAsync(CallContext call, FlowNode node, TransferData data, CancellationToken stopping)
     {
-        var transfer = (TransferData)node.Parsed!;
-        await call.Session.ExecuteAsync("transfer", $"{transfer.Extension} {transfer.Dialplan} {transfer.Context}", stopping).ConfigureAwait(false);
+        await SessionActions.TransferAsync(call.Session, data.Extension, data.Dialplan, data.Context, stopping).ConfigureAwait(false);
         call.Decide(metrics, node.Module, "transferred");
         return null;
     }

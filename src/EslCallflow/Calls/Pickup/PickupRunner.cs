@@ -1,0 +1,251 @@
+using EslCallflow.Callflows.Documents;
+using EslCallflow.Callflows.Modules;
+using EslCallflow.Callflows.Pickup;
+using EslCallflow.Esl;
+using EslCallflow.Esl.Messages;
+using EslCallflow.Esl.Outbound;
+using EslCallflow.Metrics;
+using EslCallflow.Records;
+using EslCallflow.Tracking;
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Options;
+
+namespace EslCallflow.Calls.Pickup;
+
+/// <summary>
+/// A pickup module (group_pickup, group_pickup_feature) on the picker's session (docs/behaviour.md group_pickup
+/// rules 2 to 8): refuse pickers who are not approved before answering; otherwise take the longest-ringing call
+/// on the module's target that this picker can claim, intercept it, and count it done when the picker is bridged.
+/// Never dead air: every path ends in a bridge or a SIP response. Terminal: children are never run (rule 8).
+/// </summary>
+public sealed partial class PickupRunner
+{
+    private static readonly TimeSpan FeedPollInterval = TimeSpan.FromMilliseconds(20);
+    private readonly IRingingLegs _legs;
+    private readonly ChannelTracker _tracker;
+    private readonly IPickupClaims _claims;
+    private readonly PickupOptions _options;
+    private readonly DaemonMetrics _metrics;
+    private readonly TimeProvider _time;
+    private readonly ILogger<PickupRunner> _logger;
+    private readonly ConversationWatch _conversations;
+    private readonly IPickupCluster? _cluster;
+
+    /// <param name="cluster">Several switches: the calls ringing on the other nodes and the claims between them; none for one switch alone.</param>
+    public PickupRunner(IRingingLegs legs, ChannelTracker tracker, IPickupClaims claims, ConversationWatch conversations, IOptions<PickupOptions> options, DaemonMetrics metrics, TimeProvider time, ILogger<PickupRunner> logger, IPickupCluster? cluster = null)
+    {
+        _cluster = cluster;
+        _conversations = conversations;
+        _legs = legs;
+        _tracker = tracker;
+        _claims = claims;
+        _options = options.Value;
+        _metrics = metrics;
+        _time = time;
+        _logger = logger;
+    }
+
+    /// <summary>Runs the pickup, then counts its outcome for the pickups, the module and the call, and records it.</summary>
+    public async Task<FlowNode?> RunAsync(CallContext call, FlowNode node, IPickupData data, CancellationToken stopping)
+    {
+        var picked = await PickUpAsync(call, data, stopping).ConfigureAwait(false);
+        _metrics.Pickup(picked.Name);
+        call.Decide(_metrics, node.Module, picked.Name);
+        call.Record.Pickup(picked.Name, picked.PickedCallUuid, picked.FromDeviceId, picked.SipCode);
+        await FollowAsync(call, picked, stopping).ConfigureAwait(false);
+        return null;
+    }
+
+    /// <summary>
+    /// After a pickup, the conversation to its end: who hung up, with what cause, in the log and the record; a side
+    /// FreeSWITCH leaves answered with nobody is hung up by <see cref="ConversationWatch"/>.
+    /// </summary>
+    private async Task FollowAsync(CallContext call, PickupResult picked, CancellationToken stopping)
+    {
+        if (picked is not { Outcome: PickupOutcome.PickedUp, PickedCallUuid: { } pickedCall })
+        {
+            return;
+        }
+        ConversationEnd end;
+        try
+        {
+            end = await _conversations.FollowAsync(call.Uuid, pickedCall, call.Session, stopping).ConfigureAwait(false);
+        }
+        catch (OperationCanceledException)
+        {
+            return;
+        }
+        var hungUpBy = end.EndedByDaemon ? CallEnding.Daemon : end.FirstGone == call.Uuid ? CallEnding.Caller : PickedCall;
+        LogConversationEnded(_logger, call.Uuid, end.TalkSeconds, pickedCall, hungUpBy, end.Cause);
+        call.Record.TalkEnded(end.TalkSeconds, hungUpBy, end.Cause);
+    }
+
+    /// <summary><c>hung_up_by</c> in a pickup call's record when the call it picked up hung up first.</summary>
+    public const string PickedCall = "picked_call";
+
+    private async Task<PickupResult> PickUpAsync(CallContext call, IPickupData data, CancellationToken stopping)
+    {
+        var (session, config, picker) = (call.Session, call.Config, call.Caller.Device);
+        var pickerName = picker?.Id ?? "external";
+        // Refused before anything is looked up: a picker who may not pick up learns nothing of what rings.
+        var authorization = PickupPlanner.Authorize(config, data.Approved, picker);
+        if (!authorization.Approved)
+        {
+            LogRefused(_logger, session.UniqueId, pickerName, authorization.Reason, _options.RefusedCode);
+            await SessionActions.RespondAsync(session, _options.RefusedCode, _options.RefusedReason, null, stopping).ConfigureAwait(false);
+            return new PickupResult(PickupOutcome.Refused, SipCode: _options.RefusedCode);
+        }
+        if (data.Target(config, call.Captures) is not { } target)
+        {
+            var (kind, name) = data.Asked(call.Captures);
+            LogUnknownTarget(_logger, session.UniqueId, call.Number, name, kind, _options.UnknownTargetCode);
+            await SessionActions.RespondAsync(session, _options.UnknownTargetCode, _options.UnknownTargetReason, null, stopping).ConfigureAwait(false);
+            return new PickupResult(PickupOutcome.UnknownTarget, SipCode: _options.UnknownTargetCode);
+        }
+
+        var keys = PickupPlanner.ScopeKeys(target.Devices);
+        var tried = new HashSet<string>(StringComparer.Ordinal);
+        // Moved here by another node to take one call: that call first, and never moved on again.
+        var moved = _cluster?.MovedHere(session.ChannelData);
+        var token = moved?.Token ?? session.UniqueId;
+        while (!session.CallEnded.IsCancellationRequested)
+        {
+            // Asked afresh after every lost race or failed intercept: the next call in scope may have started ringing.
+            var ringing = _legs.RingingOn(keys);
+            var elsewhere = _cluster is null || moved is not null ? [] : await _cluster.RingingElsewhereAsync(keys, stopping).ConfigureAwait(false);
+            if (elsewhere.Count > 0)
+            {
+                ringing = [.. ringing, .. elsewhere.Select(e => e.Leg)];
+            }
+            var candidates = PickupPlanner.Candidates(config, target.Devices, picker, session.UniqueId, ringing).Where(c => !tried.Contains(c.CallKey)).ToList();
+            var candidate = candidates.Find(c => c.CallKey == moved?.CallKey) ?? candidates.FirstOrDefault();
+            if (candidate is null)
+            {
+                break;
+            }
+            tried.Add(candidate.CallKey);
+            // One claim across the nodes first (the call a picker was moved here for is already its own).
+            if (_cluster is not null && candidate.CallKey != moved?.CallKey && !await _cluster.TryClaimAsync(candidate.CallKey, token, stopping).ConfigureAwait(false))
+            {
+                LogClaimedElsewhere(_logger, session.UniqueId, candidate.CallKey, candidate.DeviceId);
+                continue;
+            }
+            if (elsewhere.FirstOrDefault(e => e.Leg.LegUuid == candidate.LegUuid) is { } remote)
+            {
+                if (await _cluster!.MoveAsync(session, new MovedPickup(candidate.CallKey, token), remote.NodeSipUri, stopping).ConfigureAwait(false))
+                {
+                    return new PickupResult(PickupOutcome.MovedToNode, candidate.CallerUuid, candidate.DeviceId);
+                }
+                await _cluster.ReleaseAsync(candidate.CallKey, token, stopping).ConfigureAwait(false);
+                continue;
+            }
+            // This node owns the call: its own claims decide, whatever the store said.
+            if (!_claims.TryClaim(candidate.CallKey, session.UniqueId, pickerName, candidate.DeviceId))
+            {
+                LogClaimedElsewhere(_logger, session.UniqueId, candidate.CallKey, candidate.DeviceId);
+                continue;
+            }
+            if (await TryInterceptAsync(session, candidate, pickerName, stopping).ConfigureAwait(false) is { } bridgedTo)
+            {
+                if (_cluster is not null)
+                {
+                    await _cluster.KeepAsync(candidate.CallKey, token, stopping).ConfigureAwait(false);
+                }
+                return new PickupResult(PickupOutcome.PickedUp, bridgedTo, candidate.DeviceId);
+            }
+            _claims.Release(candidate.CallKey, session.UniqueId);
+            if (_cluster is not null)
+            {
+                await _cluster.ReleaseAsync(candidate.CallKey, token, stopping).ConfigureAwait(false);
+            }
+            if (session.IsAnswered || session.CallEnded.IsCancellationRequested)
+            {
+                // intercept answered us but bridged nothing: no SIP error is possible any more.
+                await SessionActions.TryHangupAsync(session, "NORMAL_TEMPORARY_FAILURE", stopping).ConfigureAwait(false);
+                return new PickupResult(PickupOutcome.CallerGone);
+            }
+        }
+
+        if (session.CallEnded.IsCancellationRequested)
+        {
+            return new PickupResult(PickupOutcome.CallerGone);
+        }
+        LogNothingToPickUp(_logger, session.UniqueId, pickerName, target.Description);
+        await SessionActions.RespondAsync(session, _options.NothingToPickUpCode, _options.NothingToPickUpReason, _options.NothingToPickUpMedia, stopping).ConfigureAwait(false);
+        return new PickupResult(PickupOutcome.NothingToPickUp, SipCode: _options.NothingToPickUpCode);
+    }
+
+    /// <summary>The caller's leg the picker was bridged to, or null when the intercept took nothing.</summary>
+    private async Task<string?> TryInterceptAsync(EslOutboundSession session, PickupCandidate candidate, string pickerName, CancellationToken stopping)
+    {
+        var guard = InterceptGuard.For(candidate.CallerUuid is { } callerUuid && _legs.IsAnswered(callerUuid));
+        LogIntercepting(_logger, session.UniqueId, candidate.LegUuid, candidate.DeviceId, candidate.CallerUuid ?? "unknown", guard.Name);
+        EslEvent? completion = null;
+        try
+        {
+            completion = await SessionActions.InterceptAsync(session, guard.Commands, candidate.InterceptArgument, stopping).ConfigureAwait(false);
+        }
+        catch (EslConnectionClosedException)
+        {
+            // intercept moves the picker out of the socket application: the socket may close before the
+            // completion is read. What happened is then read from the channel feed below.
+        }
+
+        var bridgedTo = completion is null
+            ? await BridgedPerFeedAsync(session.UniqueId, candidate, stopping).ConfigureAwait(false)
+            : InterceptGuard.BridgedTo(completion);
+        if (bridgedTo is not null && (candidate.CallerUuid is null || bridgedTo == candidate.CallerUuid))
+        {
+            _claims.Won(candidate.CallKey, session.UniqueId, pickerName, candidate.DeviceId);
+            LogPickedUp(_logger, session.UniqueId, pickerName, candidate.DeviceId, bridgedTo);
+            return bridgedTo;
+        }
+        LogInterceptFailed(_logger, session.UniqueId, candidate.LegUuid, candidate.DeviceId, guard.Name);
+        return null;
+    }
+
+    /// <summary>
+    /// Without the intercept's completion, success is what the feed shows: the picker's channel answered and
+    /// bridged to the caller. The feed may trail the socket by a moment, so it is asked until BridgeTimeout.
+    /// </summary>
+    private async Task<string?> BridgedPerFeedAsync(string pickerUuid, PickupCandidate candidate, CancellationToken stopping)
+    {
+        var started = _time.GetTimestamp();
+        while (true)
+        {
+            if (_tracker.Find(pickerUuid) is { Answered: true, OtherLeg: { } other } && (candidate.CallerUuid is null || other == candidate.CallerUuid))
+            {
+                return other;
+            }
+            if (_time.GetElapsedTime(started) >= _options.BridgeTimeout)
+            {
+                return null;
+            }
+            await Task.Delay(FeedPollInterval, _time, stopping).ConfigureAwait(false);
+        }
+    }
+
+    [LoggerMessage(EventId = 4007, Level = LogLevel.Information, Message = "Call {CallUuid}: ended after {TalkSeconds:0.0} s with picked-up call {PickedCall}; {HungUpBy} hung up ({Cause})")]
+    private static partial void LogConversationEnded(ILogger logger, string callUuid, double talkSeconds, string pickedCall, string hungUpBy, string cause);
+
+    [LoggerMessage(EventId = 4001, Level = LogLevel.Warning, Message = "Call {CallUuid}: pickup refused for {PickerDevice}: {Reason}; responding {SipCode}")]
+    private static partial void LogRefused(ILogger logger, string callUuid, string pickerDevice, string reason, int sipCode);
+
+    [LoggerMessage(EventId = 4002, Level = LogLevel.Information, Message = "Call {CallUuid}: nothing to pick up for {PickerDevice} in {PickupScope}")]
+    private static partial void LogNothingToPickUp(ILogger logger, string callUuid, string pickerDevice, string pickupScope);
+
+    [LoggerMessage(EventId = 4003, Level = LogLevel.Debug, Message = "Call {CallUuid}: call {PickupCall} ringing on {RingingDevice} is being picked up by someone else; trying the next")]
+    private static partial void LogClaimedElsewhere(ILogger logger, string callUuid, string pickupCall, string ringingDevice);
+
+    [LoggerMessage(EventId = 4004, Level = LogLevel.Debug, Message = "Call {CallUuid}: intercepting leg {RingingLeg} on {RingingDevice} (caller {CallerUuid}, guard {InterceptGuard})")]
+    private static partial void LogIntercepting(ILogger logger, string callUuid, string ringingLeg, string ringingDevice, string callerUuid, string interceptGuard);
+
+    [LoggerMessage(EventId = 4005, Level = LogLevel.Information, Message = "Call {CallUuid}: outcome picked up: {PickerDevice} took the call ringing on {RingingDevice} (caller {CallerUuid})")]
+    private static partial void LogPickedUp(ILogger logger, string callUuid, string pickerDevice, string ringingDevice, string callerUuid);
+
+    [LoggerMessage(EventId = 4010, Level = LogLevel.Warning, Message = "Call {CallUuid}: directed pickup {Number}: no {TargetType} known as {Dialled}; responding {SipCode}")]
+    private static partial void LogUnknownTarget(ILogger logger, string callUuid, string number, string dialled, string targetType, int sipCode);
+
+    [LoggerMessage(EventId = 4006, Level = LogLevel.Warning, Message = "Call {CallUuid}: intercept of leg {RingingLeg} on {RingingDevice} bridged nothing ({InterceptGuard} refused it, or it was answered or gone meanwhile)")]
+    private static partial void LogInterceptFailed(ILogger logger, string callUuid, string ringingLeg, string ringingDevice, string interceptGuard);
+}

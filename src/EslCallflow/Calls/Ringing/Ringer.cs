@@ -1,0 +1,77 @@
+using EslCallflow.Callflows.Documents;
+using EslCallflow.Callflows.Modules;
+using EslCallflow.Callflows.RingGroups;
+using EslCallflow.Calls.Pickup;
+using EslCallflow.Records;
+
+namespace EslCallflow.Calls.Ringing;
+
+/// <summary>
+/// Rings a ring group (docs/behaviour.md ring_group rules), for the ring_group, device and user modules: plan an
+/// attempt, send its bridge, follow it to its end; repeat while nobody answers, then go on to the child named by
+/// the cause, else <c>_</c>, else hang up with it.
+/// </summary>
+public sealed class Ringer(BridgeWatcher watcher, RingReport report, ConversationWatch conversations)
+{
+    public async Task<FlowNode?> RingAsync(CallContext call, FlowNode node, RingGroupData data, CancellationToken stopping)
+    {
+        var random = new Random();
+        var cause = "NO_ANSWER";
+        for (var attempt = 1; attempt <= data.Repeats; attempt++)
+        {
+            var plan = RingGroupPlanner.Plan(call.Config, data, call.Caller, random);
+            report.Planned(call, plan);
+            if (!plan.HasLegs)
+            {
+                report.NobodyToRing(call, node, attempt, data, plan);
+                return node.Child(FlowNode.DefaultChild) ?? await HangupAsync(call, "NO_USER_RESPONSE", stopping).ConfigureAwait(false);
+            }
+            report.Ringing(call, attempt, data, plan);
+            using var bridge = watcher.Send(call.Session, plan, stopping);
+            RingReport.Rung(call, node, attempt, data, plan);
+            var end = await bridge.EndAsync().ConfigureAwait(false);
+            report.Ended(call, node, attempt, end);
+            switch (end)
+            {
+                case RingEnd.Answered answered:
+                    report.TalkEnded(call, answered.Device, await answered.Talk.ConfigureAwait(false));
+                    return null;
+                case RingEnd.PickedUp { PickerCall: { } pickerCall } picked:
+                    // The caller talks to the picker outside this session: followed on the channel feed to its end.
+                    if (await FollowAsync(call, pickerCall, picked.Picker, stopping).ConfigureAwait(false) is { } talk)
+                    {
+                        report.TalkEnded(call, picked.Picker, talk);
+                    }
+                    return null;
+                case RingEnd.NotAnswered missed:
+                    cause = missed.Cause;
+                    break;
+                default:
+                    // Picked up (the caller talks to the picker) or the caller gone: no child, no repeat, no hangup.
+                    return null;
+            }
+        }
+        report.Missed(call, node, cause);
+        return node.Child(cause) ?? node.Child(FlowNode.DefaultChild) ?? await HangupAsync(call, cause, stopping).ConfigureAwait(false);
+    }
+
+    /// <summary>The picked-up conversation's end, or null when following it stopped with the daemon.</summary>
+    private async Task<TalkEnd?> FollowAsync(CallContext call, string pickerCall, string picker, CancellationToken stopping)
+    {
+        try
+        {
+            var end = await conversations.FollowAsync(call.Uuid, pickerCall, call.Session, stopping).ConfigureAwait(false);
+            return new TalkEnd(end.TalkSeconds, end.EndedByDaemon ? CallEnding.Daemon : end.FirstGone == call.Uuid ? CallEnding.Caller : picker, end.Cause);
+        }
+        catch (OperationCanceledException)
+        {
+            return null;
+        }
+    }
+
+    private static async Task<FlowNode?> HangupAsync(CallContext call, string cause, CancellationToken stopping)
+    {
+        await SessionActions.TryHangupAsync(call.Session, cause, stopping).ConfigureAwait(false);
+        return null;
+    }
+}
