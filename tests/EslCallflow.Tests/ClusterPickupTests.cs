@@ -51,8 +51,7 @@ public sealed class ClusterPickupTests
         await pickerOnB.Closed.WaitAsync(Timeout);
         Assert.Equal(
             [
-                "set sip_rh_X-Redirect-Server=sip:127.0.0.1:5080",
-                $"set sip_rh_X-Eslcallflow-Pickup=caller-on-a/{pickerOnB.Uuid}",
+                $"multiset sip_rh_X-Redirect-Server=sip:127.0.0.1:5080 sip_rh_X-Eslcallflow-Pickup=caller-on-a/{pickerOnB.Uuid}",
                 "redirect sip:8000@127.0.0.1:5080",
             ],
             pickerOnB.Executions.Select(e => $"{e.Application} {e.Argument}"));

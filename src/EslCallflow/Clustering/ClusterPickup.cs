@@ -75,8 +75,9 @@ public sealed partial class ClusterPickup(ClusterStore store, IOptions<ClusterOp
             // unanswered call with a 302 whose Contact is the argument).
             await session.ExecuteAllAsync(
                 [
-                    new EslExecute("set", AppArgument.Set("sip_rh_" + RedirectHeader, nodeSipUri)),
-                    new EslExecute("set", AppArgument.Set("sip_rh_" + PickupHeader, pickup.CallKey + "/" + pickup.Token)),
+                    // One application for both headers: FreeSWITCH reads each command a byte at a time (README, "Socket
+                    // mode"). multiset splits on spaces (mod_dptools.c multiset_function); neither value has one.
+                    new EslExecute("multiset", AppArgument.Encode($"sip_rh_{RedirectHeader}={nodeSipUri} sip_rh_{PickupHeader}={pickup.CallKey}/{pickup.Token}")),
                     new EslExecute("redirect", AppArgument.Encode($"sip:{number}@{SipUri.HostPort(nodeSipUri)}")),
                 ],
                 cancellationToken).ConfigureAwait(false);

@@ -133,6 +133,7 @@ public sealed partial class ClusterTests(ClusterRig rig, ITestOutputHelper outpu
             }
             if (node == "A")
             {
+                output.WriteLine($"round {round}: picker {PickupTime(picker).TotalMilliseconds:F1} ms; daemon B: " + string.Join(" | ", rig.DaemonB.Log.LinesFrom(markB).Where(l => l.Contains("*71001", StringComparison.Ordinal) || l.Contains("moving", StringComparison.Ordinal)).Select(l => l[..Math.Min(l.Length, 40)])) + "; daemon A: " + string.Join(" | ", rig.DaemonA.Log.LinesFrom(markA).Where(l => l.Contains("*71001", StringComparison.Ordinal) || l.Contains("picked up", StringComparison.Ordinal)).Select(l => l[..Math.Min(l.Length, 40)])));
                 await DaemonLineAsync(rig.DaemonB, markB, "moving the pickup there");
                 await DaemonLineAsync(rig.DaemonA, markA, "outcome picked up");
                 crossNode.Add(PickupTime(picker).TotalMilliseconds);
