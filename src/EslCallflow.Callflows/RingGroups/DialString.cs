@@ -40,6 +40,18 @@ public sealed record PlannedLeg(Device Device, int Delay, int Timeout, string? A
 /// </summary>
 public static class DialString
 {
+    /// <summary>
+    /// The most legs one bridge rings. switch_ivr_originate.c <c>switch_ivr_originate</c> splits the dial string with
+    /// switch_separate_string into <c>pipe_names[MAX_PEERS]</c> on '|' and each part into <c>peer_names[MAX_PEERS]</c>
+    /// on ',' (<c>#define MAX_PEERS 128</c>); separate_string_char_delim (switch_utils.c) stops at the array's end, so
+    /// the 128th part holds the rest unsplit: given 129 <c>user/</c> legs, FreeSWITCH 1.10.12 looked up
+    /// <c>1001@127.0.0.1,user/1002@127.0.0.1</c> as one user and rang neither, without a word. <c>:_:</c> (enterprise
+    /// originate) would ring more at once, but it originates each part with no caller session
+    /// (<c>enterprise_originate_thread</c> calls switch_ivr_originate with NULL), so the legs would not know their caller:
+    /// no caller id or variables from the caller's channel, and no ringing leg whose other leg a pickup intercepts.
+    /// </summary>
+    public const int MaxLegs = 128;
+
     /// <summary>Channel variable naming the device a leg rings; group_pickup finds ringing devices by it.</summary>
     public const string DeviceVariable = "eslcallflow_device_id";
 
@@ -82,11 +94,7 @@ public static class DialString
         text.Append('}');
 
         var callerId = caller.Device?.CallerIdInternal;
-        if (callerId?.Name is { Length: > 0 } rawName && ChannelValue.Problem(rawName) is { } problem)
-        {
-            throw new ArgumentException($"origination_caller_id_name '{rawName}' {problem}", nameof(caller));
-        }
-        var callerName = callerId?.Name is { Length: > 0 } name ? SipDisplayName.Encode(name) : null;
+        (string Name, string? Restore)? callerName = callerId?.Name is { Length: > 0 } name ? LegCallerIdName.Values(name) : null;
         var callerNumber = callerId?.Number is { Length: > 0 } number ? number : null;
         var separator = data.Strategy == RingStrategy.Simultaneous ? ',' : '|';
         for (var i = 0; i < legs.Count; i++)
@@ -105,7 +113,7 @@ public static class DialString
         return dialString;
     }
 
-    private static void AppendLeg(StringBuilder text, PlannedLeg leg, string? callerName, string? callerNumber, PhoneRoute? route)
+    private static void AppendLeg(StringBuilder text, PlannedLeg leg, (string Name, string? Restore)? callerName, string? callerNumber, PhoneRoute? route)
     {
         var routed = route is not null && leg.Device.DialString is null;
         Span<(string Name, string Value)> variables =
@@ -114,7 +122,8 @@ public static class DialString
             ("leg_delay_start", leg.Delay > 0 ? Number(leg.Delay) : ""),
             ("sip_h_Alert-Info", leg.AlertInfo ?? ""),
             (DeviceVariable, leg.Device.Id),
-            ("origination_caller_id_name", callerName ?? ""),
+            (LegCallerIdName.ProfileVariable, callerName?.Name ?? ""),
+            (LegCallerIdName.RestoreVariable, callerName?.Restore ?? ""),
             ("origination_caller_id_number", callerNumber ?? ""),
             ("presence_id", routed ? PhoneRoute.PresenceId(leg.Device) : ""),
             ("sip_invite_domain", routed ? leg.Device.SipRealm : ""),

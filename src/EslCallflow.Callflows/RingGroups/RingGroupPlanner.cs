@@ -14,6 +14,12 @@ public sealed record PlannedCommand(string Application, string? Argument)
 public sealed record RingGroupAttempt(IReadOnlyList<PlannedLeg> Legs, IReadOnlyList<Exclusion> Excluded, string? DialString, IReadOnlyList<PlannedCommand> Commands)
 {
     public bool HasLegs => Legs.Count > 0;
+
+    /// <summary>
+    /// Devices that would have rung but for <see cref="RingGroups.DialString.MaxLegs"/> (also in <see cref="Excluded"/>);
+    /// empty for any configuration that loaded, which refuses such a group.
+    /// </summary>
+    public IReadOnlyList<Exclusion> BeyondLegLimit { get; init; } = [];
 }
 
 /// <summary>A pure function of the documents, the caller and a random source: what one ring_group attempt sends.</summary>
@@ -21,6 +27,9 @@ public static class RingGroupPlanner
 {
     /// <summary>The caller's variables a ring group's outcome depends on: go on after a failed bridge, end after a finished one.</summary>
     public const string BridgeSettings = "continue_on_fail=true hangup_after_bridge=true";
+
+    /// <summary>Why a device past <see cref="DialString.MaxLegs"/> did not ring (the record's and the log's reason).</summary>
+    public static readonly string LegLimitReason = $"beyond the {DialString.MaxLegs} legs FreeSWITCH rings from one bridge";
 
     public static RingGroupAttempt Plan(PbxConfiguration config, RingGroupData data, CallerContext caller, Random random)
     {
@@ -33,6 +42,16 @@ public static class RingGroupPlanner
         var ordered = data.Strategy == RingStrategy.WeightedRandom
             ? WeightedOrder.Draw(resolved.Legs, l => l.Weight, random)
             : (IReadOnlyList<ResolvedLeg>)resolved.Legs;
+        IReadOnlyList<Exclusion> beyondLimit = [];
+        var excluded = resolved.Excluded;
+        if (ordered.Count > DialString.MaxLegs)
+        {
+            // Loading refuses such a group, so this is a configuration that did not go through it: ring the first
+            // MaxLegs in ring order, and name the rest (FreeSWITCH would have dropped them without a word).
+            beyondLimit = [.. ordered.Skip(DialString.MaxLegs).Select(l => new Exclusion(l.Device.Id, LegLimitReason))];
+            excluded = [.. excluded, .. beyondLimit];
+            ordered = [.. ordered.Take(DialString.MaxLegs)];
+        }
         var groupRingtone = caller.IsInternal ? data.RingtoneInternal : data.RingtoneExternal;
         var groupAlertInfo = groupRingtone is null ? null : AlertInfo.Header(groupRingtone);
         var legs = new PlannedLeg[ordered.Count];
@@ -67,6 +86,6 @@ public static class RingGroupPlanner
             commands.Add(new PlannedCommand("ring_ready", null));
         }
         commands.Add(new PlannedCommand("bridge", dialString));
-        return new RingGroupAttempt(legs, resolved.Excluded, dialString, commands);
+        return new RingGroupAttempt(legs, excluded, dialString, commands) { BeyondLegLimit = beyondLimit };
     }
 }

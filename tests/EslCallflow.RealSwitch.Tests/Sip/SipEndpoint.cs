@@ -35,6 +35,7 @@ public sealed class ServerTransaction
 
     public SipMessage Request { get; }
     public IPEndPoint Source { get; }
+    internal TimeSpan ReceivedAt { get; init; }
     internal byte[]? LastResponse { get; set; }
     internal int LastStatus { get; set; }
 
@@ -96,6 +97,31 @@ public sealed class SipEndpoint : IAsyncDisposable
         lock (Gate)
         {
             _trace.Clear();
+        }
+    }
+
+    /// <summary>
+    /// Drops transactions older than <paramref name="age"/> (past every retransmission timer when it is over
+    /// <see cref="TransactionTimeout"/>) and keeps the last <paramref name="traceLines"/> lines of the trace, so an
+    /// endpoint that places calls for half an hour holds what is current, not all of it.
+    /// </summary>
+    public void Forget(TimeSpan age, int traceLines)
+    {
+        var before = SipClock.Now - age;
+        lock (Gate)
+        {
+            foreach (var key in _clients.Where(c => c.Value.SentAt < before).Select(c => c.Key).ToList())
+            {
+                _clients.Remove(key);
+            }
+            foreach (var key in _servers.Where(s => s.Value.ReceivedAt < before).Select(s => s.Key).ToList())
+            {
+                _servers.Remove(key);
+            }
+            if (_trace.Count > traceLines)
+            {
+                _trace.RemoveRange(0, _trace.Count - traceLines);
+            }
         }
     }
 
@@ -317,7 +343,7 @@ public sealed class SipEndpoint : IAsyncDisposable
             }
             return;
         }
-        var transaction = new ServerTransaction(message, source);
+        var transaction = new ServerTransaction(message, source) { ReceivedAt = at };
         _servers[key] = transaction;
         _onRequest(message, transaction, at);
     }

@@ -107,6 +107,23 @@ public sealed class SipPhone : IAsyncDisposable
         _endpoint.ClearTrace();
     }
 
+    /// <summary>
+    /// Forgets calls that ended and began more than <paramref name="age"/> ago, with their transactions, and all but
+    /// the last 2,000 trace lines: a phone in a long run keeps its memory, and its lookups by Call-ID, small. Unlike
+    /// <see cref="Reset"/> it leaves calls in progress and the timers of its behaviour alone.
+    /// </summary>
+    public void Forget(TimeSpan age)
+    {
+        var before = SipClock.Now - age;
+        lock (Gate)
+        {
+            _incoming.RemoveAll(c => c.IsEnded && c.ReceivedAt < before);
+            _outgoing.RemoveAll(c => c.IsEnded && c.InviteSentAt < before);
+            _otherRequests.RemoveAll(r => r.At < before);
+        }
+        _endpoint.Forget(age, 2000);
+    }
+
     /// <summary>REGISTER with digest authentication (401 challenge, then credentials); waits for 200.</summary>
     public async Task RegisterAsync(TimeSpan timeout, int expires = 3600)
     {

@@ -34,6 +34,9 @@ public sealed class DaemonInstance : IAsyncDisposable
     }
 
     public string ConfigurationFolder { get; }
+
+    /// <summary>The daemon's EslCallflow:StatePath (the call event spool lives in its spool/ folder).</summary>
+    public string StatePath => Path.Combine(_folder, "state");
     public int HttpPort { get; }
     public HttpClient Http { get; }
 
@@ -84,7 +87,8 @@ public sealed class DaemonInstance : IAsyncDisposable
 
     /// <summary>Starts the daemon and waits for /healthz 200 (channel feed up, call listener accepting).</summary>
     /// <param name="inboundPort">Where the daemon's inbound connection goes; the switch's event socket unless a test puts something between them.</param>
-    public async Task StartAsync(TimeSpan timeout, CancellationToken cancellationToken, int? inboundPort = null)
+    /// <param name="settings">Settings of a test's own (configuration keys such as <c>CallRecords:Webhooks:0:Url</c>), passed as ESLCALLFLOW_ variables.</param>
+    public async Task StartAsync(TimeSpan timeout, CancellationToken cancellationToken, int? inboundPort = null, IReadOnlyDictionary<string, string>? settings = null)
     {
         var dll = await BuildAsync(cancellationToken);
         var environment = new Dictionary<string, string>
@@ -92,7 +96,7 @@ public sealed class DaemonInstance : IAsyncDisposable
             ["ESLCALLFLOW_EslCallflow__ConfigurationPath"] = ConfigurationFolder,
             ["ESLCALLFLOW_EslCallflow__DrainTimeout"] = "00:00:02",
             // The call event spool belongs to this run, not to the shared published build.
-            ["ESLCALLFLOW_EslCallflow__StatePath"] = Path.Combine(_folder, "state"),
+            ["ESLCALLFLOW_EslCallflow__StatePath"] = StatePath,
             ["ESLCALLFLOW_Esl__Inbound__Host"] = "127.0.0.1",
             ["ESLCALLFLOW_Esl__Inbound__Port"] = (inboundPort ?? _switch.EslPort).ToString(CultureInfo.InvariantCulture),
             ["ESLCALLFLOW_Esl__Inbound__Password"] = _switch.EslPassword,
@@ -106,6 +110,10 @@ public sealed class DaemonInstance : IAsyncDisposable
         foreach (var (name, value) in _settings)
         {
             environment[name] = value;
+        }
+        foreach (var (key, value) in settings ?? new Dictionary<string, string>())
+        {
+            environment["ESLCALLFLOW_" + key.Replace(":", "__", StringComparison.Ordinal)] = value;
         }
         File.AppendAllText(Log.Path, $"===== suite: daemon started {DateTime.Now:HH:mm:ss.fff} =====\n");
         _process = ManagedProcess.Start("eslcallflow", "dotnet", [dll], Path.GetDirectoryName(dll)!, Log.Path, environment);

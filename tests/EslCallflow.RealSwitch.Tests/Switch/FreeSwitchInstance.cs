@@ -5,8 +5,8 @@ namespace EslCallflow.RealSwitch.Tests.Switch;
 
 /// <summary>
 /// A real FreeSWITCH on a temporary copy of the repository's <c>freeswitch-conf/</c>, with its own log, db,
-/// run and temp folders. Only the ports move (SIP, event socket, and the daemon's address in the dialplan's
-/// <c>socket</c> application), so it never collides with a switch already running; the rest is the shipped file.
+/// run and temp folders. Only the ports move (SIP, event socket, and the daemon's address, <c>eslcallflow_socket</c> in
+/// freeswitch.xml), so it never collides with a switch already running; the rest is the shipped file.
 /// </summary>
 public sealed partial class FreeSwitchInstance : IAsyncDisposable
 {
@@ -63,9 +63,6 @@ public sealed partial class FreeSwitchInstance : IAsyncDisposable
     [GeneratedRegex(@"<param\s+name=""password""\s+value=""([^""]*)""")]
     private static partial Regex EslPasswordParam();
 
-    [GeneratedRegex(@"(application=""socket""\s+data=""[^""]*?127\.0\.0\.1:)\d+")]
-    private static partial Regex SocketApplication();
-
     [GeneratedRegex(@"(^|\s)0 total\.")]
     private static partial Regex NoChannels();
 
@@ -86,13 +83,6 @@ public sealed partial class FreeSwitchInstance : IAsyncDisposable
                 throw new InvalidOperationException($"vars.xml sets no {name}; freeswitch-conf changed shape, update the suite");
             }
             File.WriteAllText(vars, setting.Replace(text, $@"data=""{name}={value}"""));
-        }
-        foreach (var dialplan in Directory.EnumerateFiles(Path.Combine(Configuration, "dialplan"), "*.xml"))
-        {
-            if (SocketApplication().IsMatch(File.ReadAllText(dialplan)))
-            {
-                Rewrite(dialplan, SocketApplication(), DaemonCallPort);
-            }
         }
         foreach (var folder in new[] { "log", "db", "run", "temp", "cache", "storage", "recordings" })
         {
@@ -180,6 +170,30 @@ public sealed partial class FreeSwitchInstance : IAsyncDisposable
             await _console.DisposeAsync();
             _console = null;
             throw;
+        }
+    }
+
+    /// <summary>
+    /// Adds SIP users (password 1234, like freeswitch-conf's 1001 to 1006) to this switch's copy of the directory and
+    /// reloads it, for a test that needs more phones than the shipped six; users already there are left as they are.
+    /// They stay for the rest of the run (restarts included): more users change nothing for the other tests.
+    /// </summary>
+    public async Task AddUsersAsync(IEnumerable<string> users, CancellationToken cancellationToken)
+    {
+        var file = Path.Combine(Configuration, "directory", "default.xml");
+        var text = await File.ReadAllTextAsync(file, cancellationToken);
+        var added = users.Where(u => !text.Contains($"<user id=\"{u}\">", StringComparison.Ordinal))
+            .Select(u => $"      <user id=\"{u}\"><params><param name=\"password\" value=\"$${{default_password}}\"/></params><variables><variable name=\"user_context\" value=\"default\"/><variable name=\"effective_caller_id_number\" value=\"{u}\"/></variables></user>\n");
+        var at = text.IndexOf("    </users>", StringComparison.Ordinal);
+        if (at < 0)
+        {
+            throw new InvalidOperationException($"{file}: no </users>; freeswitch-conf changed shape, update the suite");
+        }
+        await File.WriteAllTextAsync(file, text.Insert(at, string.Concat(added)), cancellationToken);
+        var reply = await ApiAsync("reloadxml", cancellationToken);
+        if (!reply.Contains("+OK", StringComparison.Ordinal))
+        {
+            throw new InvalidOperationException("reloadxml after adding users: " + reply.Trim());
         }
     }
 

@@ -66,10 +66,12 @@ public sealed partial class PickupRunner
         {
             return;
         }
+        // The picker has left the socket application already (intercept moved it); the socket is let go all the same.
+        await SessionActions.ReleaseAsync(call.Session).ConfigureAwait(false);
         ConversationEnd end;
         try
         {
-            end = await _conversations.FollowAsync(call.Uuid, pickedCall, call.Session, stopping).ConfigureAwait(false);
+            end = await _conversations.FollowAsync(call.Uuid, pickedCall, stopping).ConfigureAwait(false);
         }
         catch (OperationCanceledException)
         {

@@ -37,7 +37,11 @@ public sealed class Ringer(BridgeWatcher watcher, RingReport report, Conversatio
                     report.TalkEnded(call, answered.Device, await answered.Talk.ConfigureAwait(false));
                     return null;
                 case RingEnd.PickedUp { PickerCall: { } pickerCall } picked:
-                    // The caller talks to the picker outside this session: followed on the channel feed to its end.
+                    // The caller talks to the picker outside this session, which lets go of the call at once: while the
+                    // socket application holds the caller (without async it runs in the channel's own thread), the
+                    // state intercept left pending (CS_PARK, then uuid_bridge's handlers, switch_ivr_bridge.c) cannot
+                    // run, and the caller would outlive its picker. Then followed on the channel feed to its end.
+                    await SessionActions.ReleaseAsync(call.Session).ConfigureAwait(false);
                     if (await FollowAsync(call, pickerCall, picked.Picker, stopping).ConfigureAwait(false) is { } talk)
                     {
                         report.TalkEnded(call, picked.Picker, talk);
@@ -60,7 +64,7 @@ public sealed class Ringer(BridgeWatcher watcher, RingReport report, Conversatio
     {
         try
         {
-            var end = await conversations.FollowAsync(call.Uuid, pickerCall, call.Session, stopping).ConfigureAwait(false);
+            var end = await conversations.FollowAsync(call.Uuid, pickerCall, stopping).ConfigureAwait(false);
             return new TalkEnd(end.TalkSeconds, end.EndedByDaemon ? CallEnding.Daemon : end.FirstGone == call.Uuid ? CallEnding.Caller : picker, end.Cause);
         }
         catch (OperationCanceledException)
