@@ -79,10 +79,13 @@ public sealed class ClusterDaemonTests
         Assert.Single(daemon.LogEvents("Cluster store back"));
     }
 
-    [Fact]
-    public async Task Without_a_Cluster_section_the_daemon_has_no_Redis_client_and_its_health_says_nothing_of_one()
+    [Theory]
+    [InlineData(false)]
+    [InlineData(true)]
+    public async Task Without_a_Cluster_section_the_daemon_has_no_Redis_client_and_its_health_says_nothing_of_one(bool bareValue)
     {
-        await using var daemon = await RunningDaemon.StartAsync();
+        // A bare "Cluster" value (an environment variable ESLCALLFLOW_CLUSTER=1, say) is no section.
+        await using var daemon = await RunningDaemon.StartAsync(null, bareValue ? ["--Cluster=1"] : []);
 
         Assert.Null(daemon.Host.Services.GetService<ClusterConnection>());
         Assert.Null(daemon.Host.Services.GetService<Tracking.IRingingLegObserver>());

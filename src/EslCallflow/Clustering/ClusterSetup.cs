@@ -16,7 +16,9 @@ public static class ClusterSetup
 {
     public static void Add(HostApplicationBuilder builder)
     {
-        if (!builder.Configuration.GetSection(ClusterOptions.Section).Exists())
+        // A section with settings, not a bare value: an environment variable such as ESLCALLFLOW_CLUSTER=1 is the key
+        // "Cluster" with a value, and must not turn a single switch into a node of a cluster.
+        if (!builder.Configuration.GetSection(ClusterOptions.Section).GetChildren().Any())
         {
             return;
         }

@@ -18,11 +18,11 @@ public sealed class ClusterCollection : ICollectionFixture<ClusterRig>
 /// node's vars: ports, RTP range, the proxy trusted), a daemon beside each with its Cluster section, and Redis. Phones
 /// 1001 to 1006 register at Kamailio only. Kamailio sends phones' calls to the first live node in its list, B, so the
 /// suite knows where a call lands; a phone's <see cref="DirectPhone"/> calls node A or B itself (both trust loopback).
-/// Opt-in: ESLCALLFLOW_CLUSTER=1 with ESLCALLFLOW_FREESWITCH; kamailio and redis-server on PATH.
+/// Opt-in: ESLCALLFLOW_CLUSTER_RIG=1 with ESLCALLFLOW_FREESWITCH; kamailio and redis-server on PATH.
 /// </summary>
 public sealed class ClusterRig : IAsyncLifetime
 {
-    public const string Variable = "ESLCALLFLOW_CLUSTER";
+    public const string Variable = "ESLCALLFLOW_CLUSTER_RIG";
     private static readonly TimeSpan StartTimeout = TimeSpan.FromSeconds(90);
     private readonly Dictionary<string, SipPhone> _phones = new(StringComparer.Ordinal);
     private readonly Dictionary<(string User, string Node), SipPhone> _direct = [];
@@ -208,7 +208,7 @@ public sealed class ClusterRig : IAsyncLifetime
     }
 }
 
-/// <summary>A test on the two-node rig: it runs only with ESLCALLFLOW_CLUSTER=1 and ESLCALLFLOW_FREESWITCH, and says why it skipped otherwise.</summary>
+/// <summary>A test on the two-node rig: it runs only with ESLCALLFLOW_CLUSTER_RIG=1 and ESLCALLFLOW_FREESWITCH, and says why it skipped otherwise.</summary>
 public sealed class ClusterFactAttribute : FactAttribute
 {
     public ClusterFactAttribute()
