@@ -13,7 +13,7 @@ public sealed class RingingObserverTests
     private const string RingingLeg = "dd8cdf5d-fbcd-4c4c-9717-2df674ce1175";
 
     private static IEnumerable<EslEvent> CapturedPickupEvents() =>
-        EventTemplates.JsonBodies(Transcript.ReceivedStream("events-pickup-json.txt")).Select(body => EslEventDecoder.DecodeJson(body));
+        EventTemplates.JsonBodies(Transcript.ReceivedStream("events-pickup-json.txt")).Select(body => DecodedEvents.Json(body));
 
     private sealed class Recorder : IRingingLegObserver
     {

@@ -10,6 +10,9 @@ namespace EslCallflow.Callflows.RingGroups;
 public sealed record PlannedLeg(Device Device, int Delay, int Timeout, string? AlertInfo)
 {
     public string Endpoint => Device.Endpoint;
+
+    /// <summary>The member must press a key before the call is put through (<c>confirm</c>), or null.</summary>
+    public LegConfirm? Confirm { get; init; }
 }
 
 /// <summary>
@@ -94,7 +97,7 @@ public static class DialString
         text.Append('}');
 
         var callerId = caller.Device?.CallerIdInternal;
-        (string Name, string? Restore)? callerName = callerId?.Name is { Length: > 0 } name ? LegCallerIdName.Values(name) : null;
+        (string Name, string? Restore)? callerName = ShownName(data, caller) is { } name ? LegCallerIdName.Values(name) : null;
         var callerNumber = callerId?.Number is { Length: > 0 } number ? number : null;
         var separator = data.Strategy == RingStrategy.Simultaneous ? ',' : '|';
         for (var i = 0; i < legs.Count; i++)
@@ -113,8 +116,28 @@ public static class DialString
         return dialString;
     }
 
+    /// <summary>
+    /// The caller id name the members' phones show: <c>caller_id_name_prefix</c> before the caller's name (its
+    /// device's internal caller id, else the name its own call came with, else its number); without a prefix, the
+    /// device's name only (an external caller's own name reaches the legs without the daemon). A name from the
+    /// caller's channel that no channel variable can carry (<see cref="ChannelValue"/>) is left out: the prefix alone shows.
+    /// </summary>
+    public static string? ShownName(RingGroupData data, CallerContext caller)
+    {
+        var deviceName = caller.Device?.CallerIdInternal?.Name is { Length: > 0 } name ? name : null;
+        if (data.CallerIdNamePrefix is not { Length: > 0 } prefix)
+        {
+            return deviceName;
+        }
+        var callerName = deviceName
+            ?? (caller.CallerIdName is { Length: > 0 } own && ChannelValue.Problem(own) is null ? own : null)
+            ?? (caller.CallerIdNumber is { Length: > 0 } number && ChannelValue.Problem(number) is null ? number : null);
+        return prefix + callerName;
+    }
+
     private static void AppendLeg(StringBuilder text, PlannedLeg leg, (string Name, string? Restore)? callerName, string? callerNumber, PhoneRoute? route)
     {
+        var confirm = leg.Confirm;
         var routed = route is not null && leg.Device.DialString is null;
         Span<(string Name, string Value)> variables =
         [
@@ -127,6 +150,18 @@ public static class DialString
             ("origination_caller_id_number", callerNumber ?? ""),
             ("presence_id", routed ? PhoneRoute.PresenceId(leg.Device) : ""),
             ("sip_invite_domain", routed ? leg.Device.SipRealm : ""),
+            // Confirm before connect, per leg (switch_ivr_originate.c check_channel_status): an answered leg with
+            // group_confirm_key runs collect_thread_run, which plays group_confirm_file and reads the key
+            // (switch_ivr_read, 5 s a try, again until the key comes) while the others keep ringing; only a leg that
+            // pressed it wins. group_confirm_timeout, read per leg, moves that leg's time limit to N seconds after
+            // its answer, when check_per_channel_timeouts drops it (group_confirm_cancel_timeout is read only from
+            // the {} globals, for every leg). rtp_liberal_dtmf lets a key sent as SIP INFO count: sofia.c
+            // sofia_handle_sip_i_info queues INFO DTMF only with CF_LIBERAL_DTMF (set from that variable in
+            // switch_core_media.c switch_core_media_negotiate_sdp), dtmf-type info or the profile's liberal-dtmf.
+            ("group_confirm_key", confirm?.Key ?? ""),
+            ("group_confirm_file", confirm?.Prompt ?? ""),
+            ("group_confirm_timeout", confirm is null ? "" : Number(confirm.Timeout)),
+            ("rtp_liberal_dtmf", confirm is null ? "" : "true"),
         ];
 
         var delimiter = Delimiters[0];

@@ -3,7 +3,7 @@ using System.Net;
 namespace EslCallflow.Esl.Outbound;
 
 /// <summary>Which remote addresses may open an outbound session (the socket app has no password).</summary>
-public sealed class PeerAllowList
+internal sealed class PeerAllowList
 {
     private readonly IPNetwork[] _networks;
 

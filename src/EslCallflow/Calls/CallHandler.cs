@@ -47,6 +47,8 @@ public sealed partial class CallHandler
             PhoneRoute = _phoneRoute,
             // Exactly "true": continue_on_fail may also list causes, and a ring group goes on after any of them.
             BridgeSettingsSet = channel["variable_continue_on_fail"] == "true" && channel["variable_hangup_after_bridge"] == "true",
+            CallerIdName = channel["Caller-Caller-ID-Name"],
+            CallerIdNumber = channel["Caller-Caller-ID-Number"],
         };
         using var scope = _logger.BeginScope(new KeyValuePair<string, object>[] { new("CallUuid", session.UniqueId), new("Number", number) });
 

@@ -1,4 +1,3 @@
-using System.Globalization;
 using EslCallflow.Callflows.FreeSwitch;
 using EslCallflow.Callflows.RingGroups;
 using EslCallflow.Esl;
@@ -13,15 +12,14 @@ namespace EslCallflow.Calls;
 /// </summary>
 internal static class SessionActions
 {
-    public static Task AnswerAsync(EslOutboundSession session, CancellationToken stopping) =>
-        session.ExecuteAsync("answer", null, stopping);
+    public static Task AnswerAsync(EslOutboundSession session, CancellationToken stopping) => session.AnswerAsync(stopping);
 
     public static Task PlaybackAsync(EslOutboundSession session, string media, CancellationToken stopping) =>
-        session.ExecuteAsync("playback", AppArgument.Encode(media), stopping);
+        session.PlaybackAsync(AppArgument.Encode(media), stopping);
 
     /// <summary>Hands the call to <paramref name="extension"/> in a FreeSWITCH dialplan and context (mod_dptools transfer: extension, dialplan, context).</summary>
     public static Task TransferAsync(EslOutboundSession session, string extension, string dialplan, string context, CancellationToken stopping) =>
-        session.ExecuteAsync("transfer", $"{extension} {dialplan} {context}", stopping);
+        session.TransferAsync(extension, dialplan, context, stopping);
 
     /// <summary>
     /// A ring attempt's commands, ending in its bridge, in one write: everything before the bridge goes out with it,
@@ -44,15 +42,13 @@ internal static class SessionActions
         {
             if (!session.IsAnswered)
             {
-                await session.ExecuteAsync("pre_answer", null, stopping).ConfigureAwait(false);
+                await session.PreAnswerAsync(stopping).ConfigureAwait(false);
             }
             await PlaybackAsync(session, media, stopping).ConfigureAwait(false);
         }
         if (!session.IsAnswered)
         {
-            // mod_sofia.c (SWITCH_MESSAGE_INDICATE_RESPOND): the code, then everything after the first space is the reason phrase.
-            var argument = reason.Length == 0 ? code.ToString(CultureInfo.InvariantCulture) : $"{code} {reason}";
-            await session.ExecuteAsync("respond", AppArgument.Encode(argument), stopping).ConfigureAwait(false);
+            await session.RespondAsync(code, AppArgument.Encode(reason), stopping).ConfigureAwait(false);
         }
         await TryHangupAsync(session, "NORMAL_CLEARING", stopping).ConfigureAwait(false);
     }

@@ -5,6 +5,7 @@ using EslCallflow.Esl.Inbound;
 using EslCallflow.Esl.Outbound;
 using EslCallflow.Configuration;
 using EslCallflow.Delivery;
+using EslCallflow.GroupState;
 using EslCallflow.Metrics;
 using EslCallflow.Operations;
 using EslCallflow.Records;
@@ -12,6 +13,7 @@ using EslCallflow.Tracking;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
+using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
 using Serilog;
 using Serilog.Formatting;
@@ -82,6 +84,9 @@ public static class DaemonHost
         builder.Services.AddSingleton<PickupRunner>();
         builder.Services.AddSingleton<BridgeWatcher>();
         builder.Services.AddSingleton<RingReport>();
+        builder.Services.AddSingleton<IRingGroupState>(sp => new FileRingGroupState(
+            sp.GetRequiredService<IOptions<DaemonOptions>>().Value.ResolvedStatePath, sp.GetRequiredService<ILogger<FileRingGroupState>>()));
+        builder.Services.AddSingleton<MemberPresence>();
         builder.Services.AddSingleton<Ringer>();
         CallflowModules.Register(builder.Services);
         builder.Services.AddSingleton<CallHandler>();

@@ -6,6 +6,7 @@ using EslCallflow.Configuration;
 using EslCallflow.Metrics;
 using EslCallflow.Records;
 using EslCallflow.Delivery;
+using EslCallflow.GroupState;
 using EslCallflow.Tracking;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Hosting;
@@ -33,6 +34,7 @@ public sealed partial class HttpEndpointService : IHostedService, IAsyncDisposab
     private readonly DaemonMetrics _metrics;
     private readonly CallRecords _records;
     private readonly DeliveryMetrics _delivery;
+    private readonly IRingGroupState _ringGroups;
     private readonly ILoggerFactory _loggerFactory;
     private readonly ILogger<HttpEndpointService> _logger;
     private readonly Clustering.ClusterStatus? _cluster;
@@ -47,6 +49,7 @@ public sealed partial class HttpEndpointService : IHostedService, IAsyncDisposab
         DaemonMetrics metrics,
         CallRecords records,
         DeliveryMetrics delivery,
+        IRingGroupState ringGroups,
         ILoggerFactory loggerFactory,
         ILogger<HttpEndpointService> logger,
         Clustering.ClusterStatus? cluster = null)
@@ -60,6 +63,7 @@ public sealed partial class HttpEndpointService : IHostedService, IAsyncDisposab
         _metrics = metrics;
         _records = records;
         _delivery = delivery;
+        _ringGroups = ringGroups;
         _loggerFactory = loggerFactory;
         _logger = logger;
     }
@@ -82,6 +86,8 @@ public sealed partial class HttpEndpointService : IHostedService, IAsyncDisposab
         _app.MapGet("/metrics", () => Results.Text(Metrics(), "text/plain; version=0.0.4; charset=utf-8"));
         _app.MapGet("/channels", () => Results.Text(Channels(), "application/json"));
         _app.MapGet("/calls", (HttpContext context) => Calls(context));
+        _app.MapGet("/ring-groups", (Func<HttpContext, Task<IResult>>)(async context =>
+            Results.Text(JsonSerializer.Serialize(await RingGroupMembers.ListAsync(_store.Current, _ringGroups, context.RequestAborted).ConfigureAwait(false)), "application/json")));
         _app.MapPost("/reload", (Func<HttpContext, Task<IResult>>)Reload);
         await _app.StartAsync(cancellationToken).ConfigureAwait(false);
         Address = new Uri(_app.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()!.Addresses.First());
@@ -205,6 +211,6 @@ public sealed partial class HttpEndpointService : IHostedService, IAsyncDisposab
         };
     }
 
-    [LoggerMessage(EventId = 6001, Level = LogLevel.Information, Message = "Operator endpoint on {Address}: /healthz /metrics /channels /calls, POST /reload")]
+    [LoggerMessage(EventId = 6001, Level = LogLevel.Information, Message = "Operator endpoint on {Address}: /healthz /metrics /channels /calls /ring-groups, POST /reload")]
     private static partial void LogListening(ILogger logger, Uri address);
 }

@@ -17,7 +17,7 @@ public sealed class ChannelTracker
 
     /// <summary>
     /// Every event header <see cref="Apply"/> reads, and nothing else: the feed decodes only these (see
-    /// <c>EslSocket.KeepOnlyEventHeaders</c>). A header read here but missing from this list reads as absent.
+    /// <c>EslSubscription.EventHeaders</c>). A header read here but missing from this list reads as absent.
     /// </summary>
     public static readonly IReadOnlyList<string> HeadersRead =
     [
@@ -245,6 +245,26 @@ public sealed class ChannelTracker
             }
         }
         return legs;
+    }
+
+    /// <summary>
+    /// The <see cref="DeviceKey"/>s of every device on an answered call now (a leg toward it, or its own call, answered
+    /// and not hung up): what <c>skip_busy</c> leaves out. Read once per attempt of such a group, so a scan.
+    /// </summary>
+    public IReadOnlySet<string> AnsweredDeviceKeys()
+    {
+        var keys = new HashSet<string>(StringComparer.Ordinal);
+        lock (_gate)
+        {
+            foreach (var channel in _channels.Values)
+            {
+                if (channel.Answered && !channel.Ended)
+                {
+                    keys.UnionWith(KeysOf(channel));
+                }
+            }
+        }
+        return keys;
     }
 
     public bool IsRinging(string uuid)

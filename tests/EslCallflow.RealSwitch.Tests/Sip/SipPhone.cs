@@ -437,6 +437,38 @@ public sealed class SipPhone : IAsyncDisposable
         return request;
     }
 
+    /// <summary>Sends <paramref name="digit"/> in the answered call as SIP INFO (application/dtmf-relay), as many phones and gateways do.</summary>
+    internal async Task SendInfoDtmfAsync(IncomingCall call, char digit, CancellationToken cancellationToken)
+    {
+        var done = new TaskCompletionSource<int>(TaskCreationOptions.RunContinuationsAsynchronously);
+        lock (Gate)
+        {
+            var invite = call.Invite;
+            var target = invite["Contact"] is { } contact ? SipHeader.ParseNameAddress(contact).Uri : invite.RequestUri!;
+            var info = SipMessage.Request("INFO", target)
+                .Add("Via", _endpoint.Via(SipEndpoint.NewBranch()))
+                .Add("Max-Forwards", "70")
+                .Add("From", $"{invite["To"]};tag={call.LocalTag}")
+                .Add("To", invite["From"]!)
+                .Add("Call-ID", invite.CallId)
+                .Add("CSeq", $"{call.LocalCSeq++.ToString(CultureInfo.InvariantCulture)} INFO")
+                .Add("Content-Type", "application/dtmf-relay");
+            info.Body = $"Signal={digit}\r\nDuration=160\r\n";
+            _endpoint.SendRequest(info, call.Transaction.Source, (response, _) =>
+            {
+                if (response.StatusCode >= 200)
+                {
+                    done.TrySetResult(response.StatusCode);
+                }
+            });
+        }
+        var status = await done.Task.WaitAsync(TimeSpan.FromSeconds(5), cancellationToken);
+        if (status is < 200 or >= 300)
+        {
+            throw new InvalidOperationException($"INFO {digit} from {User} answered {status}");
+        }
+    }
+
     internal void Answer(IncomingCall call)
     {
         lock (Gate)
