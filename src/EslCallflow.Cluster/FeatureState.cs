@@ -28,6 +28,28 @@ public sealed class FeatureState(ClusterStore store, ClusterConnection connectio
     public async Task<bool> DeleteAsync(string name, CancellationToken cancellationToken = default) =>
         (await store.AskAsync(db => db.KeyDeleteAsync(_keys.State(Checked(name))), cancellationToken).ConfigureAwait(false)).Value;
 
+    /// <summary>Sets one field of the hash <paramref name="name"/>; false when the store did not answer.</summary>
+    public async Task<bool> SetFieldAsync(string name, string field, string value, CancellationToken cancellationToken = default) =>
+        (await store.AskAsync(db => db.HashSetAsync(_keys.State(Checked(name)), field, value), cancellationToken).ConfigureAwait(false)).Answered;
+
+    /// <summary>Every field of the hash <paramref name="name"/>; null when the store did not answer.</summary>
+    public async Task<IReadOnlyDictionary<string, string>?> FieldsAsync(string name, CancellationToken cancellationToken = default) =>
+        await store.AskAsync(db => db.HashGetAllAsync(_keys.State(Checked(name))), cancellationToken).ConfigureAwait(false) is (true, var entries)
+            ? entries.ToDictionary(e => e.Name.ToString(), e => e.Value.ToString(), StringComparer.Ordinal)
+            : null;
+
+    /// <summary>Adds <paramref name="member"/> to (or removes it from) the set <paramref name="name"/>; true when that changed it, null when the store did not answer.</summary>
+    public async Task<bool?> SetMemberAsync(string name, string member, bool present, CancellationToken cancellationToken = default) =>
+        await store.AskAsync(db => present ? db.SetAddAsync(_keys.State(Checked(name)), member) : db.SetRemoveAsync(_keys.State(Checked(name)), member), cancellationToken).ConfigureAwait(false) is (true, var changed)
+            ? changed
+            : null;
+
+    /// <summary>The members of the set <paramref name="name"/>, sorted; null when the store did not answer.</summary>
+    public async Task<IReadOnlyList<string>?> MembersAsync(string name, CancellationToken cancellationToken = default) =>
+        await store.AskAsync(db => db.SetMembersAsync(_keys.State(Checked(name))), cancellationToken).ConfigureAwait(false) is (true, var members)
+            ? [.. members.Select(m => m.ToString()).Order(StringComparer.Ordinal)]
+            : null;
+
     private static string Checked(string name) =>
         name.Length is > 0 and <= 200 && name.All(c => c > ' ' && c < 127)
             ? name

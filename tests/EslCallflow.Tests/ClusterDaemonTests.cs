@@ -79,6 +79,32 @@ public sealed class ClusterDaemonTests
         Assert.Single(daemon.LogEvents("Cluster store back"));
     }
 
+    [NeedsToolFact("redis-server")]
+    public async Task Clustered_daemons_share_what_ring_groups_remember_rotation_answers_and_log_ins()
+    {
+        await using var redis = await RedisServer.StartAsync();
+        await using var a = await RunningDaemon.StartAsync(null, ClusterSettings(redis));
+        await using var b = await RunningDaemon.StartAsync(null, [.. ClusterSettings(redis).Where(s => !s.StartsWith("--Cluster:NodeId", StringComparison.Ordinal)), "--Cluster:NodeId=node-b"]);
+        var stateA = a.Host.Services.GetRequiredService<GroupState.IRingGroupState>();
+        var stateB = b.Host.Services.GetRequiredService<GroupState.IRingGroupState>();
+        Assert.IsType<Clustering.ClusterRingGroupState>(stateA);
+
+        Assert.True(await stateA.SetLoggedOutAsync("sales-ring-group", "dev1002", true, CancellationToken.None));
+        Assert.False(await stateB.SetLoggedOutAsync("sales-ring-group", "dev1002", true, CancellationToken.None)); // already out, as node A said
+        await stateA.StartedAsync("sales", "dev1003", CancellationToken.None);
+        await stateA.AnsweredAsync("sales", "dev1001", DateTimeOffset.FromUnixTimeMilliseconds(1_795_421_035_000), CancellationToken.None);
+
+        var seenOnB = await stateB.ReadAsync("sales", "sales-ring-group", CancellationToken.None);
+        Assert.Equal(["dev1002"], seenOnB.LoggedOut);
+        Assert.Equal("dev1003", seenOnB.LastStarted);
+        Assert.Equal(1_795_421_035_000, seenOnB.LastAnswered["dev1001"]);
+        Assert.Equal(["dev1002"], (await stateB.LoggedOutAsync(CancellationToken.None))["sales-ring-group"]);
+
+        Assert.True(await stateB.SetLoggedOutAsync("sales-ring-group", "dev1002", false, CancellationToken.None));
+        Assert.Empty((await stateA.ReadAsync("sales", "sales-ring-group", CancellationToken.None)).LoggedOut);
+        Assert.Empty(await stateA.LoggedOutAsync(CancellationToken.None));
+    }
+
     [Theory]
     [InlineData(false)]
     [InlineData(true)]

@@ -30,6 +30,8 @@ public static class ClusterSetup
         builder.Services.AddSingleton<ClusterStatus>();
         builder.Services.AddSingleton<IRingingLegObserver, ClusterRingingObserver>();
         builder.Services.AddSingleton<Calls.Pickup.IPickupCluster, ClusterPickup>();
+        // Ring groups remember in the store, not in this node's file: every node reads the same rotation and log-ins.
+        builder.Services.AddSingleton<GroupState.IRingGroupState, ClusterRingGroupState>();
         builder.Services.AddSingleton(sp => ClusterPhoneRoute(sp.GetRequiredService<IOptions<ClusterOptions>>().Value));
         builder.Services.AddHostedService<ClusterService>();
     }
