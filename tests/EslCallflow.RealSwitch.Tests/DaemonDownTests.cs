@@ -21,7 +21,7 @@ public sealed class DaemonDownTests(RealSwitch fixture, ITestOutputHelper output
         await s.Daemon.StopAsync();
         try
         {
-            // The bundled fallback: eslcallflow_fallback_dial=user/1001@$${domain} (freeswitch.xml).
+            // The bundled fallback: eslcallflow_fallback_dial=user/1001@$${domain} (vars.xml).
             s.Phone("1001").Behaviour = PhoneBehaviour.AnswersAfter(TimeSpan.FromMilliseconds(300));
             var call = s.Phone("1005").Dial("7000");
 

@@ -83,14 +83,14 @@ public partial class FreeSwitchConfTests
     private static partial Regex EslCallflowSetting();
 
     [Fact]
-    public void Every_eslcallflow_variable_the_dialplan_reads_is_set_in_freeswitch_xml()
+    public void Every_eslcallflow_variable_the_dialplan_reads_is_set_in_vars_xml()
     {
         // Read per call as global variables (switch_channel.c switch_channel_get_variable_dup falls back to
         // switch_core_get_variable, which the preprocessor's "set" fills): a name set nowhere expands to nothing, and
         // an empty socket target fails every call over to eslcallflow_down.
         var dialplan = Directory.EnumerateFiles(RepositoryFiles.PathOf("freeswitch-conf/dialplan"), "*.xml").Select(File.ReadAllText).ToList();
         var read = dialplan.SelectMany(d => EslCallflowVariable().Matches(d).Select(m => m.Groups[1].Value)).ToHashSet();
-        var set = EslCallflowSetting().Matches(File.ReadAllText(RepositoryFiles.PathOf("freeswitch-conf/freeswitch.xml"))).Select(m => m.Groups[1].Value).ToHashSet();
+        var set = EslCallflowSetting().Matches(File.ReadAllText(RepositoryFiles.PathOf("freeswitch-conf/vars.xml"))).Select(m => m.Groups[1].Value).ToHashSet();
 
         Assert.Contains("eslcallflow_socket", read);
         Assert.Equal(read.Order(), set.Order());

@@ -15,6 +15,9 @@ public sealed record CallerContext(Device? Device)
     /// </summary>
     public bool BridgeSettingsSet { get; init; }
 
+    /// <summary>Several switches: legs to phones go through the proxy where they registered; null for one switch alone.</summary>
+    public PhoneRoute? PhoneRoute { get; init; }
+
     /// <summary>The caller id name the caller's own call came with (<c>Caller-Caller-ID-Name</c>); <c>caller_id_name_prefix</c> goes before it.</summary>
     public string? CallerIdName { get; init; }
 

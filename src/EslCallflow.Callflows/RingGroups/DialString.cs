@@ -106,7 +106,7 @@ public static class DialString
             {
                 text.Append(separator);
             }
-            AppendLeg(text, legs[i], callerName, callerNumber);
+            AppendLeg(text, legs[i], callerName, callerNumber, caller.PhoneRoute);
         }
         var dialString = AppArgument.Encode(text.ToString());
         if (text.Capacity <= MaxKeptBuilderCapacity)
@@ -135,9 +135,10 @@ public static class DialString
         return prefix + callerName;
     }
 
-    private static void AppendLeg(StringBuilder text, PlannedLeg leg, (string Name, string? Restore)? callerName, string? callerNumber)
+    private static void AppendLeg(StringBuilder text, PlannedLeg leg, (string Name, string? Restore)? callerName, string? callerNumber, PhoneRoute? route)
     {
         var confirm = leg.Confirm;
+        var routed = route is not null && leg.Device.DialString is null;
         Span<(string Name, string Value)> variables =
         [
             ("leg_timeout", Number(leg.Timeout)),
@@ -147,6 +148,8 @@ public static class DialString
             (LegCallerIdName.ProfileVariable, callerName?.Name ?? ""),
             (LegCallerIdName.RestoreVariable, callerName?.Restore ?? ""),
             ("origination_caller_id_number", callerNumber ?? ""),
+            ("presence_id", routed ? PhoneRoute.PresenceId(leg.Device) : ""),
+            ("sip_invite_domain", routed ? leg.Device.SipRealm : ""),
             // Confirm before connect, per leg (switch_ivr_originate.c check_channel_status): an answered leg with
             // group_confirm_key runs collect_thread_run, which plays group_confirm_file and reads the key
             // (switch_ivr_read, 5 s a try, again until the key comes) while the others keep ringing; only a leg that
@@ -217,7 +220,7 @@ public static class DialString
         {
             text.Append(delimiter).Append(']', closing);
         }
-        text.Append(']').Append(leg.Endpoint);
+        text.Append(']').Append(routed ? route!.Endpoint(leg.Device) : leg.Endpoint);
     }
 
     /// <summary>The value through the four levels described on the class (most values need none of it).</summary>

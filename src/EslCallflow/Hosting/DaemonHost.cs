@@ -96,6 +96,8 @@ public static class DaemonHost
         // Before the call listener: it starts first (spooled events are read back before any call) and stops after
         // the calls have drained (their last events are spooled before the process ends).
         builder.Services.AddHostedService(sp => sp.GetRequiredService<CallEventDispatcher>());
+        // Several switches: the shared store, when configured; it too stops after the calls have drained.
+        Clustering.ClusterSetup.Add(builder);
         builder.Services.AddSingleton<OutboundCallService>();
         builder.Services.AddHostedService(sp => sp.GetRequiredService<OutboundCallService>());
         builder.Services.AddSingleton<InboundConnectionService>();

@@ -39,6 +39,7 @@ public sealed partial class HttpEndpointService : IHostedService, IAsyncDisposab
     private readonly Dialplan.DialplanCalls _dialplanCalls;
     private readonly ILoggerFactory _loggerFactory;
     private readonly ILogger<HttpEndpointService> _logger;
+    private readonly Clustering.ClusterStatus? _cluster;
     private WebApplication? _app;
 
     public HttpEndpointService(
@@ -54,8 +55,10 @@ public sealed partial class HttpEndpointService : IHostedService, IAsyncDisposab
         Dialplan.DialplanMetrics dialplan,
         Dialplan.DialplanCalls dialplanCalls,
         ILoggerFactory loggerFactory,
-        ILogger<HttpEndpointService> logger)
+        ILogger<HttpEndpointService> logger,
+        Clustering.ClusterStatus? cluster = null)
     {
+        _cluster = cluster;
         _options = options.Value;
         _inbound = inbound;
         _outbound = outbound;
@@ -117,7 +120,12 @@ public sealed partial class HttpEndpointService : IHostedService, IAsyncDisposab
     {
         var feed = _inbound.IsConnected;
         var accepting = _outbound.Listener.IsAccepting;
-        var body = JsonSerializer.Serialize(new { status = feed && accepting ? "ok" : "unhealthy", channelFeed = feed ? "up" : "down", callListener = accepting ? "accepting" : "stopped" });
+        // Without the cluster store the node still rings and picks up its own calls: degraded, still serving (200).
+        var store = _cluster is null ? null : _cluster.IsUp ? "up" : "down";
+        var status = !(feed && accepting) ? "unhealthy" : store == "down" ? "degraded" : "ok";
+        var body = store is null
+            ? JsonSerializer.Serialize(new { status, channelFeed = feed ? "up" : "down", callListener = accepting ? "accepting" : "stopped" })
+            : JsonSerializer.Serialize(new { status, channelFeed = feed ? "up" : "down", callListener = accepting ? "accepting" : "stopped", clusterStore = store });
         return Results.Content(body, "application/json", statusCode: feed && accepting ? StatusCodes.Status200OK : StatusCodes.Status503ServiceUnavailable);
     }
 
@@ -138,6 +146,7 @@ public sealed partial class HttpEndpointService : IHostedService, IAsyncDisposab
         var text = new System.Text.StringBuilder(DaemonMetricsText());
         _delivery.WritePrometheus(text);
         _dialplan.WritePrometheus(text, _dialplanCalls.InProgress);
+        _cluster?.WritePrometheus(text);
         return text.ToString();
     }
 

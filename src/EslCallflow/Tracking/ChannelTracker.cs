@@ -40,10 +40,13 @@ public sealed partial class ChannelTracker
     private const int RecentlyEndedKept = 256;
     private long _endSequence;
     private readonly TimeProvider _time;
+    private readonly IRingingLegObserver? _observer;
 
-    public ChannelTracker(TimeProvider time)
+    /// <param name="observer">Told what rings (several switches: the cluster store); none for one switch alone.</param>
+    public ChannelTracker(TimeProvider time, IRingingLegObserver? observer = null)
     {
         _time = time;
+        _observer = observer;
     }
 
     public int Count
@@ -98,6 +101,7 @@ public sealed partial class ChannelTracker
             }
             Update(channel, evt, name, ending);
             ReindexLocked(channel);
+            TellLocked(channel);
             if (ending)
             {
                 channel.HangupCause ??= NonEmpty(evt["Hangup-Cause"]);
@@ -209,6 +213,16 @@ public sealed partial class ChannelTracker
                 _channels[seed.Uuid] = channel;
                 ReindexLocked(channel);
             }
+            if (_observer is not null)
+            {
+                var ringing = new List<(RingingLeg, IReadOnlyList<string>)>();
+                foreach (var channel in _channels.Values.Where(c => c.IndexedUnder.Length > 0))
+                {
+                    channel.Told = (channel.OtherLeg, channel.IndexedUnder);
+                    ringing.Add((Leg(channel), channel.IndexedUnder));
+                }
+                _observer.Replaced(ringing);
+            }
         }
     }
 
@@ -230,7 +244,7 @@ public sealed partial class ChannelTracker
                 {
                     if (seen.Add(channel))
                     {
-                        legs.Add(new RingingLeg(channel.Uuid, channel.OtherLeg, channel.DeviceId, channel.SipIdentity, channel.RingingSinceMicros));
+                        legs.Add(Leg(channel));
                     }
                 }
             }
@@ -360,6 +374,7 @@ public sealed partial class ChannelTracker
         if (known)
         {
             Unindex(channel!);
+            TellLocked(channel!);
         }
         EndWatchesLocked(uuid, channel?.HangupCause ?? cause, seen: true);
     }
@@ -385,6 +400,32 @@ public sealed partial class ChannelTracker
             }
         }
     }
+
+    /// <summary>Tells the observer when what it knows of this leg changed: ringing on its keys (with its caller), or not.</summary>
+    private void TellLocked(TrackedChannel channel)
+    {
+        if (_observer is null)
+        {
+            return;
+        }
+        (string?, string[]?) now = channel.IndexedUnder.Length > 0 ? (channel.OtherLeg, channel.IndexedUnder) : default;
+        if (now == channel.Told)
+        {
+            return;
+        }
+        channel.Told = now;
+        if (now.Item2 is { } keys)
+        {
+            _observer.Ringing(Leg(channel), keys);
+        }
+        else
+        {
+            _observer.Stopped(channel.Uuid);
+        }
+    }
+
+    private static RingingLeg Leg(TrackedChannel channel) =>
+        new(channel.Uuid, channel.OtherLeg, channel.DeviceId, channel.SipIdentity, channel.RingingSinceMicros);
 
     private void Unindex(TrackedChannel channel)
     {

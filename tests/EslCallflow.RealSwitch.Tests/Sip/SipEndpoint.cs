@@ -181,7 +181,17 @@ public sealed class SipEndpoint : IAsyncDisposable
         {
             to += ";tag=" + toTag;
         }
-        return response.Add("From", request["From"] ?? string.Empty).Add("To", to).Add("Call-ID", request.CallId).Add("CSeq", request["CSeq"] ?? string.Empty);
+        response.Add("From", request["From"] ?? string.Empty).Add("To", to).Add("Call-ID", request.CallId).Add("CSeq", request["CSeq"] ?? string.Empty);
+        // A response that makes a dialog copies the request's Record-Route (RFC 3261 section 12.1.1): a proxy in the
+        // path stays in the dialog.
+        if (request.Method == "INVITE" && code is > 100 and < 300)
+        {
+            foreach (var route in request.All("Record-Route"))
+            {
+                response.Add("Record-Route", route);
+            }
+        }
+        return response;
     }
 
     /// <summary>The INVITE a CANCEL names (same branch), if this endpoint received it. Call under <see cref="Gate"/>.</summary>

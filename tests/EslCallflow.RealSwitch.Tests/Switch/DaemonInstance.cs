@@ -16,12 +16,16 @@ public sealed class DaemonInstance : IAsyncDisposable
     private static string? s_built;
     private readonly FreeSwitchInstance _switch;
     private readonly string _folder;
+    private readonly IReadOnlyDictionary<string, string> _settings;
     private ManagedProcess? _process;
 
-    public DaemonInstance(string runFolder, FreeSwitchInstance freeSwitch)
+    /// <param name="name">Its folder in the run (several daemons share one run).</param>
+    /// <param name="settings">More settings, as ESLCALLFLOW_ variables (a cluster node's Cluster section).</param>
+    public DaemonInstance(string runFolder, FreeSwitchInstance freeSwitch, string name = "daemon", IReadOnlyDictionary<string, string>? settings = null)
     {
+        _settings = settings ?? new Dictionary<string, string>();
         _switch = freeSwitch;
-        _folder = Path.Combine(runFolder, "daemon");
+        _folder = Path.Combine(runFolder, name);
         ConfigurationFolder = Path.Combine(_folder, "config");
         SuitePaths.CopyFolder(Path.Combine(SuitePaths.Repository, "src", "EslCallflow", "config"), ConfigurationFolder);
         SuitePaths.CopyFolder(Path.Combine(AppContext.BaseDirectory, "documents"), ConfigurationFolder);
@@ -106,6 +110,10 @@ public sealed class DaemonInstance : IAsyncDisposable
             ["ESLCALLFLOW_Logging__MinimumLevel"] = "Debug",
             ["DOTNET_NOLOGO"] = "1",
         };
+        foreach (var (name, value) in _settings)
+        {
+            environment[name] = value;
+        }
         foreach (var (key, value) in settings ?? new Dictionary<string, string>())
         {
             environment["ESLCALLFLOW_" + key.Replace(":", "__", StringComparison.Ordinal)] = value;

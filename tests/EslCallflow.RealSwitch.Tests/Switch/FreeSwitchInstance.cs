@@ -13,14 +13,18 @@ public sealed partial class FreeSwitchInstance : IAsyncDisposable
 {
     private readonly string _binary;
     private readonly string _folder;
+    private readonly IReadOnlyDictionary<string, string> _vars;
     private ManagedProcess? _process;
     private SwitchConsole? _console;
     private long _startMark;
 
-    public FreeSwitchInstance(string binary, string runFolder, int daemonCallPort)
+    /// <param name="name">Its folder in the run (several nodes share one run).</param>
+    /// <param name="vars">vars.xml values of this node (freeswitch-conf's one place for them), beyond the ports.</param>
+    public FreeSwitchInstance(string binary, string runFolder, int daemonCallPort, string name = "freeswitch", IReadOnlyDictionary<string, string>? vars = null)
     {
+        _vars = vars ?? new Dictionary<string, string>();
         _binary = Path.GetFullPath(binary);
-        _folder = Path.Combine(runFolder, "freeswitch");
+        _folder = Path.Combine(runFolder, name);
         SipPort = FreePorts.Next(udpToo: true);
         EslPort = FreePorts.Next();
         DaemonCallPort = daemonCallPort;
@@ -52,17 +56,17 @@ public sealed partial class FreeSwitchInstance : IAsyncDisposable
 
     public int? ProcessId => _process?.Id;
 
-    [GeneratedRegex(@"(<param\s+name=""sip-port""\s+value="")\d+("")")]
-    private static partial Regex SipPortParam();
+    [GeneratedRegex(@"(data=""sip_port=)\d+("")")]
+    private static partial Regex SipPortVar();
 
-    [GeneratedRegex(@"(<param\s+name=""listen-port""\s+value="")\d+("")")]
-    private static partial Regex EslPortParam();
+    [GeneratedRegex(@"(data=""event_socket_port=)\d+("")")]
+    private static partial Regex EslPortVar();
+
+    [GeneratedRegex(@"(data=""eslcallflow_socket=127\.0\.0\.1:)\d+("")")]
+    private static partial Regex SocketVar();
 
     [GeneratedRegex(@"<param\s+name=""password""\s+value=""([^""]*)""")]
     private static partial Regex EslPasswordParam();
-
-    [GeneratedRegex(@"(cmd=""set""\s+data=""eslcallflow_socket=127\.0\.0\.1:)\d+")]
-    private static partial Regex DaemonSocket();
 
     [GeneratedRegex(@"(name=""gateway-url""\s+value=""http://127\.0\.0\.1:)\d+")]
     private static partial Regex GatewayUrl();
@@ -76,9 +80,21 @@ public sealed partial class FreeSwitchInstance : IAsyncDisposable
     private string PrepareConfiguration()
     {
         SuitePaths.CopyFolder(Path.Combine(SuitePaths.Repository, "freeswitch-conf"), Configuration);
-        Rewrite(Path.Combine(Configuration, "sip_profiles", "internal.xml"), SipPortParam(), SipPort);
-        Rewrite(Path.Combine(Configuration, "autoload_configs", "event_socket.conf.xml"), EslPortParam(), EslPort);
-        Rewrite(Path.Combine(Configuration, "freeswitch.xml"), DaemonSocket(), DaemonCallPort);
+        // The ports a node may change are in vars.xml (freeswitch-conf's one place for per-node values).
+        var vars = Path.Combine(Configuration, "vars.xml");
+        Rewrite(vars, SipPortVar(), SipPort);
+        Rewrite(vars, EslPortVar(), EslPort);
+        Rewrite(vars, SocketVar(), DaemonCallPort);
+        foreach (var (name, value) in _vars)
+        {
+            var text = File.ReadAllText(vars);
+            var setting = new Regex($@"data=""{Regex.Escape(name)}=[^""]*""");
+            if (!setting.IsMatch(text))
+            {
+                throw new InvalidOperationException($"vars.xml sets no {name}; freeswitch-conf changed shape, update the suite");
+            }
+            File.WriteAllText(vars, setting.Replace(text, $@"data=""{name}={value}"""));
+        }
         Rewrite(Path.Combine(Configuration, "autoload_configs", "xml_curl.conf.xml"), GatewayUrl(), DaemonDialplanPort);
         SetXmlCurlLoaded(Path.Combine(Configuration, "autoload_configs", "modules.conf.xml"), SuiteTransport.IsDialplan);
         foreach (var folder in new[] { "log", "db", "run", "temp", "cache", "storage", "recordings" })
