@@ -116,14 +116,30 @@ public sealed partial class PickupRunner
             {
                 return picked;
             }
-            if (session.IsAnswered || session.CallEnded.IsCancellationRequested)
+            if (await AnsweredForNothingAsync(session, stopping).ConfigureAwait(false) is { } gone)
             {
-                // intercept answered us but bridged nothing: no SIP error is possible any more.
-                await SessionActions.TryHangupAsync(session, "NORMAL_TEMPORARY_FAILURE", stopping).ConfigureAwait(false);
-                return new PickupResult(PickupOutcome.CallerGone);
+                return gone;
             }
         }
 
+        return await NothingTakenAsync(call, target, stopping).ConfigureAwait(false);
+    }
+
+    /// <summary>intercept answered the picker but bridged nothing: no SIP error is possible any more, so it hangs up.</summary>
+    private static async Task<PickupResult?> AnsweredForNothingAsync(EslOutboundSession session, CancellationToken stopping)
+    {
+        if (!session.IsAnswered && !session.CallEnded.IsCancellationRequested)
+        {
+            return null;
+        }
+        await SessionActions.TryHangupAsync(session, "NORMAL_TEMPORARY_FAILURE", stopping).ConfigureAwait(false);
+        return new PickupResult(PickupOutcome.CallerGone);
+    }
+
+    /// <summary>No call taken: the picker gone meanwhile, or the "nothing to pick up" response at once.</summary>
+    private async Task<PickupResult> NothingTakenAsync(CallContext call, DirectedPickupTarget target, CancellationToken stopping)
+    {
+        var session = call.Session;
         if (session.CallEnded.IsCancellationRequested)
         {
             return new PickupResult(PickupOutcome.CallerGone);
@@ -193,20 +209,12 @@ public sealed partial class PickupRunner
                 return picked;
             }
             await cluster.ReleaseAsync(candidate.CallKey, token, stopping).ConfigureAwait(false);
-            if (session.IsAnswered || session.CallEnded.IsCancellationRequested)
+            if (await AnsweredForNothingAsync(session, stopping).ConfigureAwait(false) is { } gone)
             {
-                // intercept answered us but bridged nothing: no SIP error is possible any more.
-                await SessionActions.TryHangupAsync(session, "NORMAL_TEMPORARY_FAILURE", stopping).ConfigureAwait(false);
-                return new PickupResult(PickupOutcome.CallerGone);
+                return gone;
             }
         }
-        if (session.CallEnded.IsCancellationRequested)
-        {
-            return new PickupResult(PickupOutcome.CallerGone);
-        }
-        var nothing = NothingToPickUp(call, target);
-        await SessionActions.RespondAsync(session, nothing.Code, nothing.Reason, nothing.Media, stopping).ConfigureAwait(false);
-        return nothing.Result;
+        return await NothingTakenAsync(call, target, stopping).ConfigureAwait(false);
     }
 
     /// <summary>
