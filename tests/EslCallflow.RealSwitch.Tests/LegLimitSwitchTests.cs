@@ -16,20 +16,20 @@ public sealed class LegLimitSwitchTests(RealSwitch fixture, ITestOutputHelper ou
 {
     private static readonly TimeSpan Soon = TimeSpan.FromSeconds(10);
 
-    private static string Absent(int i) => (2000 + i).ToString(CultureInfo.InvariantCulture);
+    private static string Absent(int i) => (5000 + i).ToString(CultureInfo.InvariantCulture);
 
-    /// <summary>Devices lim2001... for SIP users 2001... on 127.0.0.1, which FreeSWITCH's directory does not have.</summary>
+    /// <summary>Devices lim5001... for SIP users 5001... on 127.0.0.1, which FreeSWITCH's directory does not have.</summary>
     private static string AbsentDevices(int count) => new JsonArray([.. Enumerable.Range(1, count).Select(i => (JsonNode)new JsonObject
     {
         ["id"] = $"lim{Absent(i)}",
         ["sip"] = new JsonObject { ["username"] = Absent(i), ["realm"] = RealSwitch.Domain },
     })]).ToJsonString();
 
-    /// <summary>Callflow 7120: a simultaneous ring group of <paramref name="absent"/> absent devices, then dev1001 last.</summary>
+    /// <summary>Callflow 7130: a simultaneous ring group of <paramref name="absent"/> absent devices, then dev1001 last.</summary>
     private static string RingGroup(int absent) => new JsonObject
     {
         ["id"] = "suite-leg-limit",
-        ["numbers"] = new JsonArray("7120"),
+        ["numbers"] = new JsonArray("7130"),
         ["flow"] = new JsonObject
         {
             ["module"] = "ring_group",
@@ -49,29 +49,29 @@ public sealed class LegLimitSwitchTests(RealSwitch fixture, ITestOutputHelper ou
     public Task A_group_of_128_rings_its_last_member_and_one_of_130_is_refused_at_reload_while_the_128_keep_ringing() => fixture.RunAsync(output, async s =>
     {
         await using var devices = await s.Daemon.OverrideDocumentAsync("devices/leg-limit.json", AbsentDevices(129), s.Cancellation);
-        await using var group = await s.Daemon.OverrideDocumentAsync("callflows/7120-leg-limit.json", RingGroup(127), s.Cancellation);
+        await using var group = await s.Daemon.OverrideDocumentAsync("callflows/7130-leg-limit.json", RingGroup(127), s.Cancellation);
 
-        var first = s.Phone("1005").Dial("7120");
+        var first = s.Phone("1005").Dial("7130");
         var last = await s.Phone("1001").InviteAsync(Soon);
-        var uuid = await s.DaemonCallAsync("7120");
+        var uuid = await s.DaemonCallAsync("7130");
         var ringing = await s.CallLineAsync(uuid, Soon, "ringing 128 leg(s)");
         var absent = await AbsentUsersLoggedAsync(s, 127);
         s.Report($"128 members: the 128th (1001) got its INVITE {Scene.Ms(last.ReceivedAt - first.InviteSentAt)} ms after the caller's; FreeSWITCH could not find {absent} of the absent users");
         Assert.Equal(127, absent);
         await first.CancelAsync(s.Cancellation);
 
-        File.WriteAllText(Path.Combine(s.Daemon.ConfigurationFolder, "callflows", "7120-leg-limit.json"), RingGroup(129));
+        File.WriteAllText(Path.Combine(s.Daemon.ConfigurationFolder, "callflows", "7130-leg-limit.json"), RingGroup(129));
         using var reload = await s.Daemon.Http.PostAsync("/reload", null, s.Cancellation);
         var body = await reload.Content.ReadAsStringAsync(s.Cancellation);
         Assert.Equal(HttpStatusCode.UnprocessableEntity, reload.StatusCode);
         var error = Assert.Single(JsonDocument.Parse(body).RootElement.GetProperty("errors").EnumerateArray()).GetString()!;
         s.Report($"130 members: POST /reload {(int)reload.StatusCode}: {error}");
-        Assert.StartsWith("callflows/7120-leg-limit.json: document 'suite-leg-limit' $.flow.data.endpoints: rings 130 devices, more than the 128 FreeSWITCH takes from one bridge", error, StringComparison.Ordinal);
+        Assert.StartsWith("callflows/7130-leg-limit.json: document 'suite-leg-limit' $.flow.data.endpoints: rings 130 devices, more than the 128 FreeSWITCH takes from one bridge", error, StringComparison.Ordinal);
 
         s.Phone("1001").Reset();
-        var second = s.Phone("1005").Dial("7120");
+        var second = s.Phone("1005").Dial("7130");
         await s.Phone("1001").InviteAsync(Soon);
-        var secondUuid = await s.DaemonCallAsync("7120", index: 1);
+        var secondUuid = await s.DaemonCallAsync("7130", index: 1);
         await s.CallLineAsync(secondUuid, Soon, "ringing 128 leg(s)");
         await second.CancelAsync(s.Cancellation);
         s.Report($"after the refused reload the next call rang the 128 again: {ringing.Trim()}");
@@ -95,7 +95,7 @@ public sealed class LegLimitSwitchTests(RealSwitch fixture, ITestOutputHelper ou
     });
 
     /// <summary>How many FreeSWITCH log lines of this test hold <paramref name="text"/>, once there are <paramref name="expected"/> (or after a few seconds).</summary>
-    private static async Task<int> AbsentUsersLoggedAsync(Scene s, int expected, string text = "Can't find user [2")
+    private static async Task<int> AbsentUsersLoggedAsync(Scene s, int expected, string text = "Can't find user [5")
     {
         var deadline = SipClock.Now + TimeSpan.FromSeconds(5);
         while (true)
