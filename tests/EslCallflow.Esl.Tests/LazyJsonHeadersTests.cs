@@ -82,6 +82,24 @@ public class LazyJsonHeadersTests
     }
 
     [Fact]
+    public void An_event_with_more_headers_than_the_index_starts_with_keeps_every_one()
+    {
+        // The index collects entries in a rented array of 256 and grows it past that.
+        var members = Enumerable.Range(0, 600).Select(i => $"\"variable_v{i}\":\"value {i}\"");
+        var json = Encoding.UTF8.GetBytes("{\"Event-Name\":\"CUSTOM\"," + string.Join(",", members) + ",\"Dup\":\"a\",\"Dup\":\"b\"}");
+
+        var evt = DecodedEvents.Json(json);
+
+        Assert.Equal(602, evt.Count);
+        Assert.Equal("CUSTOM", evt.EventName);
+        Assert.Equal("value 0", evt.GetVariable("v0"));
+        Assert.Equal("value 255", evt.GetVariable("v255"));
+        Assert.Equal("value 256", evt.GetVariable("v256"));
+        Assert.Equal("value 599", evt.GetVariable("v599"));
+        Assert.Equal("b", evt["Dup"]);
+    }
+
+    [Fact]
     public void A_whole_json_event_read_from_a_buffer_outlives_the_buffer_being_reused()
     {
         var json = Encoding.UTF8.GetBytes("""{"Event-Name":"CHANNEL_ANSWER","Unique-ID":"leg-1","Dup":"first","Dup":"last","Esc":"a\"b","_body":"x"}""");

@@ -1,4 +1,5 @@
 using System.Buffers;
+using System.Runtime.CompilerServices;
 using System.Text;
 
 namespace EslCallflow.Esl.Protocol;
@@ -21,16 +22,23 @@ internal sealed class HeaderIndex
 {
     private readonly ReadOnlyMemory<byte> _json;
     private readonly WireHeader[] _entries;
+    // Whether any name is escaped or not UTF-8 (FreeSWITCH sends neither): only then does a lookup compare names as text.
+    private readonly bool _oddNames;
 
-    private HeaderIndex(ReadOnlyMemory<byte> json, WireHeader[] entries)
+    private HeaderIndex(ReadOnlyMemory<byte> json, WireHeader[] entries, bool oddNames)
     {
         _json = json;
         _entries = entries;
+        _oddNames = oddNames;
     }
 
     /// <summary>The last value named <paramref name="name"/> (FreeSWITCH's own lookup keeps the last), or null.</summary>
     public string? Find(string name)
     {
+        if (_oddNames)
+        {
+            return FindByText(name);
+        }
         var nameBytes = Encoding.UTF8.GetByteCount(name);
         Span<byte> utf8Name = nameBytes <= 256 ? stackalloc byte[nameBytes] : new byte[nameBytes];
         Encoding.UTF8.GetBytes(name, utf8Name);
@@ -39,10 +47,23 @@ internal sealed class HeaderIndex
         for (var i = entries.Length - 1; i >= 0; i--)
         {
             ref readonly var entry = ref entries[i];
-            var matches = entry.NameEscaped
-                ? entry.NameText(span) == name
-                : entry.NameLength == nameBytes && entry.Name(span).SequenceEqual(utf8Name);
-            if (matches)
+            if (entry.NameLength == nameBytes && entry.Name(span).SequenceEqual(utf8Name))
+            {
+                return entry.ValueText(span);
+            }
+        }
+        return null;
+    }
+
+    /// <summary>The lookup when some name is escaped or not UTF-8: those are compared by the text they read as.</summary>
+    private string? FindByText(string name)
+    {
+        var utf8Name = Encoding.UTF8.GetBytes(name);
+        var span = _json.Span;
+        for (var i = _entries.Length - 1; i >= 0; i--)
+        {
+            ref readonly var entry = ref _entries[i];
+            if (entry.NameEscaped ? entry.NameText(span) == name : entry.Name(span).SequenceEqual(utf8Name))
             {
                 return entry.ValueText(span);
             }
@@ -71,8 +92,26 @@ internal sealed class HeaderIndex
     {
         private WireHeader[] _entries = ArrayPool<WireHeader>.Shared.Rent(256);
         private int _count;
+        private bool _oddNames;
 
+        [MethodImpl(MethodImplOptions.AggressiveInlining)]
         public void Add(ReadOnlySpan<byte> source, in WireHeader header)
+        {
+            // A name is found by comparing its bytes, which works when they are its text: no json escape and valid
+            // UTF-8, as every name FreeSWITCH sends. Any other is marked escaped, so it is compared by the text it
+            // reads as (a byte that is not UTF-8 as U+FFFD, see JsonStrings), as a packed header's name is.
+            var name = header.Name(source);
+            if (_count == _entries.Length || header.NameEscaped || !(Ascii.IsValid(name) || System.Text.Unicode.Utf8.IsValid(name)))
+            {
+                AddRare(source, header);
+                return;
+            }
+            _entries[_count++] = header;
+        }
+
+        /// <summary>The index is full, or the name is odd: off the path every other header takes.</summary>
+        [MethodImpl(MethodImplOptions.NoInlining)]
+        private void AddRare(ReadOnlySpan<byte> source, in WireHeader header)
         {
             if (_count == _entries.Length)
             {
@@ -81,17 +120,18 @@ internal sealed class HeaderIndex
                 ArrayPool<WireHeader>.Shared.Return(_entries);
                 _entries = larger;
             }
-            // A name is found by comparing its bytes, which works when they are its text: no json escape and valid
-            // UTF-8, as every name FreeSWITCH sends. Any other is marked escaped, so it is compared by the text it
-            // reads as (a byte that is not UTF-8 as U+FFFD, see JsonStrings), as a packed header's name is.
             var name = header.Name(source);
-            _entries[_count++] = header.NameEscaped || Ascii.IsValid(name) || System.Text.Unicode.Utf8.IsValid(name)
-                ? header
-                : header with { NameEscaped = true };
+            if (!header.NameEscaped && (Ascii.IsValid(name) || System.Text.Unicode.Utf8.IsValid(name)))
+            {
+                _entries[_count++] = header;
+                return;
+            }
+            _oddNames = true;
+            _entries[_count++] = header with { NameEscaped = true };
         }
 
         /// <summary>The index into <paramref name="json"/>, the bytes walked, which it keeps: they must never change.</summary>
-        public readonly HeaderIndex Build(ReadOnlyMemory<byte> json) => new(json, _entries.AsSpan(0, _count).ToArray());
+        public readonly HeaderIndex Build(ReadOnlyMemory<byte> json) => new(json, _entries.AsSpan(0, _count).ToArray(), _oddNames);
 
         public readonly void Dispose() => ArrayPool<WireHeader>.Shared.Return(_entries);
     }

@@ -1,3 +1,4 @@
+using System.Runtime.CompilerServices;
 using System.Text;
 
 namespace EslCallflow.Esl.Protocol;
@@ -89,13 +90,19 @@ internal struct SelectedHeaders(HeaderSelection selection) : IHeaderSink
     /// <summary>The headers kept; the unused tail is left empty (null names), see <see cref="EslHeaders.Selected"/>.</summary>
     public KeyValuePair<string, string>[] Pairs { get; } = new KeyValuePair<string, string>[selection.Count];
 
+    /// <remarks>Called for every header of the event, most of them not wanted: that test inlines, keeping one does not.</remarks>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public void Add(ReadOnlySpan<byte> source, in WireHeader header)
     {
         var name = header.NameEscaped ? selection.Match(Encoding.UTF8.GetBytes(header.NameText(source))) : selection.Match(header.Name(source));
-        if (name is null)
+        if (name is not null)
         {
-            return;
+            Keep(name, source, header);
         }
+    }
+
+    private void Keep(string name, ReadOnlySpan<byte> source, in WireHeader header)
+    {
         var value = header.Encoding == WireEncoding.Verbatim ? selection.Value(header.Value(source)) : header.ValueText(source);
         var at = 0;
         while (at < _count && !ReferenceEquals(Pairs[at].Key, name))

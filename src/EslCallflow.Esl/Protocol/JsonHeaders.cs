@@ -19,6 +19,10 @@ internal static class JsonHeaders
     public static string? Walk<TSink>(ReadOnlySpan<byte> json, ref TSink sink) where TSink : struct, IHeaderSink
     {
         string? body = null;
+        // The loop works on a copy, so that the form's state (an index's count, say) can live in registers instead of
+        // being read and written through the reference for each of ~200 members; it goes back in the finally, where
+        // the form's Dispose needs it even after an error (a grown buffer must be the one returned to the pool).
+        var form = sink;
         try
         {
             var reader = new Utf8JsonReader(json, Options);
@@ -58,7 +62,7 @@ internal static class JsonHeaders
                     body = header.ValueText(json);
                     continue;
                 }
-                sink.Add(json, header);
+                form.Add(json, header);
             }
             if (reader.TokenType != JsonTokenType.EndObject)
             {
@@ -68,6 +72,10 @@ internal static class JsonHeaders
         catch (JsonException ex)
         {
             throw new EslProtocolException($"invalid json event: {ex.Message}", ex);
+        }
+        finally
+        {
+            sink = form;
         }
         return body;
     }

@@ -1,3 +1,5 @@
+using System.Runtime.CompilerServices;
+
 namespace EslCallflow.Esl.Protocol;
 
 /// <summary>How a header value's bytes, as they sit on the wire, become its text.</summary>
@@ -49,13 +51,15 @@ internal readonly record struct WireHeader(int NameStart, int NameLength, int Va
     };
 
     /// <summary>Whether the name reads as <paramref name="utf8"/> (a short, plain name such as <c>_body</c>).</summary>
-    public bool NameIs(ReadOnlySpan<byte> source, ReadOnlySpan<byte> utf8)
+    /// <remarks>Asked of every member of a json event: the plain case inlines, the escaped one (never seen from FreeSWITCH) does not.</remarks>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public bool NameIs(ReadOnlySpan<byte> source, ReadOnlySpan<byte> utf8) =>
+        NameEscaped ? EscapedNameIs(source, utf8) : Name(source).SequenceEqual(utf8);
+
+    [MethodImpl(MethodImplOptions.NoInlining)]
+    private bool EscapedNameIs(ReadOnlySpan<byte> source, ReadOnlySpan<byte> utf8)
     {
-        if (!NameEscaped)
-        {
-            return Name(source).SequenceEqual(utf8);
-        }
-        // An escape is at least two bytes for one: a name this long cannot unescape to anything shorter than 6 times less.
+        // \uXXXX is six bytes for one character: a raw name more than six times as long cannot read as utf8.
         if (NameLength > utf8.Length * 6)
         {
             return false;
