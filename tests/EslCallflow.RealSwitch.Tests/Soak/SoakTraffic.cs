@@ -140,10 +140,6 @@ public sealed class SoakTraffic(Func<string, SipPhone> phone) : IDisposable
         }
         finally
         {
-            if (!released)
-            {
-                oneAtATime.Release();
-            }
             if (picking is not null)
             {
                 await EndAsync(picking);
@@ -151,6 +147,12 @@ public sealed class SoakTraffic(Func<string, SipPhone> phone) : IDisposable
             if (ringing is not null)
             {
                 await EndAsync(ringing);
+            }
+            // Only now may the next pickup of the kind dial: a caller this one left ringing (its picker failed
+            // during a fault) is the oldest ringing call in scope, and the next picker would take it instead of its own.
+            if (!released)
+            {
+                oneAtATime.Release();
             }
         }
     }
