@@ -35,6 +35,6 @@ internal sealed class EslProtocolException : Exception
 {
     public EslProtocolException(string message, Exception? inner = null) : base(message, inner) { }
 
-    /// <summary>The bytes were not wrong but too many: a header block or a body beyond <see cref="Protocol.EslFrameLimits"/>.</summary>
+    /// <summary>The bytes were not wrong but too many: a header block or a body beyond the configured MaxHeaderBytes or MaxBodyBytes.</summary>
     public bool ExceedsLimit { get; init; }
 }

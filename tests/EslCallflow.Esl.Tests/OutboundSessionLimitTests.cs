@@ -35,14 +35,14 @@ public class OutboundSessionLimitTests
 
         Assert.Equal(2000, defaults.MaxSessions);
         Assert.Equal(TimeSpan.FromMinutes(5), defaults.SessionIdleTimeout);
-        Assert.Equal(1024 * 1024, defaults.Limits.MaxBodyBytes);
+        Assert.Equal(1024 * 1024, defaults.MaxBodyBytes);
         Assert.Empty(Validate(defaults));
         Assert.Empty(Validate(new EslOutboundListenerOptions { SessionIdleTimeout = TimeSpan.Zero }));
 
         Assert.Contains(Validate(new EslOutboundListenerOptions { MaxSessions = 0 }), e => e.Contains("MaxSessions", StringComparison.Ordinal));
         Assert.Contains(Validate(new EslOutboundListenerOptions { SessionIdleTimeout = TimeSpan.FromMilliseconds(10) }), e => e.Contains("SessionIdleTimeout", StringComparison.Ordinal));
-        Assert.Contains(Validate(new EslOutboundListenerOptions { Limits = new() { MaxBodyBytes = 64 * 1024 * 1024 } }), e => e.Contains("MaxBodyBytes", StringComparison.Ordinal));
-        Assert.Contains(Validate(new EslOutboundListenerOptions { Limits = new() { MaxHeaderBytes = 100 } }), e => e.Contains("MaxHeaderBytes", StringComparison.Ordinal));
+        Assert.Contains(Validate(new EslOutboundListenerOptions { MaxBodyBytes = 64 * 1024 * 1024 }), e => e.Contains("MaxBodyBytes", StringComparison.Ordinal));
+        Assert.Contains(Validate(new EslOutboundListenerOptions { MaxHeaderBytes = 100 }), e => e.Contains("MaxHeaderBytes", StringComparison.Ordinal));
     }
 
     private static List<string> Validate(EslOutboundListenerOptions options)

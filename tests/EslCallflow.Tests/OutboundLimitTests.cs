@@ -33,7 +33,10 @@ public class OutboundLimitTests
     [Theory]
     [InlineData("--Esl:Outbound:MaxSessions=0", "MaxSessions")]
     [InlineData("--Esl:Outbound:SessionIdleTimeout=00:00:00.010", "SessionIdleTimeout")]
-    [InlineData("--Esl:Outbound:Limits:MaxBodyBytes=100000000", "MaxBodyBytes")]
+    [InlineData("--Esl:Outbound:MaxBodyBytes=100000000", "MaxBodyBytes")]
+    [InlineData("--Esl:Inbound:MaxHeaderBytes=100", "MaxHeaderBytes")]
+    [InlineData("--Esl:Outbound:Limits:MaxBodyBytes=70000", "set Esl:Outbound:MaxBodyBytes and Esl:Outbound:MaxHeaderBytes instead")]
+    [InlineData("--Esl:Inbound:Limits:MaxHeaderBytes=8192", "set Esl:Inbound:MaxBodyBytes and Esl:Inbound:MaxHeaderBytes instead")]
     public async Task Bad_limits_stop_the_daemon_at_start_with_the_setting_named(string setting, string named)
     {
         using var host = DaemonHost.CreateBuilder(["--Esl:Outbound:Port=0", "--Http:Enabled=false", setting]).Build();
@@ -46,15 +49,14 @@ public class OutboundLimitTests
     [Fact]
     public void Configured_frame_limits_apply_to_their_connection_only()
     {
-        using var host = DaemonHost.CreateBuilder(["--Esl:Outbound:Limits:MaxBodyBytes=70000", "--Esl:Inbound:Limits:MaxBodyBytes=80000"]).Build();
+        using var host = DaemonHost.CreateBuilder(["--Esl:Outbound:MaxBodyBytes=70000", "--Esl:Inbound:MaxBodyBytes=80000"]).Build();
 
         var outbound = host.Services.GetRequiredService<IOptions<EslCallflow.Esl.Outbound.EslOutboundListenerOptions>>().Value;
         var inbound = host.Services.GetRequiredService<IOptions<EslCallflow.Esl.Inbound.EslInboundOptions>>().Value;
 
-        Assert.Equal(70000, outbound.Limits.MaxBodyBytes);
-        Assert.Equal(80000, inbound.Limits.MaxBodyBytes);
-        // Binding must not have written into the shared defaults every other connection starts from.
-        Assert.Equal(16 * 1024 * 1024, EslCallflow.Esl.Protocol.EslFrameLimits.Default.MaxBodyBytes);
-        Assert.Equal(1024 * 1024, new EslCallflow.Esl.Outbound.EslOutboundListenerOptions().Limits.MaxBodyBytes);
+        Assert.Equal(70000, outbound.MaxBodyBytes);
+        Assert.Equal(80000, inbound.MaxBodyBytes);
+        Assert.Equal(16 * 1024 * 1024, new EslCallflow.Esl.Inbound.EslInboundOptions().MaxBodyBytes);
+        Assert.Equal(1024 * 1024, new EslCallflow.Esl.Outbound.EslOutboundListenerOptions().MaxBodyBytes);
     }
 }

@@ -42,7 +42,7 @@ public sealed class EslInboundClient : EslSocket
         }
 
         var id = "in-" + Interlocked.Increment(ref s_nextId);
-        var connection = CreateConnection(socket, options.Limits, logger, id, busy: true);
+        var connection = CreateConnection(socket, options.FrameLimits, logger, id, busy: true);
         var client = new EslInboundClient(connection, options);
         try
         {

@@ -26,8 +26,15 @@ public sealed class EslInboundOptions
     [Range(16, 1_000_000)]
     public int EventQueueCapacity { get; set; } = 100_000;
 
-    // A fresh instance: configuration binding sets properties on the one it finds, which must not be the shared Default.
-    public EslFrameLimits Limits { get; set; } = new();
+    /// <summary>Largest header block one frame may carry; past it the link is closed as broken.</summary>
+    [Range(4 * 1024, 1024 * 1024)]
+    public int MaxHeaderBytes { get; set; } = EslFrameLimits.Default.MaxHeaderBytes;
+
+    /// <summary>Largest frame body. A busy switch's <c>show channels as json</c> can be several MB.</summary>
+    [Range(64 * 1024, 256 * 1024 * 1024)]
+    public int MaxBodyBytes { get; set; } = EslFrameLimits.Default.MaxBodyBytes;
+
+    internal EslFrameLimits FrameLimits => new() { MaxHeaderBytes = MaxHeaderBytes, MaxBodyBytes = MaxBodyBytes };
 
     /// <summary>First retry delay; later ones double (with jitter) up to <see cref="MaxReconnectDelay"/>.</summary>
     public TimeSpan ReconnectDelay { get; set; } = TimeSpan.FromMilliseconds(500);

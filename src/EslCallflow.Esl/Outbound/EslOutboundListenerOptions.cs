@@ -37,11 +37,16 @@ public sealed class EslOutboundListenerOptions : IValidatableObject
         ["CHANNEL_EXECUTE_COMPLETE", "CHANNEL_ANSWER", "CHANNEL_BRIDGE", "CHANNEL_HANGUP", "CHANNEL_HANGUP_COMPLETE"];
 
     /// <summary>
-    /// Bounds on one session's frames, so on what one peer can make the daemon buffer. A call session receives its
-    /// channel data (a header block of a few KB) and its own events (json, ~6 KB): 1 MB of body is ample, where the
-    /// inbound feed's 16 MB (a whole <c>show channels</c>) let twenty rogue sessions hold 300 MB.
+    /// Largest frame body one session accepts, so a bound on what one peer can make the daemon buffer. A call session
+    /// receives its channel data (a header block of a few KB) and its own events (json, ~6 KB): 1 MB is ample, where
+    /// the inbound feed's 16 MB (a whole <c>show channels</c>) would let twenty rogue sessions hold 300 MB.
     /// </summary>
-    public EslFrameLimits Limits { get; set; } = new() { MaxBodyBytes = 1024 * 1024 };
+    public int MaxBodyBytes { get; set; } = 1024 * 1024;
+
+    /// <summary>Largest header block one session accepts (the connect reply's channel data is ~4 KB).</summary>
+    public int MaxHeaderBytes { get; set; } = EslFrameLimits.Default.MaxHeaderBytes;
+
+    internal EslFrameLimits FrameLimits => new() { MaxHeaderBytes = MaxHeaderBytes, MaxBodyBytes = MaxBodyBytes };
 
     /// <summary>
     /// Most sessions open at once (handshake included). A connection beyond it is closed as it arrives, logged and
@@ -97,13 +102,13 @@ public sealed class EslOutboundListenerOptions : IValidatableObject
         {
             yield return new ValidationResult($"SessionIdleTimeout {SessionIdleTimeout} must be zero (off) or between 1 second and 1 day", [nameof(SessionIdleTimeout)]);
         }
-        if (Limits is null || Limits.MaxBodyBytes is < 64 * 1024 or > 16 * 1024 * 1024)
+        if (MaxBodyBytes is < 64 * 1024 or > 16 * 1024 * 1024)
         {
-            yield return new ValidationResult($"Limits:MaxBodyBytes {Limits?.MaxBodyBytes} must be between 65536 and 16777216", [nameof(Limits)]);
+            yield return new ValidationResult($"MaxBodyBytes {MaxBodyBytes} must be between 65536 and 16777216", [nameof(MaxBodyBytes)]);
         }
-        if (Limits is null || Limits.MaxHeaderBytes is < 4 * 1024 or > 1024 * 1024)
+        if (MaxHeaderBytes is < 4 * 1024 or > 1024 * 1024)
         {
-            yield return new ValidationResult($"Limits:MaxHeaderBytes {Limits?.MaxHeaderBytes} must be between 4096 and 1048576", [nameof(Limits)]);
+            yield return new ValidationResult($"MaxHeaderBytes {MaxHeaderBytes} must be between 4096 and 1048576", [nameof(MaxHeaderBytes)]);
         }
         foreach (var peer in AllowedPeers)
         {

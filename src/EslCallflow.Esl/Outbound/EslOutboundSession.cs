@@ -64,7 +64,7 @@ public sealed class EslOutboundSession : EslSocket
     internal static EslOutboundSession Create(Socket socket, EslOutboundListenerOptions options, ILogger logger, string id, KeyValuePair<string, object?> portTag)
     {
         var remote = (IPEndPoint)socket.RemoteEndPoint!;
-        var connection = CreateConnection(socket, options.Limits, logger, id, busy: false, inlineReplyContinuations: options.ResumeHandlersOnReadLoop);
+        var connection = CreateConnection(socket, options.FrameLimits, logger, id, busy: false, inlineReplyContinuations: options.ResumeHandlersOnReadLoop);
         return new EslOutboundSession(connection, options.EventQueueCapacity, remote, portTag);
     }
 

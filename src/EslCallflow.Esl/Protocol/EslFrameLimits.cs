@@ -1,7 +1,7 @@
 namespace EslCallflow.Esl.Protocol;
 
 /// <summary>Bounds on what one peer may make us buffer. Past them the connection is closed.</summary>
-public sealed record EslFrameLimits
+internal sealed record EslFrameLimits
 {
     public static readonly EslFrameLimits Default = new();
 

@@ -38,6 +38,16 @@ public static class DaemonHost
     /// </summary>
     public static readonly IReadOnlyList<string> SessionEvents = ["CHANNEL_EXECUTE_COMPLETE", "CHANNEL_HANGUP"];
 
+    /// <summary>
+    /// Frame bounds are plain settings of their connection now; a configuration still holding a <c>Limits</c>
+    /// section would otherwise be ignored without a word, and the operator would believe a bound applies that does not.
+    /// </summary>
+    private static bool NoLimitsSection(ConfigurationManager configuration, string section) =>
+        !configuration.GetSection(section + ":Limits").Exists();
+
+    private static string LimitsSectionError(string section) =>
+        $"{section}:Limits is not a setting: set {section}:MaxBodyBytes and {section}:MaxHeaderBytes instead";
+
     public static HostApplicationBuilder CreateBuilder(string[] args)
     {
         var builder = Host.CreateApplicationBuilder(new HostApplicationBuilderSettings
@@ -48,7 +58,8 @@ public static class DaemonHost
         builder.Configuration.AddEnvironmentVariables("ESLCALLFLOW_");
 
         builder.Services.AddOptions<DaemonOptions>().BindConfiguration(DaemonOptions.Section).ValidateDataAnnotations().ValidateOnStart();
-        builder.Services.AddOptions<EslInboundOptions>().BindConfiguration("Esl:Inbound").ValidateDataAnnotations().ValidateOnStart();
+        builder.Services.AddOptions<EslInboundOptions>().BindConfiguration("Esl:Inbound").ValidateDataAnnotations()
+            .Validate(_ => NoLimitsSection(builder.Configuration, "Esl:Inbound"), LimitsSectionError("Esl:Inbound")).ValidateOnStart();
         // The call handler is async all the way and never blocks between awaits, which is what resuming it on its
         // session's read loop requires (EslOutboundListenerOptions.ResumeHandlersOnReadLoop lists what it must not do).
         builder.Services.AddOptions<EslOutboundListenerOptions>().Configure(o =>
@@ -56,7 +67,8 @@ public static class DaemonHost
                 o.ResumeHandlersOnReadLoop = true;
                 o.SessionEvents = [.. SessionEvents];
             })
-            .BindConfiguration("Esl:Outbound").ValidateDataAnnotations().ValidateOnStart();
+            .BindConfiguration("Esl:Outbound").ValidateDataAnnotations()
+            .Validate(_ => NoLimitsSection(builder.Configuration, "Esl:Outbound"), LimitsSectionError("Esl:Outbound")).ValidateOnStart();
         builder.Services.AddOptions<PickupOptions>().BindConfiguration(PickupOptions.Section).ValidateDataAnnotations().ValidateOnStart();
         builder.Services.AddOptions<TrackingOptions>().BindConfiguration(TrackingOptions.Section).ValidateDataAnnotations().ValidateOnStart();
         builder.Services.AddOptions<CallRecordsOptions>().BindConfiguration(CallRecordsOptions.Section).ValidateDataAnnotations().ValidateOnStart();
