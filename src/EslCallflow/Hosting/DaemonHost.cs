@@ -39,8 +39,8 @@ public static class DaemonHost
     public static readonly IReadOnlyList<string> SessionEvents = ["CHANNEL_EXECUTE_COMPLETE", "CHANNEL_HANGUP"];
 
     /// <summary>
-    /// Frame bounds are plain settings of their connection now; a configuration still holding a <c>Limits</c>
-    /// section would otherwise be ignored without a word, and the operator would believe a bound applies that does not.
+    /// Frame bounds are settings of their connection (<c>MaxBodyBytes</c>, <c>MaxHeaderBytes</c>). A <c>Limits</c>
+    /// section is not one and would be ignored without a word, leaving the operator believing a bound applies that does not.
     /// </summary>
     private static bool NoLimitsSection(ConfigurationManager configuration, string section) =>
         !configuration.GetSection(section + ":Limits").Exists();
