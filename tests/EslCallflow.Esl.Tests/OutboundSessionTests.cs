@@ -144,6 +144,41 @@ public class OutboundSessionTests
     [Theory]
     [InlineData(false)]
     [InlineData(true)]
+    public async Task An_application_sent_as_the_caller_hangs_up_is_never_run_and_its_wait_fails_after_the_grace(bool resumeOnReadLoop)
+    {
+        // FreeSWITCH skips it (switch_core_session_execute_application_get_flags) and, with linger, keeps the socket
+        // and the channel for as long as the daemon keeps waiting: without the grace, forever.
+        var hungUp = new TaskCompletionSource();
+        var failure = new TaskCompletionSource<(Exception Error, bool CallEnded)>();
+        await using var listener = await StartListener(async (session, ct) =>
+        {
+            await hungUp.Task.WaitAsync(ct);
+            try
+            {
+                await session.ExecuteAsync("bridge", "user/1001@127.0.0.1", ct);
+            }
+            catch (Exception ex)
+            {
+                failure.SetResult((ex, session.CallEnded.IsCancellationRequested));
+            }
+        }, new EslOutboundListenerOptions { Port = 0, ResumeHandlersOnReadLoop = resumeOnReadLoop, CompletionGraceAfterHangup = TimeSpan.FromMilliseconds(300) });
+        await using var call = await FakeCall.DialAsync(listener.LocalEndPoint!, new FakeCallSetup { Destination = "7000" });
+        await call.CallerHangsUpAsync("ORIGINATOR_CANCEL");
+        await Task.Delay(100);
+        hungUp.SetResult();
+
+        var (error, callEnded) = await failure.Task.WaitAsync(Timeout);
+
+        Assert.IsType<EslConnectionClosedException>(error);
+        Assert.Contains("hung up", error.Message, StringComparison.Ordinal);
+        Assert.True(callEnded);
+        Assert.Single(call.Commands, c => c.Contains("execute-app-name: bridge", StringComparison.Ordinal));
+        await call.Closed.WaitAsync(Timeout);
+    }
+
+    [Theory]
+    [InlineData(false)]
+    [InlineData(true)]
     public async Task Socket_closing_ends_the_call_and_fails_pending_executions(bool resumeOnReadLoop)
     {
         var failure = new TaskCompletionSource<Exception>();

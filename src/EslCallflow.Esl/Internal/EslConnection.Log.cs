@@ -26,4 +26,7 @@ internal sealed partial class EslConnection
 
     [LoggerMessage(EventId = 1007, Level = LogLevel.Debug, Message = "ESL {ConnectionId}: ignoring another {Format} event ({Count} so far)")]
     private static partial void LogUnrequestedEventFormatAgain(ILogger logger, string connectionId, EslContentType format, int count);
+
+    [LoggerMessage(EventId = 1008, Level = LogLevel.Information, Message = "ESL {ConnectionId}: the call hung up and {Count} application(s) it was sent will not complete (FreeSWITCH runs none on a hung-up channel); given up after {Grace}")]
+    private static partial void LogExecutionsGivenUp(ILogger logger, string connectionId, int count, TimeSpan grace);
 }

@@ -167,6 +167,24 @@ internal sealed partial class EslConnection : IAsyncDisposable
 
     public void ForgetExecution(string applicationUuid) => _executions.TryRemove(applicationUuid, out _);
 
+    /// <summary>
+    /// Fails every execution still waiting for its completion: the call hung up <paramref name="grace"/> ago and
+    /// FreeSWITCH skips any application a hung-up channel is sent, unless it is flagged zombie_exec (switch_core_session.c,
+    /// switch_core_session_execute_application_get_flags: "Channel is hungup and application ... does not have the
+    /// zombie_exec flag"), without a CHANNEL_EXECUTE_COMPLETE. A bridge sent as the caller hangs up is one; on a
+    /// lingering socket nothing else would ever end its wait, and the channel would stay until the daemon closed it.
+    /// </summary>
+    public void GiveUpExecutions(TimeSpan grace)
+    {
+        if (_executions.IsEmpty)
+        {
+            return;
+        }
+        var count = _executions.Count;
+        FailAll(_executions, new EslConnectionClosedException($"the call hung up and FreeSWITCH did not complete the application within {grace.TotalSeconds:0.###} s (it runs none on a hung-up channel)"));
+        LogExecutionsGivenUp(_logger, Id, count, grace);
+    }
+
     public EventSubscriber Subscribe(Func<EslEvent, bool>? filter, int capacity, Action<long>? overflowed = null)
     {
         var subscriber = new EventSubscriber(this, filter, capacity, overflowed);

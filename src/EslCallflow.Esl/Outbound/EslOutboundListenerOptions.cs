@@ -22,6 +22,14 @@ public sealed class EslOutboundListenerOptions : IValidatableObject
     /// <summary>Keep the socket after hangup so the last events (and execute completions) still arrive.</summary>
     public bool Linger { get; set; } = true;
 
+    /// <summary>
+    /// After the call hangs up, how long an application sent to it may still take to complete before its wait fails
+    /// with <see cref="EslConnectionClosedException"/>. A running application completes at once when the call hangs
+    /// up (its CHANNEL_EXECUTE_COMPLETE follows the hangup within milliseconds); one that reached the switch only
+    /// after the hangup is never run and never completes.
+    /// </summary>
+    public TimeSpan CompletionGraceAfterHangup { get; set; } = TimeSpan.FromSeconds(5);
+
     public EslEventFormat EventFormat { get; set; } = EslEventFormat.Json;
 
     [Range(16, 1_000_000)]
@@ -62,7 +70,7 @@ public sealed class EslOutboundListenerOptions : IValidatableObject
     /// is silent on the socket for as long as it lasts, but its bridge is such an application, so it is never cut.
     /// What is cut: a peer that stopped answering commands, or a session whose handler waits on nothing from the
     /// switch. A peer that acknowledges a bridge and then stays silent looks exactly like a long call; the
-    /// <see cref="MaxSessions"/> and <see cref="Limits"/> bounds are what hold it.
+    /// <see cref="MaxSessions"/> and <see cref="MaxBodyBytes"/> bounds are what hold it.
     /// </summary>
     public TimeSpan SessionIdleTimeout { get; set; } = TimeSpan.FromMinutes(5);
 
@@ -101,6 +109,10 @@ public sealed class EslOutboundListenerOptions : IValidatableObject
         if (SessionIdleTimeout != TimeSpan.Zero && (SessionIdleTimeout < TimeSpan.FromSeconds(1) || SessionIdleTimeout > TimeSpan.FromDays(1)))
         {
             yield return new ValidationResult($"SessionIdleTimeout {SessionIdleTimeout} must be zero (off) or between 1 second and 1 day", [nameof(SessionIdleTimeout)]);
+        }
+        if (CompletionGraceAfterHangup < TimeSpan.FromMilliseconds(100) || CompletionGraceAfterHangup > TimeSpan.FromMinutes(5))
+        {
+            yield return new ValidationResult($"CompletionGraceAfterHangup {CompletionGraceAfterHangup} must be between 100 ms and 5 minutes", [nameof(CompletionGraceAfterHangup)]);
         }
         if (MaxBodyBytes is < 64 * 1024 or > 16 * 1024 * 1024)
         {

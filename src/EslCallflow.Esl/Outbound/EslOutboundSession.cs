@@ -26,11 +26,13 @@ public sealed class EslOutboundSession : EslSocket
     private long _executionIds;
     private readonly KeyValuePair<string, object?> _portTag;
     private volatile string? _hangupCause;
+    private readonly TimeSpan _completionGrace;
 
-    private EslOutboundSession(EslConnection connection, int eventQueueCapacity, IPEndPoint remote, KeyValuePair<string, object?> portTag) : base(connection, eventQueueCapacity)
+    private EslOutboundSession(EslConnection connection, int eventQueueCapacity, IPEndPoint remote, KeyValuePair<string, object?> portTag, TimeSpan completionGrace) : base(connection, eventQueueCapacity)
     {
         RemoteEndPoint = remote;
         _portTag = portTag;
+        _completionGrace = completionGrace;
         connection.EventObserver = OnEvent;
         connection.DisconnectNoticeObserver = _ => EndCall();
         // Before any pending command fails: a handler catching that failure must already see CallEnded, or a
@@ -65,7 +67,7 @@ public sealed class EslOutboundSession : EslSocket
     {
         var remote = (IPEndPoint)socket.RemoteEndPoint!;
         var connection = CreateConnection(socket, options.FrameLimits, logger, id, busy: false, inlineReplyContinuations: options.ResumeHandlersOnReadLoop);
-        return new EslOutboundSession(connection, options.EventQueueCapacity, remote, portTag);
+        return new EslOutboundSession(connection, options.EventQueueCapacity, remote, portTag, options.CompletionGraceAfterHangup);
     }
 
     /// <summary>
@@ -107,8 +109,9 @@ public sealed class EslOutboundSession : EslSocket
 
     /// <summary>
     /// Runs a dialplan application on this channel and waits for its CHANNEL_EXECUTE_COMPLETE (matched by
-    /// the Event-UUID we send). Needs <c>myevents</c>. The completion still arrives after a hangup, so do not
-    /// pass <see cref="CallEnded"/> here when the outcome matters.
+    /// the Event-UUID we send). Needs <c>myevents</c>. The completion of an application already running still
+    /// arrives after a hangup, so do not pass <see cref="CallEnded"/> here when the outcome matters; one that reached
+    /// the switch after the hangup never runs, and its wait fails <see cref="EslOutboundListenerOptions.CompletionGraceAfterHangup"/> later.
     /// </summary>
     internal Task<EslEvent> ExecuteAsync(string application, string? argument = null, CancellationToken cancellationToken = default) =>
         ExecuteAllAsync([new EslExecute(application, argument)], cancellationToken);
@@ -241,6 +244,10 @@ public sealed class EslOutboundSession : EslSocket
         // switch_core_session_execute_application_get_flags), and reads it a byte at a time (EslCommand).
         var eventUuid = "e" + Interlocked.Increment(ref _executionIds).ToString(System.Globalization.CultureInfo.InvariantCulture);
         var completion = Connection.RegisterExecution(eventUuid);
+        if (_callEnded.IsCancellationRequested)
+        {
+            GiveUpExecutionsLater();
+        }
         // Sent in a method of its own: the batch's text (a bridge can be kilobytes) is then not kept for as
         // long as the call waits for the completion, which for a bridge is the whole call.
         return AwaitCompletionAsync(SendExecutionsAsync(executes, eventUuid, cancellationToken), completion, eventUuid, cancellationToken);
@@ -352,6 +359,19 @@ public sealed class EslOutboundSession : EslSocket
             // Callbacks run off the read loop (and off the connection's lock, see ClosingObserver), so a slow one
             // never stalls the connection. IsCancellationRequested is true when CancelAsync returns.
             _ = _callEnded.CancelAsync();
+            GiveUpExecutionsLater();
+        }
+    }
+
+    /// <summary>What the call was sent and FreeSWITCH has not completed by <see cref="EslOutboundListenerOptions.CompletionGraceAfterHangup"/> after the hangup, it never will.</summary>
+    private void GiveUpExecutionsLater()
+    {
+        _ = GiveUpAsync();
+
+        async Task GiveUpAsync()
+        {
+            await Task.Delay(_completionGrace).ConfigureAwait(false);
+            Connection.GiveUpExecutions(_completionGrace);
         }
     }
 

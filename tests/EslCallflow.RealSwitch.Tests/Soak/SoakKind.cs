@@ -49,6 +49,14 @@ public static class SoakKinds
         _ => "answered",
     };
 
+    /// <summary>The device whose phone picks the kind's calls up, as the daemon's log names it; null for a kind that is no pickup.</summary>
+    public static string? Picker(this SoakKind kind) => kind switch
+    {
+        SoakKind.GroupPickup => "dev1006",
+        SoakKind.DirectedPickup => "dev2009",
+        _ => null,
+    };
+
     /// <summary>The number the kind's caller dials (the callflow the daemon runs for it).</summary>
     public static string Number(this SoakKind kind) => kind switch
     {

@@ -68,6 +68,7 @@ public sealed partial class SoakRun(Scene s, SoakSettings settings)
             var lines = DaemonLogLine.Parse(s.Daemon.Log.LinesFrom(logMark), wallStart);
             var beforeKill = lines.Count - DaemonLogLine.Parse(s.Daemon.Log.LinesFrom(killMark), wallStart).Count;
             var daemonCalls = DaemonCalls.Read(lines, beforeKill, _faults[0].StartWall);
+            ExplainPickupsOfFaultCalls(calls, lines, daemonCalls, start, wallStart);
             await WaitForEventsAsync(receiver, daemonCalls);
             var metrics = await s.MetricsAsync();
             var spool = SpoolState.Read(Path.Combine(s.Daemon.StatePath, "spool", HookName));
@@ -87,6 +88,44 @@ public sealed partial class SoakRun(Scene s, SoakSettings settings)
             await s.Daemon.StartAsync(StartTimeout, CancellationToken.None);
         }
     }
+
+    /// <summary>
+    /// A pickup takes the call ringing longest in its scope, so a call a fault left ringing there is taken before the
+    /// soak's own: its caller then rings on, unanswered. Such a call is one the daemon never took (with the daemon down,
+    /// the fallback dialplan rings user 1001, a sales phone) or one it took before the fault was over. The pickup that
+    /// took it is counted with that fault, and says which call it took.
+    /// </summary>
+    private void ExplainPickupsOfFaultCalls(List<SoakCall> calls, IReadOnlyList<DaemonLogLine> lines, DaemonCalls daemonCalls, TimeSpan start, DateTime wallStart)
+    {
+        var takenAt = daemonCalls.All.ToDictionary(c => c.Uuid, c => c.At, StringComparer.Ordinal);
+        foreach (var call in calls.Where(c => c.Fault is null && !c.AsExpected && c.Kind.Picker() is not null))
+        {
+            var (from, to) = (wallStart + (call.StartedAt - start), wallStart + (call.EndedAt - start));
+            foreach (var line in lines.Where(l => l.At >= from && l.At <= to))
+            {
+                if (PickedUp().Match(line.Text) is not { Success: true } m || m.Groups["picker"].Value != call.Kind.Picker())
+                {
+                    continue;
+                }
+                var caller = m.Groups["caller"].Value;
+                // A call the daemon never took rings at most the fallback's timeout (20 s, vars.xml) after its fault.
+                var fault = _faults.FirstOrDefault(f => takenAt.TryGetValue(caller, out var at)
+                    ? at >= f.StartWall - LongestCall && at <= f.EndWall + Fault.Settle
+                    : line.At >= f.StartWall && line.At <= f.EndWall + FallbackRings);
+                if (fault is not null)
+                {
+                    call.Fault = fault;
+                    call.Outcome += $" (its picker took {caller}, {(takenAt.ContainsKey(caller) ? "a call the daemon took during the fault" : "a call no daemon took: the fallback's")})";
+                    break;
+                }
+            }
+        }
+    }
+
+    private static readonly TimeSpan FallbackRings = TimeSpan.FromMinutes(1);
+
+    [GeneratedRegex(@"outcome picked up: (?<picker>\S+) took the call ringing on \S+ \(caller (?<caller>[0-9a-f-]{36})\)")]
+    private static partial Regex PickedUp();
 
     private async Task<List<SoakCall>> PlaceCallsAsync(SoakTraffic traffic, TimeSpan start)
     {
