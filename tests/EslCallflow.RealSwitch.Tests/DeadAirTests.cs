@@ -1,4 +1,3 @@
-using System.Text.RegularExpressions;
 using EslCallflow.RealSwitch.Tests.Sip;
 using EslCallflow.RealSwitch.Tests.Switch;
 
@@ -11,7 +10,7 @@ namespace EslCallflow.RealSwitch.Tests;
 /// (<c>*7</c>1001, a plain dialplan call).
 /// </summary>
 [Collection(RealSwitchCollection.Name)]
-public sealed partial class DeadAirTests(RealSwitch fixture, ITestOutputHelper output)
+public sealed class DeadAirTests(RealSwitch fixture, ITestOutputHelper output)
 {
     private static readonly TimeSpan Soon = TimeSpan.FromSeconds(5);
     private static readonly TimeSpan ByeWithin = TimeSpan.FromSeconds(2);
@@ -49,7 +48,7 @@ public sealed partial class DeadAirTests(RealSwitch fixture, ITestOutputHelper o
                 s.Report($"{code}, picker gone {afterMs} ms after its 200, round {round}: caller's BYE {Scene.Ms(took)} ms after the picker's");
                 Assert.True(took <= ByeWithin, $"the caller waited {Scene.Ms(took)} ms for its BYE");
                 await ringing.CancelledAsync(Soon);
-                await NoChannelsAsync(s);
+                await s.NoChannelsAsync(Soon);
                 if (capture is not null)
                 {
                     await capture.SaveAsync(Path.Combine(WireCapture.Folder!, $"events-stranded-pickup-{(code == "8000" ? "group" : "directed")}-json.txt"), [
@@ -68,22 +67,4 @@ public sealed partial class DeadAirTests(RealSwitch fixture, ITestOutputHelper o
             s.Report("  " + line);
         }
     }, TimeSpan.FromMinutes(4));
-
-    /// <summary><c>show channels count</c> reaches 0 (the switch's own view; the test's cleanup does not run hupall first).</summary>
-    private static async Task NoChannelsAsync(Scene s)
-    {
-        var deadline = DateTime.UtcNow + Soon;
-        string count;
-        while (!NoChannels().IsMatch(count = await s.Switch.ApiAsync("show channels count", s.Cancellation)))
-        {
-            if (DateTime.UtcNow > deadline)
-            {
-                Assert.Fail("channels left on the switch: " + count.Trim());
-            }
-            await Task.Delay(50, s.Cancellation);
-        }
-    }
-
-    [GeneratedRegex(@"(^|\s)0 total\.")]
-    private static partial Regex NoChannels();
 }

@@ -41,6 +41,24 @@ public sealed partial class Scene
 
     public IReadOnlyList<string> SwitchLines() => Switch.Log.LinesFrom(SwitchMark);
 
+    /// <summary><c>show channels count</c> reaches 0 within <paramref name="within"/> (the switch's own view; no hupall first).</summary>
+    public async Task NoChannelsAsync(TimeSpan within)
+    {
+        var deadline = SipClock.Now + within;
+        string count;
+        while (!NoChannels().IsMatch(count = await Switch.ApiAsync("show channels count", Cancellation)))
+        {
+            if (SipClock.Now > deadline)
+            {
+                Assert.Fail("channels left on the switch: " + count.Trim());
+            }
+            await Task.Delay(50, Cancellation);
+        }
+    }
+
+    [GeneratedRegex(@"(^|\s)0 total\.")]
+    private static partial Regex NoChannels();
+
     /// <summary>Waits for a daemon log line of this test's window that contains every one of <paramref name="parts"/>.</summary>
     public async Task<string> DaemonLineAsync(TimeSpan timeout, params string[] parts)
     {
