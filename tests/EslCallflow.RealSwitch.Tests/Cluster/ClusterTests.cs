@@ -153,6 +153,7 @@ public sealed partial class ClusterTests(ClusterRig rig, ITestOutputHelper outpu
         output.WriteLine($"pickup time, picker's INVITE to its 200 OK (ms): cross-node median {Median(crossNode):F1} [{string.Join(", ", crossNode.Select(v => v.ToString("F1", CultureInfo.InvariantCulture)))}]; local median {Median(local):F1} [{string.Join(", ", local.Select(v => v.ToString("F1", CultureInfo.InvariantCulture)))}]");
         output.WriteLine($"redis over {Rounds * 2} calls in {seconds:F1} s (heartbeats included): {statsAfter["total_commands_processed"] - statsBefore["total_commands_processed"]} commands, {statsAfter["total_net_input_bytes"] - statsBefore["total_net_input_bytes"]} bytes in, {statsAfter["total_net_output_bytes"] - statsBefore["total_net_output_bytes"]} bytes out");
         output.WriteLine($"load: {File.ReadAllText("/proc/loadavg").Trim()}");
+        output.WriteLine($"ports: proxy {rig.ProxyPort}, node A sip {rig.NodeA.SipPort} socket {rig.NodeA.DaemonCallPort} dialplan {rig.NodeA.DaemonDialplanPort}, node B sip {rig.NodeB.SipPort} socket {rig.NodeB.DaemonCallPort} dialplan {rig.NodeB.DaemonDialplanPort}, redis {rig.Redis.Configuration}");
     });
 
     [ClusterFact]
