@@ -248,20 +248,58 @@ public sealed partial class ClusterTests(ClusterRig rig, ITestOutputHelper outpu
     });
 
     [ClusterFact]
-    public Task Node_As_daemon_killed_while_its_call_rings_is_back_and_a_pickup_from_node_B_then_answers_the_call() => RunAsync(async ct =>
+    public Task Node_As_daemon_killed_while_its_call_rings_republishes_it_from_the_switch_when_back_and_node_Bs_call_is_untouched() => RunAsync(async ct =>
     {
         var (caller, ringing) = await RingSalesOnAsync("A");
+        var (callerOnB, _) = await RingSalesOnAsync("B");
+        var legsOfB = await NodeLegsAsync("b", Sales.Length);
+        var legsOfA = await NodeLegsAsync("a", Sales.Length);
+
         rig.DaemonA.Kill();
+        // What it published is wiped, so only a republish from `show channels` can bring node A's call back.
+        foreach (var leg in legsOfA)
+        {
+            await rig.Redis.CommandAsync($"DEL eslcallflow:leg:{leg}");
+        }
+        await rig.Redis.CommandAsync("DEL eslcallflow:nodelegs:a eslcallflow:node:a");
         await Task.Delay(TimeSpan.FromSeconds(1), ct);
         Assert.All(ringing, r => Assert.True(r.IsRinging, $"{r.Phone.User} stopped ringing when the daemon died"));
 
         await rig.DaemonA.StartAsync(TimeSpan.FromSeconds(90), ct);
+        Assert.Equal(legsOfA, await NodeLegsAsync("a", Sales.Length));
+        foreach (var leg in legsOfA.Concat(legsOfB))
+        {
+            Assert.Equal(":1", (await rig.Redis.CommandAsync($"EXISTS eslcallflow:leg:{leg}")).Trim());
+        }
+        Assert.Equal(legsOfB, await NodeLegsAsync("b", Sales.Length)); // node B's untouched
+
+        // The oldest call in sales is node A's: a group pickup landing on B is moved there and takes it.
         var markB = rig.DaemonB.Log.Mark();
         var picker = rig.Phone("1006").Dial("8000");
         await picker.AnsweredAsync(Wait);
         await caller.AnsweredAsync(Wait);
         await DaemonLineAsync(rig.DaemonB, markB, "moving the pickup there");
+        Assert.False(callerOnB.IsAnswered);
+        Assert.Equal(legsOfB, await NodeLegsAsync("b", Sales.Length));
     });
+
+    /// <summary>The legs node <paramref name="node"/> has published, once there are <paramref name="count"/> of them (sorted).</summary>
+    private async Task<string[]> NodeLegsAsync(string node, int count)
+    {
+        var deadline = DateTime.UtcNow + Wait;
+        while (true)
+        {
+            // RESP: "*4", then "$36" and the uuid for each member.
+            var legs = (await rig.Redis.CommandAsync($"SMEMBERS eslcallflow:nodelegs:{node}")).Split('\n').Select(l => l.Trim())
+                .Where(l => l.Length > 0 && l[0] is not ('*' or '$')).Order(StringComparer.Ordinal).ToArray();
+            if (legs.Length == count)
+            {
+                return legs;
+            }
+            Assert.True(DateTime.UtcNow < deadline, $"node {node} published {legs.Length} legs, not {count}");
+            await Task.Delay(20);
+        }
+    }
 
     [ClusterFact]
     public Task With_Redis_stopped_a_node_still_picks_up_its_own_calls_and_says_degraded() => RunAsync(async ct =>
