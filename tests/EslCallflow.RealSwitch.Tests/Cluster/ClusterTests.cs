@@ -127,6 +127,7 @@ public sealed partial class ClusterTests(ClusterRig rig, ITestOutputHelper outpu
         ];
         var times = kinds.ToDictionary(k => k, _ => new List<double>());
         var statsBefore = await RedisStatsAsync();
+        var commandsBefore = await RedisCommandCountsAsync();
         var started = DateTime.UtcNow;
         // Interleaved; the first round of each kind warms the paths up and is not counted.
         for (var round = 0; round < (Rounds + 1) * kinds.Length; round++)
@@ -157,7 +158,10 @@ public sealed partial class ClusterTests(ClusterRig rig, ITestOutputHelper outpu
             await rig.ResetAsync(between.Token);
         }
         var statsAfter = await RedisStatsAsync();
+        var commandsAfter = await RedisCommandCountsAsync();
         var seconds = (DateTime.UtcNow - started).TotalSeconds;
+        output.WriteLine("redis commands by name (KEYS, EXISTS, INFO and PING are this test's own): " + string.Join(", ", commandsAfter
+            .Select(c => (c.Key, Calls: c.Value - commandsBefore.GetValueOrDefault(c.Key))).Where(c => c.Calls > 0).OrderByDescending(c => c.Calls).Select(c => $"{c.Key} {c.Calls}")));
         output.WriteLine("pickup time, picker's INVITE to its 200 OK (ms):");
         foreach (var kind in kinds)
         {
@@ -319,6 +323,13 @@ public sealed partial class ClusterTests(ClusterRig rig, ITestOutputHelper outpu
         await caller.AnsweredAsync(Wait);
         Assert.Equal(0, (await rig.DaemonB.MetricsAsync(ct)).Value("eslcallflow_cluster_store_up"));
     });
+
+    /// <summary>Calls per command since Redis started (INFO commandstats: "cmdstat_get:calls=12,usec=...").</summary>
+    private async Task<Dictionary<string, long>> RedisCommandCountsAsync() =>
+        CommandLine().Matches(await rig.Redis.CommandAsync("INFO commandstats")).ToDictionary(m => m.Groups[1].Value, m => long.Parse(m.Groups[2].Value, CultureInfo.InvariantCulture));
+
+    [GeneratedRegex(@"^cmdstat_([\w|]+):calls=(\d+)", RegexOptions.Multiline)]
+    private static partial Regex CommandLine();
 
     private async Task<Dictionary<string, long>> RedisStatsAsync() =>
         InfoLine().Matches(await rig.Redis.CommandAsync("INFO stats")).ToDictionary(m => m.Groups[1].Value, m => long.Parse(m.Groups[2].Value, CultureInfo.InvariantCulture));
