@@ -306,8 +306,10 @@ public sealed partial class ClusterTests(ClusterRig rig, ITestOutputHelper outpu
     }
 
     [ClusterFact]
-    public Task With_Redis_stopped_a_node_still_picks_up_its_own_calls_and_says_degraded() => RunAsync(async ct =>
+    public Task With_Redis_stopped_a_node_still_picks_up_its_own_calls_says_degraded_once_and_republishes_when_it_is_back() => RunAsync(async ct =>
     {
+        var markB = rig.DaemonB.Log.Mark();
+        var outages = (await rig.DaemonB.MetricsAsync(ct)).Value("eslcallflow_cluster_store_outages_total");
         await rig.Redis.StopAsync();
         var deadline = DateTime.UtcNow + Wait;
         while ((await rig.DaemonB.HealthAsync(ct)).Body.Contains("\"clusterStore\":\"up\"", StringComparison.Ordinal))
@@ -322,6 +324,17 @@ public sealed partial class ClusterTests(ClusterRig rig, ITestOutputHelper outpu
         await picker.AnsweredAsync(Wait);
         await caller.AnsweredAsync(Wait);
         Assert.Equal(0, (await rig.DaemonB.MetricsAsync(ct)).Value("eslcallflow_cluster_store_up"));
+
+        // A call that starts ringing while Redis is away is in the store once Redis is back (it restarts empty).
+        var second = rig.DirectPhone("1004", "B").Dial("7000");
+        await Task.WhenAll(Sales.Select(u => rig.Phone(u).InviteAsync(Wait)));
+        await rig.Redis.StartAgainAsync();
+        Assert.Equal(Sales.Length, (await NodeLegsAsync("b", Sales.Length)).Length);
+        Assert.False(second.IsAnswered);
+        var lines = rig.DaemonB.Log.LinesFrom(markB);
+        Assert.Single(lines, l => l.Contains("Cluster store unreachable", StringComparison.Ordinal));
+        Assert.Single(lines, l => l.Contains("Cluster store back", StringComparison.Ordinal));
+        Assert.Equal(outages + 1, (await rig.DaemonB.MetricsAsync(ct)).Value("eslcallflow_cluster_store_outages_total"));
     });
 
     /// <summary>Calls per command since Redis started (INFO commandstats: "cmdstat_get:calls=12,usec=...").</summary>
