@@ -1,8 +1,9 @@
-# Kamailio 5.6 from Debian bookworm with deploy/kamailio/kamailio.cfg and this cluster's nodes.list.
+# Kamailio 5.6 from Debian bookworm with deploy/kamailio/kamailio.cfg and this cluster's nodes.list; ndb_redis
+# (kamailio-redis-modules) reads where a phone rings from the daemons' Redis, 127.0.0.1:6379 (the cfg's REDIS).
 # Build from the repository root (docker-compose.yml beside this file does).
 FROM debian:bookworm-slim
 RUN apt-get update \
- && apt-get install -y --no-install-recommends kamailio \
+ && apt-get install -y --no-install-recommends kamailio kamailio-redis-modules \
  && rm -rf /var/lib/apt/lists/*
 COPY deploy/kamailio/kamailio.cfg /etc/kamailio/kamailio.cfg
 COPY deploy/cluster/nodes.list /etc/kamailio/nodes.list

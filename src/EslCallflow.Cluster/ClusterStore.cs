@@ -54,8 +54,9 @@ public sealed partial class ClusterStore
         return out
         """;
 
-    // Deletes a claim only while it is still this picker's: a claim that expired and was taken by another stays.
-    private const string ReleaseScript = """
+    // Deletes a key only while it holds ARGV[1]: a claim only while it is still this picker's (one that expired and
+    // was taken by another stays), a heartbeat only while it is this daemon's.
+    internal const string DeleteIfValueScript = """
         if redis.call('GET', KEYS[1]) == ARGV[1] then
           return redis.call('DEL', KEYS[1])
         end
@@ -146,7 +147,7 @@ public sealed partial class ClusterStore
 
     /// <summary>Gives the claim up (the intercept failed or was not tried), if it is still this picker's.</summary>
     public async Task ReleaseClaimAsync(string callKey, string token, CancellationToken cancellationToken = default) =>
-        await AskAsync(db => db.ScriptEvaluateAsync(ReleaseScript, [_keys.Claim(callKey)], [ClaimValue(token)]), cancellationToken).ConfigureAwait(false);
+        await AskAsync(db => db.ScriptEvaluateAsync(DeleteIfValueScript, [_keys.Claim(callKey)], [ClaimValue(token)]), cancellationToken).ConfigureAwait(false);
 
     /// <summary>Runs one question with the store's deadline: not answered when the store is down, failing or slower than allowed.</summary>
     internal async Task<(bool Answered, T Value)> AskAsync<T>(Func<IDatabase, Task<T>> ask, CancellationToken cancellationToken)

@@ -27,6 +27,10 @@ public sealed partial class RingingPublisher : IAsyncDisposable
     private readonly CancellationTokenSource _stop = new();
     private bool _republish = true;
     private bool _writing;
+    // The node's switch is out of reach (see Withdraw): no heartbeat and no writes until ReplaceAll; the heartbeat's
+    // deletion is still to be written while _withdrawPending.
+    private bool _withdrawn;
+    private bool _withdrawPending;
     private Task? _loop;
     private long _writeFailures;
     private long _republished;
@@ -106,6 +110,28 @@ public sealed partial class RingingPublisher : IAsyncDisposable
             }
             _changed.Clear();
             _republish = true;
+            _withdrawn = false;
+            _withdrawPending = false;
+        }
+        Wake();
+    }
+
+    /// <summary>
+    /// This node's switch is out of reach (its channel feed dropped: the switch died, or the link to it): its calls
+    /// may be gone and no picker could reach them. The node's heartbeat is deleted at once, so every query leaves its
+    /// legs out from then on (or from when it expires, if the store is not reachable either), and nothing is renewed
+    /// until <see cref="ReplaceAll"/> says what rings again. Never waits for the store.
+    /// </summary>
+    public void Withdraw()
+    {
+        lock (_gate)
+        {
+            if (_withdrawn)
+            {
+                return;
+            }
+            _withdrawn = true;
+            _withdrawPending = true;
         }
         Wake();
     }
@@ -127,7 +153,7 @@ public sealed partial class RingingPublisher : IAsyncDisposable
         {
             lock (_gate)
             {
-                if (_changed.Count == 0 && !_republish && !_writing)
+                if ((_withdrawn ? !_withdrawPending : _changed.Count == 0 && !_republish) && !_writing)
                 {
                     return true;
                 }
@@ -171,6 +197,7 @@ public sealed partial class RingingPublisher : IAsyncDisposable
         {
             try
             {
+                await WithdrawHeartbeatAsync().ConfigureAwait(false);
                 if (TimeProvider.System.GetElapsedTime(nextBeat) >= TimeSpan.Zero)
                 {
                     nextBeat = TimeProvider.System.GetTimestamp() + (long)(_options.HeartbeatInterval.TotalSeconds * TimeProvider.System.TimestampFrequency);
@@ -208,6 +235,29 @@ public sealed partial class RingingPublisher : IAsyncDisposable
         }
     }
 
+    /// <summary>Deletes the heartbeat of a node whose switch went out of reach (once; a failure is tried again).</summary>
+    private async Task WithdrawHeartbeatAsync()
+    {
+        lock (_gate)
+        {
+            if (!_withdrawPending)
+            {
+                return;
+            }
+        }
+        if (_connection.Database is not { } db)
+        {
+            return;
+        }
+        // Only this node's own value: a heartbeat another daemon wrote under the same id is not ours to delete.
+        await db.ScriptEvaluateAsync(ClusterStore.DeleteIfValueScript, [_keys.Node(_options.NodeId)], [_options.NodeSipUri]).ConfigureAwait(false);
+        lock (_gate)
+        {
+            _withdrawPending = false;
+        }
+        LogWithdrawn(_logger, _options.NodeId);
+    }
+
     /// <summary>The heartbeat, and the renewal of every leg's lifetime; a leg found gone means the store lost it.</summary>
     private async Task BeatAsync()
     {
@@ -218,6 +268,10 @@ public sealed partial class RingingPublisher : IAsyncDisposable
         string[] legs;
         lock (_gate)
         {
+            if (_withdrawn)
+            {
+                return;
+            }
             legs = [.. _published.Keys];
         }
         var batch = db.CreateBatch();
@@ -270,7 +324,7 @@ public sealed partial class RingingPublisher : IAsyncDisposable
         lock (_gate)
         {
             republish = _republish;
-            if (!republish && _changed.Count == 0)
+            if (_withdrawn || (!republish && _changed.Count == 0))
             {
                 return;
             }
@@ -386,6 +440,9 @@ public sealed partial class RingingPublisher : IAsyncDisposable
 
     [LoggerMessage(EventId = 7010, Level = LogLevel.Debug, Message = "Cluster store: publishing ringing legs failed ({Reason}); everything is published again once the store answers")]
     private static partial void LogWriteFailed(ILogger logger, string reason);
+
+    [LoggerMessage(EventId = 7021, Level = LogLevel.Warning, Message = "Cluster store: node {NodeId}'s switch is out of reach; its heartbeat is withdrawn, so no picker is offered its calls until the channel feed is back")]
+    private static partial void LogWithdrawn(ILogger logger, string nodeId);
 
     [LoggerMessage(EventId = 7011, Level = LogLevel.Warning, Message = "Cluster store lost keys this node published (restarted empty, or a failover); publishing everything again")]
     private static partial void LogKeysLost(ILogger logger);

@@ -52,6 +52,36 @@ public sealed class FailureTests
     }
 
     [RedisFact]
+    public async Task A_node_whose_switch_is_out_of_reach_withdraws_its_heartbeat_at_once_and_publishes_again_once_rebuilt()
+    {
+        await using var redis = await RedisServer.StartAsync();
+        await using var a = await TestNode.StartAsync(TestNode.OptionsFor(redis, "a", 5081));
+        await using var b = await TestNode.StartAsync(TestNode.OptionsFor(redis, "b", 5082));
+        a.Publisher.Ringing(a.Leg("leg-1", "caller-1", "1001", since: 1_000));
+        b.Publisher.Ringing(b.Leg("leg-2", "caller-2", "1001", since: 2_000));
+        Assert.True(await a.Publisher.FlushedAsync(Within));
+        Assert.True(await b.Publisher.FlushedAsync(Within));
+
+        // The daemon's channel feed dropped (FreeSWITCH killed): node a's calls leave every view now, not after NodeTtl.
+        var withdrawn = System.Diagnostics.Stopwatch.StartNew();
+        a.Publisher.Withdraw();
+        Assert.True(await a.Publisher.FlushedAsync(Within));
+        Assert.Equal(["leg-2"], (await b.Store.RingingOnAsync(["id:1001"]))!.Select(l => l.Entry.LegUuid));
+        Assert.InRange(withdrawn.Elapsed, TimeSpan.Zero, TimeSpan.FromSeconds(2));
+        Assert.Equal(-2, await redis.PttlAsync("eslcallflow:node:a"));
+        // Heartbeats (every 200 ms here) do not bring it back while the switch is away.
+        await Task.Delay(600);
+        Assert.Equal(-2, await redis.PttlAsync("eslcallflow:node:a"));
+        Assert.Single(a.Log, l => l.EventId == 7021);
+
+        // The switch is back and the daemon rebuilt its view from it: what rings now is offered again.
+        a.Publisher.ReplaceAll([a.Leg("leg-3", "caller-3", "1001", since: 3_000)]);
+        Assert.True(await a.Publisher.FlushedAsync(Within));
+        Assert.Equal(["leg-2", "leg-3"], (await b.Store.RingingOnAsync(["id:1001"]))!.Select(l => l.Entry.LegUuid));
+        Assert.Equal(-2, await redis.PttlAsync("eslcallflow:leg:leg-1"));
+    }
+
+    [RedisFact]
     public async Task A_restarted_daemon_publishes_what_rings_now_and_deletes_what_it_published_before_that_rings_no_more()
     {
         await using var redis = await RedisServer.StartAsync();

@@ -66,6 +66,20 @@ public sealed partial class ClusterDeploymentTests
         Assert.Equal("none", shipped["inbound_acl"]); // one switch alone trusts no address
     }
 
+    [Fact]
+    public void Kamailio_reads_the_Redis_and_the_key_prefix_the_daemons_write_to()
+    {
+        var cfg = File.ReadAllText(RepositoryFiles.PathOf("deploy/kamailio/kamailio.cfg"));
+        var redis = Regex.Match(cfg, @"#!define REDIS ""name=store;addr=(?<host>[^;""]+);port=(?<port>\d+)""");
+        Assert.True(redis.Success, "kamailio.cfg defines no REDIS");
+        foreach (var daemon in new[] { "eslcallflow-a", "eslcallflow-b" })
+        {
+            Assert.Equal($"{redis.Groups["host"].Value}:{redis.Groups["port"].Value}", ComposeSetting(daemon, "ESLCALLFLOW_Cluster__Redis"));
+        }
+        Assert.Contains($"\"--port\", \"{redis.Groups["port"].Value}\"", Compose, StringComparison.Ordinal);
+        Assert.Contains($"#!define KEY_PREFIX \"{new Cluster.ClusterOptions().KeyPrefix}\"", cfg, StringComparison.Ordinal);
+    }
+
     [NeedsToolFact("kamailio")]
     public async Task Kamailios_configuration_starts_as_it_is_answers_keepalives_and_takes_registrations()
     {

@@ -15,9 +15,9 @@ public sealed class OptInFactAttribute : FactAttribute
 /// <summary>A test that needs a tool on PATH; skipped, saying so, where it is missing.</summary>
 public sealed class NeedsToolFactAttribute : FactAttribute
 {
-    public NeedsToolFactAttribute(string tool)
+    public NeedsToolFactAttribute(params string[] tools)
     {
-        if (RepositoryFiles.FindTool(tool) is null)
+        if (tools.FirstOrDefault(t => RepositoryFiles.FindTool(t) is null) is { } tool)
         {
             Skip = $"'{tool}' is not installed here (.ci/run installs it on CI machines)";
         }

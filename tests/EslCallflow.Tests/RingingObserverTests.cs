@@ -26,6 +26,8 @@ public sealed class RingingObserverTests
 
         public void Replaced(IReadOnlyList<(RingingLeg Leg, IReadOnlyList<string> DeviceKeys)> ringing) =>
             Told.Add("replaced " + string.Join(";", ringing.Select(r => r.Leg.LegUuid + " caller " + r.Leg.CallerUuid + " on " + string.Join(",", r.DeviceKeys))));
+
+        public void FeedLost() => Told.Add("feed lost");
     }
 
     [Fact]
@@ -59,6 +61,19 @@ public sealed class RingingObserverTests
         time.Advance(TimeSpan.FromHours(2));
         tracker.Reap(TimeSpan.FromHours(1), TimeSpan.FromHours(12));
         Assert.Equal($"stopped {RingingLeg}", recorder.Told[^1]);
+    }
+
+    [Fact]
+    public void A_lost_feed_is_told_and_the_rebuild_after_it_tells_what_rings_then()
+    {
+        var recorder = new Recorder();
+        var tracker = new ChannelTracker(TimeProvider.System, recorder);
+        tracker.Reset([new ChannelSeed(RingingLeg, true, "RINGING", false, 1_000_000, Caller, "1001@127.0.0.1", "dev-1001")]);
+
+        tracker.FeedLost();
+        tracker.Reset([]);
+
+        Assert.Equal(["feed lost", "replaced "], recorder.Told.Skip(1));
     }
 
     private sealed class ManualTime : TimeProvider

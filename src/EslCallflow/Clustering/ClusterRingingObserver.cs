@@ -14,6 +14,8 @@ public sealed class ClusterRingingObserver(RingingPublisher publisher) : IRingin
     public void Replaced(IReadOnlyList<(RingingLeg Leg, IReadOnlyList<string> DeviceKeys)> ringing) =>
         publisher.ReplaceAll(ringing.Select(r => Entry(r.Leg, r.DeviceKeys)));
 
+    public void FeedLost() => publisher.Withdraw();
+
     private RingingEntry Entry(RingingLeg leg, IReadOnlyList<string> deviceKeys) =>
         new(leg.LegUuid, leg.CallerUuid, leg.DeviceId, leg.SipIdentity, deviceKeys, leg.RingingSince, publisher.NodeId);
 }

@@ -180,6 +180,15 @@ public sealed partial class ChannelTracker
         return watch.Task;
     }
 
+    /// <summary>The channel feed is down: the observer is told; the tracker keeps its view until <see cref="Reset"/> rebuilds it.</summary>
+    public void FeedLost()
+    {
+        lock (_gate)
+        {
+            _observer?.FeedLost();
+        }
+    }
+
     /// <summary>Replaces everything with what the switch reports now (after a (re)connect).</summary>
     public void Reset(IEnumerable<ChannelSeed> seeds)
     {

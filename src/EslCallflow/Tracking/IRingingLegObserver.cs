@@ -14,4 +14,10 @@ public interface IRingingLegObserver
     void Stopped(string legUuid);
 
     void Replaced(IReadOnlyList<(RingingLeg Leg, IReadOnlyList<string> DeviceKeys)> ringing);
+
+    /// <summary>
+    /// The channel feed lost the switch (it died, or the link to it broke): what the tracker holds is no longer known
+    /// to ring. <see cref="Replaced"/> follows once the feed is back and rebuilt.
+    /// </summary>
+    void FeedLost();
 }

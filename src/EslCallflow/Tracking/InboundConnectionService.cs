@@ -83,6 +83,7 @@ public sealed partial class InboundConnectionService : BackgroundService, IFreeS
                         break;
                     case { Disconnected: { } reason }:
                         Volatile.Write(ref _connected, 0);
+                        _tracker.FeedLost();
                         LogDisconnected(_logger, signal.Generation, reason);
                         break;
                 }

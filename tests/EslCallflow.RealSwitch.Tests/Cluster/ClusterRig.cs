@@ -116,6 +116,7 @@ public sealed class ClusterRig : IAsyncLifetime
             [
                 "-DD", "-E", "-f", Path.Combine(SuitePaths.Repository, "deploy", "kamailio", "kamailio.cfg"), "-w", folder, "-Y", folder,
                 "-A", $"LISTEN=udp:127.0.0.1:{ProxyPort.ToString(CultureInfo.InvariantCulture)}", "-A", "DISPATCH_ALG=\"8\"",
+                "-A", $"REDIS=\"name=store;addr=127.0.0.1;port={Redis.Port.ToString(CultureInfo.InvariantCulture)}\"",
             ],
             folder, KamailioLog.Path);
         // Ready once it answers a keepalive.
@@ -139,12 +140,31 @@ public sealed class ClusterRig : IAsyncLifetime
         }
     }
 
-    /// <summary>Before a test: both daemons and Redis up, no call anywhere, every phone's record cleared.</summary>
+    /// <summary>Before a test: both switches, both daemons and Redis up, no call anywhere, every phone's record cleared.</summary>
     public async Task ResetAsync(CancellationToken cancellationToken)
     {
         if (!await RedisUpAsync())
         {
             await Redis.StartAgainAsync();
+        }
+        foreach (var node in new[] { NodeA, NodeB })
+        {
+            if (!node.IsRunning)
+            {
+                // A switch a test killed: started again, and used once the dispatcher has it back.
+                var mark = KamailioLog.Mark();
+                await node.StartAsync(StartTimeout, cancellationToken);
+                var back = $"node {NodeUri(node)} answers OPTIONS again";
+                var deadline = DateTime.UtcNow + TimeSpan.FromSeconds(20);
+                while (!KamailioLog.LinesFrom(mark).Any(l => l.Contains(back, StringComparison.Ordinal)))
+                {
+                    if (DateTime.UtcNow > deadline)
+                    {
+                        throw new TimeoutException($"Kamailio's dispatcher did not take {NodeUri(node)} back within 20 s");
+                    }
+                    await Task.Delay(100, cancellationToken);
+                }
+            }
         }
         foreach (var daemon in new[] { DaemonA, DaemonB })
         {
@@ -152,6 +172,8 @@ public sealed class ClusterRig : IAsyncLifetime
             {
                 await daemon.StartAsync(StartTimeout, cancellationToken);
             }
+            // Its channel feed up (after its switch was restarted, it reconnects by itself).
+            await daemon.WaitForHealthAsync(HttpStatusCode.OK, StartTimeout, cancellationToken);
         }
         await NodeA.HangUpAllAsync(TimeSpan.FromSeconds(10), cancellationToken);
         await NodeB.HangUpAllAsync(TimeSpan.FromSeconds(10), cancellationToken);

@@ -246,6 +246,19 @@ public sealed partial class FreeSwitchInstance : IAsyncDisposable
         }
     }
 
+    /// <summary>SIGKILL: the switch dies as in a crash; its calls end without a BYE or CANCEL. <see cref="StartAsync"/> starts it again.</summary>
+    public async Task KillAsync()
+    {
+        if (_console is not null)
+        {
+            await _console.DisposeAsync();
+            _console = null;
+        }
+        _process?.Kill();
+        _process?.Dispose();
+        _process = null;
+    }
+
     /// <summary>A graceful stop (SIGTERM: FreeSWITCH hangs up its calls and unloads), then the group is killed.</summary>
     public async Task StopAsync()
     {
