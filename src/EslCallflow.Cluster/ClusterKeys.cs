@@ -9,6 +9,9 @@ namespace EslCallflow.Cluster;
 /// <item><c>nodelegs:{id}</c>: the legs a node has published, so that after a restart it can delete those gone meanwhile.</item>
 /// <item><c>claim:{call}</c>: the one pickup under way for a ringing call (SET NX PX).</item>
 /// <item><c>state:{name}</c>: state that ring-group features keep (rotation pointers, member log-in).</item>
+/// <item><c>pickup:{number}</c>: the device keys in the scope of the group pickup dialled as <c>{number}</c>, a set
+/// (the proxy reads it to find where that pickup's call rings); expires after <see cref="ClusterOptions.NodeTtl"/>.</item>
+/// <item><c>pickups</c>: the numbers that have a <c>pickup:</c> key, so that one dropped from the configuration is deleted.</item>
 /// </list>
 /// </summary>
 internal sealed class ClusterKeys(string prefix)
@@ -26,4 +29,8 @@ internal sealed class ClusterKeys(string prefix)
     public string Claim(string callKey) => Prefix + "claim:" + callKey;
 
     public string State(string name) => Prefix + "state:" + name;
+
+    public string PickupScope(string number) => Prefix + "pickup:" + number;
+
+    public string PickupNumbers => Prefix + "pickups";
 }

@@ -153,7 +153,7 @@ public sealed partial class RingingPublisher : IAsyncDisposable
         {
             lock (_gate)
             {
-                if ((_withdrawn ? !_withdrawPending : _changed.Count == 0 && !_republish) && !_writing)
+                if ((_withdrawn ? !_withdrawPending : _changed.Count == 0 && !_republish) && !_writing && ScopesFlushed)
                 {
                     return true;
                 }
@@ -168,6 +168,7 @@ public sealed partial class RingingPublisher : IAsyncDisposable
         lock (_gate)
         {
             _republish = true;
+            _scopesPending = _scopes is not null;
         }
         Wake();
     }
@@ -204,6 +205,7 @@ public sealed partial class RingingPublisher : IAsyncDisposable
                     await BeatAsync().ConfigureAwait(false);
                 }
                 await WriteChangesAsync().ConfigureAwait(false);
+                await WriteScopesAsync().ConfigureAwait(false);
                 var wait = -TimeProvider.System.GetElapsedTime(nextBeat);
                 if (wait > TimeSpan.Zero)
                 {
@@ -221,6 +223,7 @@ public sealed partial class RingingPublisher : IAsyncDisposable
                 lock (_gate)
                 {
                     _republish = true;
+                    _scopesPending = _scopes is not null;
                 }
                 LogWriteFailed(_logger, ex.Message);
                 try
@@ -265,6 +268,8 @@ public sealed partial class RingingPublisher : IAsyncDisposable
         {
             return;
         }
+        // The scopes are the configuration's, not this node's calls: renewed even while its switch is out of reach.
+        await RenewScopesAsync(db).ConfigureAwait(false);
         string[] legs;
         lock (_gate)
         {

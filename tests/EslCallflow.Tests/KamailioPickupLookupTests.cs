@@ -2,7 +2,9 @@ using System.Diagnostics;
 using System.Net;
 using System.Net.Sockets;
 using System.Text;
+using EslCallflow.Callflows.Loading;
 using EslCallflow.Cluster;
+using EslCallflow.Clustering;
 using EslCallflow.Testing;
 using Microsoft.Extensions.Logging.Abstractions;
 using Microsoft.Extensions.Options;
@@ -11,7 +13,8 @@ namespace EslCallflow.Tests;
 
 /// <summary>
 /// deploy/kamailio/kamailio.cfg's route[PICKUP_LOOKUP] against a real Redis holding what a daemon's publisher wrote:
-/// a directed pickup of a ringing phone goes to the node where it rings, anything else to the dispatcher's choice.
+/// a directed pickup of a ringing phone, or a group pickup, goes to the node where the call it takes rings, anything else
+/// to the dispatcher's choice.
 /// The nodes are two UDP sockets that answer OPTIONS and record the INVITEs they get.
 /// </summary>
 public sealed class KamailioPickupLookupTests
@@ -51,7 +54,51 @@ public sealed class KamailioPickupLookupTests
         }
     }
 
-    private static async Task PublishAsync(RedisServer redis, string nodeId, string nodeUri, RingingEntry entry)
+    [NeedsToolFact("kamailio", "redis-server")]
+    public async Task A_group_pickup_goes_to_the_node_where_the_oldest_call_in_its_scope_rings()
+    {
+        await using var redis = await RedisServer.StartAsync();
+        using var first = new FakeNode();  // the dispatcher's choice (priority 10)
+        using var second = new FakeNode();
+        using var third = new FakeNode();
+        // The bundled 8000 picks up in sales (1001, 1002, 1003, 1006); its scope as the daemons publish it.
+        var config = ConfigurationLoader.LoadFolder(RunningDaemon.BundledConfig).Configuration!;
+        RingingEntry Leg(string user, long since, string node) =>
+            new($"leg-{user}", $"caller-{user}", $"dev{user}", $"{user}@127.0.0.1", [$"id:dev{user}", $"sip:{user}@127.0.0.1"], since, node);
+        await PublishAsync(redis, "b", second.Uri, [Leg("1002", 2_000, "b")], ClusterPickupScopes.Of(config));
+        // The oldest call of all rings 1004, out of scope; the oldest in scope rings 1003 on node c.
+        await PublishAsync(redis, "c", third.Uri, [Leg("1004", 500, "c"), Leg("1003", 1_500, "c")]);
+        // Older still, 1001 on node "gone", which published it and then died.
+        await PublishAsync(redis, "gone", "sip:127.0.0.1:9", [Leg("1001", 1_000, "gone")]);
+        await redis.CommandAsync("DEL eslcallflow:node:gone");
+
+        var folder = Directory.CreateTempSubdirectory("kamailio-group-lookup");
+        await File.WriteAllTextAsync(Path.Combine(folder.FullName, "nodes.list"), $"1 {first.Uri} 0 10\n1 {second.Uri} 0 5\n1 {third.Uri} 0 1\n");
+        var port = FreeUdpPort();
+        using var kamailio = StartKamailio(folder.FullName, port, redis.Port, out var stderr);
+        try
+        {
+            using var phone = new UdpClient(new IPEndPoint(IPAddress.Loopback, 0));
+            Assert.Same(third, await InviteAsync(phone, port, "8000", kamailio, stderr, "1006", first, second, third));
+            // The picker's own phone is never the one picked up: from 1003, the next oldest (1002 on node b).
+            Assert.Same(second, await InviteAsync(phone, port, "8000", kamailio, stderr, "1003", first, second, third));
+            Assert.Same(first, await InviteAsync(phone, port, "7000", kamailio, stderr, "1006", first, second, third)); // no group pickup
+            Assert.Same(first, await InviteAsync(phone, port, "8001", kamailio, stderr, "1006", first, second, third)); // nor this
+            // Nothing in scope rings any more (their node's heartbeats are gone): the dispatcher's choice.
+            await redis.CommandAsync("DEL eslcallflow:node:b eslcallflow:node:c");
+            Assert.Same(first, await InviteAsync(phone, port, "8000", kamailio, stderr, "1006", first, second, third));
+        }
+        finally
+        {
+            kamailio.Kill(entireProcessTree: true);
+            await kamailio.WaitForExitAsync();
+            folder.Delete(recursive: true);
+        }
+    }
+
+    private static Task PublishAsync(RedisServer redis, string nodeId, string nodeUri, RingingEntry entry) => PublishAsync(redis, nodeId, nodeUri, [entry]);
+
+    private static async Task PublishAsync(RedisServer redis, string nodeId, string nodeUri, IReadOnlyList<RingingEntry> entries, IReadOnlyDictionary<string, IReadOnlyCollection<string>>? scopes = null)
     {
         var options = Options.Create(new ClusterOptions
         {
@@ -64,7 +111,14 @@ public sealed class KamailioPickupLookupTests
         await using var publisher = new RingingPublisher(connection, NullLogger<RingingPublisher>.Instance);
         connection.Start();
         publisher.Start();
-        publisher.Ringing(entry);
+        foreach (var entry in entries)
+        {
+            publisher.Ringing(entry);
+        }
+        if (scopes is not null)
+        {
+            publisher.PickupScopes(scopes);
+        }
         var until = DateTime.UtcNow + Within;
         while (!connection.IsUp || !await publisher.FlushedAsync(TimeSpan.FromMilliseconds(100)))
         {
@@ -94,13 +148,17 @@ public sealed class KamailioPickupLookupTests
     }
 
     /// <summary>Sends a new INVITE for <paramref name="number"/> until a node gets it (Kamailio takes a moment to bind); that node.</summary>
-    private static async Task<FakeNode> InviteAsync(UdpClient phone, int port, string number, Process kamailio, StringBuilder stderr, params FakeNode[] nodes)
+    private static Task<FakeNode> InviteAsync(UdpClient phone, int port, string number, Process kamailio, StringBuilder stderr, params FakeNode[] nodes) =>
+        InviteAsync(phone, port, number, kamailio, stderr, "1004", nodes);
+
+    /// <summary>As above, from the phone <paramref name="from"/>.</summary>
+    private static async Task<FakeNode> InviteAsync(UdpClient phone, int port, string number, Process kamailio, StringBuilder stderr, string from, params FakeNode[] nodes)
     {
         var local = ((IPEndPoint)phone.Client.LocalEndPoint!).Port;
         var callId = Guid.NewGuid().ToString("N");
         var invite = $"INVITE sip:{number}@127.0.0.1 SIP/2.0\r\nVia: SIP/2.0/UDP 127.0.0.1:{local};branch=z9hG4bK-{callId};rport\r\n"
-            + $"From: <sip:1004@127.0.0.1>;tag=1\r\nTo: <sip:{number}@127.0.0.1>\r\nCall-ID: {callId}\r\nCSeq: 1 INVITE\r\n"
-            + $"Contact: <sip:1004@127.0.0.1:{local}>\r\nMax-Forwards: 70\r\nContent-Length: 0\r\n\r\n";
+            + $"From: <sip:{from}@127.0.0.1>;tag=1\r\nTo: <sip:{number}@127.0.0.1>\r\nCall-ID: {callId}\r\nCSeq: 1 INVITE\r\n"
+            + $"Contact: <sip:{from}@127.0.0.1:{local}>\r\nMax-Forwards: 70\r\nContent-Length: 0\r\n\r\n";
         var until = DateTime.UtcNow + Within;
         while (true)
         {

@@ -48,6 +48,9 @@ public sealed partial class CallflowConfigurationStore
 
     public PbxConfiguration Current => _current;
 
+    /// <summary>A reload swapped a new configuration in (raised on the reload's thread, after <see cref="Current"/> changed).</summary>
+    public event Action<PbxConfiguration>? Applied;
+
     /// <summary>How many reloads have run (requests coalesced into one count once).</summary>
     public int ReloadsRun => _queue.Runs;
 
@@ -89,6 +92,7 @@ public sealed partial class CallflowConfigurationStore
                 LogForced(_logger, request.Trigger, refusal);
             }
             _current = next;
+            Applied?.Invoke(next);
             _metrics.Reload("applied");
             LogReloaded(_logger, request.Trigger, request.Requests, Path, next.Callflows.Count, next.Devices.Count);
             return ReloadOutcome.Applied(next.Callflows.Count);
