@@ -12,7 +12,7 @@ public sealed class DialplanFactAttribute : FactAttribute
     {
         Skip = RealSwitch.Binary is null
             ? $"needs a FreeSWITCH 1.10 binary; set {RealSwitch.Variable} to its path to run it (see README, Real-switch tests)"
-            : SuiteTransport.IsDialplan ? null : $"tests the dialplan fast path; set {SuiteTransport.Variable}=dialplan to run it (see README, Real-switch tests)";
+            : SuiteTransport.IsDialplan ? null : $"tests the dialplan fast path, and {SuiteTransport.Variable} is socket; leave it unset or set it to dialplan to run it (see README, Real-switch tests)";
     }
 }
 

@@ -11,9 +11,9 @@ public enum Transport
 }
 
 /// <summary>
-/// The transport the suite runs in, from <c>ESLCALLFLOW_TRANSPORT</c> (<c>socket</c>, the default, or
-/// <c>dialplan</c>): the switch's configuration (mod_xml_curl loaded and bound to the daemon, or not) and the
-/// daemon's settings follow it; every test runs the same way in both.
+/// The transport the suite runs in, from <c>ESLCALLFLOW_TRANSPORT</c> (<c>dialplan</c>, the default, as
+/// freeswitch-conf ships it, or <c>socket</c>): the switch's configuration (mod_xml_curl loaded and bound to the
+/// daemon, or not) and the daemon's settings follow it; every test runs the same way in both.
 /// </summary>
 public static class SuiteTransport
 {
@@ -21,8 +21,8 @@ public static class SuiteTransport
 
     public static Transport Current { get; } = Environment.GetEnvironmentVariable(Variable)?.Trim().ToLowerInvariant() switch
     {
-        null or "" or "socket" => Transport.Socket,
-        "dialplan" => Transport.Dialplan,
+        null or "" or "dialplan" => Transport.Dialplan,
+        "socket" => Transport.Socket,
         var other => throw new InvalidOperationException($"{Variable}={other}: use socket or dialplan"),
     };
 
