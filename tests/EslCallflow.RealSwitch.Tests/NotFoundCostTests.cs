@@ -15,6 +15,7 @@ public sealed class NotFoundCostTests(RealSwitch fixture, ITestOutputHelper outp
     private const int Rounds = 8;
     private const int CallsPerBurst = 60;
     private const int WarmUpCalls = 60;
+    private const int Lookups = 1000;
     private static readonly TimeSpan CallSpacing = TimeSpan.FromMilliseconds(125);
 
     [DialplanFact]
@@ -47,6 +48,23 @@ public sealed class NotFoundCostTests(RealSwitch fixture, ITestOutputHelper outp
             await s.Switch.ApiAsync("load mod_xml_curl", CancellationToken.None);
         }
 
+        // The fetch alone, without a call's other work around it: `xml_locate dialplan` runs the same lookup
+        // (switch_xml.c switch_xml_locate, every binding first) on the api's own thread, the same way each time.
+        var alone = new Dictionary<bool, (double Cpu, double Wall)>();
+        try
+        {
+            foreach (var loaded in new[] { true, false, true, false })
+            {
+                await s.Switch.ApiAsync(loaded ? "load mod_xml_curl" : "unload mod_xml_curl", s.Cancellation);
+                var (cpu, wall) = await LocateAsync(s, switchPid, Lookups);
+                alone[loaded] = alone.TryGetValue(loaded, out var t) ? (t.Cpu + cpu, t.Wall + wall) : (cpu, wall);
+            }
+        }
+        finally
+        {
+            await s.Switch.ApiAsync("load mod_xml_curl", CancellationToken.None);
+        }
+
         var fetches = (await s.MetricsAsync()).Value("eslcallflow_dialplan_fetches_total", ("result", "not_found")) - fetchesBefore;
         var (with, without) = (totals[true], totals[false]);
         s.Report($"FreeSWITCH CPU per native call, {with.Calls} calls each way in {Rounds} alternating rounds (ms; /proc/<pid>/stat, 10 ms ticks):");
@@ -57,8 +75,28 @@ public sealed class NotFoundCostTests(RealSwitch fixture, ITestOutputHelper outp
         s.Report("  mod_xml_curl loaded:   " + PostDialDelayTests.Summary(delays[true]));
         s.Report("  mod_xml_curl unloaded: " + PostDialDelayTests.Summary(delays[false]));
         s.Report($"  added by the \"not found\" fetch (median): {PostDialDelayTests.Median(delays[true]) - PostDialDelayTests.Median(delays[false]):F2} ms");
+        s.Report($"the lookup alone (api xml_locate dialplan, {2 * Lookups} each way, alternated), per lookup (ms):");
+        s.Report($"  mod_xml_curl loaded:   FreeSWITCH CPU {CpuPerCallTests.Ms(alone[true].Cpu, 2 * Lookups)}, wall {alone[true].Wall * 1000 / (2 * Lookups):F3}");
+        s.Report($"  mod_xml_curl unloaded: FreeSWITCH CPU {CpuPerCallTests.Ms(alone[false].Cpu, 2 * Lookups)}, wall {alone[false].Wall * 1000 / (2 * Lookups):F3}");
+        s.Report($"  the fetch's cost: FreeSWITCH CPU {CpuPerCallTests.Ms(alone[true].Cpu - alone[false].Cpu, 2 * Lookups)}, wall {(alone[true].Wall - alone[false].Wall) * 1000 / (2 * Lookups):F3}");
         Assert.True(fetches >= WarmUpCalls + with.Calls, $"only {fetches} fetches reached the daemon");
     }, TimeSpan.FromMinutes(8));
+
+    /// <summary><paramref name="lookups"/> dialplan lookups, one after another: FreeSWITCH's CPU and the wall time, in seconds.</summary>
+    private static async Task<(double Cpu, double Wall)> LocateAsync(Scene s, int switchPid, int lookups)
+    {
+        for (var i = 0; i < 50; i++)
+        {
+            await s.Switch.ApiAsync("xml_locate dialplan", s.Cancellation);
+        }
+        var before = ProcessCpu.Seconds(switchPid);
+        var started = System.Diagnostics.Stopwatch.GetTimestamp();
+        for (var i = 0; i < lookups; i++)
+        {
+            await s.Switch.ApiAsync("xml_locate dialplan", s.Cancellation);
+        }
+        return (ProcessCpu.Seconds(switchPid) - before, System.Diagnostics.Stopwatch.GetElapsedTime(started).TotalSeconds);
+    }
 
     /// <summary>Paced native calls, each refused at once by 1001; returns each call's set-up time in ms.</summary>
     private static async Task<List<double>> BurstAsync(Scene s, int calls)
