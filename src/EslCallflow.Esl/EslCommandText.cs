@@ -1,7 +1,7 @@
 namespace EslCallflow.Esl;
 
 /// <summary>Guards for text that goes onto the wire as one header or command line.</summary>
-public static class EslCommandText
+internal static class EslCommandText
 {
     /// <summary>A CR or LF would end the line early and let the rest be read as a new header or command.</summary>
     public static void EnsureSingleLine(string value, string paramName)

@@ -26,8 +26,12 @@ public sealed class EslConnectionClosedException : Exception
     public EslConnectionClosedException(string message, Exception? reason = null) : base(message, reason) { }
 }
 
-/// <summary>The peer sent bytes that are not valid ESL. The connection is closed when this is raised.</summary>
-public sealed class EslProtocolException : Exception
+/// <summary>
+/// The peer sent bytes that are not valid ESL, or too many. The connection is closed with this as its reason
+/// (<see cref="EslSocket.Completion"/>); work pending on it fails with an <see cref="EslConnectionClosedException"/>
+/// that holds it.
+/// </summary>
+internal sealed class EslProtocolException : Exception
 {
     public EslProtocolException(string message, Exception? inner = null) : base(message, inner) { }
 

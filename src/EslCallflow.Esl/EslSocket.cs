@@ -31,13 +31,6 @@ public abstract class EslSocket : IAsyncDisposable
     /// <summary>Completes with the reason the connection closed.</summary>
     public Task<Exception> Completion => Connection.Closed;
 
-    /// <summary>Sends a raw command and returns its reply frame (command/reply or api/response) as is.</summary>
-    public Task<EslFrame> SendCommandAsync(string command, CancellationToken cancellationToken = default)
-    {
-        ArgumentException.ThrowIfNullOrWhiteSpace(command);
-        return Connection.SendAsync(command, cancellationToken);
-    }
-
     /// <summary>Runs a blocking API command; returns its body, or throws <see cref="EslCommandException"/> on <c>-ERR</c>.</summary>
     public async Task<string> ApiAsync(string command, CancellationToken cancellationToken = default)
     {
@@ -73,13 +66,8 @@ public abstract class EslSocket : IAsyncDisposable
         }
     }
 
-    /// <summary>
-    /// From now on, events keep only the headers named here (and those the connection routes on: Event-Name,
-    /// Event-Subclass, Unique-ID, Job-UUID, Application-UUID), plus their body. Each is decoded straight from
-    /// the socket buffer, so a ~6 KB CHANNEL_* event costs a few hundred bytes instead of a copy of itself.
-    /// Null keeps every header. For consumers that know what they read, like a channel tracker on a busy feed.
-    /// </summary>
-    public void KeepOnlyEventHeaders(IEnumerable<string>? headerNames) =>
+    /// <summary>From now on, events are decoded down to these headers (see <see cref="Inbound.EslSubscription.EventHeaders"/>); null keeps all.</summary>
+    internal void KeepOnlyEventHeaders(IEnumerable<string>? headerNames) =>
         Connection.SelectEventHeaders(headerNames is null ? null : new HeaderSelection(headerNames));
 
     /// <summary>

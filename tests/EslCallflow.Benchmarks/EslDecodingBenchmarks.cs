@@ -80,7 +80,7 @@ public class EslDecodingBenchmarks
 
     /// <summary>
     /// What the daemon's inbound feed does: decode only the tracker's headers, straight from the read buffer
-    /// (<c>KeepOnlyEventHeaders</c>), and read the same fields.
+    /// (<c>EslSubscription.EventHeaders</c>), and read the same fields.
     /// </summary>
     [Benchmark]
     public int FrameDecodeSelectedAndRead()

@@ -22,7 +22,7 @@ public class TrackerBenchmarks
     public void Setup()
     {
         _events = [.. EventTemplates.JsonBodies(Transcript.ReceivedStream("events-pickup-json.txt"))
-            .Select(body => EslEventDecoder.DecodeJson(body))
+            .Select(body => DecodedEvents.Json(body))
             .Where(e => e.EventName.StartsWith("CHANNEL_", StringComparison.Ordinal))];
         _tracker = new ChannelTracker(TimeProvider.System);
         _tracker.Reset(Enumerable.Range(0, 1000).Select(i => new ChannelSeed($"leg-{i}", true, "RINGING", false, 1_795_421_000_000_000 + i, $"caller-{i}", $"{2000 + i % 200}@127.0.0.1", $"d{i % 200}")));

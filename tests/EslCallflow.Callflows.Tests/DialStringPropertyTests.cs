@@ -82,6 +82,7 @@ public class DialStringPropertyTests
         Assert.Equal(legs.Select(l => l.Endpoint), parsed.Legs.Select(l => l.Endpoint));
         for (var i = 0; i < legs.Count; i++)
         {
+            var leg = parsed.Legs[i];
             var expected = new Dictionary<string, string> { ["leg_timeout"] = (10 + i).ToString(System.Globalization.CultureInfo.InvariantCulture) };
             if (input.Legs[i].Delay > 0)
             {
@@ -98,19 +99,24 @@ public class DialStringPropertyTests
             if (!string.IsNullOrEmpty(input.CallerName))
             {
                 expected["origination_caller_id_name"] = SipDisplayName.Encode(input.CallerName);
+                if (input.CallerName.AsSpan().IndexOfAny("/:@") >= 0)
+                {
+                    // Checked by what it does to the leg (its caller profile and the phone's display, below), not by its text.
+                    expected[LegCallerIdName.RestoreVariable] = leg.Variables.GetValueOrDefault(LegCallerIdName.RestoreVariable) ?? "(missing)";
+                }
             }
             if (!string.IsNullOrEmpty(input.CallerNumber))
             {
                 expected["origination_caller_id_number"] = input.CallerNumber;
             }
-            var leg = parsed.Legs[i];
             Assert.Equal(expected, leg.Variables);
             Assert.Empty(leg.RefusedVariables);
             Assert.Equal(expected.Count + parsed.Globals.Count, leg.ChannelVariables.Count);
             Assert.All(expected, e => Assert.Equal(e.Value, leg.ChannelVariables[e.Key]));
             if (!string.IsNullOrEmpty(input.CallerName))
             {
-                Assert.Equal(input.CallerName, SofiaCallerId.Displayed(leg.CallerIdName!));
+                Assert.Equal(SipDisplayName.Encode(input.CallerName), SofiaCallerId.ProfileName(leg));
+                Assert.Equal(input.CallerName, SofiaCallerId.OnPhone(leg));
             }
         }
     });
@@ -164,11 +170,15 @@ public class DialStringPropertyTests
         {
             var leg = parsed.Legs[i];
             Assert.Empty(leg.RefusedVariables);
-            Assert.Equal(input.Name.Length == 0 ? null : input.Name, leg.CallerIdName is null ? null : SofiaCallerId.Displayed(leg.CallerIdName));
+            Assert.Equal(input.Name.Length == 0 ? null : input.Name, SofiaCallerId.OnPhone(leg));
             var keys = new List<string> { "eslcallflow_device_id", "leg_timeout", "origination_caller_id_number" };
             if (input.Name.Length > 0)
             {
                 keys.Add("origination_caller_id_name");
+            }
+            if (input.Name.AsSpan().IndexOfAny("/:@") >= 0)
+            {
+                keys.Add(LegCallerIdName.RestoreVariable);
             }
             if (i == 0)
             {

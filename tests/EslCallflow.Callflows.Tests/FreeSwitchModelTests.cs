@@ -1,3 +1,4 @@
+using System.Text.Json;
 using EslCallflow.Testing;
 using EslCallflow.Testing.FreeSwitchModel;
 
@@ -186,6 +187,78 @@ public class FreeSwitchModelTests
     public void Sofia_decodes_the_caller_id_name_before_quoting_it_into_the_from_header(string callerIdName, string displayed)
     {
         Assert.Equal(displayed, SofiaCallerId.Displayed(callerIdName));
+    }
+
+    [Theory]
+    [InlineData("Sales/Support", "Support")]
+    [InlineData("A/V room", "V room")]
+    [InlineData("Sales: Alice", " Alice")]
+    [InlineData("alice@home/x", "alice")]
+    [InlineData("a:b/c", "c")]
+    [InlineData("a/b:c", "c")]
+    [InlineData("Plain name", "Plain name")]
+    public void Sofia_cuts_a_caller_id_name_at_at_slash_and_colon_as_the_real_switch_showed(string written, string shown)
+    {
+        // mod_sofia.c sofia_outgoing_channel: switch_sanitize_number on the new leg's caller profile. Real 1.10.12:
+        // Sales/Support arrived as Support on user/ and sofia/ legs (behaviour.md).
+        var leg = Assert.Single(FreeSwitchDialString.Parse($"[^^!origination_caller_id_name={written}]user/1001@r").Legs);
+
+        Assert.Equal(shown, SofiaCallerId.ProfileName(leg));
+        Assert.Equal(shown, SofiaCallerId.OnPhone(leg));
+    }
+
+    [Fact]
+    public void The_captured_originates_give_the_caller_profile_names_the_model_gives()
+    {
+        // inbound-caller-id-cut-json.txt: each originate's leg as mod_sofia made it (CHANNEL_OUTGOING, fired by
+        // switch_core_session_outgoing_channel) and once its thread started (CHANNEL_CREATE, after execute_on_originate).
+        var chunks = Transcript.Load("inbound-caller-id-cut-json.txt");
+        var received = string.Concat(chunks.Where(c => c.Direction == TranscriptDirection.Received).Select(c => c.Text));
+        var events = received.Split("{\"Event-Name\":\"CHANNEL_").Skip(1).Select(rest => FirstJsonValue("{\"Event-Name\":\"CHANNEL_" + rest))
+            .ToDictionary(e => (e.GetProperty("Event-Name").GetString()!, e.GetProperty("Unique-ID").GetString()!), e => e.GetProperty("Caller-Caller-ID-Name").GetString());
+        var originates = chunks.Where(c => c.Direction == TranscriptDirection.Sent && c.Text.StartsWith("bgapi originate ", StringComparison.Ordinal)).Select(c => c.Text).ToList();
+
+        Assert.Equal(2, originates.Count);
+        foreach (var originate in originates)
+        {
+            var dialString = FreeSwitchDialString.OriginateDialString(originate["bgapi originate ".Length..originate.IndexOf('\n', StringComparison.Ordinal)]);
+            var leg = Assert.Single(FreeSwitchDialString.Parse(dialString).Legs);
+            var uuid = leg.Globals["origination_uuid"];
+
+            Assert.Equal(events[("CHANNEL_OUTGOING", uuid)], SofiaCallerId.SanitizeNumber(leg.CallerIdName!));
+            Assert.Equal(events[("CHANNEL_CREATE", uuid)], SofiaCallerId.ProfileName(leg));
+        }
+        Assert.Equal(["Support", "Sales/Support"], events.Where(e => e.Key.Item1 == "CHANNEL_CREATE").OrderBy(e => e.Key.Item2, StringComparer.Ordinal).Select(e => e.Value));
+    }
+
+    /// <summary>The JSON object <paramref name="text"/> starts with (an event's body; the next frame may follow on the same line).</summary>
+    private static JsonElement FirstJsonValue(string text)
+    {
+        var reader = new Utf8JsonReader(System.Text.Encoding.UTF8.GetBytes(text));
+        return JsonDocument.ParseValue(ref reader).RootElement;
+    }
+
+    [Fact]
+    public void Loopback_legs_keep_the_whole_name_and_sip_from_display_wins_on_the_phone()
+    {
+        var loopback = Assert.Single(FreeSwitchDialString.Parse("[^^!origination_caller_id_name=Sales/Support]loopback/9196/default").Legs);
+        var display = Assert.Single(FreeSwitchDialString.Parse("[^^!origination_caller_id_name=Sales/Support!sip_from_display=Sales/Support]user/1001@r").Legs);
+
+        Assert.Equal("Sales/Support", SofiaCallerId.ProfileName(loopback));
+        Assert.Equal("Support", SofiaCallerId.ProfileName(display));
+        Assert.Equal("Sales/Support", SofiaCallerId.OnPhone(display));
+    }
+
+    [Fact]
+    public void An_execute_on_originate_set_profile_var_puts_the_name_back_before_the_invite()
+    {
+        var leg = Assert.Single(FreeSwitchDialString.Parse(
+            "[^^!origination_caller_id_name=Sales/Support!execute_on_originate_x=set_profile_var caller_id_name=Sales/Support]user/1001@r").Legs);
+        var other = Assert.Single(FreeSwitchDialString.Parse(
+            "[^^!origination_caller_id_name=Sales/Support!execute_on_originate_x=set_profile_var callee_id_name=Sales/Support]user/1001@r").Legs);
+
+        Assert.Equal("Sales/Support", SofiaCallerId.OnPhone(leg));
+        Assert.Equal("Support", SofiaCallerId.OnPhone(other));
     }
 
     [Fact]

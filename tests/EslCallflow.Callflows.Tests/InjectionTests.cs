@@ -35,7 +35,7 @@ public class InjectionTests
         Assert.All(parsed.Legs, leg =>
         {
             Assert.Equal(name, leg.ChannelVariables["origination_caller_id_name"]);
-            Assert.Equal(name, SofiaCallerId.Displayed(leg.CallerIdName!));
+            Assert.Equal(name, SofiaCallerId.OnPhone(leg));
             Assert.DoesNotContain(leg.ChannelVariables.Keys, k => k.StartsWith("sip_h_X", StringComparison.OrdinalIgnoreCase));
             Assert.Empty(leg.RefusedVariables);
         });
@@ -58,6 +58,12 @@ public class InjectionTests
     [InlineData("Zoë Ærøskøbing 日本 😀")]
     [InlineData("x!execute_on_answer=system reboot")]
     [InlineData("origination_nested_vars=true")]
+    [InlineData("Sales/Support")]
+    [InlineData("A/V room")]
+    [InlineData("Sales: Alice")]
+    [InlineData("alice@home")]
+    [InlineData("<Tom & \"Jerry\"> / R&D: 50%")]
+    [InlineData("set_profile_var caller_id_name=x/y")]
     public void Awkward_caller_id_names_reach_every_leg_exactly_and_the_phone_shows_them(string name)
     {
         var parsed = PlanWithCallerName(name);
@@ -65,11 +71,13 @@ public class InjectionTests
         Assert.False(parsed.Enterprise);
         Assert.Empty(parsed.ApiCalls);
         Assert.Equal(["user/1002@r", "user/1003@r"], parsed.Legs.Select(l => l.Endpoint));
-        Assert.Equal(["eslcallflow_device_id", "leg_timeout", "origination_caller_id_name", "origination_caller_id_number", "sip_h_Alert-Info"], parsed.Legs[0].Variables.Keys.Order());
+        string[] restore = name.AsSpan().IndexOfAny("/:@") >= 0 ? [LegCallerIdName.RestoreVariable] : [];
+        Assert.Equal(["eslcallflow_device_id", .. restore, "leg_timeout", "origination_caller_id_name", "origination_caller_id_number", "sip_h_Alert-Info"], parsed.Legs[0].Variables.Keys.Order());
         Assert.All(parsed.Legs, leg =>
         {
             Assert.Equal(SipDisplayName.Encode(name), leg.ChannelVariables["origination_caller_id_name"]);
-            Assert.Equal(name, SofiaCallerId.Displayed(leg.CallerIdName!));
+            Assert.Equal(SipDisplayName.Encode(name), SofiaCallerId.ProfileName(leg));
+            Assert.Equal(name, SofiaCallerId.OnPhone(leg));
             Assert.Equal("1001", leg.ChannelVariables["origination_caller_id_number"]);
             Assert.Empty(leg.RefusedVariables);
         });

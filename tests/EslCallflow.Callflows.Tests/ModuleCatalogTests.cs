@@ -12,18 +12,19 @@ public class ModuleCatalogTests
     public void Every_module_data_type_is_known_by_its_names()
     {
         Assert.Equal(
-            ["callflow", "device", "group_pickup", "group_pickup_feature", "play", "response", "ring_group", "transfer", "user"],
+            ["callflow", "device", "group_pickup", "group_pickup_feature", "play", "response", "ring_group", "ring_group_toggle", "transfer", "user"],
             ModuleCatalog.Names);
         Assert.Equal(typeof(RingTargetData), ModuleCatalog.DataTypeOf("device"));
         Assert.Equal(typeof(RingTargetData), ModuleCatalog.DataTypeOf("user"));
         Assert.Equal(typeof(RingGroupData), ModuleCatalog.DataTypeOf("ring_group"));
-        Assert.Null(ModuleCatalog.DataTypeOf("ring_group_toggle"));
+        Assert.Equal(typeof(RingGroupToggleData), ModuleCatalog.DataTypeOf("ring_group_toggle"));
+        Assert.Null(ModuleCatalog.DataTypeOf("voicemail"));
     }
 
     [Fact]
     public void An_unknown_module_is_refused_with_the_known_names()
     {
-        var result = Fixtures.Load("""{ "id": "x", "numbers": ["1"], "flow": { "module": "ring_group_toggle", "data": {} } }""");
+        var result = Fixtures.Load("""{ "id": "x", "numbers": ["1"], "flow": { "module": "voicemail", "data": {} } }""");
 
         var error = Assert.Single(result.Errors);
         Assert.Equal("$.flow.module", error.Path);

@@ -35,7 +35,7 @@ public class EventFormatTests
         using var metrics = new MeasurementRecorder();
         await using var fs = new FakeFreeSwitch().Start();
         await using var client = await EslInboundClient.ConnectAsync(new EslInboundOptions { Port = fs.Port, Password = "ClueCon" }, logs);
-        await client.SubscribeAsync(EslEventFormat.Json, ["ALL"]);
+        await client.SubscribeAsync(new EslSubscription(EslEventFormat.Json, ["ALL"]));
         using var cts = new CancellationTokenSource(Timeout);
         var first = client.ReadEventsAsync(cancellationToken: cts.Token).FirstAsync(cts.Token).AsTask();
 
@@ -57,7 +57,7 @@ public class EventFormatTests
     {
         await using var fs = new FakeFreeSwitch().Start();
         await using var client = await EslInboundClient.ConnectAsync(new EslInboundOptions { Port = fs.Port, Password = "ClueCon" });
-        await client.SubscribeAsync(EslEventFormat.Plain, ["ALL"]);
+        await client.SubscribeAsync(new EslSubscription(EslEventFormat.Plain, ["ALL"]));
         using var cts = new CancellationTokenSource(Timeout);
         var events = client.ReadEventsAsync(cancellationToken: cts.Token).Take(2).ToListAsync(cts.Token).AsTask();
 
@@ -74,7 +74,7 @@ public class EventFormatTests
         var body = Encoding.UTF8.GetBytes(BillionLaughs);
         var before = GC.GetAllocatedBytesForCurrentThread();
 
-        var error = Assert.Throws<EslProtocolException>(() => EslEventDecoder.DecodeXml(body));
+        var error = Assert.Throws<EslProtocolException>(() => DecodedEvents.Xml(body));
 
         var allocated = GC.GetAllocatedBytesForCurrentThread() - before;
         Assert.StartsWith("invalid xml event", error.Message, StringComparison.Ordinal);
@@ -84,7 +84,7 @@ public class EventFormatTests
     [Fact]
     public void Xml_events_without_a_dtd_still_decode()
     {
-        var evt = EslEventDecoder.DecodeXml("<event><headers><Event-Name>CHANNEL_CREATE</Event-Name><Unique-ID>u-1</Unique-ID><Caller-Caller-ID-Name>A%20%26%20B</Caller-Caller-ID-Name></headers><body>+OK &amp; done</body></event>"u8);
+        var evt = DecodedEvents.Xml("<event><headers><Event-Name>CHANNEL_CREATE</Event-Name><Unique-ID>u-1</Unique-ID><Caller-Caller-ID-Name>A%20%26%20B</Caller-Caller-ID-Name></headers><body>+OK &amp; done</body></event>"u8);
 
         Assert.Equal("CHANNEL_CREATE", evt.EventName);
         Assert.Equal("u-1", evt.UniqueId);

@@ -72,7 +72,7 @@ public class InboundClientTests
         await using var fs = new FakeFreeSwitch().Start();
         fs.BgApi = command => command.Contains("nowhere", StringComparison.Ordinal) ? "-ERR NO_ROUTE_DESTINATION\n" : "+OK " + command.Split(' ')[^1] + "\n";
         await using var client = await EslInboundClient.ConnectAsync(new EslInboundOptions { Port = fs.Port, Password = "ClueCon" });
-        await client.SubscribeAsync(EslEventFormat.Json, ["BACKGROUND_JOB"]);
+        await client.SubscribeAsync(new EslSubscription(EslEventFormat.Json, ["BACKGROUND_JOB"]));
 
         var jobs = Enumerable.Range(0, 20)
             .Select(i => client.BgApiAsync(i % 2 == 0 ? $"originate loopback/nowhere &park() {i}" : $"originate loopback/park &park() uuid-{i}"))
@@ -93,7 +93,7 @@ public class InboundClientTests
         await using var fs = new FakeFreeSwitch().Start();
         fs.BgApi = _ => "-ERR NORMAL_CLEARING\n";
         await using var client = await EslInboundClient.ConnectAsync(new EslInboundOptions { Port = fs.Port, Password = "ClueCon" });
-        await client.SubscribeAsync(EslEventFormat.Plain, ["BACKGROUND_JOB"]);
+        await client.SubscribeAsync(new EslSubscription(EslEventFormat.Plain, ["BACKGROUND_JOB"]));
 
         var result = await client.BgApiAsync("originate loopback/park/default &park()").WaitAsync(Timeout);
 
@@ -107,7 +107,7 @@ public class InboundClientTests
         await using var fs = new FakeFreeSwitch().Start();
         await using var client = await EslInboundClient.ConnectAsync(new EslInboundOptions { Port = fs.Port, Password = "ClueCon" });
         await client.FilterAsync("Event-Name", "CHANNEL_CREATE");
-        await client.SubscribeAsync(EslEventFormat.Json, ["CHANNEL_CREATE", "CHANNEL_HANGUP"]);
+        await client.SubscribeAsync(new EslSubscription(EslEventFormat.Json, ["CHANNEL_CREATE", "CHANNEL_HANGUP"]));
         using var cts = new CancellationTokenSource(Timeout);
         var first = client.ReadEventsAsync(cancellationToken: cts.Token).FirstAsync(cts.Token).AsTask();
 
@@ -153,7 +153,7 @@ public class InboundClientTests
     {
         await using var fs = new FakeFreeSwitch().Start();
         await using var client = await EslInboundClient.ConnectAsync(new EslInboundOptions { Port = fs.Port, Password = "ClueCon", EventQueueCapacity = 16 });
-        await client.SubscribeAsync(EslEventFormat.Json, ["CHANNEL_CREATE"]);
+        await client.SubscribeAsync(new EslSubscription(EslEventFormat.Json, ["CHANNEL_CREATE"]));
         await using var neverRead = client.ReadEventsAsync().GetAsyncEnumerator();
 
         for (var i = 0; i < 200; i++)
@@ -169,7 +169,7 @@ public class InboundClientTests
     {
         await using var fs = new FakeFreeSwitch().Start();
         await using var client = await EslInboundClient.ConnectAsync(new EslInboundOptions { Port = fs.Port, Password = "ClueCon" });
-        await client.SubscribeAsync(EslEventFormat.Json, ["BACKGROUND_JOB"]);
+        await client.SubscribeAsync(new EslSubscription(EslEventFormat.Json, ["BACKGROUND_JOB"]));
         fs.Responsive = false;
         var api = client.ApiAsync("status");
         var bgapi = client.BgApiAsync("originate x &park()");

@@ -28,11 +28,7 @@ public class InvalidUtf8EventTests
     {
         await using var fs = new FakeFreeSwitch().Start();
         await using var client = await EslInboundClient.ConnectAsync(new EslInboundOptions { Port = fs.Port, Password = "ClueCon" });
-        if (selectedHeaders)
-        {
-            client.KeepOnlyEventHeaders(["Other-Leg-Unique-ID"]);
-        }
-        await client.SubscribeAsync(EslEventFormat.Json, ["ALL"]);
+        await client.SubscribeAsync(new EslSubscription(EslEventFormat.Json, ["ALL"]) { EventHeaders = selectedHeaders ? ["Other-Leg-Unique-ID"] : null });
         using var cts = new CancellationTokenSource(Timeout);
         var events = client.ReadEventsAsync(cancellationToken: cts.Token).Take(2).ToListAsync(cts.Token).AsTask();
 
@@ -41,7 +37,7 @@ public class InvalidUtf8EventTests
 
         var received = await events;
         Assert.Equal("\"\uFFFD", received[0].UniqueId);
-        Assert.Equal("\"\uFFFD", Assert.Single(received[0].Headers).Value);
+        Assert.Equal("\"\uFFFD", Assert.Single(received[0]).Value);
         Assert.Equal("leg-1", received[1].UniqueId);
         Assert.Equal("CHANNEL_CREATE", received[1].EventName);
         Assert.True(client.IsConnected);
@@ -62,13 +58,13 @@ public class InvalidUtf8EventTests
         await foreach (var signal in feed.ReadSignalsAsync(stop.Token))
         {
             signals.Add(signal);
-            if (signal is EslInboundSignal.Connected)
+            if (signal.Connected is not null)
             {
                 await fs.WaitUntilAsync(f => f.SubscriptionCount == 1);
                 await fs.SendRawAsync(IssueFrame);
                 await fs.PublishAsync(EventTemplates.RingingLegEvent("CHANNEL_CREATE", "leg-after"));
             }
-            if (signal is EslInboundSignal.Received { Event.UniqueId: "leg-after" })
+            if (signal.Event?.UniqueId == "leg-after")
             {
                 break;
             }
@@ -76,10 +72,10 @@ public class InvalidUtf8EventTests
 
         await stop.CancelAsync();
         await running;
-        Assert.DoesNotContain(signals, s => s is EslInboundSignal.Disconnected);
+        Assert.DoesNotContain(signals, s => s.Disconnected is not null);
         Assert.Equal(0, feed.ReconnectCount);
-        Assert.Contains(signals, s => s is EslInboundSignal.Received { Event.UniqueId: "\"\uFFFD", Generation: 1 });
-        Assert.Contains(signals, s => s is EslInboundSignal.Received { Event.UniqueId: "leg-after", Generation: 1 });
+        Assert.Contains(signals, s => s is { Event.UniqueId: "\"\uFFFD", Generation: 1 });
+        Assert.Contains(signals, s => s is { Event.UniqueId: "leg-after", Generation: 1 });
     }
 
     /// <summary>Raw json string contents (as on the wire, between the quotes) and the text they must read as.</summary>
@@ -103,12 +99,12 @@ public class InvalidUtf8EventTests
         var json = Concat("{\"Event-Name\":\"CUSTOM\",\"Unique-ID\":\""u8, raw, "\",\"Other\":\"x\"}"u8);
         var escapedName = Concat("{\"Event-Name\":\"CUSTOM\",\"Unique-\\u0049D\":\""u8, raw, "\"}"u8);
 
-        var lazy = EslEventDecoder.DecodeJson(json);
+        var lazy = DecodedEvents.Json(json);
         var selected = EslEventDecoder.Decode(EslContentType.EventJson, new ReadOnlySequence<byte>(json), new HeaderSelection(["Other"]));
-        var eager = EslEventDecoder.DecodeJson(escapedName);
+        var eager = DecodedEvents.Json(escapedName);
 
         Assert.Equal(expected, lazy.UniqueId);
-        Assert.Equal(expected, lazy.Headers.Single(h => h.Key == "Unique-ID").Value);
+        Assert.Equal(expected, lazy.Single(h => h.Key == "Unique-ID").Value);
         Assert.Equal(expected, selected.UniqueId);
         Assert.Equal(expected, eager.UniqueId);
         Assert.Equal("x", lazy["Other"]);
@@ -120,7 +116,7 @@ public class InvalidUtf8EventTests
     {
         var json = Latin1("{\"Event-Name\":\"BACKGROUND_JOB\",\"Na\\u006De\xFF\":\"v\",\"_body\":\"+OK \\\"\xFF\"}");
 
-        var evt = EslEventDecoder.DecodeJson(json);
+        var evt = DecodedEvents.Json(json);
 
         Assert.Equal("v", evt["Name\uFFFD"]);
         Assert.Equal("+OK \"\uFFFD", evt.Body);
@@ -129,7 +125,7 @@ public class InvalidUtf8EventTests
     [Fact]
     public void Plain_and_url_encoded_values_with_invalid_utf8_read_with_replacement_characters()
     {
-        var evt = EslEventDecoder.DecodePlain("Event-Name: CUSTOM\nUnique-ID: %22%FF\nBroken: 100%ZZ%e2%82\n\n"u8);
+        var evt = DecodedEvents.Plain("Event-Name: CUSTOM\nUnique-ID: %22%FF\nBroken: 100%ZZ%e2%82\n\n"u8);
 
         Assert.Equal("\"\uFFFD", evt.UniqueId);
         Assert.Equal("100%ZZ\uFFFD", evt["Broken"]);

@@ -24,13 +24,13 @@ public class LazyJsonHeadersTests
                 .Where(p => p.Key != "_body")
                 .ToDictionary(p => p.Key, p => p.Value.ValueKind == JsonValueKind.String ? p.Value.GetString()! : p.Value.GetRawText());
 
-            var evt = EslEventDecoder.DecodeJson(body);
+            var evt = DecodedEvents.Json(body);
 
             foreach (var (name, value) in expected)
             {
                 Assert.Equal(value, evt[name]);
             }
-            Assert.Equal(expected.OrderBy(p => p.Key, StringComparer.Ordinal), evt.Headers.OrderBy(p => p.Key, StringComparer.Ordinal));
+            Assert.Equal(expected.OrderBy(p => p.Key, StringComparer.Ordinal), evt.OrderBy(p => p.Key, StringComparer.Ordinal));
         }
     }
 
@@ -68,7 +68,7 @@ public class LazyJsonHeadersTests
              "Event-Sequence":853,"Dup":"first","Dup":"last","Ünïcode":"ü","_body":"+OK line\nsecond"}
             """);
 
-        var evt = EslEventDecoder.DecodeJson(json);
+        var evt = DecodedEvents.Json(json);
 
         Assert.Equal("Zoë \"Z\" \\ O'Brien", evt["Caller-Caller-ID-Name"]);
         Assert.Equal("""["8000","8000"]""", evt["variable_DP_MATCH"]);
@@ -78,7 +78,7 @@ public class LazyJsonHeadersTests
         Assert.Null(evt["Ãœnïcode"]);
         Assert.Null(evt["_body"]);
         Assert.Equal("+OK line\nsecond", evt.Body);
-        Assert.Equal(6, evt.Headers.Count);
+        Assert.Equal(6, evt.Count);
     }
 
     [Fact]
@@ -88,7 +88,7 @@ public class LazyJsonHeadersTests
         var frame = new EslFrame(EslContentType.EventJson, EslHeaders.Empty, json.ToArray());
 
         var fromBuffer = EslEventDecoder.Decode(EslContentType.EventJson, new ReadOnlySequence<byte>(json), null);
-        var fromMemory = EslEventDecoder.DecodeJson(json);
+        var fromMemory = DecodedEvents.Json(json);
         var fromFrame = EslEventDecoder.Decode(frame);
         Array.Fill(json, (byte)'#');
 
@@ -99,7 +99,7 @@ public class LazyJsonHeadersTests
             Assert.Equal("last", evt["Dup"]);
             Assert.Equal("a\"b", evt["Esc"]);
             Assert.Equal("x", evt.Body);
-            Assert.Equal(4, evt.Headers.Count);
+            Assert.Equal(4, evt.Count);
         }
     }
 }

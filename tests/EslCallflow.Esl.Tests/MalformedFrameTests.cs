@@ -71,14 +71,14 @@ public class MalformedFrameTests
     [InlineData("not json", "invalid json event")]
     public void Invalid_json_events_raise_a_protocol_error(string json, string expectedStart)
     {
-        var error = Assert.Throws<EslProtocolException>(() => EslEventDecoder.DecodeJson(Encoding.UTF8.GetBytes(json)));
+        var error = Assert.Throws<EslProtocolException>(() => DecodedEvents.Json(Encoding.UTF8.GetBytes(json)));
         Assert.StartsWith(expectedStart, error.Message);
     }
 
     [Fact]
     public void Plain_event_whose_body_length_overruns_is_rejected()
     {
-        var error = Assert.Throws<EslProtocolException>(() => EslEventDecoder.DecodePlain("Event-Name: BACKGROUND_JOB\nContent-Length: 50\n\nshort"u8));
+        var error = Assert.Throws<EslProtocolException>(() => DecodedEvents.Plain("Event-Name: BACKGROUND_JOB\nContent-Length: 50\n\nshort"u8));
         Assert.Contains("does not fit", error.Message);
     }
 
@@ -91,7 +91,7 @@ public class MalformedFrameTests
     {
         await using var fs = new FakeFreeSwitch().Start();
         await using var client = await EslInboundClient.ConnectAsync(new EslInboundOptions { Port = fs.Port, Password = "ClueCon" });
-        await client.SubscribeAsync(EslEventFormat.Json, ["ALL"]);
+        await client.SubscribeAsync(new EslSubscription(EslEventFormat.Json, ["ALL"]));
         var reading = client.ReadEventsAsync().ToListAsync().AsTask();
 
         await fs.SendRawAsync(Encoding.UTF8.GetBytes(garbage));

@@ -292,7 +292,7 @@ public class OutboundSessionTests
         // channel feed would only ever be tested through the session.
         await using var fs = new FakeFreeSwitch().Start();
         await using var feed = await EslInboundClient.ConnectAsync(new EslInboundOptions { Port = fs.Port, Password = "ClueCon" });
-        await feed.SubscribeAsync(EslEventFormat.Json, ["CHANNEL_BRIDGE"]);
+        await feed.SubscribeAsync(new EslSubscription(EslEventFormat.Json, ["CHANNEL_BRIDGE"]));
         using var cts = new CancellationTokenSource(Timeout);
         var bridgedOnFeed = feed.ReadEventsAsync(cancellationToken: cts.Token).FirstAsync(cts.Token).AsTask();
         var sessionEvents = new List<string>();

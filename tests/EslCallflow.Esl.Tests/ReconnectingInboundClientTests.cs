@@ -1,6 +1,7 @@
 using System.Globalization;
 using Microsoft.Extensions.Logging;
 using EslCallflow.Esl.Inbound;
+using EslCallflow.Esl.Messages;
 using EslCallflow.Testing;
 
 namespace EslCallflow.Esl.Tests;
@@ -34,23 +35,23 @@ public class ReconnectingInboundClientTests
         var run = client.RunAsync(stop.Token);
         await using var signals = client.ReadSignalsAsync(stop.Token).GetAsyncEnumerator(stop.Token);
 
-        var first = Assert.IsType<EslInboundSignal.Connected>(await Next(signals));
+        var first = Connected(await Next(signals));
         Assert.False(first.IsReconnect);
         await fs.PublishAsync(EventTemplates.RingingLegEvent("CHANNEL_CREATE", "before-drop"));
-        Assert.Equal("before-drop", Assert.IsType<EslInboundSignal.Received>(await Next(signals)).Event.UniqueId);
+        Assert.Equal("before-drop", Received(await Next(signals)).UniqueId);
 
         fs.DropConnections();
 
-        var lost = Assert.IsType<EslInboundSignal.Disconnected>(await Next(signals));
+        var lost = Lost(await Next(signals));
         Assert.Equal(1, lost.Generation);
-        var again = Assert.IsType<EslInboundSignal.Connected>(await Next(signals));
+        var again = Connected(await Next(signals));
         Assert.True(again.IsReconnect);
         Assert.Equal(2, again.Generation);
         Assert.Equal(2, fs.SubscriptionCount);
         Assert.Equal(2, fs.Commands.Count(c => c == "event json CHANNEL_CREATE HEARTBEAT"));
         await fs.PublishAsync(EventTemplates.RingingLegEvent("CHANNEL_CREATE", "after-drop"));
-        var after = Assert.IsType<EslInboundSignal.Received>(await Next(signals));
-        Assert.Equal("after-drop", after.Event.UniqueId);
+        var after = await Next(signals);
+        Assert.Equal("after-drop", after.Event?.UniqueId);
         Assert.Equal(2, after.Generation);
         Assert.Equal(1, client.ReconnectCount);
 
@@ -91,11 +92,11 @@ public class ReconnectingInboundClientTests
         var run = client.RunAsync(stop.Token);
         await using var signals = client.ReadSignalsAsync(stop.Token).GetAsyncEnumerator(stop.Token);
 
-        Assert.IsType<EslInboundSignal.Connected>(await Next(signals));
-        var lost = Assert.IsType<EslInboundSignal.Disconnected>(await Next(signals));
+        Connected(await Next(signals));
+        var lost = Lost(await Next(signals));
 
-        Assert.Contains("HEARTBEAT missing", lost.Reason);
-        Assert.True(Assert.IsType<EslInboundSignal.Connected>(await Next(signals)).IsReconnect);
+        Assert.Contains("HEARTBEAT missing", lost.Disconnected);
+        Assert.True(Connected(await Next(signals)).IsReconnect);
         await stop.CancelAsync();
         await run;
     }
@@ -111,7 +112,7 @@ public class ReconnectingInboundClientTests
         using var stop = new CancellationTokenSource(Timeout);
         var run = client.RunAsync(stop.Token);
         await using var signals = client.ReadSignalsAsync(stop.Token).GetAsyncEnumerator(stop.Token);
-        Assert.IsType<EslInboundSignal.Connected>(await Next(signals));
+        Connected(await Next(signals));
         var silentSince = DateTime.MinValue;
 
         var traffic = Task.Run(async () =>
@@ -125,15 +126,15 @@ public class ReconnectingInboundClientTests
         });
         var received = 0;
         EslInboundSignal signal;
-        while ((signal = await Next(signals)) is EslInboundSignal.Received)
+        while ((signal = await Next(signals)).Event is not null)
         {
             received++;
         }
         await traffic;
 
-        var lost = Assert.IsType<EslInboundSignal.Disconnected>(signal);
+        var lost = Lost(signal);
         Assert.Equal(Events, received);
-        Assert.Contains("HEARTBEAT missing", lost.Reason);
+        Assert.Contains("HEARTBEAT missing", lost.Disconnected);
         Assert.True(DateTime.UtcNow - silentSince >= TimeSpan.FromSeconds(1), "dropped before the link fell silent");
         await stop.CancelAsync();
         await run;
@@ -159,10 +160,10 @@ public class ReconnectingInboundClientTests
         using var stop = new CancellationTokenSource(Timeout);
         var run = client.RunAsync(stop.Token);
         await using var signals = client.ReadSignalsAsync(stop.Token).GetAsyncEnumerator(stop.Token);
-        Assert.IsType<EslInboundSignal.Connected>(await Next(signals));
+        Connected(await Next(signals));
         // Heard although published right after connecting: the queue existed before 'event' was sent.
         await fs.PublishAsync(EventTemplates.RingingLegEvent("CHANNEL_CREATE", "first"));
-        Assert.Equal("first", Assert.IsType<EslInboundSignal.Received>(await Next(signals)).Event.UniqueId);
+        Assert.Equal("first", Received(await Next(signals)).UniqueId);
 
         // Not read while they arrive, until the hand-off to the signal reader and the queue of 16 overflow. The burst
         // stops there: events published after the link is back would queue behind the unread ones and overflow again.
@@ -173,12 +174,12 @@ public class ReconnectingInboundClientTests
 
         var received = new List<string>();
         EslInboundSignal signal;
-        while ((signal = await Next(signals)) is EslInboundSignal.Received r)
+        while ((signal = await Next(signals)).Event is { } evt)
         {
-            received.Add(r.Event.UniqueId!);
+            received.Add(evt.UniqueId!);
         }
-        var lost = Assert.IsType<EslInboundSignal.Disconnected>(signal);
-        Assert.Contains("event queue overflow", lost.Reason, StringComparison.Ordinal);
+        var lost = Lost(signal);
+        Assert.Contains("event queue overflow", lost.Disconnected, StringComparison.Ordinal);
         // What did arrive came in order, with the gap the overflow made (the oldest waiting were dropped); the rest
         // never arrived on this link.
         var numbers = received.Select(id => int.Parse(id["leg-".Length..], CultureInfo.InvariantCulture)).ToList();
@@ -186,7 +187,7 @@ public class ReconnectingInboundClientTests
         Assert.Equal(numbers.Count, numbers.Distinct().Count());
         Assert.True(numbers.Count >= 16, $"at least the queue's 16 were delivered, not {numbers.Count}");
         Assert.False(numbers.SequenceEqual(Enumerable.Range(0, numbers.Count)), "the overflow left a gap");
-        var again = Assert.IsType<EslInboundSignal.Connected>(await Next(signals));
+        var again = Connected(await Next(signals));
         Assert.True(again.IsReconnect);
         Assert.Equal(2, fs.Commands.Count(c => c == "event json CHANNEL_CREATE HEARTBEAT"));
         var line = Assert.Single(logs.Entries, e => e.EventId.Id == 1104);
@@ -196,12 +197,26 @@ public class ReconnectingInboundClientTests
         await fs.PublishAsync(EventTemplates.RingingLegEvent("CHANNEL_CREATE", "after-resync"));
         // The burst may have published one or two more before it saw the log line, onto the new link: they come first.
         string? next;
-        while ((next = Assert.IsType<EslInboundSignal.Received>(await Next(signals)).Event.UniqueId) != "after-resync")
+        while ((next = Received(await Next(signals)).UniqueId) != "after-resync")
         {
             Assert.StartsWith("leg-", next, StringComparison.Ordinal);
         }
         await stop.CancelAsync();
         await run;
+    }
+
+    private static EslInboundSignal Connected(EslInboundSignal signal)
+    {
+        Assert.True(signal.Connected is not null, $"expected a link made, got {signal}");
+        return signal;
+    }
+
+    private static EslEvent Received(EslInboundSignal signal) => signal.Event ?? throw new Xunit.Sdk.XunitException($"expected an event, got {signal}");
+
+    private static EslInboundSignal Lost(EslInboundSignal signal)
+    {
+        Assert.True(signal.Disconnected is not null, $"expected the link lost, got {signal}");
+        return signal;
     }
 
     private static async Task<EslInboundSignal> Next(IAsyncEnumerator<EslInboundSignal> signals)

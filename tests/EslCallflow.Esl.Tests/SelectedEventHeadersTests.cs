@@ -54,7 +54,7 @@ public class SelectedEventHeadersTests
             Assert.Equal(full.EventName, selected.EventName);
             Assert.Null(selected["Core-UUID"]);
             Assert.Null(selected["Event-Date-Local"]);
-            Assert.All(selected.Headers, h => Assert.Contains(h.Key, Wanted.Concat(HeaderSelection.Routing).Append("Content-Length")));
+            Assert.All(selected, h => Assert.Contains(h.Key, Wanted.Concat(HeaderSelection.Routing).Append("Content-Length")));
         }
 
         Assert.True(buffer.IsEmpty);
@@ -91,7 +91,27 @@ public class SelectedEventHeadersTests
         Assert.Equal("Zoë \"Z\"", evt["Caller-Caller-ID-Name"]);
         Assert.Equal("last", evt["Dup"]);
         Assert.Equal("+OK", evt.Body);
-        Assert.Equal(3, evt.Headers.Count);
+        Assert.Equal(3, evt.Count);
+    }
+
+    [Fact]
+    public void A_selected_xml_event_reads_as_its_whole_decode_for_the_headers_named()
+    {
+        var xml = Encoding.UTF8.GetBytes("<event><headers><Event-Name>CHANNEL_CALLSTATE</Event-Name><Unique-ID>u-1</Unique-ID>"
+            + "<Channel-Call-State>RINGING</Channel-Call-State><variable_presence_id>1001%40pbx.example.com</variable_presence_id>"
+            + "<Core-UUID>core</Core-UUID></headers><body>+OK &amp; done</body></event>");
+
+        var full = DecodedEvents.Xml(xml);
+        var selected = EslEventDecoder.Decode(EslContentType.EventXml, new ReadOnlySequence<byte>(xml), new HeaderSelection(Wanted));
+
+        foreach (var name in Wanted.Concat(HeaderSelection.Routing))
+        {
+            Assert.Equal(full[name], selected[name]);
+        }
+        Assert.Equal("1001@pbx.example.com", selected.GetVariable("presence_id"));
+        Assert.Equal("+OK & done", selected.Body);
+        Assert.Null(selected["Core-UUID"]);
+        Assert.Equal("core", full["Core-UUID"]);
     }
 
     [Theory]
@@ -110,8 +130,7 @@ public class SelectedEventHeadersTests
         await using var fs = new FakeFreeSwitch().Start();
         fs.BgApi = _ => "+OK job-done\n";
         await using var client = await EslInboundClient.ConnectAsync(new EslInboundOptions { Port = fs.Port, Password = "ClueCon" });
-        client.KeepOnlyEventHeaders(["Channel-Call-State"]);
-        await client.SubscribeAsync(EslEventFormat.Json, ["CHANNEL_CALLSTATE", "BACKGROUND_JOB"]);
+        await client.SubscribeAsync(new EslSubscription(EslEventFormat.Json, ["CHANNEL_CALLSTATE", "BACKGROUND_JOB"]) { EventHeaders = ["Channel-Call-State"] });
         using var cts = new CancellationTokenSource(Timeout);
         var first = client.ReadEventsAsync(e => e.EventName == "CHANNEL_CALLSTATE", cts.Token).FirstAsync(cts.Token).AsTask();
 

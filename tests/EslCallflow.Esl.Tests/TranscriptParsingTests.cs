@@ -67,7 +67,7 @@ public class TranscriptParsingTests
         Assert.Equal(EslContentType.CommandReply, connect.ContentType);
         Assert.True(connect.IsOk);
         Assert.Equal("+OK", connect.ReplyText);
-        var channel = EslEventDecoder.FromFrameHeaders(connect);
+        var channel = new EslEvent(connect.Headers);
         Assert.Equal("RINGING", channel.ChannelCallState);
         Assert.Equal("387fb750-d800-4200-8903-27bded4c0209", channel.UniqueId);
         Assert.Equal("8000", channel["Caller-Destination-Number"]);
@@ -118,7 +118,7 @@ public class TranscriptParsingTests
 
         Assert.NotNull(job.JobUuid);
         Assert.StartsWith("-ERR", job.Body);
-        Assert.False(job.Headers.ContainsKey("_body"));
+        Assert.False(job.ContainsKey("_body"));
     }
 
     [Fact]

@@ -60,12 +60,12 @@ public sealed class DialplanSwitchTests(RealSwitch fixture, ITestOutputHelper ou
     public Task A_hostile_response_message_reaches_the_caller_exactly() => fixture.RunAsync(output, async s =>
     {
         const string message = "Gone <b> & ]]> $$ x-pre-process it's";
-        await using var callflow = await s.Daemon.OverrideDocumentAsync("callflows/7117-hostile-response.json", $$"""
-            { "id": "suite-hostile-response", "numbers": ["7117"],
+        await using var callflow = await s.Daemon.OverrideDocumentAsync("callflows/7141-hostile-response.json", $$"""
+            { "id": "suite-hostile-response", "numbers": ["7141"],
               "flow": { "module": "response", "data": { "code": 486, "message": {{System.Text.Json.JsonSerializer.Serialize(message)}} } } }
             """, s.Cancellation);
 
-        var call = s.Phone("1005").Dial("7117");
+        var call = s.Phone("1005").Dial("7141");
         var final = await call.FinalAsync(Soon);
 
         s.Report($"written {message}; the caller got {final}");
@@ -129,12 +129,12 @@ public sealed class DialplanSwitchTests(RealSwitch fixture, ITestOutputHelper ou
     [DialplanFact]
     public Task A_daemon_gone_between_a_ring_attempt_and_its_result_leaves_the_caller_a_clear_end() => fixture.RunAsync(output, async s =>
     {
-        await using var callflow = await s.Daemon.OverrideDocumentAsync("callflows/7118-short-ring.json", """
-            { "id": "suite-short-ring", "numbers": ["7118"],
+        await using var callflow = await s.Daemon.OverrideDocumentAsync("callflows/7142-short-ring.json", """
+            { "id": "suite-short-ring", "numbers": ["7142"],
               "flow": { "module": "ring_group", "data": { "timeout": 2, "endpoints": [ { "id": "dev1001", "endpoint_type": "device" } ] },
                         "children": { "_": { "module": "response", "data": { "code": 480, "message": "Nobody Available" } } } } }
             """, s.Cancellation);
-        var call = s.Phone("1005").Dial("7118");
+        var call = s.Phone("1005").Dial("7142");
         var ringing = await s.Phone("1001").InviteAsync(Soon);
 
         s.Daemon.Kill();

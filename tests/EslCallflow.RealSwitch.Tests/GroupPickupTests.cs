@@ -46,11 +46,16 @@ public sealed class GroupPickupTests(RealSwitch fixture, ITestOutputHelper outpu
         Assert.Equal(
             (before.Calls("ring_group", "picked_up") + 1, before.Calls("ring_group", "missed"), before.Calls("group_pickup", "picked_up") + 1, before.Pickups("picked_up") + 1),
             (metrics.Calls("ring_group", "picked_up"), metrics.Calls("ring_group", "missed"), metrics.Calls("group_pickup", "picked_up"), metrics.Pickups("picked_up")));
-        // A person talks before hanging up. A picker who hangs up within ~50 ms of the 200, before FreeSWITCH's
-        // uuid_bridge has joined the two, can leave the caller parked (seen once on 1.10.12; see the notes).
+        // A person talks before hanging up (DeadAirTests covers a picker gone at once): the bridge then ends the
+        // caller itself, within moments, and the daemon has nothing to repair.
         await Task.Delay(TimeSpan.FromSeconds(1), s.Cancellation);
         await picker.HangUpAsync(s.Cancellation);
-        await caller.Phone.WaitAsync(() => caller.ByeReceivedAt is not null ? caller : null, Soon, "the caller's BYE once the picker hangs up");
+        await caller.Phone.WaitAsync(() => caller.ByeReceivedAt is not null ? caller : null, TimeSpan.FromMilliseconds(400), "the caller's BYE from the bridge once the picker hangs up");
+        s.Report($"caller's BYE {Scene.Ms(caller.ByeReceivedAt!.Value - picker.ByeSentAt!.Value)} ms after the picker's");
+        var ended = await s.CallLineAsync(callerUuid, Soon, "ended after");
+        s.Report($"caller side: {ended}");
+        Assert.Contains("dev1006 hung up", ended, StringComparison.Ordinal);
+        Assert.DoesNotContain(s.DaemonLines(), l => l.Contains("left answered with nobody", StringComparison.Ordinal));
     });
 
     [RealSwitchFact]

@@ -214,6 +214,12 @@ public sealed class RingGroupTests(RealSwitch fixture, ITestOutputHelper output)
         "Smith, John",
         "Zoë Ångström",
         "O'Brien, Jr! Zoë",
+        "Sales/Support",
+        "A/V room",
+        "Sales: Alice",
+        "alice@home",
+        "<Tom & \"Jerry\">",
+        "R&D <Night/Day> \"Support\": 2@3",
     };
 
     [RealSwitchTheory]
@@ -233,7 +239,32 @@ public sealed class RingGroupTests(RealSwitch fixture, ITestOutputHelper output)
         {
             Assert.Equal(name, SipHeader.ParseNameAddress(identity).DisplayName);
         }
+        // The leg's caller profile (what its events, CDR and a later transfer use): mod_sofia cut it at '/', ':' and
+        // '@' (switch_sanitize_number), and the daemon put it back. A name with '"', '' or '%' is held in the form
+        // mod_sofia's check_decode turns back into the name (the From header above shows that it does).
+        var leg = await RungLegAsync(s, await s.DaemonCallAsync("7112"), "1001");
+        var profile = (await s.Switch.ApiAsync($"uuid_getvar {leg} caller_id_name", s.Cancellation)).Trim();
+        s.Report($"leg caller profile name: {profile}");
+        if (name.AsSpan().IndexOfAny("\"\\%") < 0)
+        {
+            Assert.Equal(name, profile);
+        }
         await call.CancelAsync(s.Cancellation);
+    });
+
+    [RealSwitchFact]
+    public Task FreeSWITCH_alone_cuts_a_caller_id_name_at_a_slash_which_is_why_the_daemon_restores_it() => fixture.RunAsync(output, async s =>
+    {
+        // No daemon in the way: a native originate with the name set the usual way.
+        var leg = Guid.NewGuid().ToString();
+        await s.Switch.ApiAsync($"bgapi originate {{origination_uuid={leg},origination_caller_id_name='Sales/Support',origination_caller_id_number=1005}}user/1001@{RealSwitch.Domain} &park()", s.Cancellation);
+
+        var invite = await s.Phone("1001").InviteAsync(Soon);
+        var profile = (await s.Switch.ApiAsync($"uuid_getvar {leg} caller_id_name", s.Cancellation)).Trim();
+
+        s.Report($"native originate of 'Sales/Support': From: {invite.Invite["From"]}; Remote-Party-ID: {invite.RemotePartyId ?? "-"}; leg caller profile name: {profile}");
+        Assert.Equal("Support", invite.From.DisplayName);
+        Assert.Equal("Support", profile);
     });
 
     [RealSwitchFact]
@@ -344,4 +375,25 @@ public sealed class RingGroupTests(RealSwitch fixture, ITestOutputHelper output)
             Assert.Empty(s.Phone(user).Incoming);
         }
     });
+
+    /// <summary>
+    /// The UUID of the leg <paramref name="callerUuid"/>'s bridge rang <paramref name="user"/> on, from the caller's
+    /// <c>originated_legs</c> ("uuid;callee name;callee number" per leg, switch_ivr_originate.c).
+    /// </summary>
+    internal static async Task<string> RungLegAsync(Scene s, string callerUuid, string user)
+    {
+        var deadline = SipClock.Now + Soon;
+        while (true)
+        {
+            var legs = (await s.Switch.ApiAsync($"uuid_getvar {callerUuid} originated_legs", s.Cancellation)).Trim();
+            var leg = legs.Replace("ARRAY::", string.Empty, StringComparison.Ordinal).Split("|:").Select(l => l.Split(';'))
+                .FirstOrDefault(l => l.Length == 3 && l[2] == user);
+            if (leg is not null)
+            {
+                return leg[0];
+            }
+            Assert.True(SipClock.Now < deadline, $"no leg to {user} in {callerUuid}'s originated_legs: {legs}");
+            await Task.Delay(20, s.Cancellation);
+        }
+    }
 }

@@ -60,6 +60,25 @@ public sealed partial class Scene
         }
     }
 
+    /// <summary>Waits for a FreeSWITCH log line of this test's window that contains every one of <paramref name="parts"/>.</summary>
+    public async Task<string> SwitchLineAsync(TimeSpan timeout, params string[] parts)
+    {
+        var deadline = SipClock.Now + timeout;
+        while (true)
+        {
+            var line = SwitchLines().FirstOrDefault(l => parts.All(p => l.Contains(p, StringComparison.Ordinal)));
+            if (line is not null)
+            {
+                return line;
+            }
+            if (SipClock.Now > deadline)
+            {
+                throw new TimeoutException($"no FreeSWITCH log line with {string.Join(" and ", parts.Select(p => $"'{p}'"))} within {timeout.TotalSeconds:F1} s");
+            }
+            await Task.Delay(20, Cancellation);
+        }
+    }
+
     /// <summary>A line the daemon wrote about call <paramref name="uuid"/> (its "Call uuid..." lines, not others naming it as a leg).</summary>
     public static bool IsAbout(string line, string uuid) =>
         line.Contains("Call " + uuid, StringComparison.Ordinal) || line.Contains($"Call \"{uuid}\"", StringComparison.Ordinal);

@@ -103,6 +103,16 @@ public static class FreeSwitchDialString
         return new ParsedDialString(data, expansion.ApiCalls, expansion.Variables, false, [single]);
     }
 
+    /// <summary>
+    /// The dial string of an <c>originate</c> api command's arguments: mod_commands.c <c>originate_function</c> splits
+    /// them on spaces (switch_separate_string with ' ': quotes keep text together and are removed) and dials the first.
+    /// </summary>
+    public static string OriginateDialString(string apiArguments)
+    {
+        var b = new CBuffer(apiArguments);
+        return b.Str(SwitchUtils.SeparateString(b, 0, ' ', 80)[0]);
+    }
+
     /// <summary>switch_ivr_originate.c <c>switch_ivr_enterprise_originate</c>.</summary>
     private static List<ParsedOriginate> EnterpriseOriginate(string bridgeto)
     {

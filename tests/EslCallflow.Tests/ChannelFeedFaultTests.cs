@@ -1,6 +1,5 @@
 using System.Text;
 using Microsoft.Extensions.DependencyInjection;
-using EslCallflow.Esl.Messages;
 using EslCallflow.Hosting;
 using EslCallflow.Testing;
 using EslCallflow.Tracking;
@@ -56,7 +55,7 @@ public class ChannelFeedFaultTests
         var inbound = daemon.Host.Services.GetRequiredService<InboundConnectionService>();
         var body = Encoding.UTF8.GetBytes("{\"Event-Name\":\"CHANNEL_CREATE\",\"Unique-ID\":\"odd-leg\",\"Call-Direction\":\"outbound\",\"variable_presence_id\":\"\\\"")
             .Concat(new byte[] { 0xFF }).Concat(Encoding.UTF8.GetBytes("\"}")).ToArray();
-        var odd = EslEventDecoder.DecodeJson(body);
+        var odd = DecodedEvents.Json(body);
 
         inbound.Apply(odd);
         var fs = new SimulatedSwitch(daemon.FreeSwitch);

@@ -1,6 +1,5 @@
 using EslCallflow.Callflows.Pickup;
 using EslCallflow.Esl.Messages;
-using EslCallflow.Esl.Protocol;
 using EslCallflow.Testing;
 using EslCallflow.Tracking;
 
@@ -14,9 +13,9 @@ public class ChannelTrackerTests
     private static readonly string[] Phone1001 = [DeviceKey.ForSip("1001", "127.0.0.1")];
 
     private static IEnumerable<EslEvent> CapturedPickupEvents() =>
-        EventTemplates.JsonBodies(Transcript.ReceivedStream("events-pickup-json.txt")).Select(body => EslEventDecoder.DecodeJson(body));
+        EventTemplates.JsonBodies(Transcript.ReceivedStream("events-pickup-json.txt")).Select(body => DecodedEvents.Json(body));
 
-    private static EslEvent Event(Dictionary<string, string> fields) => new(EslHeaders.From(fields));
+    private static EslEvent Event(Dictionary<string, string> fields) => new(fields);
 
     [Fact]
     public void The_captured_pickup_shows_1001_ringing_with_its_caller_then_leaving_with_picked_off()
@@ -118,7 +117,7 @@ public class ChannelTrackerTests
             EventTemplates.RingingLegEvent("CHANNEL_ANSWER", "leg-dialled", new Dictionary<string, string> { ["Answer-State"] = "answered" }),
         }.Select(Event);
         var events = CapturedPickupEvents()
-            .Concat(EventTemplates.JsonBodies(Transcript.ReceivedStream("inbound-json.txt")).Select(body => EslEventDecoder.DecodeJson(body)))
+            .Concat(EventTemplates.JsonBodies(Transcript.ReceivedStream("inbound-json.txt")).Select(body => DecodedEvents.Json(body)))
             .Concat(synthetic)
             .ToList();
         var whole = new ChannelTracker(TimeProvider.System);
@@ -128,7 +127,7 @@ public class ChannelTrackerTests
         foreach (var evt in events)
         {
             whole.Apply(evt);
-            kept.Apply(new EslEvent(EslHeaders.From(evt.Headers.Where(h => ChannelTracker.HeadersRead.Contains(h.Key)))));
+            kept.Apply(new EslEvent(evt.Where(h => ChannelTracker.HeadersRead.Contains(h.Key))));
             uuids.Add(evt.UniqueId ?? string.Empty);
 
             Assert.Equal(whole.Count, kept.Count);

@@ -12,10 +12,10 @@ public class ChannelWatchTests
     private const string Picker = "c9d43ae5-6dea-4bb7-9a2d-b83132589e2f";
 
     private static IEnumerable<EslEvent> CapturedPickupEvents() =>
-        EventTemplates.JsonBodies(Transcript.ReceivedStream("events-pickup-json.txt")).Select(body => EslEventDecoder.DecodeJson(body));
+        EventTemplates.JsonBodies(Transcript.ReceivedStream("events-pickup-json.txt")).Select(body => DecodedEvents.Json(body));
 
     /// <summary>As the daemon's feed decodes events: only the headers the tracker reads.</summary>
-    private static EslEvent AsFed(EslEvent evt) => new(EslHeaders.From(evt.Headers.Where(h => ChannelTracker.HeadersRead.Contains(h.Key))));
+    private static EslEvent AsFed(EslEvent evt) => new(evt.Where(h => ChannelTracker.HeadersRead.Contains(h.Key)));
 
     [Fact]
     public async Task After_a_real_pickup_the_caller_is_seen_joined_to_the_picker_though_only_the_picker_gets_channel_bridge()
@@ -74,5 +74,5 @@ public class ChannelWatchTests
     }
 
     private static EslEvent Event(string name, string uuid, params (string Name, string Value)[] fields) =>
-        new(EslHeaders.From([new("Event-Name", name), new("Unique-ID", uuid), .. fields.Select(f => new KeyValuePair<string, string>(f.Name, f.Value))]));
+        new([new("Event-Name", name), new("Unique-ID", uuid), .. fields.Select(f => new KeyValuePair<string, string>(f.Name, f.Value))]);
 }

@@ -12,7 +12,7 @@ public class CliTests
         var exit = CliCommands.Run(["check", RunningDaemon.BundledConfig], output, new StringWriter());
 
         Assert.Equal(0, exit);
-        Assert.Contains("valid (6 devices, 5 users, 1 groups, 3 callflows)", output.ToString());
+        Assert.Contains("valid (6 devices, 5 users, 1 groups, 6 callflows)", output.ToString());
     }
 
     [Fact]

@@ -1,9 +1,10 @@
+using System.Text.RegularExpressions;
 using System.Xml.Linq;
 
 namespace EslCallflow.Tests;
 
 /// <summary>freeswitch-conf/ as FreeSWITCH 1.10 reads it; the real-switch suite starts a switch on it and checks its log.</summary>
-public class FreeSwitchConfTests
+public partial class FreeSwitchConfTests
 {
     /// <summary>
     /// Every module FreeSWITCH 1.10.12 has: the module list of its build (build/modules.conf.in at the v1.10.12
@@ -73,5 +74,25 @@ public class FreeSwitchConfTests
         var missing = LoadedModules().Where(m => ConfigurationFiles.TryGetValue(m, out var name) && !configurations.Contains(name)).ToList();
 
         Assert.True(missing.Count == 0, $"{string.Join(", ", missing)} load(s) with no configuration file in autoload_configs/");
+    }
+
+    [GeneratedRegex(@"\$\{(eslcallflow_[a-z_]+)\}")]
+    private static partial Regex EslCallflowVariable();
+
+    [GeneratedRegex(@"<X-PRE-PROCESS cmd=""set"" data=""(eslcallflow_[a-z_]+)=")]
+    private static partial Regex EslCallflowSetting();
+
+    [Fact]
+    public void Every_eslcallflow_variable_the_dialplan_reads_is_set_in_vars_xml()
+    {
+        // Read per call as global variables (switch_channel.c switch_channel_get_variable_dup falls back to
+        // switch_core_get_variable, which the preprocessor's "set" fills): a name set nowhere expands to nothing, and
+        // an empty socket target fails every call over to eslcallflow_down.
+        var dialplan = Directory.EnumerateFiles(RepositoryFiles.PathOf("freeswitch-conf/dialplan"), "*.xml").Select(File.ReadAllText).ToList();
+        var read = dialplan.SelectMany(d => EslCallflowVariable().Matches(d).Select(m => m.Groups[1].Value)).ToHashSet();
+        var set = EslCallflowSetting().Matches(File.ReadAllText(RepositoryFiles.PathOf("freeswitch-conf/vars.xml"))).Select(m => m.Groups[1].Value).ToHashSet();
+
+        Assert.Contains("eslcallflow_socket", read);
+        Assert.Equal(read.Order(), set.Order());
     }
 }

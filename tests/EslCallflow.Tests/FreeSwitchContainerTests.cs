@@ -49,7 +49,7 @@ public class FreeSwitchContainerTests
 
         var esl = new EslInboundOptions { Host = "127.0.0.1", Port = 8021, Password = "ClueCon" };
         await using var observer = await ConnectWhenReadyAsync(esl, timeout.Token);
-        await observer.SubscribeAsync(EslEventFormat.Json, ["CHANNEL_BRIDGE"], timeout.Token);
+        await observer.SubscribeAsync(new EslSubscription(EslEventFormat.Json, ["CHANNEL_BRIDGE"]), timeout.Token);
 
         using var host = DaemonHost.CreateBuilder([
             $"--EslCallflow:ConfigurationPath={EchoConfig()}",

@@ -15,7 +15,7 @@ public class RealCompletionTests
     private static EslEvent Completion(string capture, string application) =>
         File.ReadLines(Transcript.PathOf(capture))
             .Where(line => line.StartsWith("{\"Event-Name\"", StringComparison.Ordinal))
-            .Select(line => EslEventDecoder.DecodeJson(System.Text.Encoding.UTF8.GetBytes(line)))
+            .Select(line => DecodedEvents.Json(System.Text.Encoding.UTF8.GetBytes(line)))
             .First(e => e.EventName == "CHANNEL_EXECUTE_COMPLETE" && e.Application == application);
 
     [Fact]
@@ -50,10 +50,10 @@ public class RealCompletionTests
     public void A_caller_who_hung_up_while_ringing_is_missed_not_picked_up()
     {
         var completion = Completion("outbound-ringgroup-pickedup-json.txt", "bridge");
-        var headers = completion.Headers.ToDictionary(h => h.Key, h => h.Value);
+        var headers = completion.ToDictionary(h => h.Key, h => h.Value);
         headers["Answer-State"] = "hangup";
 
-        var outcome = BridgeOutcome.From(new EslEvent(Esl.Protocol.EslHeaders.From(headers)));
+        var outcome = BridgeOutcome.From(new EslEvent(headers));
 
         Assert.Equal(BridgeResult.Failed, outcome.Result);
         Assert.Equal("ORIGINATOR_CANCEL", outcome.Cause);

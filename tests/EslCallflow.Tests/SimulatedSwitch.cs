@@ -21,7 +21,6 @@ internal sealed class SimulatedSwitch(FakeFreeSwitch freeSwitch)
     private readonly ConcurrentDictionary<string, string> _talking = new(StringComparer.Ordinal);
     private readonly ConcurrentDictionary<string, string> _stranded = new(StringComparer.Ordinal);
     private readonly ConcurrentDictionary<string, bool> _live = new(StringComparer.Ordinal);
-    private readonly ConcurrentDictionary<string, FakeCall> _held = new(StringComparer.Ordinal);
 
     /// <summary>How long intercept takes between answering the picker and ending the ringing legs.</summary>
     public TimeSpan InterceptDelay { get; set; }
@@ -136,14 +135,10 @@ internal sealed class SimulatedSwitch(FakeFreeSwitch freeSwitch)
         });
         if (PickerHangsUpAtOnce)
         {
-            // events-stranded-pickup-group-json.txt: the picker's BYE beat uuid_bridge; the caller, answered, stays in
-            // its socket application (CS_EXECUTE) and FreeSWITCH says nothing more about it.
+            // events-stranded-pickup-group-json.txt: the picker's BYE beat the join; once the daemon lets go of the
+            // caller's socket, uuid_bridge's state handlers leave it answered in CS_RESET, and nothing more happens.
             await picker.LeaveSocketAsync();
-            _stranded[target] = "CS_EXECUTE";
-            if (call.Caller is { } held)
-            {
-                _held[target] = held;
-            }
+            _stranded[target] = "CS_RESET";
             await HangUpAsync(picker.Uuid, "NORMAL_CLEARING");
             _talking[target] = picker.Uuid;
             return;
@@ -206,7 +201,7 @@ internal sealed class SimulatedSwitch(FakeFreeSwitch freeSwitch)
                 Kills.Enqueue(command);
                 if (_stranded.TryRemove(uuid, out _))
                 {
-                    _ = _held.TryRemove(uuid, out var held) ? held.CallerHangsUpAsync(cause) : HangUpAsync(uuid, cause);
+                    _ = HangUpAsync(uuid, cause);
                     return "+OK\n";
                 }
                 return "-ERR No such channel!\n";

@@ -129,8 +129,13 @@ public static class ConfigurationLoader
 
         var files = seenIds.ToDictionary(p => p.Key, p => p.Value);
         ReferenceChecks.Run(devices, users, groups, callflows, files, errors);
-        return errors.Count > 0
-            ? new LoadResult(null, errors)
-            : new LoadResult(new PbxConfiguration(devices, users, groups, callflows), errors);
+        if (errors.Count > 0)
+        {
+            return new LoadResult(null, errors);
+        }
+        // Needs every reference resolved: it rings the groups as a call would.
+        var configuration = new PbxConfiguration(devices, users, groups, callflows);
+        LegLimitCheck.Run(configuration, files, errors);
+        return errors.Count > 0 ? new LoadResult(null, errors) : new LoadResult(configuration, errors);
     }
 }

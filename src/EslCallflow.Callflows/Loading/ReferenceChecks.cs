@@ -81,8 +81,21 @@ internal static class ReferenceChecks
             CheckNode(callflow.Flow, "$.flow", file, callflow.Id, Exists, errors);
         }
 
+        // ring_group_toggle logs members in and out of a callflow's ring group: one that has none is a mistake.
+        var callflowById = callflows.ToDictionary(c => c.Id, StringComparer.Ordinal);
+        foreach (var callflow in callflows)
+        {
+            foreach (var (target, path) in References(callflow.Flow, "$.flow", DocumentKind.RingGroupCallflow))
+            {
+                if (callflowById.TryGetValue(target, out var toggled) && !RingGroupToggleData.RingGroupsOf(toggled.Flow).Any())
+                {
+                    errors.Add(new ConfigError(files[("callflows", callflow.Id)], callflow.Id, $"{path}.data.callflow_id", $"callflow '{target}' has no ring_group"));
+                }
+            }
+        }
+
         // A callflow module that leads back to where it started loops until the call's step limit ends it.
-        var jumps = callflows.ToDictionary(c => c.Id, c => Jumps(c.Flow, "$.flow").Where(j => callflowIds.Contains(j.Target)).ToList(), StringComparer.Ordinal);
+        var jumps = callflows.ToDictionary(c => c.Id, c => References(c.Flow, "$.flow", DocumentKind.Callflow).Where(j => callflowIds.Contains(j.Target)).ToList(), StringComparer.Ordinal);
         var jumpTargets = jumps.ToDictionary(p => p.Key, p => p.Value.Select(j => j.Target).ToArray(), StringComparer.Ordinal);
         foreach (var callflow in callflows)
         {
@@ -95,19 +108,22 @@ internal static class ReferenceChecks
         }
     }
 
-    /// <summary>The callflows a flow jumps to (skipped callflow modules do not jump), with where each jump is.</summary>
-    private static IEnumerable<(string Target, string Path)> Jumps(FlowNode node, string path)
+    /// <summary>
+    /// The documents of <paramref name="kind"/> a flow's modules name (skipped modules name none), with where each
+    /// node is: for <see cref="DocumentKind.Callflow"/>, the callflows it jumps to.
+    /// </summary>
+    private static IEnumerable<(string Target, string Path)> References(FlowNode node, string path, DocumentKind kind)
     {
         if (node.Parsed is { SkipModule: false } data)
         {
-            foreach (var jump in data.References.Where(r => r.Kind == DocumentKind.Callflow))
+            foreach (var jump in data.References.Where(r => r.Kind == kind))
             {
                 yield return (jump.Id, path);
             }
         }
         foreach (var (key, child) in node.Children)
         {
-            foreach (var nested in Jumps(child, $"{path}.children.{key}"))
+            foreach (var nested in References(child, $"{path}.children.{key}", kind))
             {
                 yield return nested;
             }
@@ -120,7 +136,7 @@ internal static class ReferenceChecks
         {
             if (!exists(reference.Kind, reference.Id))
             {
-                errors.Add(new ConfigError(file, callflowId, $"{path}.data.{reference.Field}", $"{reference.Kind.ToString().ToLowerInvariant()} '{reference.Id}' does not exist"));
+                errors.Add(new ConfigError(file, callflowId, $"{path}.data.{reference.Field}", $"{(reference.Kind == DocumentKind.RingGroupCallflow ? "callflow" : reference.Kind.ToString().ToLowerInvariant())} '{reference.Id}' does not exist"));
             }
         }
         foreach (var (key, child) in node.Children)

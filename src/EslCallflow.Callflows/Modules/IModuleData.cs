@@ -44,6 +44,8 @@ public enum DocumentKind
     User,
     Group,
     Callflow,
+    /// <summary>A callflow whose ring group a module acts on (ring_group_toggle); the flow does not go on to it.</summary>
+    RingGroupCallflow,
 }
 
 /// <summary>A document named by a module's data, and the field (relative to <c>data</c>) that names it.</summary>

@@ -14,4 +14,13 @@ public sealed record CallerContext(Device? Device)
     /// (the shipped dialplan sets them before <c>socket</c>), so a ring group need not set them again.
     /// </summary>
     public bool BridgeSettingsSet { get; init; }
+
+    /// <summary>Several switches: legs to phones go through the proxy where they registered; null for one switch alone.</summary>
+    public PhoneRoute? PhoneRoute { get; init; }
+
+    /// <summary>The caller id name the caller's own call came with (<c>Caller-Caller-ID-Name</c>); <c>caller_id_name_prefix</c> goes before it.</summary>
+    public string? CallerIdName { get; init; }
+
+    /// <summary>The caller id number the caller's own call came with; shown after the prefix when it has no name.</summary>
+    public string? CallerIdNumber { get; init; }
 }

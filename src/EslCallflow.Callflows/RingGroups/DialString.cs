@@ -10,6 +10,9 @@ namespace EslCallflow.Callflows.RingGroups;
 public sealed record PlannedLeg(Device Device, int Delay, int Timeout, string? AlertInfo)
 {
     public string Endpoint => Device.Endpoint;
+
+    /// <summary>The member must press a key before the call is put through (<c>confirm</c>), or null.</summary>
+    public LegConfirm? Confirm { get; init; }
 }
 
 /// <summary>
@@ -40,6 +43,18 @@ public sealed record PlannedLeg(Device Device, int Delay, int Timeout, string? A
 /// </summary>
 public static class DialString
 {
+    /// <summary>
+    /// The most legs one bridge rings. switch_ivr_originate.c <c>switch_ivr_originate</c> splits the dial string with
+    /// switch_separate_string into <c>pipe_names[MAX_PEERS]</c> on '|' and each part into <c>peer_names[MAX_PEERS]</c>
+    /// on ',' (<c>#define MAX_PEERS 128</c>); separate_string_char_delim (switch_utils.c) stops at the array's end, so
+    /// the 128th part holds the rest unsplit: given 129 <c>user/</c> legs, FreeSWITCH 1.10.12 looked up
+    /// <c>1001@127.0.0.1,user/1002@127.0.0.1</c> as one user and rang neither, without a word. <c>:_:</c> (enterprise
+    /// originate) would ring more at once, but it originates each part with no caller session
+    /// (<c>enterprise_originate_thread</c> calls switch_ivr_originate with NULL), so the legs would not know their caller:
+    /// no caller id or variables from the caller's channel, and no ringing leg whose other leg a pickup intercepts.
+    /// </summary>
+    public const int MaxLegs = 128;
+
     /// <summary>Channel variable naming the device a leg rings; group_pickup finds ringing devices by it.</summary>
     public const string DeviceVariable = "eslcallflow_device_id";
 
@@ -82,11 +97,7 @@ public static class DialString
         text.Append('}');
 
         var callerId = caller.Device?.CallerIdInternal;
-        if (callerId?.Name is { Length: > 0 } rawName && ChannelValue.Problem(rawName) is { } problem)
-        {
-            throw new ArgumentException($"origination_caller_id_name '{rawName}' {problem}", nameof(caller));
-        }
-        var callerName = callerId?.Name is { Length: > 0 } name ? SipDisplayName.Encode(name) : null;
+        (string Name, string? Restore)? callerName = ShownName(data, caller) is { } name ? LegCallerIdName.Values(name) : null;
         var callerNumber = callerId?.Number is { Length: > 0 } number ? number : null;
         var separator = data.Strategy == RingStrategy.Simultaneous ? ',' : '|';
         for (var i = 0; i < legs.Count; i++)
@@ -95,7 +106,7 @@ public static class DialString
             {
                 text.Append(separator);
             }
-            AppendLeg(text, legs[i], callerName, callerNumber);
+            AppendLeg(text, legs[i], callerName, callerNumber, caller.PhoneRoute);
         }
         var dialString = AppArgument.Encode(text.ToString());
         if (text.Capacity <= MaxKeptBuilderCapacity)
@@ -105,16 +116,52 @@ public static class DialString
         return dialString;
     }
 
-    private static void AppendLeg(StringBuilder text, PlannedLeg leg, string? callerName, string? callerNumber)
+    /// <summary>
+    /// The caller id name the members' phones show: <c>caller_id_name_prefix</c> before the caller's name (its
+    /// device's internal caller id, else the name its own call came with, else its number); without a prefix, the
+    /// device's name only (an external caller's own name reaches the legs without the daemon). A name from the
+    /// caller's channel that no channel variable can carry (<see cref="ChannelValue"/>) is left out: the prefix alone shows.
+    /// </summary>
+    public static string? ShownName(RingGroupData data, CallerContext caller)
     {
+        var deviceName = caller.Device?.CallerIdInternal?.Name is { Length: > 0 } name ? name : null;
+        if (data.CallerIdNamePrefix is not { Length: > 0 } prefix)
+        {
+            return deviceName;
+        }
+        var callerName = deviceName
+            ?? (caller.CallerIdName is { Length: > 0 } own && ChannelValue.Problem(own) is null ? own : null)
+            ?? (caller.CallerIdNumber is { Length: > 0 } number && ChannelValue.Problem(number) is null ? number : null);
+        return prefix + callerName;
+    }
+
+    private static void AppendLeg(StringBuilder text, PlannedLeg leg, (string Name, string? Restore)? callerName, string? callerNumber, PhoneRoute? route)
+    {
+        var confirm = leg.Confirm;
+        var routed = route is not null && leg.Device.DialString is null;
         Span<(string Name, string Value)> variables =
         [
             ("leg_timeout", Number(leg.Timeout)),
             ("leg_delay_start", leg.Delay > 0 ? Number(leg.Delay) : ""),
             ("sip_h_Alert-Info", leg.AlertInfo ?? ""),
             (DeviceVariable, leg.Device.Id),
-            ("origination_caller_id_name", callerName ?? ""),
+            (LegCallerIdName.ProfileVariable, callerName?.Name ?? ""),
+            (LegCallerIdName.RestoreVariable, callerName?.Restore ?? ""),
             ("origination_caller_id_number", callerNumber ?? ""),
+            ("presence_id", routed ? PhoneRoute.PresenceId(leg.Device) : ""),
+            ("sip_invite_domain", routed ? leg.Device.SipRealm : ""),
+            // Confirm before connect, per leg (switch_ivr_originate.c check_channel_status): an answered leg with
+            // group_confirm_key runs collect_thread_run, which plays group_confirm_file and reads the key
+            // (switch_ivr_read, 5 s a try, again until the key comes) while the others keep ringing; only a leg that
+            // pressed it wins. group_confirm_timeout, read per leg, moves that leg's time limit to N seconds after
+            // its answer, when check_per_channel_timeouts drops it (group_confirm_cancel_timeout is read only from
+            // the {} globals, for every leg). rtp_liberal_dtmf lets a key sent as SIP INFO count: sofia.c
+            // sofia_handle_sip_i_info queues INFO DTMF only with CF_LIBERAL_DTMF (set from that variable in
+            // switch_core_media.c switch_core_media_negotiate_sdp), dtmf-type info or the profile's liberal-dtmf.
+            ("group_confirm_key", confirm?.Key ?? ""),
+            ("group_confirm_file", confirm?.Prompt ?? ""),
+            ("group_confirm_timeout", confirm is null ? "" : Number(confirm.Timeout)),
+            ("rtp_liberal_dtmf", confirm is null ? "" : "true"),
         ];
 
         var delimiter = Delimiters[0];
@@ -173,7 +220,7 @@ public static class DialString
         {
             text.Append(delimiter).Append(']', closing);
         }
-        text.Append(']').Append(leg.Endpoint);
+        text.Append(']').Append(routed ? route!.Endpoint(leg.Device) : leg.Endpoint);
     }
 
     /// <summary>The value through the four levels described on the class (most values need none of it).</summary>

@@ -12,7 +12,7 @@ public static class EndpointResolver
         var reached = new LegSet(strategy);
         foreach (var member in members)
         {
-            expansion.Expand(member.Type, member.Id, member.Delay, member.Timeout, member.Weight, reached);
+            expansion.Expand(member.Type, member.Id, member.Delay, member.Timeout, member.Weight, member.Confirm, reached);
         }
 
         var legs = new List<ResolvedLeg>(reached.Legs.Count);
@@ -90,15 +90,15 @@ public static class EndpointResolver
     private sealed class Expansion(PbxConfiguration config, RingStrategy strategy)
     {
         // Both made only when a member is a group. The path guards against cycles, which loading refuses anyway.
-        private Dictionary<(string Group, int Delay, int Timeout, int Weight), LegSet>? _expandedGroups;
+        private Dictionary<(string Group, int Delay, int Timeout, int Weight, LegConfirm? Confirm), LegSet>? _expandedGroups;
         private HashSet<string>? _path;
 
-        public void Expand(EndpointType type, string id, int delay, int timeout, int weight, LegSet into)
+        public void Expand(EndpointType type, string id, int delay, int timeout, int weight, LegConfirm? confirm, LegSet into)
         {
             switch (type)
             {
                 case EndpointType.Device when config.Devices.TryGetValue(id, out var device):
-                    into.Add(new ResolvedLeg(device, delay, timeout, weight));
+                    into.Add(new ResolvedLeg(device, delay, timeout, weight) { Confirm = confirm });
                     break;
                 case EndpointType.User:
                     var devices = config.DevicesOf(id);
@@ -108,7 +108,7 @@ public static class EndpointResolver
                     }
                     foreach (var owned in devices)
                     {
-                        into.Add(new ResolvedLeg(owned, delay, timeout, weight));
+                        into.Add(new ResolvedLeg(owned, delay, timeout, weight) { Confirm = confirm });
                     }
                     break;
                 case EndpointType.Group when config.Groups.TryGetValue(id, out var group):
@@ -119,16 +119,16 @@ public static class EndpointResolver
                         return;
                     }
                     var expanded = _expandedGroups ??= [];
-                    if (!expanded.TryGetValue((id, delay, timeout, weight), out var members))
+                    if (!expanded.TryGetValue((id, delay, timeout, weight, confirm), out var members))
                     {
                         members = new LegSet(strategy);
                         path.Add(id);
                         foreach (var endpoint in group.Endpoints)
                         {
-                            Expand(endpoint.Type, endpoint.Id, endpoint.Delay ?? delay, endpoint.Timeout ?? timeout, endpoint.Weight ?? weight, members);
+                            Expand(endpoint.Type, endpoint.Id, endpoint.Delay ?? delay, endpoint.Timeout ?? timeout, endpoint.Weight ?? weight, confirm, members);
                         }
                         path.Remove(id);
-                        expanded[(id, delay, timeout, weight)] = members;
+                        expanded[(id, delay, timeout, weight, confirm)] = members;
                     }
                     into.AddAll(members);
                     break;

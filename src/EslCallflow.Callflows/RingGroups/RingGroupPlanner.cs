@@ -14,6 +14,18 @@ public sealed record PlannedCommand(string Application, string? Argument)
 public sealed record RingGroupAttempt(IReadOnlyList<PlannedLeg> Legs, IReadOnlyList<Exclusion> Excluded, string? DialString, IReadOnlyList<PlannedCommand> Commands)
 {
     public bool HasLegs => Legs.Count > 0;
+
+    /// <summary>
+    /// Why nobody rings, when nobody does: <c>USER_BUSY</c> when a member was left out for being busy (the call goes
+    /// to that child, else <c>_</c>, at once), else <c>NO_USER_RESPONSE</c> (the <c>_</c> child).
+    /// </summary>
+    public string NobodyCause => Excluded.Any(e => e.Reason == RingGroupFacts.BusyReason) ? "USER_BUSY" : "NO_USER_RESPONSE";
+
+    /// <summary>
+    /// Devices that would have rung but for <see cref="RingGroups.DialString.MaxLegs"/> (also in <see cref="Excluded"/>);
+    /// empty for any configuration that loaded, which refuses such a group.
+    /// </summary>
+    public IReadOnlyList<Exclusion> BeyondLegLimit { get; init; } = [];
 }
 
 /// <summary>A pure function of the documents, the caller and a random source: what one ring_group attempt sends.</summary>
@@ -22,17 +34,35 @@ public static class RingGroupPlanner
     /// <summary>The caller's variables a ring group's outcome depends on: go on after a failed bridge, end after a finished one.</summary>
     public const string BridgeSettings = "continue_on_fail=true hangup_after_bridge=true";
 
-    public static RingGroupAttempt Plan(PbxConfiguration config, RingGroupData data, CallerContext caller, Random random)
+    /// <summary>Why a device past <see cref="DialString.MaxLegs"/> did not ring (the record's and the log's reason).</summary>
+    public static readonly string LegLimitReason = $"beyond the {DialString.MaxLegs} legs FreeSWITCH rings from one bridge";
+
+    public static RingGroupAttempt Plan(PbxConfiguration config, RingGroupData data, CallerContext caller, Random random, RingGroupFacts? facts = null)
     {
+        facts ??= RingGroupFacts.None;
         var resolved = EndpointResolver.Resolve(config, data.Endpoints, data.Strategy, caller);
-        if (resolved.Legs.Count == 0)
+        var (present, excluded) = LeaveOutAbsent(resolved, data, facts);
+        if (present.Count == 0)
         {
-            return new RingGroupAttempt([], resolved.Excluded, null, []);
+            return new RingGroupAttempt([], excluded, null, []);
         }
 
-        var ordered = data.Strategy == RingStrategy.WeightedRandom
-            ? WeightedOrder.Draw(resolved.Legs, l => l.Weight, random)
-            : (IReadOnlyList<ResolvedLeg>)resolved.Legs;
+        var ordered = data.Strategy switch
+        {
+            RingStrategy.WeightedRandom => WeightedOrder.Draw(present, l => l.Weight, random),
+            RingStrategy.RoundRobin => Rotation.After(present, resolved.Legs, facts.LastStarted),
+            RingStrategy.LeastRecent => Rotation.LeastRecent(present, facts.LastAnswered),
+            _ => present,
+        };
+        IReadOnlyList<Exclusion> beyondLimit = [];
+        if (ordered.Count > DialString.MaxLegs)
+        {
+            // Loading refuses such a group, so this is a configuration that did not go through it: ring the first
+            // MaxLegs in ring order, and name the rest (FreeSWITCH would have dropped them without a word).
+            beyondLimit = [.. ordered.Skip(DialString.MaxLegs).Select(l => new Exclusion(l.Device.Id, LegLimitReason))];
+            excluded = [.. excluded, .. beyondLimit];
+            ordered = [.. ordered.Take(DialString.MaxLegs)];
+        }
         var groupRingtone = caller.IsInternal ? data.RingtoneInternal : data.RingtoneExternal;
         var groupAlertInfo = groupRingtone is null ? null : AlertInfo.Header(groupRingtone);
         var legs = new PlannedLeg[ordered.Count];
@@ -43,7 +73,10 @@ public static class RingGroupPlanner
                 leg.Device,
                 leg.Delay,
                 data.Strategy == RingStrategy.Simultaneous ? leg.Timeout : Math.Min(leg.Timeout, data.Timeout),
-                groupAlertInfo ?? ((caller.IsInternal ? leg.Device.RingtoneInternal : leg.Device.RingtoneExternal) is { } ringtone ? AlertInfo.Header(ringtone) : null));
+                groupAlertInfo ?? ((caller.IsInternal ? leg.Device.RingtoneInternal : leg.Device.RingtoneExternal) is { } ringtone ? AlertInfo.Header(ringtone) : null))
+            {
+                Confirm = leg.Confirm,
+            };
         }
 
         var dialString = DialString.Build(data, legs, caller);
@@ -67,6 +100,33 @@ public static class RingGroupPlanner
             commands.Add(new PlannedCommand("ring_ready", null));
         }
         commands.Add(new PlannedCommand("bridge", dialString));
-        return new RingGroupAttempt(legs, resolved.Excluded, dialString, commands);
+        return new RingGroupAttempt(legs, excluded, dialString, commands) { BeyondLegLimit = beyondLimit };
+    }
+
+    /// <summary>Members logged out of the group, then (<c>skip_busy</c>) devices on an answered call, are left out.</summary>
+    private static (IReadOnlyList<ResolvedLeg> Present, IReadOnlyList<Exclusion> Excluded) LeaveOutAbsent(ResolvedMembers resolved, RingGroupData data, RingGroupFacts facts)
+    {
+        if (facts.LoggedOut.Count == 0 && (!data.SkipBusy || facts.BusyDeviceKeys.Count == 0))
+        {
+            return (resolved.Legs, resolved.Excluded);
+        }
+        var present = new List<ResolvedLeg>(resolved.Legs.Count);
+        var excluded = new List<Exclusion>(resolved.Excluded);
+        foreach (var leg in resolved.Legs)
+        {
+            if (facts.IsLoggedOut(leg.Device))
+            {
+                excluded.Add(new Exclusion(leg.Device.Id, RingGroupFacts.LoggedOutReason));
+            }
+            else if (data.SkipBusy && facts.IsBusy(leg.Device))
+            {
+                excluded.Add(new Exclusion(leg.Device.Id, RingGroupFacts.BusyReason));
+            }
+            else
+            {
+                present.Add(leg);
+            }
+        }
+        return (present, excluded);
     }
 }

@@ -13,7 +13,7 @@ public sealed record CallPlan(string Number, CallerContext Caller, Callflow? Cal
 public static class CallPlanner
 {
     /// <summary>(configuration, dialled number, caller device or external, seed) to the plan. Shared by the daemon and the CLI.</summary>
-    public static CallPlan Plan(PbxConfiguration config, string number, Device? callerDevice, int seed)
+    public static CallPlan Plan(PbxConfiguration config, string number, Device? callerDevice, int seed, RingGroupFacts? facts = null)
     {
         var caller = new CallerContext(callerDevice);
         var callflow = config.FindCallflow(number);
@@ -23,7 +23,7 @@ public static class CallPlanner
         }
         var node = callflow.Flow;
         var attempt = node.Parsed is { SkipModule: false, Rings: { } rings }
-            ? RingGroupPlanner.Plan(config, rings, caller, new Random(seed))
+            ? RingGroupPlanner.Plan(config, rings, caller, new Random(seed), facts)
             : null;
         return new CallPlan(number, caller, callflow, node, attempt);
     }

@@ -10,8 +10,12 @@ namespace EslCallflow.Esl.Inbound;
 public sealed class EslInboundClient : EslSocket
 {
     private static int s_nextId;
+    private readonly TimeSpan _heartbeatTimeout;
 
-    private EslInboundClient(EslConnection connection, int eventQueueCapacity) : base(connection, eventQueueCapacity) { }
+    private EslInboundClient(EslConnection connection, EslInboundOptions options) : base(connection, options.EventQueueCapacity)
+    {
+        _heartbeatTimeout = options.HeartbeatTimeout;
+    }
 
     /// <summary>Connects and authenticates; completes only once FreeSWITCH has accepted the password.</summary>
     public static async Task<EslInboundClient> ConnectAsync(EslInboundOptions options, ILoggerFactory? loggerFactory = null, CancellationToken cancellationToken = default)
@@ -39,7 +43,7 @@ public sealed class EslInboundClient : EslSocket
 
         var id = "in-" + Interlocked.Increment(ref s_nextId);
         var connection = CreateConnection(socket, options.Limits, logger, id, busy: true);
-        var client = new EslInboundClient(connection, options.EventQueueCapacity);
+        var client = new EslInboundClient(connection, options);
         try
         {
             await connection.AuthRequested.WaitAsync(options.AuthTimeout, cancellationToken).ConfigureAwait(false);
@@ -64,11 +68,33 @@ public sealed class EslInboundClient : EslSocket
     }
 
     /// <summary><c>event &lt;format&gt; NAME ...</c>: adds to the events FreeSWITCH sends on this connection.</summary>
-    public Task SubscribeAsync(EslEventFormat format, IEnumerable<string> eventNames, CancellationToken cancellationToken = default)
+    private Task EventAsync(EslEventFormat format, IEnumerable<string> eventNames, CancellationToken cancellationToken)
     {
         var names = string.Join(' ', eventNames);
         EslCommandText.EnsureSingleLine(names, nameof(eventNames));
         return ExpectOkAsync(Connection, $"event {format.ToWire()} {names}", cancellationToken);
+    }
+
+    /// <summary>
+    /// Adds to the events FreeSWITCH sends on this connection (<c>event &lt;format&gt; NAME ...</c>), as
+    /// <paramref name="subscription"/> says: from now on events keep only its <see cref="EslSubscription.EventHeaders"/>,
+    /// its <c>filter</c>s are sent, then <c>event</c> for its names. When they include HEARTBEAT, the link counts as
+    /// dead after <see cref="EslInboundOptions.HeartbeatTimeout"/> without a byte from FreeSWITCH.
+    /// </summary>
+    public async Task SubscribeAsync(EslSubscription subscription, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(subscription);
+        KeepOnlyEventHeaders(subscription.EventHeaders);
+        foreach (var (header, value) in subscription.Filters)
+        {
+            await FilterAsync(header, value, cancellationToken).ConfigureAwait(false);
+        }
+        await EventAsync(subscription.Format, subscription.EventNames, cancellationToken).ConfigureAwait(false);
+        if (_heartbeatTimeout > TimeSpan.Zero && subscription.EventNames.Contains("HEARTBEAT"))
+        {
+            // FreeSWITCH sends HEARTBEAT every 20 s to subscribers of it: a longer silence is a lost switch.
+            Connection.SetIdleTimeout(_heartbeatTimeout);
+        }
     }
 
     /// <summary><c>nixevent NAME ...</c>: stops some events.</summary>
@@ -100,7 +126,19 @@ public sealed class EslInboundClient : EslSocket
     /// replies <c>+OK &lt;that uuid&gt;</c>. An event with a <c>Unique-ID</c> header naming a live channel is queued to
     /// that session instead of being fired, so that header is refused here.
     /// </remarks>
-    public async Task<string> SendEventAsync(string eventName, IReadOnlyList<KeyValuePair<string, string>> headers, string? body, CancellationToken cancellationToken = default)
+    public Task<string> SendEventAsync(string eventName, IReadOnlyList<KeyValuePair<string, string>> headers, string? body, CancellationToken cancellationToken = default) =>
+        SendEventAsync(eventName, null, headers, body, cancellationToken);
+
+    /// <summary>
+    /// As <see cref="SendEventAsync(string, IReadOnlyList{KeyValuePair{string, string}}, string?, CancellationToken)"/>,
+    /// with a <c>Unique-ID</c> header of <paramref name="notAChannel"/>: a UUID the caller made for something that is
+    /// not a channel (mod_sofia's presence events need one to write a dialog, sofia_presence.c
+    /// <c>sofia_presence_sub_callback</c>), so the event is fired, not queued to a session.
+    /// </summary>
+    public Task<string> SendEventWithIdAsync(string eventName, Guid notAChannel, IReadOnlyList<KeyValuePair<string, string>> headers, CancellationToken cancellationToken) =>
+        SendEventAsync(eventName, (Guid?)notAChannel, headers, null, cancellationToken);
+
+    private async Task<string> SendEventAsync(string eventName, Guid? uniqueId, IReadOnlyList<KeyValuePair<string, string>> headers, string? body, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(headers);
         if (eventName.Length == 0 || !eventName.All(c => c is (>= 'A' and <= 'Z') or (>= '0' and <= '9') or '_'))
@@ -119,6 +157,10 @@ public sealed class EslInboundClient : EslSocket
             EslCommandText.EnsureSingleLine(value, nameof(headers));
             text.Append('\n').Append(name).Append(": ").Append(value);
         }
+        if (uniqueId is { } id)
+        {
+            text.Append("\nUnique-ID: ").Append(id.ToString("D"));
+        }
         var command = string.IsNullOrEmpty(body) ? EslCommand.Text(text.ToString()) : EslCommand.WithBody(text.ToString(), body);
         var replies = await Connection.SendAllAsync([command], cancellationToken).ConfigureAwait(false);
         var reply = await replies.Task.WaitAsync(cancellationToken).ConfigureAwait(false);
@@ -128,7 +170,4 @@ public sealed class EslInboundClient : EslSocket
         }
         return reply.ReplyText;
     }
-
-    /// <summary>Arms dead-link detection: subscribe to HEARTBEAT first, or a quiet switch looks dead.</summary>
-    public void SetHeartbeatTimeout(TimeSpan? timeout) => Connection.SetIdleTimeout(timeout);
 }

@@ -10,14 +10,14 @@ namespace EslCallflow.Esl.Inbound;
 /// <summary>
 /// Keeps one inbound connection alive for as long as <see cref="RunAsync"/> runs: connects with exponential
 /// backoff and jitter (never giving up), re-subscribes, watches HEARTBEAT, and reports
-/// Connected/Received/Disconnected signals in order.
+/// each link made, event received and link lost, in order (<see cref="EslInboundSignal"/>).
 /// </summary>
 /// <remarks>
 /// Events wait in one queue, the connection's (<see cref="EslInboundOptions.EventQueueCapacity"/>), opened before
 /// <c>event</c> is sent so none arrives unheard. The signal channel behind it only hands them over. A consumer
 /// that falls so far behind that the queue overflows has lost events, and with them the truth of what it tracks
 /// (a lost CHANNEL_HANGUP is a ghost leg): the loss is logged and counted, and the link is closed, so the
-/// consumer sees Disconnected then Connected and rebuilds its state.
+/// consumer sees the link lost, then made again, and rebuilds its state.
 /// </remarks>
 public sealed partial class EslReconnectingInboundClient
 {
@@ -91,14 +91,14 @@ public sealed partial class EslReconnectingInboundClient
                 }
                 LogConnected(_logger, _options.ToString(), generation, generation > 1);
                 _current = client;
-                await _signals.Writer.WriteAsync(new EslInboundSignal.Connected(generation, generation > 1, client), stoppingToken).ConfigureAwait(false);
+                await _signals.Writer.WriteAsync(EslInboundSignal.Connect(generation, client), stoppingToken).ConfigureAwait(false);
 
                 string reason;
                 try
                 {
                     await foreach (var evt in events.WithCancellation(stoppingToken).ConfigureAwait(false))
                     {
-                        await _signals.Writer.WriteAsync(new EslInboundSignal.Received(generation, evt), stoppingToken).ConfigureAwait(false);
+                        await _signals.Writer.WriteAsync(EslInboundSignal.Received(generation, evt), stoppingToken).ConfigureAwait(false);
                     }
                     reason = (await client.Completion.ConfigureAwait(false)).Message;
                 }
@@ -109,7 +109,7 @@ public sealed partial class EslReconnectingInboundClient
                 }
 
                 LogLost(_logger, _options.ToString(), reason);
-                await _signals.Writer.WriteAsync(new EslInboundSignal.Disconnected(generation, reason), stoppingToken).ConfigureAwait(false);
+                await _signals.Writer.WriteAsync(EslInboundSignal.Lost(generation, reason), stoppingToken).ConfigureAwait(false);
             }
         }
         catch (OperationCanceledException) when (stoppingToken.IsCancellationRequested)
@@ -127,17 +127,9 @@ public sealed partial class EslReconnectingInboundClient
         var client = await EslInboundClient.ConnectAsync(_options, _loggerFactory, cancellationToken).ConfigureAwait(false);
         try
         {
-            client.KeepOnlyEventHeaders(_subscription.EventHeaders);
+            // The queue first: it exists before 'event' is sent, so nothing FreeSWITCH sends after it goes unheard.
             var events = client.ReadEvents(filter: null, overflowed: dropped => OnOverflow(client, dropped), CancellationToken.None);
-            foreach (var (header, value) in _subscription.Filters)
-            {
-                await client.FilterAsync(header, value, cancellationToken).ConfigureAwait(false);
-            }
-            await client.SubscribeAsync(_subscription.Format, _subscription.EventNames, cancellationToken).ConfigureAwait(false);
-            if (_options.HeartbeatTimeout > TimeSpan.Zero && _subscription.EventNames.Contains("HEARTBEAT"))
-            {
-                client.SetHeartbeatTimeout(_options.HeartbeatTimeout);
-            }
+            await client.SubscribeAsync(_subscription, cancellationToken).ConfigureAwait(false);
             return (client, events);
         }
         catch

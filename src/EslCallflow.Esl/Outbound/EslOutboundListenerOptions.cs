@@ -29,9 +29,12 @@ public sealed class EslOutboundListenerOptions : IValidatableObject
 
     /// <summary>
     /// Event names a session receives (a <c>filter</c> after <c>myevents</c>); empty: every event of the
-    /// channel. The default is what sessions act on: completions, answer, bridge, hangup.
+    /// channel. The default is what sessions act on: completions, answer, bridge, hangup. FreeSWITCH sends a channel
+    /// dozens of other events (EXECUTE, STATE, CALLSTATE, PROGRESS, ...); filtering them at the switch spares
+    /// decoding about 6 KB of json each.
     /// </summary>
-    public string[] SessionEvents { get; set; } = [.. EslOutboundSession.SessionEvents];
+    public string[] SessionEvents { get; set; } =
+        ["CHANNEL_EXECUTE_COMPLETE", "CHANNEL_ANSWER", "CHANNEL_BRIDGE", "CHANNEL_HANGUP", "CHANNEL_HANGUP_COMPLETE"];
 
     /// <summary>
     /// Bounds on one session's frames, so on what one peer can make the daemon buffer. A call session receives its

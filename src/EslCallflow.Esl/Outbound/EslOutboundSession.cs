@@ -52,7 +52,7 @@ public sealed class EslOutboundSession : EslSocket
     public Task<EslEvent> Bridged => _bridged.Task;
 
     /// <summary>When the connect reply came off the socket (<see cref="System.Diagnostics.Stopwatch"/> timestamp): where a call's decision time starts.</summary>
-    public long ConnectedAt { get; private set; }
+    internal long ConnectedAt { get; private set; }
 
     /// <summary>The <c>Hangup-Cause</c> of this channel's CHANNEL_HANGUP, once one was seen.</summary>
     public string? HangupCause => _hangupCause;
@@ -68,13 +68,6 @@ public sealed class EslOutboundSession : EslSocket
         return new EslOutboundSession(connection, options.EventQueueCapacity, remote, portTag);
     }
 
-    /// <summary><c>connect</c>: FreeSWITCH replies with the channel's data as headers.</summary>
-    public async Task<EslEvent> ConnectAsync(CancellationToken cancellationToken = default)
-    {
-        var replies = await Connection.SendAllAsync([Connect], cancellationToken).ConfigureAwait(false);
-        return await TakeChannelDataAsync(replies, cancellationToken).ConfigureAwait(false);
-    }
-
     /// <summary>
     /// <c>connect</c> and the session set-up written back to back, before the channel data is back: FreeSWITCH
     /// reads and answers them in order, so by the time the call's first decision goes out the set-up is done
@@ -88,7 +81,7 @@ public sealed class EslOutboundSession : EslSocket
         return CheckSetUpAsync(setUp, setUpReplies, cancellationToken);
     }
 
-    private async Task<EslEvent> TakeChannelDataAsync(ReplyBatch connect, CancellationToken cancellationToken)
+    private async Task TakeChannelDataAsync(ReplyBatch connect, CancellationToken cancellationToken)
     {
         var reply = await connect.Task.WaitAsync(cancellationToken).ConfigureAwait(false);
         if (reply.ContentType != EslContentType.CommandReply || !reply.IsOk)
@@ -110,7 +103,6 @@ public sealed class EslOutboundSession : EslSocket
         {
             Volatile.Write(ref _answered, 1);
         }
-        return _channelData;
     }
 
     /// <summary>
@@ -118,25 +110,98 @@ public sealed class EslOutboundSession : EslSocket
     /// the Event-UUID we send). Needs <c>myevents</c>. The completion still arrives after a hangup, so do not
     /// pass <see cref="CallEnded"/> here when the outcome matters.
     /// </summary>
-    public Task<EslEvent> ExecuteAsync(string application, string? argument = null, CancellationToken cancellationToken = default) =>
+    internal Task<EslEvent> ExecuteAsync(string application, string? argument = null, CancellationToken cancellationToken = default) =>
         ExecuteAllAsync([new EslExecute(application, argument)], cancellationToken);
 
-    /// <summary>
-    /// The events a session acts on: completions, answer, bridge and hangup. FreeSWITCH sends a channel
-    /// dozens of other events (EXECUTE, STATE, CALLSTATE, PROGRESS, ...); filtering them at the switch spares
-    /// decoding about 6 KB of json each.
-    /// </summary>
-    public static readonly IReadOnlyList<string> SessionEvents =
-        ["CHANNEL_EXECUTE_COMPLETE", "CHANNEL_ANSWER", "CHANNEL_BRIDGE", "CHANNEL_HANGUP", "CHANNEL_HANGUP_COMPLETE"];
+    // The verbs below run one application each and complete with its CHANNEL_EXECUTE_COMPLETE, which still arrives
+    // after a hangup (so do not pass CallEnded when the outcome matters). An argument reaches the application as
+    // FreeSWITCH expands it (switch_core_session_exec: ${variables} and backslash escapes); what it refuses here is
+    // what would change which application runs or how its argument splits.
+
+    /// <summary><c>answer</c>: answers the call (200 OK with media).</summary>
+    public Task AnswerAsync(CancellationToken cancellationToken = default) => ExecuteAsync("answer", null, cancellationToken);
+
+    /// <summary><c>pre_answer</c>: early media (183 with SDP), so the caller hears what plays before any answer or SIP error.</summary>
+    public Task PreAnswerAsync(CancellationToken cancellationToken = default) => ExecuteAsync("pre_answer", null, cancellationToken);
 
     /// <summary>
-    /// <c>myevents</c>, a <c>filter</c> to <paramref name="eventNames"/> (none: every event of the channel)
-    /// and optionally <c>linger</c>, in one write; one round trip for all.
+    /// <c>playback</c>: plays <paramref name="media"/> (a file, <c>tone_stream://</c>, ...). True when it played (to its
+    /// end or a terminator); false when FreeSWITCH found nothing to play or failed to (mod_dptools.c
+    /// <c>playback_function</c>: Application-Response FILE PLAYED, FILE NOT FOUND or PLAYBACK ERROR).
     /// </summary>
-    public Task SetUpAsync(EslEventFormat format, bool linger, IReadOnlyList<string>? eventNames = null, CancellationToken cancellationToken = default) =>
-        SetUpAsync(SetUpCommands(format, linger, eventNames), cancellationToken);
+    public async Task<bool> PlaybackAsync(string media, CancellationToken cancellationToken = default)
+    {
+        ArgumentException.ThrowIfNullOrEmpty(media);
+        var completion = await ExecuteAsync("playback", media, cancellationToken).ConfigureAwait(false);
+        return completion.ApplicationResponse == "FILE PLAYED";
+    }
 
-    /// <summary>The commands of <see cref="SetUpAsync(EslEventFormat, bool, IReadOnlyList{string}?, CancellationToken)"/>, checked: the same for every session of a listener, so made once.</summary>
+    /// <summary>
+    /// <c>respond</c>: a SIP response to the unanswered call, <paramref name="code"/> and <paramref name="reason"/>
+    /// (empty: the stack's own phrase). mod_sofia.c (SWITCH_MESSAGE_INDICATE_RESPOND) reads the code, then everything
+    /// after the first space as the reason phrase.
+    /// </summary>
+    public Task RespondAsync(int code, string reason, CancellationToken cancellationToken = default)
+    {
+        ArgumentOutOfRangeException.ThrowIfLessThan(code, 100);
+        ArgumentOutOfRangeException.ThrowIfGreaterThan(code, 699);
+        ArgumentNullException.ThrowIfNull(reason);
+        var text = code.ToString(System.Globalization.CultureInfo.InvariantCulture);
+        return ExecuteAsync("respond", reason.Length == 0 ? text : $"{text} {reason}", cancellationToken);
+    }
+
+    /// <summary>
+    /// <c>transfer</c>: hands the call to <paramref name="extension"/> in <paramref name="dialplan"/> and
+    /// <paramref name="context"/> (switch_ivr_session_transfer); the session's part in the call ends there. mod_dptools.c
+    /// <c>transfer_function</c> splits its argument at spaces and reads <c>-bleg</c> or <c>-both</c> first as a
+    /// flag, so neither a space nor those words may be a part.
+    /// </summary>
+    public Task TransferAsync(string extension, string dialplan = "XML", string context = "default", CancellationToken cancellationToken = default)
+    {
+        EnsureWord(extension, nameof(extension));
+        EnsureWord(dialplan, nameof(dialplan));
+        EnsureWord(context, nameof(context));
+        if (extension.Equals("-bleg", StringComparison.OrdinalIgnoreCase) || extension.Equals("-both", StringComparison.OrdinalIgnoreCase))
+        {
+            throw new ArgumentException($"'{extension}' would be read as a flag, not an extension", nameof(extension));
+        }
+        return ExecuteAsync("transfer", $"{extension} {dialplan} {context}", cancellationToken);
+    }
+
+    /// <summary>
+    /// <c>bridge</c>: rings <paramref name="dialString"/> and completes when the bridge ends: at once when nobody
+    /// answers, after the conversation when someone does (watch <see cref="Bridged"/> for the answer itself).
+    /// <paramref name="before"/> go out in the same write, run first and are not waited for (variables, ringback).
+    /// </summary>
+    public async Task<EslBridgeResult> BridgeAsync(string dialString, IReadOnlyList<EslExecute>? before = null, CancellationToken cancellationToken = default)
+    {
+        ArgumentException.ThrowIfNullOrEmpty(dialString);
+        var completion = await ExecuteAllAsync([.. before ?? [], new EslExecute("bridge", dialString)], cancellationToken).ConfigureAwait(false);
+        return EslBridgeResult.FromBridge(completion);
+    }
+
+    /// <summary>
+    /// <c>intercept</c>: takes the call leg <paramref name="uuid"/> (ringing or bridged) and bridges this channel to it;
+    /// with <paramref name="otherLeg"/>, the leg bridged to <paramref name="uuid"/> instead (<c>-bleg</c>). Not
+    /// <see cref="EslBridgeResult.Answered"/> when FreeSWITCH refused it (switch_ivr_intercept_session: the leg
+    /// gone, answered or bridged meanwhile, as the <c>intercept_unanswered_only</c> and
+    /// <c>intercept_unbridged_only</c> variables, set in <paramref name="before"/>, ask). Intercept moves this channel
+    /// out of the socket application, so the socket may close before the completion is read: that throws
+    /// <see cref="EslConnectionClosedException"/>, and only the channel's events tell what happened.
+    /// </summary>
+    public async Task<EslBridgeResult> InterceptAsync(string uuid, bool otherLeg = false, IReadOnlyList<EslExecute>? before = null, CancellationToken cancellationToken = default)
+    {
+        EnsureWord(uuid, nameof(uuid));
+        var argument = otherLeg ? "-bleg " + uuid : uuid;
+        var completion = await ExecuteAllAsync([.. before ?? [], new EslExecute("intercept", argument)], cancellationToken).ConfigureAwait(false);
+        return EslBridgeResult.FromIntercept(completion);
+    }
+
+    /// <summary>
+    /// The set-up a listener writes with <c>connect</c>: <c>myevents</c>, a <c>filter</c> to <paramref name="eventNames"/>
+    /// (none: every event of the channel) and optionally <c>linger</c>, checked. The same for every session of a
+    /// listener, so made once.
+    /// </summary>
     internal static EslCommand[] SetUpCommands(EslEventFormat format, bool linger, IReadOnlyList<string>? eventNames)
     {
         var commands = new List<string> { "myevents " + format.ToWire() };
@@ -150,12 +215,6 @@ public sealed class EslOutboundSession : EslSocket
             commands.Add("linger");
         }
         return [.. commands.Select(EslCommand.Text)];
-    }
-
-    internal async Task SetUpAsync(EslCommand[] commands, CancellationToken cancellationToken)
-    {
-        var replies = await Connection.SendAllAsync(commands, cancellationToken).ConfigureAwait(false);
-        await CheckSetUpAsync(commands, replies, cancellationToken).ConfigureAwait(false);
     }
 
     private static async Task CheckSetUpAsync(EslCommand[] commands, ReplyBatch replies, CancellationToken cancellationToken)
@@ -302,6 +361,16 @@ public sealed class EslOutboundSession : EslSocket
         if (argument is not null)
         {
             EslCommandText.EnsureSingleLine(argument, nameof(argument));
+        }
+    }
+
+    /// <summary>One word of an argument that FreeSWITCH splits at spaces.</summary>
+    private static void EnsureWord(string word, string paramName)
+    {
+        ArgumentException.ThrowIfNullOrEmpty(word, paramName);
+        if (word.AsSpan().IndexOfAny(" \t\r\n") >= 0)
+        {
+            throw new ArgumentException($"'{ControlCharacters.Escape(word)}' must be one word", paramName);
         }
     }
 

@@ -2,7 +2,8 @@ using System.Net;
 
 namespace EslCallflow.Esl.Outbound;
 
-/// <summary>Which remote addresses may open an outbound session (the socket app has no password).</summary>
+/// <summary>Which remote addresses may open an outbound session (the socket app has no password), or reach any other
+/// endpoint FreeSWITCH calls without a password of its own (the daemon's dialplan fetch).</summary>
 public sealed class PeerAllowList
 {
     private readonly IPNetwork[] _networks;

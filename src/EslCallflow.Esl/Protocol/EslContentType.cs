@@ -1,7 +1,7 @@
 namespace EslCallflow.Esl.Protocol;
 
 /// <summary>The Content-Type values mod_event_socket sends.</summary>
-public enum EslContentType
+internal enum EslContentType
 {
     AuthRequest,
     CommandReply,
@@ -14,7 +14,7 @@ public enum EslContentType
     RudeRejection,
 }
 
-public static class EslContentTypes
+internal static class EslContentTypes
 {
     public static bool TryParse(string? value, out EslContentType type)
     {

@@ -3,7 +3,7 @@ using System.Text;
 namespace EslCallflow.Esl.Protocol;
 
 /// <summary>One ESL message: its header block and the exact Content-Length bytes that followed it.</summary>
-public sealed class EslFrame
+internal sealed class EslFrame
 {
     public EslFrame(EslContentType contentType, EslHeaders headers, ReadOnlyMemory<byte> body)
     {

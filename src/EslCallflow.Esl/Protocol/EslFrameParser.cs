@@ -1,6 +1,5 @@
 using System.Buffers;
 using System.Buffers.Text;
-using System.Text;
 
 namespace EslCallflow.Esl.Protocol;
 
@@ -8,7 +7,7 @@ namespace EslCallflow.Esl.Protocol;
 /// Cuts whole ESL frames out of a byte sequence: header lines up to a blank line, then exactly
 /// Content-Length bytes. Works on any split of the stream; bytes are decoded only once a frame is whole.
 /// </summary>
-public static class EslFrameParser
+internal static class EslFrameParser
 {
     private static ReadOnlySpan<byte> ContentLengthName => "Content-Length"u8;
     private static ReadOnlySpan<byte> ContentTypeName => "Content-Type"u8;
@@ -130,7 +129,9 @@ public static class EslFrameParser
     {
         var (length, type, unknown) = WithContiguous(line, limits, static (span, limits) =>
         {
-            SplitHeaderLine(span, out var name, out var value);
+            PlainHeaders.Split(span, out var colon, out var valueStart, out var valueLength);
+            var name = span[..colon];
+            var value = span.Slice(valueStart, valueLength);
             if (name.SequenceEqual(ContentLengthName))
             {
                 return (ParseContentLength(value, limits), (EslContentType?)null, (string?)null);
@@ -168,53 +169,6 @@ public static class EslFrameParser
 
     private delegate TResult SpanFunc<in TState, out TResult>(ReadOnlySpan<byte> span, TState state);
 
-    /// <summary>
-    /// Takes the next <c>Name: value</c> line off <paramref name="block"/> (LF or CRLF). False at the blank line
-    /// that ends a header block, or at the end of <paramref name="block"/>; <paramref name="block"/> is then what
-    /// follows the blank line (a body).
-    /// </summary>
-    internal static bool TryTakeHeaderLine(ref ReadOnlySpan<byte> block, out ReadOnlySpan<byte> name, out ReadOnlySpan<byte> value)
-    {
-        name = value = default;
-        if (block.IsEmpty)
-        {
-            return false;
-        }
-        var end = block.IndexOf((byte)'\n');
-        var line = end < 0 ? block : block[..end];
-        block = end < 0 ? [] : block[(end + 1)..];
-        if (!line.IsEmpty && line[^1] == (byte)'\r')
-        {
-            line = line[..^1];
-        }
-        if (line.IsEmpty)
-        {
-            return false;
-        }
-        SplitHeaderLine(line, out name, out value);
-        return true;
-    }
-
-    /// <summary>Name and value of a <c>Name: value</c> line (trailing CR and the spaces after the colon dropped).</summary>
-    internal static void SplitHeaderLine(ReadOnlySpan<byte> line, out ReadOnlySpan<byte> name, out ReadOnlySpan<byte> value)
-    {
-        if (line[^1] == (byte)'\r')
-        {
-            line = line[..^1];
-        }
-        var colon = line.IndexOf((byte)':');
-        if (colon <= 0)
-        {
-            throw new EslProtocolException($"malformed header line '{Printable(line)}'");
-        }
-        value = line[(colon + 1)..];
-        while (!value.IsEmpty && value[0] == (byte)' ')
-        {
-            value = value[1..];
-        }
-        name = line[..colon];
-    }
-
     private static int ParseContentLength(ReadOnlySpan<byte> value, EslFrameLimits limits)
     {
         if (!Utf8Parser.TryParse(value, out long length, out var used) || used != value.Length || length < 0)
@@ -227,9 +181,6 @@ public static class EslFrameParser
         }
         return (int)length;
     }
-
-    private static string Printable(ReadOnlySpan<byte> line) =>
-        ControlCharacters.Escape(Encoding.UTF8.GetString(line[..Math.Min(line.Length, 80)]));
 }
 
 /// <summary>
@@ -262,6 +213,6 @@ internal readonly record struct CutFrame(EslContentType ContentType, ReadOnlySeq
     /// <summary>Decodes the headers and copies the body out, so the frame outlives the buffer.</summary>
     public EslFrame ToFrame() => new(
         ContentType,
-        EslHeaders.Packed(PackedHeaders.FromHeaderLines(HeaderLines)),
+        Messages.EslEventDecoder.DecodeHeaderBlock(HeaderLines),
         Body.IsEmpty ? ReadOnlyMemory<byte>.Empty : Body.ToArray());
 }

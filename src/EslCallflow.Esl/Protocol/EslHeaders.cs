@@ -1,4 +1,5 @@
 using System.Collections;
+using System.Diagnostics.CodeAnalysis;
 
 namespace EslCallflow.Esl.Protocol;
 
@@ -7,14 +8,15 @@ namespace EslCallflow.Esl.Protocol;
 /// A repeated name keeps its last value, as FreeSWITCH's own event API does on lookup.
 /// </summary>
 /// <remarks>
-/// Three forms. Headers decoded whole (a frame's header block, a plain or xml event) are <see cref="PackedHeaders"/>:
-/// their UTF-8 text in one buffer, a value decoded when it is read. A whole json event is a <see cref="HeaderIndex"/>
-/// into its body, each value decoded when it is read: packing it cost twice the time (BENCHMARKS.md, "Whole json
-/// events indexed again"). A selected event (<see cref="HeaderSelection"/>) holds its dozen values already decoded,
-/// in one array: it pays for itself on the daemon's inbound feed, where it allocates 0.5 KB per event against the
-/// 10 KB of a whole one (BENCHMARKS.md, "ESL framing and decoding").
+/// Three forms, which frame gets which said by one table (<see cref="Messages.EslEventDecoder.FormOf"/>). Headers
+/// decoded whole (a frame's header block, a plain or xml event) are <see cref="PackedHeaders"/>: their UTF-8 text in
+/// one buffer, a value decoded when it is read. A whole json event is a <see cref="HeaderIndex"/> into its body, each
+/// value decoded when it is read: packing it cost twice the time (BENCHMARKS.md, "Whole json events indexed again").
+/// A selected event (<see cref="SelectedHeaders"/>) holds its dozen values already decoded, in one array: it pays for
+/// itself on the daemon's inbound feed, where it allocates 0.5 KB per event against the 10 KB of a whole one
+/// (BENCHMARKS.md, "ESL framing and decoding").
 /// </remarks>
-public sealed class EslHeaders : IReadOnlyDictionary<string, string>
+internal sealed class EslHeaders : IReadOnlyDictionary<string, string>
 {
     public static readonly EslHeaders Empty = new(PackedHeaders.Pack([]));
 
@@ -54,9 +56,9 @@ public sealed class EslHeaders : IReadOnlyDictionary<string, string>
     public IEnumerable<string> Values => All.Values;
     public bool ContainsKey(string key) => this[key] is not null;
 
-    public bool TryGetValue(string key, out string value)
+    public bool TryGetValue(string key, [MaybeNullWhen(false)] out string value)
     {
-        value = this[key]!;
+        value = this[key];
         return value is not null;
     }
 

@@ -1,14 +1,12 @@
 using System.Buffers;
 using System.Text;
-using System.Text.Json;
 
 namespace EslCallflow.Esl.Protocol;
 
 /// <summary>
 /// A whole json event's headers left in its UTF-8 body with an index of where each name and value sits; a value
-/// becomes a string only when it is read (escapes resolved then, as <see cref="PackedHeaders.FromJson"/> resolves
-/// them when it packs). Built in one pass of <see cref="Utf8JsonReader"/>. Only whole json events take this form:
-/// frames, plain and xml events are packed, selected events are an array (<see cref="EslHeaders"/>).
+/// becomes a string only when it is read. Only whole json events take this form (the table in
+/// <see cref="Messages.EslEventDecoder"/>): frames, plain and xml events are packed, selected events an array.
 /// </summary>
 /// <remarks>
 /// Kept because the benchmark shows it pays (BENCHMARKS.md, "ESL framing and decoding",
@@ -22,95 +20,12 @@ namespace EslCallflow.Esl.Protocol;
 internal sealed class HeaderIndex
 {
     private readonly ReadOnlyMemory<byte> _json;
-    private readonly Entry[] _entries;
+    private readonly WireHeader[] _entries;
 
-    private HeaderIndex(ReadOnlyMemory<byte> json, Entry[] entries)
+    private HeaderIndex(ReadOnlyMemory<byte> json, WireHeader[] entries)
     {
         _json = json;
         _entries = entries;
-    }
-
-    /// <summary>
-    /// Indexes a json event object; <paramref name="body"/> receives the <c>_body</c> member, if any. Null when a
-    /// header name uses json escapes or holds bytes that are not UTF-8 (FreeSWITCH never sends either): the caller
-    /// then packs the event (<see cref="PackedHeaders.FromJson"/>), which stores such a name as the text it reads as.
-    /// </summary>
-    /// <exception cref="EslProtocolException">Not a well-formed json object (the messages of <see cref="PackedHeaders.FromJson"/>).</exception>
-    public static HeaderIndex? FromJson(ReadOnlyMemory<byte> json, out string? body)
-    {
-        body = null;
-        // Collected in a rented buffer and copied out at the exact size: a CHANNEL_* event has ~150-200
-        // headers, and growing an array by doubling would allocate twice what is kept.
-        var entries = ArrayPool<Entry>.Shared.Rent(256);
-        var count = 0;
-        try
-        {
-            var span = json.Span;
-            var reader = new Utf8JsonReader(span, new JsonReaderOptions { MaxDepth = 16 });
-            if (!reader.Read() || reader.TokenType != JsonTokenType.StartObject)
-            {
-                throw new EslProtocolException("json event is not an object");
-            }
-            while (reader.Read() && reader.TokenType == JsonTokenType.PropertyName)
-            {
-                if (reader.ValueIsEscaped || !IsUtf8(reader.ValueSpan))
-                {
-                    return null;
-                }
-                var nameStart = (int)reader.TokenStartIndex + 1;
-                var nameLength = reader.ValueSpan.Length;
-                reader.Read();
-                var valueStart = (int)reader.TokenStartIndex;
-                Kind kind;
-                int valueLength;
-                if (reader.TokenType == JsonTokenType.String)
-                {
-                    kind = reader.ValueIsEscaped ? Kind.EscapedString : Kind.Text;
-                    valueStart++;
-                    valueLength = reader.ValueSpan.Length;
-                }
-                else if (reader.TokenType is JsonTokenType.StartArray or JsonTokenType.StartObject)
-                {
-                    // FreeSWITCH sends arrays for multi-valued headers; their json text is the value.
-                    reader.Skip();
-                    kind = Kind.Text;
-                    valueLength = (int)reader.BytesConsumed - valueStart;
-                }
-                else
-                {
-                    // A number or a literal: its text.
-                    kind = Kind.Text;
-                    valueLength = reader.ValueSpan.Length;
-                }
-                var entry = new Entry(nameStart, nameLength, valueStart, valueLength, kind);
-                if (span.Slice(nameStart, nameLength).SequenceEqual("_body"u8))
-                {
-                    body = Decode(span, entry);
-                    continue;
-                }
-                if (count == entries.Length)
-                {
-                    var larger = ArrayPool<Entry>.Shared.Rent(count * 2);
-                    entries.AsSpan(0, count).CopyTo(larger);
-                    ArrayPool<Entry>.Shared.Return(entries);
-                    entries = larger;
-                }
-                entries[count++] = entry;
-            }
-            if (reader.TokenType != JsonTokenType.EndObject)
-            {
-                throw new EslProtocolException("json event ends before its closing brace");
-            }
-            return new HeaderIndex(json, entries.AsSpan(0, count).ToArray());
-        }
-        catch (JsonException ex)
-        {
-            throw new EslProtocolException($"invalid json event: {ex.Message}", ex);
-        }
-        finally
-        {
-            ArrayPool<Entry>.Shared.Return(entries);
-        }
     }
 
     /// <summary>The last value named <paramref name="name"/> (FreeSWITCH's own lookup keeps the last), or null.</summary>
@@ -124,9 +39,12 @@ internal sealed class HeaderIndex
         for (var i = entries.Length - 1; i >= 0; i--)
         {
             ref readonly var entry = ref entries[i];
-            if (entry.NameLength == nameBytes && span.Slice(entry.NameStart, entry.NameLength).SequenceEqual(utf8Name))
+            var matches = entry.NameEscaped
+                ? entry.NameText(span) == name
+                : entry.NameLength == nameBytes && entry.Name(span).SequenceEqual(utf8Name);
+            if (matches)
             {
-                return Decode(span, entry);
+                return entry.ValueText(span);
             }
         }
         return null;
@@ -139,24 +57,42 @@ internal sealed class HeaderIndex
         var values = new Dictionary<string, string>(_entries.Length, StringComparer.Ordinal);
         foreach (ref readonly var entry in _entries.AsSpan())
         {
-            values[Encoding.UTF8.GetString(span.Slice(entry.NameStart, entry.NameLength))] = Decode(span, entry);
+            values[entry.NameText(span)] = entry.ValueText(span);
         }
         return values;
     }
 
-    // Invalid UTF-8 and lone surrogate escapes read as U+FFFD: a header read must never throw (see JsonStrings).
-    private static string Decode(ReadOnlySpan<byte> json, in Entry entry) => entry.Kind == Kind.EscapedString
-        ? JsonStrings.Decode(json.Slice(entry.ValueStart, entry.ValueLength))
-        : Encoding.UTF8.GetString(json.Slice(entry.ValueStart, entry.ValueLength));
-
-    private static bool IsUtf8(ReadOnlySpan<byte> name) => Ascii.IsValid(name) || System.Text.Unicode.Utf8.IsValid(name);
-
-    private enum Kind : byte
+    /// <summary>
+    /// The index as <see cref="JsonHeaders"/> feeds it: entries collected in a rented array and copied out at the
+    /// exact size (a CHANNEL_* event has ~150-200 headers, and growing an array by doubling would allocate twice what
+    /// is kept). <see cref="Dispose"/> returns the array.
+    /// </summary>
+    public struct Builder() : IHeaderSink, IDisposable
     {
-        /// <summary>Its bytes are its text: an unescaped string, or the json text of a number, literal, array or object.</summary>
-        Text,
-        EscapedString,
-    }
+        private WireHeader[] _entries = ArrayPool<WireHeader>.Shared.Rent(256);
+        private int _count;
 
-    private readonly record struct Entry(int NameStart, int NameLength, int ValueStart, int ValueLength, Kind Kind);
+        public void Add(ReadOnlySpan<byte> source, in WireHeader header)
+        {
+            if (_count == _entries.Length)
+            {
+                var larger = ArrayPool<WireHeader>.Shared.Rent(_count * 2);
+                _entries.AsSpan(0, _count).CopyTo(larger);
+                ArrayPool<WireHeader>.Shared.Return(_entries);
+                _entries = larger;
+            }
+            // A name is found by comparing its bytes, which works when they are its text: no json escape and valid
+            // UTF-8, as every name FreeSWITCH sends. Any other is marked escaped, so it is compared by the text it
+            // reads as (a byte that is not UTF-8 as U+FFFD, see JsonStrings), as a packed header's name is.
+            var name = header.Name(source);
+            _entries[_count++] = header.NameEscaped || Ascii.IsValid(name) || System.Text.Unicode.Utf8.IsValid(name)
+                ? header
+                : header with { NameEscaped = true };
+        }
+
+        /// <summary>The index into <paramref name="json"/>, the bytes walked, which it keeps: they must never change.</summary>
+        public readonly HeaderIndex Build(ReadOnlyMemory<byte> json) => new(json, _entries.AsSpan(0, _count).ToArray());
+
+        public readonly void Dispose() => ArrayPool<WireHeader>.Shared.Return(_entries);
+    }
 }

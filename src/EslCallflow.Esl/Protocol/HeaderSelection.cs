@@ -76,3 +76,33 @@ internal sealed class HeaderSelection
         return null;
     }
 }
+
+/// <summary>
+/// The selected form as a walker feeds it: each header the selection names goes into one array (at most one entry
+/// per name, a repeated one keeping its last value; the names are the selection's own strings), its value reused
+/// from the selection's recent values where it can be (<see cref="HeaderSelection.Value"/>).
+/// </summary>
+internal struct SelectedHeaders(HeaderSelection selection) : IHeaderSink
+{
+    private int _count;
+
+    /// <summary>The headers kept; the unused tail is left empty (null names), see <see cref="EslHeaders.Selected"/>.</summary>
+    public KeyValuePair<string, string>[] Pairs { get; } = new KeyValuePair<string, string>[selection.Count];
+
+    public void Add(ReadOnlySpan<byte> source, in WireHeader header)
+    {
+        var name = header.NameEscaped ? selection.Match(Encoding.UTF8.GetBytes(header.NameText(source))) : selection.Match(header.Name(source));
+        if (name is null)
+        {
+            return;
+        }
+        var value = header.Encoding == WireEncoding.Verbatim ? selection.Value(header.Value(source)) : header.ValueText(source);
+        var at = 0;
+        while (at < _count && !ReferenceEquals(Pairs[at].Key, name))
+        {
+            at++;
+        }
+        Pairs[at] = new KeyValuePair<string, string>(name, value);
+        _count = Math.Max(_count, at + 1);
+    }
+}

@@ -1,6 +1,5 @@
 using System.Buffers;
 using System.Text;
-using System.Text.Json;
 
 namespace EslCallflow.Esl.Protocol;
 
@@ -11,7 +10,7 @@ namespace EslCallflow.Esl.Protocol;
 /// repeated name's last value (the one FreeSWITCH keeps) is met first. A call's channel data (~200 headers, kept
 /// for the whole call) is 12 KB smaller than a dictionary of strings, and a separate index of positions would be
 /// as large as the text itself (BENCHMARKS.md, session 5). A whole json event is indexed in its body instead
-/// (<see cref="HeaderIndex"/>, faster to build), and packed only when a header name is escaped or not UTF-8.
+/// (<see cref="HeaderIndex"/>, faster to build).
 /// </summary>
 internal sealed class PackedHeaders
 {
@@ -28,142 +27,24 @@ internal sealed class PackedHeaders
 
     private int Count { get; }
 
-    /// <summary>
-    /// Packs a block of <c>Name: url-encoded value</c> lines as it decodes them, no string per header. The block
-    /// must be whole lines, each ending in LF.
-    /// </summary>
-    public static PackedHeaders FromHeaderLines(ReadOnlySequence<byte> block)
-    {
-        // Decoding never makes a line longer and drops ": " and LF; the lengths can cost more than those 3 bytes
-        // on long lines, so the rented buffer grows when a line would not fit.
-        var writer = new Writer((int)block.Length + 256);
-        try
-        {
-            var reader = new SequenceReader<byte>(block);
-            while (reader.TryReadTo(out ReadOnlySequence<byte> line, (byte)'\n'))
-            {
-                var span = line.IsSingleSegment ? line.FirstSpan : line.ToArray();
-                EslFrameParser.SplitHeaderLine(span, out var name, out var value);
-                var room = writer.Reserve(name.Length + value.Length);
-                name.CopyTo(room);
-                var valueLength = PercentDecoding.DecodeInto(value, room[name.Length..]);
-                writer.Commit(name.Length, valueLength);
-            }
-            return writer.ToPacked();
-        }
-        finally
-        {
-            writer.Return();
-        }
-    }
-
-    /// <summary>
-    /// Packs a plain event's <c>Name: url-encoded value</c> lines up to the blank line that ends them (LF or CRLF);
-    /// <paramref name="rest"/> is what follows it (a BACKGROUND_JOB's body).
-    /// </summary>
-    public static PackedHeaders FromHeaderBlock(ReadOnlySpan<byte> block, out ReadOnlySpan<byte> rest)
-    {
-        var writer = new Writer(block.Length + 256);
-        try
-        {
-            while (EslFrameParser.TryTakeHeaderLine(ref block, out var name, out var value))
-            {
-                var room = writer.Reserve(name.Length + value.Length);
-                name.CopyTo(room);
-                writer.Commit(name.Length, PercentDecoding.DecodeInto(value, room[name.Length..]));
-            }
-            rest = block;
-            return writer.ToPacked();
-        }
-        finally
-        {
-            writer.Return();
-        }
-    }
-
-    /// <summary>
-    /// Packs a json event object: every member but <c>_body</c>, which <paramref name="body"/> receives. A string's
-    /// escapes are resolved as it is packed (see <see cref="JsonStrings"/>: nothing FreeSWITCH sends fails a read);
-    /// an array or object (a multi-valued header) keeps its json text, as does a number.
-    /// </summary>
-    /// <exception cref="EslProtocolException">Not a well-formed json object.</exception>
-    public static PackedHeaders FromJson(ReadOnlySpan<byte> json, out string? body)
-    {
-        body = null;
-        var writer = new Writer(json.Length + 256);
-        try
-        {
-            var reader = new Utf8JsonReader(json, new JsonReaderOptions { MaxDepth = 16 });
-            if (!reader.Read() || reader.TokenType != JsonTokenType.StartObject)
-            {
-                throw new EslProtocolException("json event is not an object");
-            }
-            while (reader.Read() && reader.TokenType == JsonTokenType.PropertyName)
-            {
-                var name = reader.ValueSpan;
-                var nameEscaped = reader.ValueIsEscaped;
-                reader.Read();
-                var valueEscaped = reader.TokenType == JsonTokenType.String && reader.ValueIsEscaped;
-                ReadOnlySpan<byte> value;
-                if (reader.TokenType is JsonTokenType.StartArray or JsonTokenType.StartObject)
-                {
-                    var start = (int)reader.TokenStartIndex;
-                    reader.Skip();
-                    value = json[start..(int)reader.BytesConsumed];
-                }
-                else
-                {
-                    value = reader.ValueSpan;
-                }
-                var room = writer.Reserve(name.Length + value.Length);
-                var nameLength = nameEscaped ? JsonStrings.UnescapeInto(name, room) : Copy(name, room);
-                if (room[..nameLength].SequenceEqual("_body"u8))
-                {
-                    body = valueEscaped ? JsonStrings.Decode(value) : Encoding.UTF8.GetString(value);
-                    continue;
-                }
-                writer.Commit(nameLength, valueEscaped ? JsonStrings.UnescapeInto(value, room[nameLength..]) : Copy(value, room[nameLength..]));
-            }
-            if (reader.TokenType != JsonTokenType.EndObject)
-            {
-                throw new EslProtocolException("json event ends before its closing brace");
-            }
-            return writer.ToPacked();
-        }
-        catch (JsonException ex)
-        {
-            throw new EslProtocolException($"invalid json event: {ex.Message}", ex);
-        }
-        finally
-        {
-            writer.Return();
-        }
-    }
-
-    private static int Copy(ReadOnlySpan<byte> from, Span<byte> to)
-    {
-        from.CopyTo(to);
-        return from.Length;
-    }
-
     /// <summary>Packs decoded headers (names and values as they are).</summary>
     public static PackedHeaders Pack(IReadOnlyCollection<KeyValuePair<string, string>> headers)
     {
-        var writer = new Writer(headers.Count * 64);
+        var builder = new Builder(headers.Count * 64);
         try
         {
             foreach (var (name, value) in headers)
             {
-                var room = writer.Reserve(Encoding.UTF8.GetByteCount(name) + Encoding.UTF8.GetByteCount(value));
+                var room = builder.Reserve(Encoding.UTF8.GetByteCount(name) + Encoding.UTF8.GetByteCount(value));
                 var nameLength = Encoding.UTF8.GetBytes(name, room);
                 var valueLength = Encoding.UTF8.GetBytes(value, room[nameLength..]);
-                writer.Commit(nameLength, valueLength);
+                builder.Commit(nameLength, valueLength);
             }
-            return writer.ToPacked();
+            return builder.ToPacked();
         }
         finally
         {
-            writer.Return();
+            builder.Dispose();
         }
     }
 
@@ -246,12 +127,26 @@ internal sealed class PackedHeaders
         return groups;
     }
 
-    /// <summary>Builds the buffer in a rented array, then copies it out at its exact size.</summary>
-    private struct Writer(int capacity)
+    /// <summary>
+    /// The packed form as a walker feeds it (<see cref="IHeaderSink"/>): each header decoded straight into a rented
+    /// buffer, copied out at its exact size by <see cref="ToPacked"/>. <see cref="Dispose"/> returns the buffer.
+    /// </summary>
+    public struct Builder(int capacity) : IHeaderSink, IDisposable
     {
         private byte[] _rented = ArrayPool<byte>.Shared.Rent(capacity);
         private int _written;
         private int _count;
+
+        /// <summary>Room for the bytes walked plus the lengths the headers in them can cost.</summary>
+        public static Builder For(ReadOnlySpan<byte> walked) => new(walked.Length + 256);
+
+        public void Add(ReadOnlySpan<byte> source, in WireHeader header)
+        {
+            // Decoding never lengthens a name or a value.
+            var room = Reserve(header.NameLength + header.ValueLength);
+            var nameLength = header.CopyName(source, room);
+            Commit(nameLength, header.CopyValue(source, room[nameLength..]));
+        }
 
         /// <summary>Room for a header of at most <paramref name="textBytes"/> bytes of name and value.</summary>
         public Span<byte> Reserve(int textBytes)
@@ -287,6 +182,6 @@ internal sealed class PackedHeaders
 
         public readonly PackedHeaders ToPacked() => new(_rented.AsSpan(0, _written).ToArray(), _count);
 
-        public readonly void Return() => ArrayPool<byte>.Shared.Return(_rented);
+        public readonly void Dispose() => ArrayPool<byte>.Shared.Return(_rented);
     }
 }

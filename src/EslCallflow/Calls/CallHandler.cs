@@ -23,9 +23,12 @@ public sealed class CallHandler
     private readonly CallReport _report;
     private readonly CallRecords _records;
     private readonly ILogger<CallHandler> _logger;
+    private readonly PhoneRoute? _phoneRoute;
 
-    public CallHandler(CallflowConfigurationStore store, CallflowModules modules, CallReport report, CallRecords records, ILogger<CallHandler> logger)
+    /// <param name="phoneRoute">Several switches: how legs reach phones through the proxy (none for one switch alone).</param>
+    public CallHandler(CallflowConfigurationStore store, CallflowModules modules, CallReport report, CallRecords records, ILogger<CallHandler> logger, PhoneRoute? phoneRoute = null)
     {
+        _phoneRoute = phoneRoute;
         _store = store;
         _records = records;
         _modules = modules;
@@ -38,7 +41,7 @@ public sealed class CallHandler
         var config = _store.Current;
         var channel = session.ChannelData;
         var number = channel["Caller-Destination-Number"] ?? channel["Channel-Destination-Number"] ?? string.Empty;
-        var caller = CallReport.CallerOf(config, channel);
+        var caller = CallReport.CallerOf(config, channel) with { PhoneRoute = _phoneRoute };
         using var scope = _logger.BeginScope(new KeyValuePair<string, object>[] { new("CallUuid", session.UniqueId), new("Number", number) });
 
         var match = config.MatchCallflow(number);

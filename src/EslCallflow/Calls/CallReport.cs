@@ -24,6 +24,8 @@ public sealed partial class CallReport(DaemonMetrics metrics, ILogger<CallReport
     public static CallerContext CallerOf(PbxConfiguration config, EslEvent channel) => new(CallerIdentity.Find(config, channel))
     {
         BridgeSettingsSet = channel.GetVariable("continue_on_fail") == "true" && channel.GetVariable("hangup_after_bridge") == "true",
+        CallerIdName = channel["Caller-Caller-ID-Name"],
+        CallerIdNumber = channel["Caller-Caller-ID-Number"],
     };
 
     public void Unallocated(string callUuid, string number) => LogUnallocated(logger, number, callUuid);

@@ -40,6 +40,12 @@ internal static class SessionActions
         await TryHangupAsync(session, "NORMAL_CLEARING", stopping).ConfigureAwait(false);
     }
 
+    /// <summary>
+    /// Lets go of a call that lives on without the daemon (a pickup): <c>exit</c>, then the socket closes, and the
+    /// socket application returns to FreeSWITCH, which runs whatever state the call was moved to.
+    /// </summary>
+    public static Task ReleaseAsync(EslOutboundSession session) => session.DisposeAsync().AsTask();
+
     public static async Task TryHangupAsync(EslOutboundSession session, string cause, CancellationToken stopping)
     {
         if (session.IsConnected && !session.CallEnded.IsCancellationRequested)
@@ -56,7 +62,7 @@ internal static class SessionActions
     }
 
     private static Task<EslEvent> ExecuteAsync(EslOutboundSession session, PlannedCommand command, CancellationToken stopping) =>
-        session.ExecuteAsync(command.Application, command.Argument, stopping);
+        session.ExecuteAllAsync([ToExecute(command)], stopping);
 
     private static EslExecute ToExecute(PlannedCommand command) => new(command.Application, command.Argument);
 

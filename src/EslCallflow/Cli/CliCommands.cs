@@ -3,6 +3,8 @@ using EslCallflow.Callflows.Documents;
 using EslCallflow.Callflows.Loading;
 using EslCallflow.Callflows.Routing;
 using EslCallflow.Callflows.Modules;
+using EslCallflow.Callflows.Pickup;
+using EslCallflow.Callflows.RingGroups;
 using System.ComponentModel.DataAnnotations;
 using EslCallflow.Delivery;
 using EslCallflow.Records;
@@ -67,7 +69,7 @@ public static class CliCommands
 
         if (args.Length < 2 || args[1].StartsWith("--", StringComparison.Ordinal))
         {
-            error.WriteLine("usage: plan <number> [--from <device id | sip user | user@realm>] [--config <folder>] [--seed <n>] [--http <daemon url>]");
+            error.WriteLine("usage: plan <number> [--from <device id | sip user | user@realm>] [--config <folder>] [--seed <n>] [--http <daemon url>] [--busy <device id,...>] [--logged-out <user:id | device:id,...>] [--last-started <device id>]");
             return 1;
         }
         var from = Option(args, "--from");
@@ -78,7 +80,7 @@ public static class CliCommands
             return 1;
         }
         var seed = int.TryParse(Option(args, "--seed"), out var s) ? s : 1;
-        var plan = CallPlanner.Plan(config, args[1], caller, seed);
+        var plan = CallPlanner.Plan(config, args[1], caller, seed, PlanFacts(config, args));
         if (plan.Callflow is null)
         {
             output.WriteLine($"{args[1]}: no callflow; the call is hung up with UNALLOCATED_NUMBER");
@@ -91,11 +93,28 @@ public static class CliCommands
             PickupPlanPrinter.Print(config, config.MatchCallflow(args[1])!, caller, LiveChannels(http), http, output);
             return 0;
         }
+        if (plan.Node?.Parsed is RingGroupToggleData toggle)
+        {
+            var member = caller is null ? "none (an external caller is refused)" : RingGroupFacts.MemberKey(caller);
+            var isMember = caller is not null && config.Callflows.TryGetValue(toggle.CallflowId, out var toggled) && RingGroupToggleData.IsMember(config, toggled, caller);
+            output.WriteLine($"  {toggle.Action.ToString().ToLowerInvariant()} member {member} in the ring group of callflow {toggle.CallflowId}{(isMember ? "" : ": not a member, nothing changes")}");
+            output.WriteLine($"  then presence of {args[1]} (lit while logged in) and a tone");
+            return 0;
+        }
         if (plan.RingGroup is { } ring)
         {
+            if (plan.Node?.Parsed?.Rings is { } rings)
+            {
+                output.WriteLine($"  strategy {rings.StrategyName}{(rings.SkipBusy ? ", skip_busy (devices on an answered call are left out: busy)" : "")}");
+                if (rings.CallerIdNamePrefix is not null)
+                {
+                    output.WriteLine($"  members see the caller id name '{DialString.ShownName(rings, plan.Caller)}' (caller_id_name_prefix '{rings.CallerIdNamePrefix}')");
+                }
+            }
             foreach (var leg in ring.Legs)
             {
-                output.WriteLine($"  ring {leg.Device.Id} ({leg.Endpoint}) delay {leg.Delay}s timeout {leg.Timeout}s{(leg.AlertInfo is null ? "" : $", Alert-Info: {leg.AlertInfo}")}");
+                output.WriteLine($"  ring {leg.Device.Id} ({leg.Endpoint}) delay {leg.Delay}s timeout {leg.Timeout}s{(leg.AlertInfo is null ? "" : $", Alert-Info: {leg.AlertInfo}")}"
+                    + (leg.Confirm is { } c ? $", confirm: key {c.Key} within {c.Timeout}s of answering{(c.Prompt is null ? "" : $", prompt {c.Prompt}")} (group_confirm_key, group_confirm_file, group_confirm_timeout)" : ""));
             }
             foreach (var excluded in ring.Excluded)
             {
@@ -107,7 +126,9 @@ public static class CliCommands
             }
             if (!ring.HasLegs)
             {
-                output.WriteLine("  nobody to ring: continues with the '_' child");
+                output.WriteLine(ring.NobodyCause == "USER_BUSY"
+                    ? "  nobody to ring: continues at once with the 'USER_BUSY' child, else '_'"
+                    : "  nobody to ring: continues with the '_' child");
             }
         }
         return 0;
@@ -194,6 +215,18 @@ public static class CliCommands
         {
             writer.WriteLine("  ignored " + entry);
         }
+    }
+
+    /// <summary>
+    /// What the daemon would know at call time, given on the command line: devices on a call (<c>--busy</c>), members
+    /// logged out (<c>--logged-out</c>), where round_robin started last (<c>--last-started</c>).
+    /// </summary>
+    private static RingGroupFacts PlanFacts(PbxConfiguration config, string[] args)
+    {
+        static HashSet<string> List(string? value) =>
+            value is null ? [] : value.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries).ToHashSet(StringComparer.Ordinal);
+        var busy = List(Option(args, "--busy")).SelectMany(id => config.Devices.TryGetValue(id, out var d) ? DeviceKey.Of(d) : []).ToHashSet(StringComparer.Ordinal);
+        return new RingGroupFacts(busy, List(Option(args, "--logged-out")), Option(args, "--last-started"), new Dictionary<string, long>());
     }
 
     private static string? Option(string[] args, string name)

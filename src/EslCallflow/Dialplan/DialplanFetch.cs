@@ -71,7 +71,7 @@ public sealed record DialplanFetch(string? Section, string? Context, string? Des
                 selected.Add(new(key, Decode(pair[(equals + 1)..])));
             }
         }
-        var channel = new EslEvent(EslHeaders.From(selected));
+        var channel = new EslEvent(selected);
         return new DialplanFetch(
             channel["section"],
             channel["Hunt-Context"] ?? channel["Caller-Context"],

@@ -6,6 +6,7 @@ using EslCallflow.Esl.Inbound;
 using EslCallflow.Esl.Outbound;
 using EslCallflow.Configuration;
 using EslCallflow.Delivery;
+using EslCallflow.GroupState;
 using EslCallflow.Metrics;
 using EslCallflow.Operations;
 using EslCallflow.Records;
@@ -13,6 +14,7 @@ using EslCallflow.Tracking;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
+using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
 using Serilog;
 using Serilog.Formatting;
@@ -84,6 +86,9 @@ public static class DaemonHost
         builder.Services.AddSingleton<PickupRunner>();
         builder.Services.AddSingleton<BridgeWatcher>();
         builder.Services.AddSingleton<RingReport>();
+        builder.Services.AddSingleton<IRingGroupState>(sp => new FileRingGroupState(
+            sp.GetRequiredService<IOptions<DaemonOptions>>().Value.ResolvedStatePath, sp.GetRequiredService<ILogger<FileRingGroupState>>()));
+        builder.Services.AddSingleton<MemberPresence>();
         builder.Services.AddSingleton<Ringer>();
         CallflowModules.Register(builder.Services);
         builder.Services.AddSingleton<CallReport>();
@@ -91,6 +96,8 @@ public static class DaemonHost
         // Before the call listener: it starts first (spooled events are read back before any call) and stops after
         // the calls have drained (their last events are spooled before the process ends).
         builder.Services.AddHostedService(sp => sp.GetRequiredService<CallEventDispatcher>());
+        // Several switches: the shared store, when configured; it too stops after the calls have drained.
+        Clustering.ClusterSetup.Add(builder);
         builder.Services.AddSingleton<OutboundCallService>();
         builder.Services.AddHostedService(sp => sp.GetRequiredService<OutboundCallService>());
         builder.Services.AddSingleton<InboundConnectionService>();

@@ -6,6 +6,7 @@ using EslCallflow.Configuration;
 using EslCallflow.Metrics;
 using EslCallflow.Records;
 using EslCallflow.Delivery;
+using EslCallflow.GroupState;
 using EslCallflow.Tracking;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Hosting;
@@ -33,10 +34,12 @@ public sealed partial class HttpEndpointService : IHostedService, IAsyncDisposab
     private readonly DaemonMetrics _metrics;
     private readonly CallRecords _records;
     private readonly DeliveryMetrics _delivery;
+    private readonly IRingGroupState _ringGroups;
     private readonly Dialplan.DialplanMetrics _dialplan;
     private readonly Dialplan.DialplanCalls _dialplanCalls;
     private readonly ILoggerFactory _loggerFactory;
     private readonly ILogger<HttpEndpointService> _logger;
+    private readonly Clustering.ClusterStatus? _cluster;
     private WebApplication? _app;
 
     public HttpEndpointService(
@@ -48,11 +51,14 @@ public sealed partial class HttpEndpointService : IHostedService, IAsyncDisposab
         DaemonMetrics metrics,
         CallRecords records,
         DeliveryMetrics delivery,
+        IRingGroupState ringGroups,
         Dialplan.DialplanMetrics dialplan,
         Dialplan.DialplanCalls dialplanCalls,
         ILoggerFactory loggerFactory,
-        ILogger<HttpEndpointService> logger)
+        ILogger<HttpEndpointService> logger,
+        Clustering.ClusterStatus? cluster = null)
     {
+        _cluster = cluster;
         _options = options.Value;
         _inbound = inbound;
         _outbound = outbound;
@@ -61,6 +67,7 @@ public sealed partial class HttpEndpointService : IHostedService, IAsyncDisposab
         _metrics = metrics;
         _records = records;
         _delivery = delivery;
+        _ringGroups = ringGroups;
         _dialplan = dialplan;
         _dialplanCalls = dialplanCalls;
         _loggerFactory = loggerFactory;
@@ -85,6 +92,8 @@ public sealed partial class HttpEndpointService : IHostedService, IAsyncDisposab
         _app.MapGet("/metrics", () => Results.Text(Metrics(), "text/plain; version=0.0.4; charset=utf-8"));
         _app.MapGet("/channels", () => Results.Text(Channels(), "application/json"));
         _app.MapGet("/calls", (HttpContext context) => Calls(context));
+        _app.MapGet("/ring-groups", (Func<HttpContext, Task<IResult>>)(async context =>
+            Results.Text(JsonSerializer.Serialize(await RingGroupMembers.ListAsync(_store.Current, _ringGroups, context.RequestAborted).ConfigureAwait(false)), "application/json")));
         _app.MapPost("/reload", (Func<HttpContext, Task<IResult>>)Reload);
         await _app.StartAsync(cancellationToken).ConfigureAwait(false);
         Address = new Uri(_app.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()!.Addresses.First());
@@ -111,7 +120,12 @@ public sealed partial class HttpEndpointService : IHostedService, IAsyncDisposab
     {
         var feed = _inbound.IsConnected;
         var accepting = _outbound.Listener.IsAccepting;
-        var body = JsonSerializer.Serialize(new { status = feed && accepting ? "ok" : "unhealthy", channelFeed = feed ? "up" : "down", callListener = accepting ? "accepting" : "stopped" });
+        // Without the cluster store the node still rings and picks up its own calls: degraded, still serving (200).
+        var store = _cluster is null ? null : _cluster.IsUp ? "up" : "down";
+        var status = !(feed && accepting) ? "unhealthy" : store == "down" ? "degraded" : "ok";
+        var body = store is null
+            ? JsonSerializer.Serialize(new { status, channelFeed = feed ? "up" : "down", callListener = accepting ? "accepting" : "stopped" })
+            : JsonSerializer.Serialize(new { status, channelFeed = feed ? "up" : "down", callListener = accepting ? "accepting" : "stopped", clusterStore = store });
         return Results.Content(body, "application/json", statusCode: feed && accepting ? StatusCodes.Status200OK : StatusCodes.Status503ServiceUnavailable);
     }
 
@@ -132,6 +146,7 @@ public sealed partial class HttpEndpointService : IHostedService, IAsyncDisposab
         var text = new System.Text.StringBuilder(DaemonMetricsText());
         _delivery.WritePrometheus(text);
         _dialplan.WritePrometheus(text, _dialplanCalls.InProgress);
+        _cluster?.WritePrometheus(text);
         return text.ToString();
     }
 
@@ -203,6 +218,6 @@ public sealed partial class HttpEndpointService : IHostedService, IAsyncDisposab
         };
     }
 
-    [LoggerMessage(EventId = 6001, Level = LogLevel.Information, Message = "Operator endpoint on {Address}: /healthz /metrics /channels /calls, POST /reload")]
+    [LoggerMessage(EventId = 6001, Level = LogLevel.Information, Message = "Operator endpoint on {Address}: /healthz /metrics /channels /calls /ring-groups, POST /reload")]
     private static partial void LogListening(ILogger logger, Uri address);
 }

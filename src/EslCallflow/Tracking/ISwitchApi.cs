@@ -7,4 +7,10 @@ namespace EslCallflow.Tracking;
 public interface ISwitchApi
 {
     Task<string> ApiAsync(string command, CancellationToken cancellationToken);
+
+    /// <summary>
+    /// Fires an event of <paramref name="eventName"/> in the switch (<c>sendevent</c>), e.g. a PRESENCE_IN, with a
+    /// <c>Unique-ID</c> of <paramref name="notAChannel"/>, a UUID that names no channel.
+    /// </summary>
+    Task SendEventAsync(string eventName, Guid notAChannel, IReadOnlyList<KeyValuePair<string, string>> headers, CancellationToken cancellationToken);
 }

@@ -54,6 +54,11 @@ public sealed partial class InboundConnectionService : BackgroundService, IFreeS
             ? client.ApiAsync(command, cancellationToken)
             : throw new EslConnectionClosedException("the channel feed's connection to FreeSWITCH is down");
 
+    public Task SendEventAsync(string eventName, Guid notAChannel, IReadOnlyList<KeyValuePair<string, string>> headers, CancellationToken cancellationToken) =>
+        _client.Current is { IsConnected: true } client
+            ? client.SendEventWithIdAsync(eventName, notAChannel, headers, cancellationToken)
+            : throw new EslConnectionClosedException("the channel feed's connection to FreeSWITCH is down");
+
     /// <summary>True while logged in, subscribed and rebuilt from the switch.</summary>
     public bool IsConnected => Volatile.Read(ref _connected) == 1;
 
@@ -67,18 +72,18 @@ public sealed partial class InboundConnectionService : BackgroundService, IFreeS
             {
                 switch (signal)
                 {
-                    case EslInboundSignal.Connected connected:
-                        LogConnected(_logger, connected.Generation, connected.IsReconnect);
-                        await ResyncAsync(connected.Client, stoppingToken).ConfigureAwait(false);
+                    case { Connected: { } client }:
+                        LogConnected(_logger, signal.Generation, signal.IsReconnect);
+                        await ResyncAsync(client, stoppingToken).ConfigureAwait(false);
                         Volatile.Write(ref _connected, 1);
                         break;
-                    case EslInboundSignal.Received received:
+                    case { Event: { } evt }:
                         Interlocked.Increment(ref _eventsReceived);
-                        Apply(received.Event);
+                        Apply(evt);
                         break;
-                    case EslInboundSignal.Disconnected lost:
+                    case { Disconnected: { } reason }:
                         Volatile.Write(ref _connected, 0);
-                        LogDisconnected(_logger, lost.Generation, lost.Reason);
+                        LogDisconnected(_logger, signal.Generation, reason);
                         break;
                 }
             }
@@ -134,7 +139,7 @@ public sealed partial class InboundConnectionService : BackgroundService, IFreeS
             _tracker.Reset(withDevices);
             LogResynced(_logger, withDevices.Count, _tracker.RingingCount);
         }
-        catch (Exception ex) when (ex is FormatException or EslCommandException or EslConnectionClosedException or EslProtocolException)
+        catch (Exception ex) when (ex is FormatException or EslCommandException or EslConnectionClosedException)
         {
             LogResyncFailed(_logger, ex.Message);
         }

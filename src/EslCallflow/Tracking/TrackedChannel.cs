@@ -28,6 +28,9 @@ internal sealed class TrackedChannel(string uuid)
     /// <summary>What <see cref="IndexedUnder"/> was worked out from: while that is unchanged, so are the keys.</summary>
     public (bool Ringing, string? DeviceId, string? SipIdentity) IndexedFrom { get; set; }
 
+    /// <summary>What the tracker's observer was last told of this leg: its caller and keys while ringing, else nothing.</summary>
+    public (string? OtherLeg, string[]? Keys) Told { get; set; }
+
     /// <summary>Behaviour rule 4: toward a phone, not answered, RINGING or EARLY.</summary>
     public bool IsRinging => Outbound && !Answered && !Ended && CallState is "RINGING" or "EARLY";
 

@@ -59,6 +59,9 @@ public sealed class IncomingCall
 
     public void Answer() => _phone.Answer(this);
 
+    /// <summary>Presses <paramref name="digit"/>: a SIP INFO with an application/dtmf-relay body.</summary>
+    public Task SendInfoDtmfAsync(char digit, CancellationToken cancellationToken = default) => _phone.SendInfoDtmfAsync(this, digit, cancellationToken);
+
     public void Reject(int code) => _phone.Reject(this, code);
 
     public Task HangUpAsync(CancellationToken cancellationToken = default) => _phone.HangUpAsync(this, cancellationToken);

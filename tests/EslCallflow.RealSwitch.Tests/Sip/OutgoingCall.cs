@@ -36,6 +36,7 @@ public sealed class OutgoingCall
     public TimeSpan? HangUpAfterAnswer { get; init; }
     internal string? RemoteTag { get; set; }
     internal string? RemoteTarget { get; set; }
+    internal IReadOnlyList<string> RouteSet { get; set; } = [];
     internal bool Authenticated { get; set; }
 
     /// <summary>When the authenticated INVITE (the one FreeSWITCH routes) left the caller.</summary>

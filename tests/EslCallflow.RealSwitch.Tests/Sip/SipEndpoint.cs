@@ -35,6 +35,7 @@ public sealed class ServerTransaction
 
     public SipMessage Request { get; }
     public IPEndPoint Source { get; }
+    internal TimeSpan ReceivedAt { get; init; }
     internal byte[]? LastResponse { get; set; }
     internal int LastStatus { get; set; }
 
@@ -99,6 +100,31 @@ public sealed class SipEndpoint : IAsyncDisposable
         }
     }
 
+    /// <summary>
+    /// Drops transactions older than <paramref name="age"/> (past every retransmission timer when it is over
+    /// <see cref="TransactionTimeout"/>) and keeps the last <paramref name="traceLines"/> lines of the trace, so an
+    /// endpoint that places calls for half an hour holds what is current, not all of it.
+    /// </summary>
+    public void Forget(TimeSpan age, int traceLines)
+    {
+        var before = SipClock.Now - age;
+        lock (Gate)
+        {
+            foreach (var key in _clients.Where(c => c.Value.SentAt < before).Select(c => c.Key).ToList())
+            {
+                _clients.Remove(key);
+            }
+            foreach (var key in _servers.Where(s => s.Value.ReceivedAt < before).Select(s => s.Key).ToList())
+            {
+                _servers.Remove(key);
+            }
+            if (_trace.Count > traceLines)
+            {
+                _trace.RemoveRange(0, _trace.Count - traceLines);
+            }
+        }
+    }
+
     public static string NewBranch() => "z9hG4bK" + Convert.ToHexString(RandomNumberGenerator.GetBytes(8)).ToLowerInvariant();
 
     public static string NewTag() => Convert.ToHexString(RandomNumberGenerator.GetBytes(6)).ToLowerInvariant();
@@ -155,7 +181,17 @@ public sealed class SipEndpoint : IAsyncDisposable
         {
             to += ";tag=" + toTag;
         }
-        return response.Add("From", request["From"] ?? string.Empty).Add("To", to).Add("Call-ID", request.CallId).Add("CSeq", request["CSeq"] ?? string.Empty);
+        response.Add("From", request["From"] ?? string.Empty).Add("To", to).Add("Call-ID", request.CallId).Add("CSeq", request["CSeq"] ?? string.Empty);
+        // A response that makes a dialog copies the request's Record-Route (RFC 3261 section 12.1.1): a proxy in the
+        // path stays in the dialog.
+        if (request.Method == "INVITE" && code is > 100 and < 300)
+        {
+            foreach (var route in request.All("Record-Route"))
+            {
+                response.Add("Record-Route", route);
+            }
+        }
+        return response;
     }
 
     /// <summary>The INVITE a CANCEL names (same branch), if this endpoint received it. Call under <see cref="Gate"/>.</summary>
@@ -307,7 +343,7 @@ public sealed class SipEndpoint : IAsyncDisposable
             }
             return;
         }
-        var transaction = new ServerTransaction(message, source);
+        var transaction = new ServerTransaction(message, source) { ReceivedAt = at };
         _servers[key] = transaction;
         _onRequest(message, transaction, at);
     }

@@ -37,6 +37,12 @@ public sealed class SipPhone : IAsyncDisposable
         _media.Bind(new IPEndPoint(IPAddress.Loopback, 0));
     }
 
+    /// <summary>
+    /// False behind a proxy the switch trusts (several switches: Kamailio relays the call and FreeSWITCH's ACL lets it in
+    /// without a challenge): the first INVITE is the call itself, its provisional responses count.
+    /// </summary>
+    public bool ChallengedCalls { get; init; } = true;
+
     public string User { get; }
     public string Domain { get; }
     public string Aor => $"sip:{User}@{Domain}";
@@ -99,6 +105,23 @@ public sealed class SipPhone : IAsyncDisposable
             Behaviour = PhoneBehaviour.Rings;
         }
         _endpoint.ClearTrace();
+    }
+
+    /// <summary>
+    /// Forgets calls that ended and began more than <paramref name="age"/> ago, with their transactions, and all but
+    /// the last 2,000 trace lines: a phone in a long run keeps its memory, and its lookups by Call-ID, small. Unlike
+    /// <see cref="Reset"/> it leaves calls in progress and the timers of its behaviour alone.
+    /// </summary>
+    public void Forget(TimeSpan age)
+    {
+        var before = SipClock.Now - age;
+        lock (Gate)
+        {
+            _incoming.RemoveAll(c => c.IsEnded && c.ReceivedAt < before);
+            _outgoing.RemoveAll(c => c.IsEnded && c.InviteSentAt < before);
+            _otherRequests.RemoveAll(r => r.At < before);
+        }
+        _endpoint.Forget(age, 2000);
     }
 
     /// <summary>REGISTER with digest authentication (401 challenge, then credentials); waits for 200.</summary>
@@ -233,7 +256,7 @@ public sealed class SipPhone : IAsyncDisposable
         invite.Body = Sdp.Audio(MediaPort, _sessionId);
         call.CurrentInvite = invite;
         var transaction = _endpoint.SendRequest(invite, _switch, (response, at) => OnInviteResponse(call, invite, response, at));
-        if (proxyAuthorization is not null)
+        if (proxyAuthorization is not null || !ChallengedCalls)
         {
             call.InviteSentAt = transaction.SentAt;
         }
@@ -241,7 +264,7 @@ public sealed class SipPhone : IAsyncDisposable
 
     private void OnInviteResponse(OutgoingCall call, SipMessage invite, SipMessage response, TimeSpan at)
     {
-        var authenticatedInvite = invite["Proxy-Authorization"] is not null;
+        var authenticatedInvite = invite["Proxy-Authorization"] is not null || !ChallengedCalls;
         if (response.StatusCode is 401 or 407 && !authenticatedInvite)
         {
             AckFailure(invite, response);
@@ -278,7 +301,10 @@ public sealed class SipPhone : IAsyncDisposable
         {
             call.RemoteTag = SipHeader.ParseNameAddress(response["To"] ?? string.Empty).Tag;
             call.RemoteTarget = response["Contact"] is { } contact ? SipHeader.ParseNameAddress(contact).Uri : invite.RequestUri;
-            call.Ack = SipMessage.Request("ACK", call.RemoteTarget!)
+            // A proxy that record-routes stays in the dialog: its Record-Route, reversed, is the caller's route set
+            // (RFC 3261 section 12.1.2).
+            call.RouteSet = [.. response.All("Record-Route").Reverse()];
+            call.Ack = WithRoutes(SipMessage.Request("ACK", call.RemoteTarget!), call.RouteSet)
                 .Add("Via", _endpoint.Via(SipEndpoint.NewBranch()))
                 .Add("Max-Forwards", "70")
                 .Add("From", invite["From"]!)
@@ -353,7 +379,7 @@ public sealed class SipPhone : IAsyncDisposable
                 return;
             }
             call.CSeq++;
-            var bye = SipMessage.Request("BYE", call.RemoteTarget!)
+            var bye = WithRoutes(SipMessage.Request("BYE", call.RemoteTarget!), call.RouteSet)
                 .Add("Via", _endpoint.Via(SipEndpoint.NewBranch()))
                 .Add("Max-Forwards", "70")
                 .Add("From", call.CurrentInvite!["From"]!)
@@ -383,7 +409,8 @@ public sealed class SipPhone : IAsyncDisposable
             }
             var invite = call.Invite;
             var target = invite["Contact"] is { } contact ? SipHeader.ParseNameAddress(contact).Uri : invite.RequestUri!;
-            var bye = SipMessage.Request("BYE", target)
+            // The callee's route set is the INVITE's Record-Route in order (RFC 3261 section 12.1.1).
+            var bye = WithRoutes(SipMessage.Request("BYE", target), [.. invite.All("Record-Route")])
                 .Add("Via", _endpoint.Via(SipEndpoint.NewBranch()))
                 .Add("Max-Forwards", "70")
                 .Add("From", $"{invite["To"]};tag={call.LocalTag}")
@@ -399,6 +426,47 @@ public sealed class SipPhone : IAsyncDisposable
             }).SentAt;
         }
         await done.Task.WaitAsync(TimeSpan.FromSeconds(10), cancellationToken);
+    }
+
+    private static SipMessage WithRoutes(SipMessage request, IReadOnlyList<string> routes)
+    {
+        foreach (var route in routes)
+        {
+            request.Add("Route", route);
+        }
+        return request;
+    }
+
+    /// <summary>Sends <paramref name="digit"/> in the answered call as SIP INFO (application/dtmf-relay), as many phones and gateways do.</summary>
+    internal async Task SendInfoDtmfAsync(IncomingCall call, char digit, CancellationToken cancellationToken)
+    {
+        var done = new TaskCompletionSource<int>(TaskCreationOptions.RunContinuationsAsynchronously);
+        lock (Gate)
+        {
+            var invite = call.Invite;
+            var target = invite["Contact"] is { } contact ? SipHeader.ParseNameAddress(contact).Uri : invite.RequestUri!;
+            var info = SipMessage.Request("INFO", target)
+                .Add("Via", _endpoint.Via(SipEndpoint.NewBranch()))
+                .Add("Max-Forwards", "70")
+                .Add("From", $"{invite["To"]};tag={call.LocalTag}")
+                .Add("To", invite["From"]!)
+                .Add("Call-ID", invite.CallId)
+                .Add("CSeq", $"{call.LocalCSeq++.ToString(CultureInfo.InvariantCulture)} INFO")
+                .Add("Content-Type", "application/dtmf-relay");
+            info.Body = $"Signal={digit}\r\nDuration=160\r\n";
+            _endpoint.SendRequest(info, call.Transaction.Source, (response, _) =>
+            {
+                if (response.StatusCode >= 200)
+                {
+                    done.TrySetResult(response.StatusCode);
+                }
+            });
+        }
+        var status = await done.Task.WaitAsync(TimeSpan.FromSeconds(5), cancellationToken);
+        if (status is < 200 or >= 300)
+        {
+            throw new InvalidOperationException($"INFO {digit} from {User} answered {status}");
+        }
     }
 
     internal void Answer(IncomingCall call)

@@ -16,12 +16,16 @@ public sealed class DaemonInstance : IAsyncDisposable
     private static string? s_built;
     private readonly FreeSwitchInstance _switch;
     private readonly string _folder;
+    private readonly IReadOnlyDictionary<string, string> _settings;
     private ManagedProcess? _process;
 
-    public DaemonInstance(string runFolder, FreeSwitchInstance freeSwitch)
+    /// <param name="name">Its folder in the run (several daemons share one run).</param>
+    /// <param name="settings">More settings, as ESLCALLFLOW_ variables (a cluster node's Cluster section).</param>
+    public DaemonInstance(string runFolder, FreeSwitchInstance freeSwitch, string name = "daemon", IReadOnlyDictionary<string, string>? settings = null)
     {
+        _settings = settings ?? new Dictionary<string, string>();
         _switch = freeSwitch;
-        _folder = Path.Combine(runFolder, "daemon");
+        _folder = Path.Combine(runFolder, name);
         ConfigurationFolder = Path.Combine(_folder, "config");
         SuitePaths.CopyFolder(Path.Combine(SuitePaths.Repository, "src", "EslCallflow", "config"), ConfigurationFolder);
         SuitePaths.CopyFolder(Path.Combine(AppContext.BaseDirectory, "documents"), ConfigurationFolder);
@@ -31,6 +35,9 @@ public sealed class DaemonInstance : IAsyncDisposable
     }
 
     public string ConfigurationFolder { get; }
+
+    /// <summary>The daemon's EslCallflow:StatePath (the call event spool lives in its spool/ folder).</summary>
+    public string StatePath => Path.Combine(_folder, "state");
     public int HttpPort { get; }
     public HttpClient Http { get; }
 
@@ -81,7 +88,8 @@ public sealed class DaemonInstance : IAsyncDisposable
 
     /// <summary>Starts the daemon and waits for /healthz 200 (channel feed up, call listener accepting).</summary>
     /// <param name="inboundPort">Where the daemon's inbound connection goes; the switch's event socket unless a test puts something between them.</param>
-    public async Task StartAsync(TimeSpan timeout, CancellationToken cancellationToken, int? inboundPort = null)
+    /// <param name="settings">Settings of a test's own (configuration keys such as <c>CallRecords:Webhooks:0:Url</c>), passed as ESLCALLFLOW_ variables.</param>
+    public async Task StartAsync(TimeSpan timeout, CancellationToken cancellationToken, int? inboundPort = null, IReadOnlyDictionary<string, string>? settings = null)
     {
         var dll = await BuildAsync(cancellationToken);
         var environment = new Dictionary<string, string>
@@ -89,7 +97,7 @@ public sealed class DaemonInstance : IAsyncDisposable
             ["ESLCALLFLOW_EslCallflow__ConfigurationPath"] = ConfigurationFolder,
             ["ESLCALLFLOW_EslCallflow__DrainTimeout"] = "00:00:02",
             // The call event spool belongs to this run, not to the shared published build.
-            ["ESLCALLFLOW_EslCallflow__StatePath"] = Path.Combine(_folder, "state"),
+            ["ESLCALLFLOW_EslCallflow__StatePath"] = StatePath,
             ["ESLCALLFLOW_Esl__Inbound__Host"] = "127.0.0.1",
             ["ESLCALLFLOW_Esl__Inbound__Port"] = (inboundPort ?? _switch.EslPort).ToString(CultureInfo.InvariantCulture),
             ["ESLCALLFLOW_Esl__Inbound__Password"] = _switch.EslPassword,
@@ -102,6 +110,14 @@ public sealed class DaemonInstance : IAsyncDisposable
             ["ESLCALLFLOW_Logging__MinimumLevel"] = "Debug",
             ["DOTNET_NOLOGO"] = "1",
         };
+        foreach (var (name, value) in _settings)
+        {
+            environment[name] = value;
+        }
+        foreach (var (key, value) in settings ?? new Dictionary<string, string>())
+        {
+            environment["ESLCALLFLOW_" + key.Replace(":", "__", StringComparison.Ordinal)] = value;
+        }
         // ESLCALLFLOW_SUITE_DAEMON_<setting>=value sets one more of the daemon's settings for a run (a figure with
         // CallRecords__FreeSwitchEvents=false, say): passed on as ESLCALLFLOW_<setting>.
         foreach (var (key, value) in Environment.GetEnvironmentVariables().Cast<System.Collections.DictionaryEntry>()

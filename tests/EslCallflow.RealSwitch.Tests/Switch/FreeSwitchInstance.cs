@@ -5,22 +5,26 @@ namespace EslCallflow.RealSwitch.Tests.Switch;
 
 /// <summary>
 /// A real FreeSWITCH on a temporary copy of the repository's <c>freeswitch-conf/</c>, with its own log, db,
-/// run and temp folders. Only the ports move (SIP, event socket, and the daemon's address in the dialplan's
-/// <c>socket</c> application and mod_xml_curl's <c>gateway-url</c>), so it never collides with a switch already
-/// running; mod_xml_curl is loaded or not as the suite's <see cref="SuiteTransport"/> says; the rest is the shipped file.
+/// run and temp folders. Only the ports move (SIP, event socket, the daemon's address, <c>eslcallflow_socket</c> in
+/// freeswitch.xml, and mod_xml_curl's <c>gateway-url</c>), so it never collides with a switch already running;
+/// mod_xml_curl is loaded or not as the suite's <see cref="SuiteTransport"/> says; the rest is the shipped file.
 /// </summary>
 public sealed partial class FreeSwitchInstance : IAsyncDisposable
 {
     private readonly string _binary;
     private readonly string _folder;
+    private readonly IReadOnlyDictionary<string, string> _vars;
     private ManagedProcess? _process;
     private SwitchConsole? _console;
     private long _startMark;
 
-    public FreeSwitchInstance(string binary, string runFolder, int daemonCallPort)
+    /// <param name="name">Its folder in the run (several nodes share one run).</param>
+    /// <param name="vars">vars.xml values of this node (freeswitch-conf's one place for them), beyond the ports.</param>
+    public FreeSwitchInstance(string binary, string runFolder, int daemonCallPort, string name = "freeswitch", IReadOnlyDictionary<string, string>? vars = null)
     {
+        _vars = vars ?? new Dictionary<string, string>();
         _binary = Path.GetFullPath(binary);
-        _folder = Path.Combine(runFolder, "freeswitch");
+        _folder = Path.Combine(runFolder, name);
         SipPort = FreePorts.Next(udpToo: true);
         EslPort = FreePorts.Next();
         DaemonCallPort = daemonCallPort;
@@ -52,17 +56,17 @@ public sealed partial class FreeSwitchInstance : IAsyncDisposable
 
     public int? ProcessId => _process?.Id;
 
-    [GeneratedRegex(@"(<param\s+name=""sip-port""\s+value="")\d+("")")]
-    private static partial Regex SipPortParam();
+    [GeneratedRegex(@"(data=""sip_port=)\d+("")")]
+    private static partial Regex SipPortVar();
 
-    [GeneratedRegex(@"(<param\s+name=""listen-port""\s+value="")\d+("")")]
-    private static partial Regex EslPortParam();
+    [GeneratedRegex(@"(data=""event_socket_port=)\d+("")")]
+    private static partial Regex EslPortVar();
+
+    [GeneratedRegex(@"(data=""eslcallflow_socket=127\.0\.0\.1:)\d+("")")]
+    private static partial Regex SocketVar();
 
     [GeneratedRegex(@"<param\s+name=""password""\s+value=""([^""]*)""")]
     private static partial Regex EslPasswordParam();
-
-    [GeneratedRegex(@"(application=""socket""\s+data=""[^""]*?127\.0\.0\.1:)\d+")]
-    private static partial Regex SocketApplication();
 
     [GeneratedRegex(@"(name=""gateway-url""\s+value=""http://127\.0\.0\.1:)\d+")]
     private static partial Regex GatewayUrl();
@@ -76,14 +80,20 @@ public sealed partial class FreeSwitchInstance : IAsyncDisposable
     private string PrepareConfiguration()
     {
         SuitePaths.CopyFolder(Path.Combine(SuitePaths.Repository, "freeswitch-conf"), Configuration);
-        Rewrite(Path.Combine(Configuration, "sip_profiles", "internal.xml"), SipPortParam(), SipPort);
-        Rewrite(Path.Combine(Configuration, "autoload_configs", "event_socket.conf.xml"), EslPortParam(), EslPort);
-        foreach (var dialplan in Directory.EnumerateFiles(Path.Combine(Configuration, "dialplan"), "*.xml"))
+        // The ports a node may change are in vars.xml (freeswitch-conf's one place for per-node values).
+        var vars = Path.Combine(Configuration, "vars.xml");
+        Rewrite(vars, SipPortVar(), SipPort);
+        Rewrite(vars, EslPortVar(), EslPort);
+        Rewrite(vars, SocketVar(), DaemonCallPort);
+        foreach (var (name, value) in _vars)
         {
-            if (SocketApplication().IsMatch(File.ReadAllText(dialplan)))
+            var text = File.ReadAllText(vars);
+            var setting = new Regex($@"data=""{Regex.Escape(name)}=[^""]*""");
+            if (!setting.IsMatch(text))
             {
-                Rewrite(dialplan, SocketApplication(), DaemonCallPort);
+                throw new InvalidOperationException($"vars.xml sets no {name}; freeswitch-conf changed shape, update the suite");
             }
+            File.WriteAllText(vars, setting.Replace(text, $@"data=""{name}={value}"""));
         }
         Rewrite(Path.Combine(Configuration, "autoload_configs", "xml_curl.conf.xml"), GatewayUrl(), DaemonDialplanPort);
         SetXmlCurlLoaded(Path.Combine(Configuration, "autoload_configs", "modules.conf.xml"), SuiteTransport.IsDialplan);
@@ -189,6 +199,30 @@ public sealed partial class FreeSwitchInstance : IAsyncDisposable
             await _console.DisposeAsync();
             _console = null;
             throw;
+        }
+    }
+
+    /// <summary>
+    /// Adds SIP users (password 1234, like freeswitch-conf's 1001 to 1006) to this switch's copy of the directory and
+    /// reloads it, for a test that needs more phones than the shipped six; users already there are left as they are.
+    /// They stay for the rest of the run (restarts included): more users change nothing for the other tests.
+    /// </summary>
+    public async Task AddUsersAsync(IEnumerable<string> users, CancellationToken cancellationToken)
+    {
+        var file = Path.Combine(Configuration, "directory", "default.xml");
+        var text = await File.ReadAllTextAsync(file, cancellationToken);
+        var added = users.Where(u => !text.Contains($"<user id=\"{u}\">", StringComparison.Ordinal))
+            .Select(u => $"      <user id=\"{u}\"><params><param name=\"password\" value=\"$${{default_password}}\"/></params><variables><variable name=\"user_context\" value=\"default\"/><variable name=\"effective_caller_id_number\" value=\"{u}\"/></variables></user>\n");
+        var at = text.IndexOf("    </users>", StringComparison.Ordinal);
+        if (at < 0)
+        {
+            throw new InvalidOperationException($"{file}: no </users>; freeswitch-conf changed shape, update the suite");
+        }
+        await File.WriteAllTextAsync(file, text.Insert(at, string.Concat(added)), cancellationToken);
+        var reply = await ApiAsync("reloadxml", cancellationToken);
+        if (!reply.Contains("+OK", StringComparison.Ordinal))
+        {
+            throw new InvalidOperationException("reloadxml after adding users: " + reply.Trim());
         }
     }
 

@@ -2,7 +2,6 @@ using System.Collections.Concurrent;
 using System.Text.Json;
 using EslCallflow.Callflows.Pickup;
 using EslCallflow.Esl;
-using EslCallflow.Esl.Outbound;
 using EslCallflow.Metrics;
 using EslCallflow.Tracking;
 using Microsoft.Extensions.Hosting;
@@ -38,7 +37,6 @@ public sealed partial class ConversationWatch
     };
 
     private readonly ConcurrentDictionary<(string, string), Lazy<Task<ConversationEnd>>> _following = new();
-    private readonly ConcurrentDictionary<string, EslOutboundSession> _ownSessions = new(StringComparer.Ordinal);
     private readonly ChannelTracker _tracker;
     private readonly ISwitchApi _switch;
     private readonly DaemonMetrics _metrics;
@@ -69,25 +67,14 @@ public sealed partial class ConversationWatch
     /// Completes when both channels are gone. Two callers following the same pair (the picker's call and the call it
     /// picked up) share one watch, so a stranded channel is ended once.
     /// </summary>
-    /// <param name="ownSession">
-    /// The daemon's own session of <paramref name="callUuid"/> when it is still open: a call left in the daemon's
-    /// socket application after its module finished has nothing but the daemon to end it.
-    /// </param>
-    public Task<ConversationEnd> FollowAsync(string callUuid, string partnerUuid, EslOutboundSession? ownSession, CancellationToken cancellationToken)
+    public Task<ConversationEnd> FollowAsync(string callUuid, string partnerUuid, CancellationToken cancellationToken)
     {
-        if (ownSession is not null)
-        {
-            _ownSessions[callUuid] = ownSession;
-        }
         var key = string.CompareOrdinal(callUuid, partnerUuid) < 0 ? (callUuid, partnerUuid) : (partnerUuid, callUuid);
         var started = _time.GetTimestamp();
         var watch = _following.GetOrAdd(key, k => new Lazy<Task<ConversationEnd>>(() => RunLinkedAsync(k.Item1, k.Item2, started, cancellationToken)));
         var task = watch.Value;
-        _ = task.ContinueWith(_ =>
-        {
-            _following.TryRemove(new KeyValuePair<(string, string), Lazy<Task<ConversationEnd>>>(key, watch));
-            _ownSessions.TryRemove(callUuid, out var __);
-        }, CancellationToken.None, TaskContinuationOptions.ExecuteSynchronously, TaskScheduler.Default);
+        _ = task.ContinueWith(_ => _following.TryRemove(new KeyValuePair<(string, string), Lazy<Task<ConversationEnd>>>(key, watch)),
+            CancellationToken.None, TaskContinuationOptions.ExecuteSynchronously, TaskScheduler.Default);
         return task;
     }
 
@@ -194,16 +181,12 @@ public sealed partial class ConversationWatch
             var state = root.TryGetProperty("Channel-State", out var s) ? s.GetString() : null;
             var answered = root.TryGetProperty("Answer-State", out var answer) && answer.GetString() == "answered";
             var application = root.TryGetProperty("variable_current_application", out var app) ? app.GetString() : null;
-            // Still in the daemon's own socket application, whose module has finished with it: the daemon is all that
-            // could move it on. intercept's CS_PARK stays pending while the socket application runs without async
-            // (mod_event_socket.c socket_function: the channel's own thread is in the application).
-            var heldBySocket = state == "CS_EXECUTE" && _ownSessions.TryGetValue(survivor, out var own) && own.IsConnected && !own.CallEnded.IsCancellationRequested;
-            if (state is null || !answered || !(IdleStates.Contains(state) || heldBySocket))
+            if (state is null || !answered || !IdleStates.Contains(state))
             {
                 LogNotStranded(_logger, survivor, partner.Uuid, state ?? "unknown", application ?? "none", answered);
                 return null;
             }
-            return heldBySocket ? "CS_EXECUTE socket" : state;
+            return state;
         }
         catch (Exception ex) when (ex is EslConnectionClosedException or EslCommandException or JsonException)
         {

@@ -12,6 +12,8 @@ public enum PickupOutcome
     CallerGone,
     /// <summary>A directed pickup named nothing known (no such extension or SIP user).</summary>
     UnknownTarget,
+    /// <summary>The call rings on another node: the picker was moved there, where the pickup runs (several switches).</summary>
+    MovedToNode,
 }
 
 /// <summary>How a pickup ended, and for a success the caller's leg taken and the device it was ringing on.</summary>
@@ -24,6 +26,7 @@ public sealed record PickupResult(PickupOutcome Outcome, string? PickedCallUuid 
         PickupOutcome.Refused => "refused",
         PickupOutcome.NothingToPickUp => "nothing_to_pick_up",
         PickupOutcome.UnknownTarget => "unknown_target",
+        PickupOutcome.MovedToNode => "moved_to_node",
         _ => "caller_gone",
     };
 }

@@ -29,9 +29,12 @@ public sealed partial class PickupRunner
     private readonly TimeProvider _time;
     private readonly ILogger<PickupRunner> _logger;
     private readonly ConversationWatch _conversations;
+    private readonly IPickupCluster? _cluster;
 
-    public PickupRunner(IRingingLegs legs, ChannelTracker tracker, IPickupClaims claims, ConversationWatch conversations, IOptions<PickupOptions> options, DaemonMetrics metrics, TimeProvider time, ILogger<PickupRunner> logger)
+    /// <param name="cluster">Several switches: the calls ringing on the other nodes and the claims between them; none for one switch alone.</param>
+    public PickupRunner(IRingingLegs legs, ChannelTracker tracker, IPickupClaims claims, ConversationWatch conversations, IOptions<PickupOptions> options, DaemonMetrics metrics, TimeProvider time, ILogger<PickupRunner> logger, IPickupCluster? cluster = null)
     {
+        _cluster = cluster;
         _conversations = conversations;
         _legs = legs;
         _tracker = tracker;
@@ -70,10 +73,15 @@ public sealed partial class PickupRunner
         {
             return;
         }
+        if (session is not null)
+        {
+            // The picker has left the socket application already (intercept moved it); the socket is let go all the same.
+            await SessionActions.ReleaseAsync(session).ConfigureAwait(false);
+        }
         ConversationEnd end;
         try
         {
-            end = await _conversations.FollowAsync(call.Uuid, pickedCall, session, stopping).ConfigureAwait(false);
+            end = await _conversations.FollowAsync(call.Uuid, pickedCall, stopping).ConfigureAwait(false);
         }
         catch (OperationCanceledException)
         {
@@ -98,20 +106,40 @@ public sealed partial class PickupRunner
         }
         var target = start.Target!;
         var tried = new HashSet<string>(StringComparer.Ordinal);
+        if (_cluster is not null)
+        {
+            return await PickUpInClusterAsync(call, target, tried, stopping).ConfigureAwait(false);
+        }
         while (!session.CallEnded.IsCancellationRequested && ClaimNext(call, target, tried) is { } claim)
         {
             if (await TryInterceptAsync(call, claim, stopping).ConfigureAwait(false) is { } picked)
             {
                 return picked;
             }
-            if (session.IsAnswered || session.CallEnded.IsCancellationRequested)
+            if (await AnsweredForNothingAsync(session, stopping).ConfigureAwait(false) is { } gone)
             {
-                // intercept answered us but bridged nothing: no SIP error is possible any more.
-                await SessionActions.TryHangupAsync(session, "NORMAL_TEMPORARY_FAILURE", stopping).ConfigureAwait(false);
-                return new PickupResult(PickupOutcome.CallerGone);
+                return gone;
             }
         }
 
+        return await NothingTakenAsync(call, target, stopping).ConfigureAwait(false);
+    }
+
+    /// <summary>intercept answered the picker but bridged nothing: no SIP error is possible any more, so it hangs up.</summary>
+    private static async Task<PickupResult?> AnsweredForNothingAsync(EslOutboundSession session, CancellationToken stopping)
+    {
+        if (!session.IsAnswered && !session.CallEnded.IsCancellationRequested)
+        {
+            return null;
+        }
+        await SessionActions.TryHangupAsync(session, "NORMAL_TEMPORARY_FAILURE", stopping).ConfigureAwait(false);
+        return new PickupResult(PickupOutcome.CallerGone);
+    }
+
+    /// <summary>No call taken: the picker gone meanwhile, or the "nothing to pick up" response at once.</summary>
+    private async Task<PickupResult> NothingTakenAsync(CallContext call, DirectedPickupTarget target, CancellationToken stopping)
+    {
+        var session = call.Session;
         if (session.CallEnded.IsCancellationRequested)
         {
             return new PickupResult(PickupOutcome.CallerGone);
@@ -119,6 +147,74 @@ public sealed partial class PickupRunner
         var nothing = NothingToPickUp(call, target);
         await SessionActions.RespondAsync(session, nothing.Code, nothing.Reason, nothing.Media, stopping).ConfigureAwait(false);
         return nothing.Result;
+    }
+
+    /// <summary>
+    /// Several switches (socket path): every node's ringing calls in scope, oldest first; one claim across the nodes
+    /// (SET NX), then this node's own claims, since the node that owns a call is the final arbiter; a call ringing on
+    /// another node moves the picker there (302 relayed by the proxy) to run the pickup locally.
+    /// </summary>
+    private async Task<PickupResult> PickUpInClusterAsync(CallContext call, DirectedPickupTarget target, HashSet<string> tried, CancellationToken stopping)
+    {
+        var cluster = _cluster!;
+        var session = call.Session;
+        var picker = call.Caller.Device;
+        var pickerName = picker?.Id ?? "external";
+        var keys = PickupPlanner.ScopeKeys(target.Devices);
+        // Moved here by another node to take one call: that call first, and never moved on again.
+        var moved = cluster.MovedHere(session.ChannelData);
+        var token = moved?.Token ?? session.UniqueId;
+        while (!session.CallEnded.IsCancellationRequested)
+        {
+            // Asked afresh after every lost race or failed intercept: the next call in scope may have started ringing.
+            var ringing = _legs.RingingOn(keys);
+            var elsewhere = moved is not null ? [] : await cluster.RingingElsewhereAsync(keys, stopping).ConfigureAwait(false);
+            if (elsewhere.Count > 0)
+            {
+                ringing = [.. ringing, .. elsewhere.Select(e => e.Leg)];
+            }
+            var candidates = PickupPlanner.Candidates(call.Config, target.Devices, picker, session.UniqueId, ringing).Where(c => !tried.Contains(c.CallKey)).ToList();
+            var candidate = candidates.Find(c => c.CallKey == moved?.CallKey) ?? candidates.FirstOrDefault();
+            if (candidate is null)
+            {
+                break;
+            }
+            tried.Add(candidate.CallKey);
+            // One claim across the nodes first (the call a picker was moved here for is already its own).
+            if (candidate.CallKey != moved?.CallKey && !await cluster.TryClaimAsync(candidate.CallKey, token, stopping).ConfigureAwait(false))
+            {
+                LogClaimedElsewhere(_logger, session.UniqueId, candidate.CallKey, candidate.DeviceId);
+                continue;
+            }
+            if (elsewhere.FirstOrDefault(e => e.Leg.LegUuid == candidate.LegUuid) is { } remote)
+            {
+                if (await cluster.MoveAsync(session, new MovedPickup(candidate.CallKey, token), remote.NodeSipUri, stopping).ConfigureAwait(false))
+                {
+                    return new PickupResult(PickupOutcome.MovedToNode, candidate.CallerUuid, candidate.DeviceId);
+                }
+                await cluster.ReleaseAsync(candidate.CallKey, token, stopping).ConfigureAwait(false);
+                continue;
+            }
+            // This node owns the call: its own claims decide, whatever the store said.
+            if (!_claims.TryClaim(candidate.CallKey, session.UniqueId, pickerName, candidate.DeviceId))
+            {
+                LogClaimedElsewhere(_logger, session.UniqueId, candidate.CallKey, candidate.DeviceId);
+                continue;
+            }
+            var guard = InterceptGuard.For(candidate.CallerUuid is { } callerUuid && _legs.IsAnswered(callerUuid));
+            LogIntercepting(_logger, call.Uuid, candidate.LegUuid, candidate.DeviceId, candidate.CallerUuid ?? "unknown", guard.Name);
+            if (await TryInterceptAsync(call, new PickupClaim(candidate, guard, pickerName), stopping).ConfigureAwait(false) is { } picked)
+            {
+                await cluster.KeepAsync(candidate.CallKey, token, stopping).ConfigureAwait(false);
+                return picked;
+            }
+            await cluster.ReleaseAsync(candidate.CallKey, token, stopping).ConfigureAwait(false);
+            if (await AnsweredForNothingAsync(session, stopping).ConfigureAwait(false) is { } gone)
+            {
+                return gone;
+            }
+        }
+        return await NothingTakenAsync(call, target, stopping).ConfigureAwait(false);
     }
 
     /// <summary>

@@ -60,8 +60,8 @@ public sealed record BridgeOutcome(BridgeResult Result, string Cause, string? Ot
 
     private static double? TalkSecondsOf(EslEvent completion)
     {
-        return long.TryParse(completion.Headers["Caller-Channel-Bridged-Time"], NumberStyles.None, CultureInfo.InvariantCulture, out var bridged)
-            && long.TryParse(completion.Headers["Event-Date-Timestamp"], NumberStyles.None, CultureInfo.InvariantCulture, out var at)
+        return long.TryParse(completion["Caller-Channel-Bridged-Time"], NumberStyles.None, CultureInfo.InvariantCulture, out var bridged)
+            && long.TryParse(completion["Event-Date-Timestamp"], NumberStyles.None, CultureInfo.InvariantCulture, out var at)
             && bridged > 0 && at >= bridged
                 ? (at - bridged) / 1_000_000.0
                 : null;

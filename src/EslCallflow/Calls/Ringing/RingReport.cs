@@ -18,6 +18,11 @@ public sealed partial class RingReport(DaemonMetrics metrics, ILogger<RingReport
         {
             LogExcluded(logger, call.Uuid, excluded.DeviceId, excluded.Reason);
         }
+        if (plan.BeyondLegLimit.Count > 0)
+        {
+            LogBeyondLegLimit(logger, call.Uuid, plan.Legs.Count + plan.BeyondLegLimit.Count, DialString.MaxLegs,
+                string.Join(", ", plan.BeyondLegLimit.Select(e => e.DeviceId)));
+        }
     }
 
     public void NobodyToRing(ICall call, FlowNode node, int attempt, RingGroupData data, RingGroupAttempt plan)
@@ -78,6 +83,9 @@ public sealed partial class RingReport(DaemonMetrics metrics, ILogger<RingReport
 
     [LoggerMessage(EventId = 2006, Level = LogLevel.Debug, Message = "Call {CallUuid}: device {DeviceId} not rung: {Reason}")]
     private static partial void LogExcluded(ILogger logger, string callUuid, string deviceId, string reason);
+
+    [LoggerMessage(EventId = 2015, Level = LogLevel.Error, Message = "Call {CallUuid}: the ring group resolves to {DeviceCount} devices and one bridge rings at most {MaxLegs}; not rung: {DevicesLeftOut}")]
+    private static partial void LogBeyondLegLimit(ILogger logger, string callUuid, int deviceCount, int maxLegs, string devicesLeftOut);
 
     [LoggerMessage(EventId = 2007, Level = LogLevel.Information, Message = "Call {CallUuid}: no device left to ring")]
     private static partial void LogNobodyToRing(ILogger logger, string callUuid);

@@ -2,6 +2,8 @@ using EslCallflow.Callflows.Documents;
 using EslCallflow.Callflows.Modules;
 using EslCallflow.Callflows.RingGroups;
 using EslCallflow.Calls.Pickup;
+using EslCallflow.GroupState;
+using EslCallflow.Tracking;
 using EslCallflow.Esl.Outbound;
 using EslCallflow.Records;
 
@@ -12,33 +14,55 @@ namespace EslCallflow.Calls.Ringing;
 /// attempt, send its bridge, follow it to its end; repeat while nobody answers, then go on to the child named by
 /// the cause, else <c>_</c>, else hang up with it.
 /// </summary>
-public sealed class Ringer(BridgeWatcher watcher, RingReport report, ConversationWatch conversations)
+public sealed class Ringer(BridgeWatcher watcher, RingReport report, ConversationWatch conversations, ChannelTracker channels, IRingGroupState state, TimeProvider time)
 {
     public async Task<FlowNode?> RingAsync(CallContext call, FlowNode node, RingGroupData data, CancellationToken stopping)
     {
         var random = new Random();
         var cause = "NO_ANSWER";
+        // Read once per call: every attempt of a round_robin call starts where the call started.
+        var memory = data.StateKey is null && data.CallflowId is null
+            ? GroupMemory.Empty
+            : await state.ReadAsync(data.StateKey, data.CallflowId, stopping).ConfigureAwait(false);
         for (var attempt = 1; attempt <= data.Repeats; attempt++)
         {
-            var plan = RingGroupPlanner.Plan(call.Config, data, call.Caller, random);
+            var facts = new RingGroupFacts(
+                data.SkipBusy ? channels.AnsweredDeviceKeys() : RingGroupFacts.None.BusyDeviceKeys,
+                memory.LoggedOut,
+                memory.LastStarted,
+                memory.LastAnswered);
+            var plan = RingGroupPlanner.Plan(call.Config, data, call.Caller, random, facts);
             report.Planned(call, plan);
             if (!plan.HasLegs)
             {
                 report.NobodyToRing(call, node, attempt, data, plan);
-                return node.Child(FlowNode.DefaultChild) ?? await HangupAsync(call, "NO_USER_RESPONSE", stopping).ConfigureAwait(false);
+                var nobody = plan.NobodyCause;
+                return (nobody == "USER_BUSY" ? node.Child(nobody) : null) ?? node.Child(FlowNode.DefaultChild)
+                    ?? await HangupAsync(call, nobody, stopping).ConfigureAwait(false);
             }
             report.Ringing(call, attempt, data, plan);
             using var bridge = watcher.Send(call.Session, plan, stopping);
             RingReport.Rung(call, node, attempt, data, plan);
+            if (attempt == 1 && data is { Strategy: RingStrategy.RoundRobin, StateKey: { } key })
+            {
+                await state.StartedAsync(key, plan.Legs[0].Device.Id, stopping).ConfigureAwait(false);
+            }
             var end = await bridge.EndAsync().ConfigureAwait(false);
             report.Ended(call, node, attempt, end);
             switch (end)
             {
                 case RingEnd.Answered answered:
+                    if (data is { Strategy: RingStrategy.LeastRecent, StateKey: { } answeredKey })
+                    {
+                        await state.AnsweredAsync(answeredKey, DeviceIdOf(answered.Device, plan), time.GetUtcNow(), stopping).ConfigureAwait(false);
+                    }
                     report.TalkEnded(call, answered.Device, await answered.Talk.ConfigureAwait(false));
                     return null;
                 case RingEnd.PickedUp { PickerCall: { } pickerCall } picked:
-                    // The caller talks to the picker outside this session: followed on the channel feed to its end.
+                    // The caller talks to the picker outside this session, which lets go of the call at once: while the
+                    // socket application holds the caller (without async it runs in the channel's own thread), the
+                    // state intercept left pending (CS_PARK, then uuid_bridge's handlers, switch_ivr_bridge.c) cannot
+                    // run, and the caller would outlive its picker. Then followed on the channel feed to its end.
                     if (await FollowPickedUpAsync(call, pickerCall, picked.Picker, call.Session, stopping).ConfigureAwait(false) is { } talk)
                     {
                         report.TalkEnded(call, picked.Picker, talk);
@@ -62,9 +86,13 @@ public sealed class Ringer(BridgeWatcher watcher, RingReport report, Conversatio
     /// </summary>
     public async Task<TalkEnd?> FollowPickedUpAsync(ICall call, string pickerCall, string picker, EslOutboundSession? session, CancellationToken stopping)
     {
+        if (session is not null)
+        {
+            await SessionActions.ReleaseAsync(session).ConfigureAwait(false);
+        }
         try
         {
-            var end = await conversations.FollowAsync(call.Uuid, pickerCall, session, stopping).ConfigureAwait(false);
+            var end = await conversations.FollowAsync(call.Uuid, pickerCall, stopping).ConfigureAwait(false);
             return new TalkEnd(end.TalkSeconds, end.EndedByDaemon ? CallEnding.Daemon : end.FirstGone == call.Uuid ? CallEnding.Caller : picker, end.Cause);
         }
         catch (OperationCanceledException)
@@ -72,6 +100,11 @@ public sealed class Ringer(BridgeWatcher watcher, RingReport report, Conversatio
             return null;
         }
     }
+
+    /// <summary>The device id of the leg that answered (the feed may name it by its SIP identity).</summary>
+    private static string DeviceIdOf(string answered, RingGroupAttempt plan) =>
+        plan.Legs.FirstOrDefault(l => l.Device.Id == answered || string.Equals($"{l.Device.SipUsername}@{l.Device.SipRealm}", answered, StringComparison.OrdinalIgnoreCase))?.Device.Id
+        ?? answered;
 
     private static async Task<FlowNode?> HangupAsync(CallContext call, string cause, CancellationToken stopping)
     {
