@@ -28,3 +28,33 @@ public static class SuiteTransport
 
     public static bool IsDialplan => Current == Transport.Dialplan;
 }
+
+/// <summary>
+/// For a test of the outbound socket itself (its targets, what it does with a target that refuses): in dialplan mode
+/// mod_xml_curl is unloaded until disposed, so calls take the static dialplan's socket as they do when the fetch fails;
+/// in socket mode nothing changes.
+/// </summary>
+public sealed class SocketPathOnly : IAsyncDisposable
+{
+    private readonly FreeSwitchInstance? _switch;
+
+    private SocketPathOnly(FreeSwitchInstance? unloaded) => _switch = unloaded;
+
+    public static async Task<SocketPathOnly> StartAsync(FreeSwitchInstance freeSwitch, CancellationToken cancellationToken)
+    {
+        if (!SuiteTransport.IsDialplan)
+        {
+            return new SocketPathOnly(null);
+        }
+        await freeSwitch.ApiAsync("unload mod_xml_curl", cancellationToken);
+        return new SocketPathOnly(freeSwitch);
+    }
+
+    public async ValueTask DisposeAsync()
+    {
+        if (_switch is not null)
+        {
+            await _switch.ApiAsync("load mod_xml_curl", CancellationToken.None);
+        }
+    }
+}
