@@ -24,10 +24,12 @@ public sealed partial class DialplanFlow
     private readonly CallReport _report;
     private readonly RingReport _ring;
     private readonly PickupRunner _pickup;
+    private readonly RingMemory _memories;
     private readonly TimeProvider _time;
 
-    public DialplanFlow(BridgeWatcher watcher, IPickupClaims claims, DaemonMetrics metrics, CallReport report, RingReport ring, PickupRunner pickup, TimeProvider time)
+    public DialplanFlow(BridgeWatcher watcher, IPickupClaims claims, DaemonMetrics metrics, CallReport report, RingReport ring, RingMemory memories, PickupRunner pickup, TimeProvider time)
     {
+        _memories = memories;
         _watcher = watcher;
         _claims = claims;
         _metrics = metrics;
@@ -61,13 +63,14 @@ public sealed partial class DialplanFlow
             switch (node.Parsed)
             {
                 case RingGroupData ring:
-                    if (Ring(call, at, ring, 1, commands, out position) is { } ringStep)
+                    if (Ring(call, at, ring, 1, call.MemoryOf(ring), commands, out position) is { } ringStep)
                     {
                         return ringStep;
                     }
                     break;
                 case RingTargetData target:
-                    if (Ring(call, at, target.Rings, 1, commands, out position) is { } targetStep)
+                    var rings = target.Rings;
+                    if (Ring(call, at, rings, 1, call.MemoryOf(rings), commands, out position) is { } targetStep)
                     {
                         return targetStep;
                     }
