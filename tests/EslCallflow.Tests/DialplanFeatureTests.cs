@@ -197,10 +197,10 @@ public class DialplanFeatureTests
 
         Assert.Null(Of("7000").SocketOnly(cluster: true));
         Assert.Single(Of("7000").Remembering);
-        Assert.Equal("ring_group_toggle", Of("*60").SocketOnly(cluster: false));
+        Assert.Equal("it has a ring_group_toggle", Of("*60").SocketOnly(cluster: false));
         Assert.Null(Of("8000").SocketOnly(cluster: false));
-        Assert.Equal("pickup with several switches", Of("8000").SocketOnly(cluster: true));
-        Assert.Equal("pickup with several switches", Of("7150").SocketOnly(cluster: true));
+        Assert.Equal("a pickup with several switches", Of("8000").SocketOnly(cluster: true));
+        Assert.Equal("a pickup with several switches", Of("7150").SocketOnly(cluster: true));
         Assert.Same(Of("7000"), Of("7000"));
     }
 }

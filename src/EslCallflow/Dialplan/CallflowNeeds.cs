@@ -26,7 +26,7 @@ internal sealed record CallflowNeeds(IReadOnlyList<RingGroupData> Remembering, b
     /// group's state are the socket runner's; a toggle is rare and not waiting for a ring), and, with several switches,
     /// a pickup (the cluster's claims across nodes and its move of the picker run on the socket path).
     /// </summary>
-    public string? SocketOnly(bool cluster) => Toggles ? "ring_group_toggle" : PicksUp && cluster ? "pickup with several switches" : null;
+    public string? SocketOnly(bool cluster) => Toggles ? "it has a ring_group_toggle" : PicksUp && cluster ? "a pickup with several switches" : null;
 
     private static CallflowNeeds Find(PbxConfiguration config, Callflow callflow)
     {

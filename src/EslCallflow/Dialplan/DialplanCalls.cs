@@ -108,9 +108,9 @@ public sealed partial class DialplanCalls : IHostedService
             return DialplanAnswer.NotFound("not_found");
         }
         var needs = CallflowNeeds.Of(config, match.Callflow);
-        if (needs.SocketOnly(_cluster) is { } module)
+        if (needs.SocketOnly(_cluster) is { } reason)
         {
-            LogSocketOnly(_logger, uuid, number, match.Callflow.Id, module);
+            LogSocketOnly(_logger, uuid, number, match.Callflow.Id, reason);
             return DialplanAnswer.NotFound("socket");
         }
         if (!_inbound.IsConnected)
@@ -538,8 +538,8 @@ public sealed partial class DialplanCalls : IHostedService
     [LoggerMessage(EventId = 8003, Level = LogLevel.Debug, Message = "Call {CallUuid}: dialplan fetch for {Number} in context {Context}: not a callflow here ({Reason}); the static dialplan runs")]
     private static partial void LogNotFound(ILogger logger, string callUuid, string number, string context, string reason);
 
-    [LoggerMessage(EventId = 8009, Level = LogLevel.Debug, Message = "Call {CallUuid}: callflow {CallflowId} for {Number} has a {Module}, which runs on the outbound socket; answering \"not found\" so that the static dialplan hands the call there")]
-    private static partial void LogSocketOnly(ILogger logger, string callUuid, string number, string callflowId, string module);
+    [LoggerMessage(EventId = 8009, Level = LogLevel.Debug, Message = "Call {CallUuid}: callflow {CallflowId} for {Number} runs on the outbound socket ({Reason}); answering \"not found\" so that the static dialplan hands the call there")]
+    private static partial void LogSocketOnly(ILogger logger, string callUuid, string number, string callflowId, string reason);
 
     [LoggerMessage(EventId = 8004, Level = LogLevel.Warning, Message = "Call {CallUuid}: the channel feed is down; answering \"not found\" so that the static dialplan (the outbound socket) takes the call")]
     private static partial void LogFeedDown(ILogger logger, string callUuid);
