@@ -84,8 +84,9 @@ public sealed class BridgeWatcher
             await _feedWatch.CancelAsync().ConfigureAwait(false);
             if (answeredLeg is not null && claims.PickedUpBy(session.UniqueId) is null)
             {
+                var (rang, answeredAt) = (time.GetElapsedTime(_ringingSince), time.GetTimestamp());
                 var device = await _watcher.DeviceOfAsync(answeredLeg, _legs, _stopping).ConfigureAwait(false);
-                return new RingEnd.Answered(answeredLeg, device, time.GetElapsedTime(_ringingSince), TalkAsync(device, time.GetTimestamp()));
+                return new RingEnd.Answered(answeredLeg, device, rang, TalkAsync(device, answeredAt));
             }
             var completed = await _completion.ConfigureAwait(false);
             var outcome = BridgeOutcome.From(completed);
@@ -94,8 +95,9 @@ public sealed class BridgeWatcher
                 case BridgeResult.Answered:
                     // Answered, and the conversation already over, with no CHANNEL_BRIDGE seen first (the feed was down,
                     // or its event lost the race with this completion): the talk time is FreeSWITCH's.
+                    var rang = time.GetElapsedTime(_ringingSince);
                     var device = await _watcher.DeviceOfAsync(outcome.OtherLeg, _legs, _stopping).ConfigureAwait(false);
-                    return new RingEnd.Answered(outcome.OtherLeg ?? "unknown", device, time.GetElapsedTime(_ringingSince),
+                    return new RingEnd.Answered(outcome.OtherLeg ?? "unknown", device, rang,
                         Task.FromResult(TalkEndOf(session, device, completed, outcome.TalkSeconds ?? 0)));
                 case BridgeResult.PickedUp:
                     return new RingEnd.PickedUp(claims.PickedUpBy(session.UniqueId) ?? _watcher.DeviceOf(outcome.OtherLeg, null), outcome.OtherLeg,
