@@ -18,22 +18,9 @@ public class DialplanFeatureTests
 {
     private static readonly TimeSpan Timeout = TimeSpan.FromSeconds(10);
 
-    private static string Group(string fields) => $$"""
-        { "id": "rg-7100", "numbers": ["7100"], "flow": {
-            "module": "ring_group",
-            "data": { {{fields}} "timeout": 10, "endpoints": [ { "id": "dev1001", "endpoint_type": "device" }, { "id": "dev1003", "endpoint_type": "device" }, { "id": "dev1004", "endpoint_type": "device" } ] },
-            "children": { "USER_BUSY": { "module": "response", "data": { "code": 486, "message": "Busy Here" } } } } }
-        """;
+    private static string Group(string fields) => RingGroupFeatureScenes.Group(fields);
 
-    /// <summary>The feed shows <paramref name="deviceId"/> answered on leg <paramref name="leg"/> of another call.</summary>
-    private static async Task OnACallAsync(RunningDaemon daemon, string deviceId, string? leg = null)
-    {
-        await daemon.FreeSwitch.PublishAsync(EventTemplates.RingingLegEvent("CHANNEL_ANSWER", leg ?? "talking-" + deviceId, new Dictionary<string, string>
-        {
-            ["Answer-State"] = "answered", ["Channel-Call-State"] = "ACTIVE", ["variable_eslcallflow_device_id"] = deviceId,
-        }));
-        await Eventually.True(() => daemon.Tracker.AnsweredDeviceKeys().Contains("id:" + deviceId), Timeout);
-    }
+    private static Task OnACallAsync(RunningDaemon daemon, string deviceId, string? leg = null) => RingGroupFeatureScenes.OnACallAsync(daemon, deviceId, leg);
 
     private static CallRecord? LastRecord(RunningDaemon daemon) => daemon.Host.Services.GetRequiredService<CallRecords>().Recent(1) is [var last, ..] ? last : null;
 
