@@ -6,6 +6,7 @@ using EslCallflow.Dialplan;
 using EslCallflow.Records;
 using EslCallflow.Testing;
 using Microsoft.Extensions.DependencyInjection;
+using static EslCallflow.Tests.RingGroupFeatureScenes;
 
 namespace EslCallflow.Tests;
 
@@ -17,10 +18,6 @@ namespace EslCallflow.Tests;
 public class DialplanFeatureTests
 {
     private static readonly TimeSpan Timeout = TimeSpan.FromSeconds(10);
-
-    private static string Group(string fields) => RingGroupFeatureScenes.Group(fields);
-
-    private static Task OnACallAsync(RunningDaemon daemon, string deviceId, string? leg = null) => RingGroupFeatureScenes.OnACallAsync(daemon, deviceId, leg);
 
     private static CallRecord? LastRecord(RunningDaemon daemon) => daemon.Host.Services.GetRequiredService<CallRecords>().Recent(1) is [var last, ..] ? last : null;
 

@@ -3,6 +3,7 @@ using EslCallflow.Callflows.RingGroups;
 using EslCallflow.Records;
 using EslCallflow.Testing;
 using Microsoft.Extensions.DependencyInjection;
+using static EslCallflow.Tests.RingGroupFeatureScenes;
 
 namespace EslCallflow.Tests;
 
@@ -10,10 +11,6 @@ namespace EslCallflow.Tests;
 public class RingGroupFeatureCallTests
 {
     private static readonly TimeSpan Timeout = TimeSpan.FromSeconds(10);
-
-    private static string Group(string fields) => RingGroupFeatureScenes.Group(fields);
-
-    private static Task OnACallAsync(RunningDaemon daemon, string deviceId, string? leg = null) => RingGroupFeatureScenes.OnACallAsync(daemon, deviceId, leg);
 
     private static CallRecord LastRecord(RunningDaemon daemon) => daemon.Host.Services.GetRequiredService<CallRecords>().Recent(1)[0];
 
