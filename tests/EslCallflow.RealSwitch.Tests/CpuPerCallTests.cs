@@ -55,6 +55,7 @@ public sealed class CpuPerCallTests(RealSwitch fixture, ITestOutputHelper output
         s.Report($"  through the daemon (7301): FreeSWITCH {Ms(viaDaemon.Switch, viaDaemon.Calls)}, daemon {Ms(viaDaemon.Daemon, viaDaemon.Calls)}, together {Ms(viaDaemon.Switch + viaDaemon.Daemon, viaDaemon.Calls)}");
         s.Report($"  native dialplan (1001):    FreeSWITCH {Ms(native.Switch, native.Calls)} (daemon meanwhile {Ms(native.Daemon, native.Calls)}: its channel feed)");
         s.Report($"  idle, no call: FreeSWITCH {switchIdle * 1000 / IdleWindow.TotalSeconds:F1} ms/s, daemon {daemonIdle * 1000 / IdleWindow.TotalSeconds:F1} ms/s");
+        s.Report($"  ratio FreeSWITCH / native FreeSWITCH: {viaDaemon.Switch / native.Switch:F2}");
         s.Report($"  ratio (FreeSWITCH + daemon) / native FreeSWITCH: {(viaDaemon.Switch + viaDaemon.Daemon) / native.Switch:F2}");
         Assert.Equal(viaDaemon.Calls, native.Calls);
     }, TimeSpan.FromMinutes(6));

@@ -99,6 +99,8 @@ public sealed class DaemonDownTests(RealSwitch fixture, ITestOutputHelper output
     [RealSwitchFact]
     public Task A_second_daemon_target_takes_the_call_when_the_first_refuses_it() => fixture.RunAsync(output, async s =>
     {
+        // The socket's own targets: on the fast path they apply when the fetch fails (README, "Two ways in").
+        await using var socketOnly = await SocketPathOnly.StartAsync(s.Switch, s.Cancellation);
         var refusing = FreePorts.Next();
         var target = $"127.0.0.1:{refusing}|127.0.0.1:{s.Switch.DaemonCallPort}";
         await s.Switch.ApiAsync($"global_setvar eslcallflow_socket={target}", s.Cancellation);
@@ -130,6 +132,7 @@ public sealed class DaemonDownTests(RealSwitch fixture, ITestOutputHelper output
     {
         // As a daemon over Esl:Outbound:MaxSessions does: accept, then close. socket_function stops at the first host
         // that connects, so the next target is never tried.
+        await using var socketOnly = await SocketPathOnly.StartAsync(s.Switch, s.Cancellation);
         using var closing = new TcpListener(IPAddress.Loopback, 0);
         closing.Start();
         var closingPort = ((IPEndPoint)closing.LocalEndpoint).Port;

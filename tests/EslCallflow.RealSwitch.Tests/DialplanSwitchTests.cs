@@ -12,7 +12,7 @@ public sealed class DialplanFactAttribute : FactAttribute
     {
         Skip = RealSwitch.Binary is null
             ? $"needs a FreeSWITCH 1.10 binary; set {RealSwitch.Variable} to its path to run it (see README, Real-switch tests)"
-            : SuiteTransport.IsDialplan ? null : $"tests the dialplan fast path; set {SuiteTransport.Variable}=dialplan to run it (see README, Real-switch tests)";
+            : SuiteTransport.IsDialplan ? null : $"tests the dialplan fast path, and {SuiteTransport.Variable} is socket; leave it unset or set it to dialplan to run it (see README, Real-switch tests)";
     }
 }
 
@@ -76,17 +76,27 @@ public sealed class DialplanSwitchTests(RealSwitch fixture, ITestOutputHelper ou
     public Task With_the_daemon_stopped_a_call_runs_the_static_dialplan_at_once_and_the_daemon_back_takes_the_next() => fixture.RunAsync(output, async s =>
     {
         await s.Daemon.StopAsync();
-        var call = s.Phone("1005").Dial("7301");
+        try
+        {
+            var call = s.Phone("1005").Dial("7000");
 
-        var final = await call.FinalAsync(Soon);
-        var after = final.At - call.InviteSentAt;
+            // The static dialplan's socket is refused too, so eslcallflow_down rings the fallback (vars.xml: 1001).
+            var fallback = await s.Phone("1001").InviteAsync(Soon);
+            var after = fallback.ReceivedAt - call.InviteSentAt;
+            var warning = await s.SwitchLineAsync(Soon, "EslCallflow: no daemon at", "to 7000");
 
-        s.Report($"daemon stopped: the caller got {final.Code} {final.Reason} {Scene.Ms(after)} ms after its INVITE (the fetch refused, then the static dialplan)");
-        Assert.True(final.Code >= 400, $"the call got {final}");
-        Assert.True(after < TimeSpan.FromSeconds(1), $"{Scene.Ms(after)} ms: the static dialplan did not run at once");
-        Assert.Contains(s.SwitchLines(), l => l.Contains("mod_xml_curl", StringComparison.Ordinal) && l.Contains("Couldn't connect", StringComparison.Ordinal));
+            s.Report($"daemon stopped: the fallback (1001) got its INVITE {Scene.Ms(after)} ms after the caller's (the fetch refused, then the static dialplan); {warning.Trim()}");
+            Assert.True(after < TimeSpan.FromSeconds(1), $"{Scene.Ms(after)} ms: the static dialplan did not run at once");
+            Assert.Contains(s.SwitchLines(), l => l.Contains("mod_xml_curl", StringComparison.Ordinal) && l.Contains("Couldn't connect", StringComparison.Ordinal));
+            await s.Phone("1002").NoInviteAsync(TimeSpan.FromMilliseconds(200), "only the fallback rings while the daemon is down");
+            await call.CancelAsync(s.Cancellation);
+        }
+        finally
+        {
+            await s.Daemon.StartAsync(TimeSpan.FromSeconds(60), s.Cancellation);
+        }
 
-        await s.Daemon.StartAsync(TimeSpan.FromSeconds(60), s.Cancellation);
+        s.Phone("1001").Reset();
         var next = s.Phone("1005").Dial("7301");
         await s.Phone("1001").InviteAsync(Soon);
         Assert.NotEmpty(s.DaemonCalls("7301"));
@@ -104,15 +114,16 @@ public sealed class DialplanSwitchTests(RealSwitch fixture, ITestOutputHelper ou
         var accepting = AcceptAllAsync(hung, accepted, s.Cancellation);
         try
         {
-            var call = s.Phone("1005").Dial("7301");
+            var call = s.Phone("1005").Dial("7000");
 
-            var final = await call.FinalAsync(TimeSpan.FromSeconds(10));
-            var after = final.At - call.InviteSentAt;
+            var fallback = await s.Phone("1001").InviteAsync(TimeSpan.FromSeconds(10));
+            var after = fallback.ReceivedAt - call.InviteSentAt;
 
-            s.Report($"daemon hung: the caller got {final.Code} {final.Reason} {Scene.Ms(after)} ms after its INVITE (xml_curl.conf timeout 1 s, then the static dialplan)");
-            Assert.True(final.Code >= 400, $"the call got {final}");
+            s.Report($"daemon hung: the fallback (1001) got its INVITE {Scene.Ms(after)} ms after the caller's (xml_curl.conf timeout 1 s, then the static dialplan)");
             Assert.True(after >= TimeSpan.FromSeconds(1) && after < TimeSpan.FromSeconds(3), $"{Scene.Ms(after)} ms: not the 1 s timeout");
             Assert.Contains(s.SwitchLines(), l => l.Contains("mod_xml_curl", StringComparison.Ordinal) && l.Contains("Timeout", StringComparison.OrdinalIgnoreCase));
+            await s.SwitchLineAsync(Soon, "EslCallflow: no daemon at", "to 7000");
+            await call.CancelAsync(s.Cancellation);
         }
         finally
         {
@@ -127,23 +138,33 @@ public sealed class DialplanSwitchTests(RealSwitch fixture, ITestOutputHelper ou
     }, TimeSpan.FromMinutes(3));
 
     [DialplanFact]
-    public Task A_daemon_gone_between_a_ring_attempt_and_its_result_leaves_the_caller_a_clear_end() => fixture.RunAsync(output, async s =>
+    public Task A_daemon_gone_between_a_ring_attempt_and_its_result_leaves_the_caller_to_the_fallback() => fixture.RunAsync(output, async s =>
     {
         await using var callflow = await s.Daemon.OverrideDocumentAsync("callflows/7142-short-ring.json", """
             { "id": "suite-short-ring", "numbers": ["7142"],
-              "flow": { "module": "ring_group", "data": { "timeout": 2, "endpoints": [ { "id": "dev1001", "endpoint_type": "device" } ] },
+              "flow": { "module": "ring_group", "data": { "timeout": 2, "endpoints": [ { "id": "dev1002", "endpoint_type": "device" } ] },
                         "children": { "_": { "module": "response", "data": { "code": 480, "message": "Nobody Available" } } } } }
             """, s.Cancellation);
         var call = s.Phone("1005").Dial("7142");
-        var ringing = await s.Phone("1001").InviteAsync(Soon);
+        var ringing = await s.Phone("1002").InviteAsync(Soon);
 
         s.Daemon.Kill();
-        var final = await call.FinalAsync(TimeSpan.FromSeconds(10));
+        try
+        {
+            // The ring times out, its continuation's fetch is refused, and the static eslcallflow-next hands the call to
+            // eslcallflow_down under the number dialled: the fallback (1001) rings, as on the socket path.
+            var fallback = await s.Phone("1001").InviteAsync(TimeSpan.FromSeconds(10));
+            var warning = await s.SwitchLineAsync(Soon, "EslCallflow: no daemon at", "to 7142");
 
-        s.Report($"daemon killed while 1001 rang: the ring timed out and the caller got {final.Code} {final.Reason} {Scene.Ms(final.At - ringing.ReceivedAt)} ms after 1001's INVITE (the continuation's fetch refused; the static eslcallflow-next hung up with the bridge's cause)");
-        Assert.Equal(480, final.Code);
-        Assert.Contains(s.SwitchLines(), l => l.Contains("eslcallflow-next->eslcallflow-next-bridge-result", StringComparison.Ordinal));
-        await s.Daemon.StartAsync(TimeSpan.FromSeconds(60), s.Cancellation);
+            s.Report($"daemon killed while 1002 rang: the fallback (1001) got its INVITE {Scene.Ms(fallback.ReceivedAt - ringing.ReceivedAt)} ms after 1002's (the ring's 2 s, the continuation's fetch refused, then eslcallflow-next and eslcallflow_down); {warning.Trim()}");
+            Assert.False(call.IsEnded, "the caller was hung up instead of reaching the fallback: " + call);
+            Assert.Contains(s.SwitchLines(), l => l.Contains("eslcallflow-next->eslcallflow-next-down", StringComparison.Ordinal));
+            await call.CancelAsync(s.Cancellation);
+        }
+        finally
+        {
+            await s.Daemon.StartAsync(TimeSpan.FromSeconds(60), s.Cancellation);
+        }
     }, TimeSpan.FromMinutes(3));
 
     private static async Task AcceptAllAsync(TcpListener listener, List<Socket> accepted, CancellationToken cancellationToken)

@@ -25,6 +25,28 @@ public class CallflowModulesTests
     }
 
     [Fact]
+    public async Task A_runner_gives_one_step_for_both_ways_in_unless_its_module_waits_on_a_result()
+    {
+        await using var daemon = await RunningDaemon.StartAsync();
+        // What the dialplan path runs over the shared pieces of Calls/Ringing and Calls/Pickup, or leaves to the socket
+        // (Dialplan.CallflowNeeds): nothing else may have a run of its own that only the socket path knows.
+        Type[] waiting = [typeof(RingGroupData), typeof(RingTargetData), typeof(RingGroupToggleData)];
+
+        foreach (var runner in daemon.Host.Services.GetServices<ICallflowModule>())
+        {
+            var ownStep = Overrides(runner, "Step", typeof(ICall), typeof(FlowNode), runner.DataType, typeof(bool));
+            var ownRun = Overrides(runner, "RunAsync", typeof(CallContext), typeof(FlowNode), runner.DataType, typeof(CancellationToken));
+
+            Assert.True(ownStep != ownRun, $"{runner.GetType().Name}: a step or a run of its own, one of the two");
+            Assert.True(ownStep || waiting.Contains(runner.DataType) || typeof(IPickupData).IsAssignableFrom(runner.DataType),
+                $"{runner.GetType().Name} runs only on the socket path: give it a Step");
+        }
+    }
+
+    private static bool Overrides(ICallflowModule runner, string method, params Type[] parameters) =>
+        runner.GetType().GetMethod(method, System.Reflection.BindingFlags.Instance | System.Reflection.BindingFlags.NonPublic, parameters)?.DeclaringType == runner.GetType();
+
+    [Fact]
     public async Task A_module_whose_data_has_no_runner_is_refused_naming_it()
     {
         await using var daemon = await RunningDaemon.StartAsync();

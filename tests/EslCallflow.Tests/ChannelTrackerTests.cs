@@ -44,6 +44,27 @@ public class ChannelTrackerTests
     }
 
     [Fact]
+    public async Task The_device_of_a_leg_is_told_when_the_feed_shows_it_and_still_known_after_the_leg_is_gone()
+    {
+        var tracker = new ChannelTracker(TimeProvider.System);
+        using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(10));
+        // Asked before the feed has shown the leg at all (the call's own socket named it first).
+        var known = tracker.DeviceKnownAsync(RingingLeg, timeout.Token);
+        Assert.False(known.IsCompleted);
+
+        foreach (var evt in CapturedPickupEvents())
+        {
+            tracker.Apply(evt);
+        }
+
+        Assert.Equal("1001@127.0.0.1", await known);
+        Assert.Null(tracker.Find(RingingLeg));
+        Assert.Equal("1001@127.0.0.1", tracker.KnownDevice(RingingLeg));
+        Assert.Equal("1001@127.0.0.1", await tracker.DeviceKnownAsync(RingingLeg, timeout.Token));
+        Assert.Null(tracker.KnownDevice(Guid.NewGuid().ToString()));
+    }
+
+    [Fact]
     public void The_leg_counts_as_ringing_only_once_the_phone_sends_180()
     {
         var tracker = new ChannelTracker(TimeProvider.System);

@@ -77,6 +77,7 @@ public class DaemonKillTests
             $"--EslCallflow:StatePath={state}",
             $"--EslCallflow:ConfigurationPath={RunningDaemon.BundledConfig}",
             $"--Esl:Inbound:Port={eslPort}", $"--Esl:Outbound:Port={callPort}", $"--Http:Url=http://127.0.0.1:{httpPort}",
+            "--Dialplan:Url=http://127.0.0.1:0",
             "--Logging:MinimumLevel=Warning",
             .. HookArgs.For(hookUrl),
         ])

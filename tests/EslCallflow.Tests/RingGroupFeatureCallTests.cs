@@ -3,6 +3,7 @@ using EslCallflow.Callflows.RingGroups;
 using EslCallflow.Records;
 using EslCallflow.Testing;
 using Microsoft.Extensions.DependencyInjection;
+using static EslCallflow.Tests.RingGroupFeatureScenes;
 
 namespace EslCallflow.Tests;
 
@@ -10,23 +11,6 @@ namespace EslCallflow.Tests;
 public class RingGroupFeatureCallTests
 {
     private static readonly TimeSpan Timeout = TimeSpan.FromSeconds(10);
-
-    private static string Group(string fields) => $$"""
-        { "id": "rg-7100", "numbers": ["7100"], "flow": {
-            "module": "ring_group",
-            "data": { {{fields}} "timeout": 10, "endpoints": [ { "id": "dev1001", "endpoint_type": "device" }, { "id": "dev1003", "endpoint_type": "device" }, { "id": "dev1004", "endpoint_type": "device" } ] },
-            "children": { "USER_BUSY": { "module": "response", "data": { "code": 486, "message": "Busy Here" } } } } }
-        """;
-
-    /// <summary>The feed shows <paramref name="deviceId"/> answered on a leg of another call.</summary>
-    private static async Task OnACallAsync(RunningDaemon daemon, string deviceId, string? leg = null)
-    {
-        await daemon.FreeSwitch.PublishAsync(EventTemplates.RingingLegEvent("CHANNEL_ANSWER", leg ?? "talking-" + deviceId, new Dictionary<string, string>
-        {
-            ["Answer-State"] = "answered", ["Channel-Call-State"] = "ACTIVE", ["variable_eslcallflow_device_id"] = deviceId,
-        }));
-        await Eventually.True(() => daemon.Tracker.AnsweredDeviceKeys().Contains("id:" + deviceId), Timeout);
-    }
 
     private static CallRecord LastRecord(RunningDaemon daemon) => daemon.Host.Services.GetRequiredService<CallRecords>().Recent(1)[0];
 
@@ -140,6 +124,31 @@ public class RingGroupFeatureCallTests
         // Never answered first in document order; then 1001 (longest ago), 1004, 1003.
         Assert.Equal(["dev1001", "dev1003", "dev1003"], firsts);
         Assert.Equal(["dev1001", "dev1004", "dev1003"], Rung(last));
+    }
+
+    [Fact]
+    public async Task The_answering_device_is_named_when_the_feed_shows_its_leg_only_after_the_call_s_own_socket_did()
+    {
+        // As the real switch did under load (RingGroupFeatureTests.Least_recent on the socket path): the call's socket
+        // named the answering leg, with the bridge over, before the channel feed had shown that leg at all.
+        await using var daemon = await RunningDaemon.StartAsync(RunningDaemon.ConfigWith(("rg.json", Group("\"strategy\": \"least_recent\","))));
+        await using var call = await daemon.CallAsync("7100", "1005", async (fake, execution) =>
+        {
+            await Bridges.AnsweredInTurnBy("dev1004")(fake, execution);
+            if (execution.Application == "bridge")
+            {
+                await Task.Delay(100);
+                await OnACallAsync(daemon, "dev1004", "leg-dev1004");
+            }
+        });
+        await call.Closed.WaitAsync(Timeout);
+        await using var next = await daemon.CallAsync("7100", "1005", Bridges.Fails("NO_ANSWER"));
+        await next.Closed.WaitAsync(Timeout);
+
+        var answered = daemon.Host.Services.GetRequiredService<CallRecords>().Recent(2).Select(r => r.Answered).First(a => a is not null)!;
+        Assert.Equal(("dev1004", "leg-dev1004"), (answered.DeviceId, answered.LegUuid));
+        // least_recent remembered it: the next call rings dev1004 last.
+        Assert.Equal(["dev1001", "dev1003", "dev1004"], Rung(next));
     }
 
     [Fact]

@@ -25,7 +25,7 @@ public class ShutdownTimeoutTests
     {
         using var error = new StringWriter();
 
-        var exitCode = await DaemonRunner.RunAsync(["--EslCallflow:DrainTimeout=00:10:00", "--Esl:Outbound:Port=0", "--Http:Enabled=false"], error);
+        var exitCode = await DaemonRunner.RunAsync(["--EslCallflow:DrainTimeout=00:10:00", "--Esl:Outbound:Port=0", "--Http:Enabled=false", "--Dialplan:Enabled=false"], error);
 
         Assert.Equal(DaemonRunner.InvalidSettings, exitCode);
         Assert.Contains("DrainTimeout", error.ToString(), StringComparison.Ordinal);

@@ -14,7 +14,7 @@ public class StartupTests
     {
         var error = new StringWriter();
         var exitCode = await DaemonRunner.RunAsync(
-            [$"--EslCallflow:ConfigurationPath={folder}", "--Esl:Inbound:Port=1", "--Esl:Outbound:Port=0", "--Http:Url=http://127.0.0.1:0"],
+            [$"--EslCallflow:ConfigurationPath={folder}", "--Esl:Inbound:Port=1", "--Esl:Outbound:Port=0", "--Http:Url=http://127.0.0.1:0", "--Dialplan:Url=http://127.0.0.1:0"],
             error).WaitAsync(Timeout);
         return (exitCode, error.ToString());
     }

@@ -20,14 +20,16 @@ public sealed class CallHandler
 {
     private readonly CallflowConfigurationStore _store;
     private readonly CallflowModules _modules;
+    private readonly DaemonMetrics _metrics;
     private readonly CallReport _report;
     private readonly CallRecords _records;
     private readonly ILogger<CallHandler> _logger;
     private readonly PhoneRoute? _phoneRoute;
 
     /// <param name="phoneRoute">Several switches: how legs reach phones through the proxy (none for one switch alone).</param>
-    public CallHandler(CallflowConfigurationStore store, CallflowModules modules, CallReport report, CallRecords records, ILogger<CallHandler> logger, PhoneRoute? phoneRoute = null)
+    public CallHandler(CallflowConfigurationStore store, CallflowModules modules, DaemonMetrics metrics, CallReport report, CallRecords records, ILogger<CallHandler> logger, PhoneRoute? phoneRoute = null)
     {
+        _metrics = metrics;
         _phoneRoute = phoneRoute;
         _store = store;
         _records = records;
@@ -121,6 +123,8 @@ public sealed class CallHandler
             return node.Child(FlowNode.DefaultChild);
         }
         var module = _modules.Find(node.Module) ?? throw new InvalidOperationException($"module '{node.Module}' has no runner");
-        return await module.RunAsync(call, node, stopping).ConfigureAwait(false);
+        return module.Step(call, node, call.Session.IsAnswered) is { } step
+            ? await SessionActions.RunStepAsync(call, node, step, _metrics, stopping).ConfigureAwait(false)
+            : await module.RunAsync(call, node, stopping).ConfigureAwait(false);
     }
 }

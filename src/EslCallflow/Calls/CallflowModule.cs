@@ -14,11 +14,18 @@ public abstract class CallflowModule<TData> : ICallflowModule where TData : clas
 
     public IReadOnlyList<string> Names => TData.Modules;
 
-    public Task<FlowNode?> RunAsync(CallContext call, FlowNode node, CancellationToken stopping) =>
-        node.Parsed is TData data
-            ? RunAsync(call, node, data, stopping)
-            : throw new InvalidOperationException($"module '{node.Module}' carries {node.Parsed?.GetType().Name ?? "no data"}, not {typeof(TData).Name}");
+    public ModuleStep? Step(ICall call, FlowNode node, bool answered) => Step(call, node, DataOf(node), answered);
 
-    /// <summary>Runs the module on <paramref name="data"/>, the node's own.</summary>
-    protected abstract Task<FlowNode?> RunAsync(CallContext call, FlowNode node, TData data, CancellationToken stopping);
+    public Task<FlowNode?> RunAsync(CallContext call, FlowNode node, CancellationToken stopping) => RunAsync(call, node, DataOf(node), stopping);
+
+    /// <summary>What the module runs on <paramref name="data"/>, the node's own, on both ways in; null when it waits on a result.</summary>
+    protected virtual ModuleStep? Step(ICall call, FlowNode node, TData data, bool answered) => null;
+
+    /// <summary>Runs a module that waits on a result on <paramref name="data"/>, the node's own (the socket path's run of it).</summary>
+    protected virtual Task<FlowNode?> RunAsync(CallContext call, FlowNode node, TData data, CancellationToken stopping) =>
+        throw new InvalidOperationException($"{GetType().Name} has neither a step nor a run of its own");
+
+    private static TData DataOf(FlowNode node) =>
+        node.Parsed as TData
+            ?? throw new InvalidOperationException($"module '{node.Module}' carries {node.Parsed?.GetType().Name ?? "no data"}, not {typeof(TData).Name}");
 }

@@ -15,6 +15,13 @@ public interface ICallflowModule
     /// <summary>The <c>module</c> names in callflow documents that this runner runs.</summary>
     IReadOnlyList<string> Names { get; }
 
-    /// <summary>Runs the module; returns the next node (usually a child of <paramref name="node"/>), or null when the call is done.</summary>
+    /// <summary>
+    /// What the module runs, the same on both ways in (<see cref="ModuleStep"/>); null for a module whose next step
+    /// waits on a result, which <see cref="RunAsync"/> runs on the socket path.
+    /// </summary>
+    /// <param name="answered">Whether the call is answered before the module runs.</param>
+    ModuleStep? Step(ICall call, FlowNode node, bool answered);
+
+    /// <summary>Runs a module that has no <see cref="Step"/>; returns the next node (usually a child of <paramref name="node"/>), or null when the call is done.</summary>
     Task<FlowNode?> RunAsync(CallContext call, FlowNode node, CancellationToken stopping);
 }

@@ -1,7 +1,9 @@
+using EslCallflow.Callflows.Documents;
 using EslCallflow.Callflows.RingGroups;
 using EslCallflow.Esl;
 using EslCallflow.Esl.Messages;
 using EslCallflow.Esl.Outbound;
+using EslCallflow.Metrics;
 
 namespace EslCallflow.Calls;
 
@@ -59,6 +61,30 @@ internal static class SessionActions
                 // Already gone.
             }
         }
+    }
+
+    /// <summary>
+    /// A module's <see cref="ModuleStep"/> on the call's socket: each command in turn, then the hangup or the decision
+    /// it carries; returns the node the flow goes on with, or null when it is over.
+    /// </summary>
+    public static async Task<FlowNode?> RunStepAsync(CallContext call, FlowNode node, ModuleStep step, DaemonMetrics metrics, CancellationToken stopping)
+    {
+        foreach (var command in step.Commands)
+        {
+            await ExecuteAsync(call.Session, command, stopping).ConfigureAwait(false);
+        }
+        if (step.HangupCause is { } cause)
+        {
+            await TryHangupAsync(call.Session, cause, stopping).ConfigureAwait(false);
+        }
+        if (step.Outcome is { } outcome)
+        {
+            call.Decide(metrics, node.Module, outcome);
+        }
+        return step.HangupCause is not null || step.HandsOver ? null
+            : step.Jump is { } jumped ? jumped.Flow
+            : step.Child is { } child ? node.Child(child)
+            : null;
     }
 
     private static Task<EslEvent> ExecuteAsync(EslOutboundSession session, PlannedCommand command, CancellationToken stopping) =>

@@ -7,6 +7,7 @@ using EslCallflow.Calls;
 using EslCallflow.Calls.Pickup;
 using EslCallflow.Calls.Ringing;
 using EslCallflow.Metrics;
+using EslCallflow.GroupState;
 using EslCallflow.Records;
 
 namespace EslCallflow.Dialplan;
@@ -28,7 +29,7 @@ internal abstract record Waiting(FlowPosition At);
 /// A ring attempt on its way: the legs and who was left out (the plan without its text, which is not kept while
 /// the call rings), when it started.
 /// </summary>
-internal sealed record RingWaiting(FlowPosition At, RingGroupData Data, int Attempt, RingGroupAttempt Plan, long RingingSince) : Waiting(At);
+internal sealed record RingWaiting(FlowPosition At, RingGroupData Data, int Attempt, RingGroupAttempt Plan, long RingingSince, GroupMemory Memory) : Waiting(At);
 
 /// <summary>An intercept on its way: the call claimed behind its guard, the target, and the calls already tried.</summary>
 internal sealed record PickupWaiting(FlowPosition At, DirectedPickupTarget Target, PickupClaim Claim, HashSet<string> Tried) : Waiting(At);
@@ -71,6 +72,15 @@ public sealed class DialplanCall(string uuid, PbxConfiguration config, CallerCon
 
     /// <summary>Cancelled when the call is finished: every watch on the feed for it goes.</summary>
     public CancellationTokenSource Lifetime { get; } = new();
+
+    /// <summary>What its callflow needs before a walk (<see cref="CallflowNeeds"/>).</summary>
+    internal CallflowNeeds Needs { get; init; } = new([], false, false);
+
+    /// <summary>The ring groups' memories read before the step in progress (<see cref="CallflowNeeds.Remembering"/>).</summary>
+    internal IReadOnlyDictionary<(string?, string?), GroupMemory> Memories { get; set; } = new Dictionary<(string?, string?), GroupMemory>();
+
+    /// <summary>The memory read for <paramref name="data"/>'s group before this step; none when it remembers nothing.</summary>
+    internal GroupMemory MemoryOf(RingGroupData data) => Memories.GetValueOrDefault(CallflowNeeds.MemoryKey(data)) ?? GroupMemory.Empty;
 
     /// <summary>What the flow waits for now; null between steps and once the flow is over.</summary>
     internal Waiting? Waiting { get; set; }

@@ -2,12 +2,14 @@ using System.Collections.Concurrent;
 using System.Globalization;
 using EslCallflow.Callflows;
 using EslCallflow.Callflows.Documents;
+using EslCallflow.Callflows.FreeSwitch;
 using EslCallflow.Callflows.Modules;
 using EslCallflow.Callflows.RingGroups;
 using EslCallflow.Calls;
 using EslCallflow.Calls.Pickup;
 using EslCallflow.Calls.Ringing;
 using EslCallflow.Configuration;
+using EslCallflow.GroupState;
 using EslCallflow.Records;
 using EslCallflow.Tracking;
 using Microsoft.Extensions.Hosting;
@@ -41,6 +43,9 @@ public sealed partial class DialplanCalls : IHostedService
     private readonly CallRecords _records;
     private readonly DialplanOptions _options;
     private readonly HashSet<string> _contexts;
+    private readonly RingMemory _memories;
+    private readonly PhoneRoute? _phoneRoute;
+    private readonly bool _cluster;
     private readonly TimeProvider _time;
     private readonly ILogger<DialplanCalls> _logger;
 
@@ -54,9 +59,15 @@ public sealed partial class DialplanCalls : IHostedService
         PickupRunner pickup,
         CallRecords records,
         IOptions<DialplanOptions> options,
+        RingMemory memories,
         TimeProvider time,
-        ILogger<DialplanCalls> logger)
+        ILogger<DialplanCalls> logger,
+        PhoneRoute? phoneRoute = null,
+        IPickupCluster? cluster = null)
     {
+        _memories = memories;
+        _phoneRoute = phoneRoute;
+        _cluster = cluster is not null;
         _store = store;
         _inbound = inbound;
         _tracker = tracker;
@@ -75,7 +86,7 @@ public sealed partial class DialplanCalls : IHostedService
     public int InProgress => _calls.Count;
 
     /// <summary>Decides what a fetch gets. Never throws for a call: a failure is that call's error.</summary>
-    internal DialplanAnswer Answer(DialplanFetch fetch)
+    internal async ValueTask<DialplanAnswer> AnswerAsync(DialplanFetch fetch, CancellationToken cancellationToken)
     {
         if (fetch is not { Section: "dialplan", Uuid: { Length: > 0 } uuid, Destination: { Length: > 0 } number, Context: { } context })
         {
@@ -83,7 +94,7 @@ public sealed partial class DialplanCalls : IHostedService
         }
         if (context == DialplanOptions.NextContext)
         {
-            return Continue(fetch, uuid, number);
+            return await ContinueAsync(fetch, uuid, number, cancellationToken).ConfigureAwait(false);
         }
         if (!_contexts.Contains(context))
         {
@@ -96,6 +107,12 @@ public sealed partial class DialplanCalls : IHostedService
             LogNotFound(_logger, uuid, number, context, "no callflow");
             return DialplanAnswer.NotFound("not_found");
         }
+        var needs = CallflowNeeds.Of(config, match.Callflow);
+        if (needs.SocketOnly(_cluster) is { } reason)
+        {
+            LogSocketOnly(_logger, uuid, number, match.Callflow.Id, reason);
+            return DialplanAnswer.NotFound("socket");
+        }
         if (!_inbound.IsConnected)
         {
             // Answers and pickups are read from the feed: without it, the socket path (which reads them from the
@@ -103,20 +120,43 @@ public sealed partial class DialplanCalls : IHostedService
             LogFeedDown(_logger, uuid);
             return DialplanAnswer.NotFound("feed_down");
         }
-        var call = StartCall(fetch, uuid, number, config, match.Captures, match.Callflow);
+        var memories = await ReadMemoriesAsync(needs, cancellationToken).ConfigureAwait(false);
+        var call = StartCall(fetch, uuid, number, config, match.Captures, match.Callflow, needs);
+        call.Memories = memories;
         return Step(call, context, () => _flow.Walk(call, FlowPosition.Root(match.Callflow), DialplanFlow.IsAnswered(fetch)), restore: null);
     }
 
+    /// <summary>
+    /// The memories of the ring groups a step may reach (<see cref="CallflowNeeds"/>), read before the step, whose
+    /// walk does not wait: the socket path reads the same when its call reaches the group.
+    /// </summary>
+    private async ValueTask<IReadOnlyDictionary<(string?, string?), GroupMemory>> ReadMemoriesAsync(CallflowNeeds needs, CancellationToken cancellationToken)
+    {
+        var memories = new Dictionary<(string?, string?), GroupMemory>(needs.Remembering.Count);
+        foreach (var data in needs.Remembering)
+        {
+            var key = CallflowNeeds.MemoryKey(data);
+            if (!memories.ContainsKey(key))
+            {
+                memories[key] = await _memories.ReadAsync(data, cancellationToken).ConfigureAwait(false);
+            }
+        }
+        return memories;
+    }
+
     /// <summary>A fetch in the daemon's own context: the result the call's flow waits for.</summary>
-    private DialplanAnswer Continue(DialplanFetch fetch, string uuid, string token)
+    private async ValueTask<DialplanAnswer> ContinueAsync(DialplanFetch fetch, string uuid, string token, CancellationToken cancellationToken)
     {
         var restore = RestoreTransfers(fetch);
         if (_calls.TryGetValue(uuid, out var call))
         {
+            // A result may walk on into another ring group: its memory is read now, as the socket path reads it there.
+            var memories = await ReadMemoriesAsync(call.Needs, cancellationToken).ConfigureAwait(false);
             lock (call.Gate)
             {
                 if (!call.Finished && call.Waiting is { } waiting)
                 {
+                    call.Memories = memories;
                     return Step(call, DialplanOptions.NextContext, () => Result(call, waiting, fetch), restore);
                 }
             }
@@ -132,7 +172,10 @@ public sealed partial class DialplanCalls : IHostedService
         var number = fetch.Channel["Hunt-RDNIS"] is { Length: > 0 } dialled && config.MatchCallflow(dialled)?.Callflow.Id == callflow.Id
             ? dialled
             : callflow.Numbers.Count > 0 ? callflow.Numbers[0] : callflow.Id;
-        var resumed = StartCall(fetch, uuid, number, config, [], callflow);
+        var needs = CallflowNeeds.Of(config, callflow);
+        var resumedMemories = await ReadMemoriesAsync(needs, cancellationToken).ConfigureAwait(false);
+        var resumed = StartCall(fetch, uuid, number, config, [], callflow, needs);
+        resumed.Memories = resumedMemories;
         var at = new FlowPosition(node, decoded.CallflowId, decoded.Path);
         var ring = node.Parsed switch
         {
@@ -142,7 +185,7 @@ public sealed partial class DialplanCalls : IHostedService
         };
         return Step(resumed, DialplanOptions.NextContext, () => ring is null
             ? new DialplanStep([CallCommands.Hangup("NORMAL_TEMPORARY_FAILURE")], StepEnd.CallEnds)
-            : _flow.RingResult(resumed, new RingWaiting(at, ring, decoded.Attempt, new RingGroupAttempt([], [], null, []), _time.GetTimestamp()), fetch), restore);
+            : _flow.RingResult(resumed, new RingWaiting(at, ring, decoded.Attempt, new RingGroupAttempt([], [], null, []), _time.GetTimestamp(), resumed.MemoryOf(ring)), fetch), restore);
     }
 
     private DialplanStep Result(DialplanCall call, Waiting waiting, DialplanFetch fetch)
@@ -173,12 +216,12 @@ public sealed partial class DialplanCalls : IHostedService
         return new PlannedCommand("set", name + "=" + (left + 1).ToString(CultureInfo.InvariantCulture));
     }
 
-    private DialplanCall StartCall(DialplanFetch fetch, string uuid, string number, PbxConfiguration config, IReadOnlyList<string> captures, Callflow callflow)
+    private DialplanCall StartCall(DialplanFetch fetch, string uuid, string number, PbxConfiguration config, IReadOnlyList<string> captures, Callflow callflow, CallflowNeeds needs)
     {
         var channel = fetch.Channel;
-        var caller = CallReport.CallerOf(config, channel);
+        var caller = CallReport.CallerOf(config, channel) with { PhoneRoute = _phoneRoute };
         var record = _records.Start(uuid, number, callflow.Id, caller.Device, channel["Caller-Caller-ID-Name"], channel["Caller-Caller-ID-Number"]);
-        var call = new DialplanCall(uuid, config, caller, number, captures, record);
+        var call = new DialplanCall(uuid, config, caller, number, captures, record) { Needs = needs };
         if (_calls.TryRemove(uuid, out var earlier))
         {
             // The same channel back in the dialplan (a transfer module sent it to another callflow number): the
@@ -217,7 +260,9 @@ public sealed partial class DialplanCalls : IHostedService
                 call.StepWatch = CancellationTokenSource.CreateLinkedTokenSource(call.Lifetime.Token);
                 _ = WatchJoinAsync(call, waiting, call.StepWatch.Token);
             }
-            IReadOnlyList<PlannedCommand> commands = restore is null ? step.Commands : [restore, .. step.Commands];
+            IReadOnlyList<PlannedCommand> commands = restore is not null ? [restore, .. step.Commands]
+                : step.End == StepEnd.Waits ? [new PlannedCommand("set", AppArgument.Set(DialplanOptions.NumberVariable, call.Number)), .. step.Commands]
+                : step.Commands;
             return new DialplanAnswer(DialplanDocument.Build(context, commands), context == DialplanOptions.NextContext ? "continued" : "callflow", call, step);
         }
     }
@@ -239,6 +284,7 @@ public sealed partial class DialplanCalls : IHostedService
             {
                 case StepEnd.Waits when step.Waiting is RingWaiting ring:
                     DialplanFlow.Rung(call, ring);
+                    Remember(call, _memories.RungAsync(ring.Data, ring.Attempt, ring.Plan, CancellationToken.None));
                     break;
                 case StepEnd.HandedOver:
                     Finish(call, null);
@@ -300,6 +346,7 @@ public sealed partial class DialplanCalls : IHostedService
                         break;
                     case RingEnd.Answered answered:
                         call.Talking = (answered.Device, _time.GetTimestamp());
+                        Remember(call, _memories.AnsweredAsync(ring.Data, answered.Device, ring.Plan, CancellationToken.None));
                         break;
                 }
                 return true;
@@ -452,6 +499,27 @@ public sealed partial class DialplanCalls : IHostedService
         _calls.TryRemove(new KeyValuePair<string, DialplanCall>(call.Uuid, call));
     }
 
+    /// <summary>A write to a ring group's memory (round_robin's start, least_recent's answer), awaited off the call's lock.</summary>
+    private void Remember(DialplanCall call, Task write)
+    {
+        if (!write.IsCompletedSuccessfully)
+        {
+            _ = ObserveAsync(call.Uuid, write);
+        }
+    }
+
+    private async Task ObserveAsync(string callUuid, Task write)
+    {
+        try
+        {
+            await write.ConfigureAwait(false);
+        }
+        catch (Exception ex) when (ex is not OperationCanceledException)
+        {
+            LogMemoryNotWritten(_logger, ex, callUuid);
+        }
+    }
+
     public Task StartAsync(CancellationToken cancellationToken) => Task.CompletedTask;
 
     /// <summary>On stop, the calls still open end their records (their last events are spooled before the process ends).</summary>
@@ -470,11 +538,17 @@ public sealed partial class DialplanCalls : IHostedService
     [LoggerMessage(EventId = 8003, Level = LogLevel.Debug, Message = "Call {CallUuid}: dialplan fetch for {Number} in context {Context}: not a callflow here ({Reason}); the static dialplan runs")]
     private static partial void LogNotFound(ILogger logger, string callUuid, string number, string context, string reason);
 
+    [LoggerMessage(EventId = 8009, Level = LogLevel.Debug, Message = "Call {CallUuid}: callflow {CallflowId} for {Number} runs on the outbound socket ({Reason}); answering \"not found\" so that the static dialplan hands the call there")]
+    private static partial void LogSocketOnly(ILogger logger, string callUuid, string number, string callflowId, string reason);
+
     [LoggerMessage(EventId = 8004, Level = LogLevel.Warning, Message = "Call {CallUuid}: the channel feed is down; answering \"not found\" so that the static dialplan (the outbound socket) takes the call")]
     private static partial void LogFeedDown(ILogger logger, string callUuid);
 
     [LoggerMessage(EventId = 8005, Level = LogLevel.Warning, Message = "Call {CallUuid}: continuation {Token} names nothing in the configuration; answering \"not found\"")]
     private static partial void LogUnknownContinuation(ILogger logger, string callUuid, string token);
+
+    [LoggerMessage(EventId = 8008, Level = LogLevel.Warning, Message = "Call {CallUuid}: the ring group's memory (round_robin's start or least_recent's answer) was not written")]
+    private static partial void LogMemoryNotWritten(ILogger logger, Exception exception, string callUuid);
 
     [LoggerMessage(EventId = 8007, Level = LogLevel.Warning, Message = "Call {CallUuid}: the channel feed did not show the call's end within {Timeout}; its record ends with what the flow decided")]
     private static partial void LogEndNotSeen(ILogger logger, string callUuid, TimeSpan timeout);

@@ -105,7 +105,7 @@ public sealed class DialplanFetchService : IHostedService, IAsyncDisposable
         DialplanAnswer answer;
         try
         {
-            answer = _calls.Answer(await ReadFetchAsync(request, context.RequestAborted).ConfigureAwait(false));
+            answer = await _calls.AnswerAsync(await ReadFetchAsync(request, context.RequestAborted).ConfigureAwait(false), context.RequestAborted).ConfigureAwait(false);
         }
         catch (Exception ex) when (ex is BadHttpRequestException or InvalidDataException)
         {

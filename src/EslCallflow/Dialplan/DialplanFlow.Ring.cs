@@ -3,6 +3,7 @@ using EslCallflow.Callflows.Modules;
 using EslCallflow.Callflows.RingGroups;
 using EslCallflow.Calls;
 using EslCallflow.Calls.Ringing;
+using EslCallflow.GroupState;
 
 namespace EslCallflow.Dialplan;
 
@@ -16,30 +17,33 @@ namespace EslCallflow.Dialplan;
 public sealed partial class DialplanFlow
 {
     /// <summary>
-    /// One ring attempt: the XML that rings and waits, or (nobody to ring) null with <paramref name="next"/> the node
-    /// the flow goes on with (the <c>_</c> child), the call ending with NO_USER_RESPONSE when there is none.
+    /// One ring attempt, planned by the socket path's <see cref="RingMemory"/> over the group's <paramref name="memory"/>:
+    /// the XML that rings and waits, or (nobody to ring) null with <paramref name="next"/> the node the flow goes on with
+    /// (<c>USER_BUSY</c> when everyone left out was busy, else <c>_</c>), the call ending with the planner's cause when
+    /// there is none.
     /// </summary>
-    private DialplanStep? Ring(DialplanCall call, FlowPosition at, RingGroupData data, int attempt, List<PlannedCommand> commands, out FlowPosition? next)
+    private DialplanStep? Ring(DialplanCall call, FlowPosition at, RingGroupData data, int attempt, GroupMemory memory, List<PlannedCommand> commands, out FlowPosition? next)
     {
-        var plan = RingGroupPlanner.Plan(call.Config, data, call.Caller, Random.Shared);
+        var plan = _memories.Plan(call, data, memory, Random.Shared);
         _ring.Planned(call, plan);
         if (!plan.HasLegs)
         {
             _ring.NobodyToRing(call, at.Node, attempt, data, plan);
-            next = at.Child(FlowNode.DefaultChild);
-            if (next is null)
+            if (RingMemory.NobodyChild(at.Node, plan, out var cause) is { } child)
             {
-                commands.Add(CallCommands.Hangup("NO_USER_RESPONSE"));
-                return new DialplanStep(commands, StepEnd.CallEnds);
+                next = at.Child(child);
+                return null;
             }
-            return null;
+            next = null;
+            commands.Add(CallCommands.Hangup(cause));
+            return new DialplanStep(commands, StepEnd.CallEnds);
         }
         next = null;
         _ring.Ringing(call, attempt, data, plan);
         commands.AddRange(plan.Commands);
         commands.Add(Continuation(at.Token(attempt)));
         return new DialplanStep(commands, StepEnd.Waits,
-            new RingWaiting(at, data, attempt, new RingGroupAttempt(plan.Legs, plan.Excluded, null, []), _time.GetTimestamp()));
+            new RingWaiting(at, data, attempt, new RingGroupAttempt(plan.Legs, plan.Excluded, null, []), _time.GetTimestamp(), memory));
     }
 
     /// <summary>Once the attempt's XML is on its way: told, as on the socket path once the bridge is sent.</summary>
@@ -58,7 +62,7 @@ public sealed partial class DialplanFlow
         {
             case RingEnd.NotAnswered { Cause: var cause } when waiting.Attempt < waiting.Data.Repeats:
                 List<PlannedCommand> commands = [];
-                if (Ring(call, waiting.At, waiting.Data, waiting.Attempt + 1, commands, out var after) is { } again)
+                if (Ring(call, waiting.At, waiting.Data, waiting.Attempt + 1, waiting.Memory, commands, out var after) is { } again)
                 {
                     return again;
                 }

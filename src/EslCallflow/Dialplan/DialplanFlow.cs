@@ -24,10 +24,14 @@ public sealed partial class DialplanFlow
     private readonly CallReport _report;
     private readonly RingReport _ring;
     private readonly PickupRunner _pickup;
+    private readonly RingMemory _memories;
     private readonly TimeProvider _time;
+    private readonly CallflowModules _modules;
 
-    public DialplanFlow(BridgeWatcher watcher, IPickupClaims claims, DaemonMetrics metrics, CallReport report, RingReport ring, PickupRunner pickup, TimeProvider time)
+    public DialplanFlow(BridgeWatcher watcher, IPickupClaims claims, DaemonMetrics metrics, CallReport report, RingReport ring, RingMemory memories, PickupRunner pickup, TimeProvider time, CallflowModules modules)
     {
+        _modules = modules;
+        _memories = memories;
         _watcher = watcher;
         _claims = claims;
         _metrics = metrics;
@@ -61,42 +65,41 @@ public sealed partial class DialplanFlow
             switch (node.Parsed)
             {
                 case RingGroupData ring:
-                    if (Ring(call, at, ring, 1, commands, out position) is { } ringStep)
+                    if (Ring(call, at, ring, 1, call.MemoryOf(ring), commands, out position) is { } ringStep)
                     {
                         return ringStep;
                     }
                     break;
                 case RingTargetData target:
-                    if (Ring(call, at, target.Rings, 1, commands, out position) is { } targetStep)
+                    var rings = target.Rings;
+                    if (Ring(call, at, rings, 1, call.MemoryOf(rings), commands, out position) is { } targetStep)
                     {
                         return targetStep;
                     }
                     break;
-                case PlayData play:
-                    // KAZOO cf_play answers first, unless told not to (PlayModule on the socket path).
-                    if (play.Answer && !answered)
-                    {
-                        commands.Add(CallCommands.Answer);
-                        answered = true;
-                    }
-                    commands.Add(CallCommands.Playback(play.Media));
-                    position = at.Child(FlowNode.DefaultChild);
-                    break;
-                case ResponseData response:
-                    Respond(commands, response.Code, response.Message, response.Media, answered);
-                    call.Decide(_metrics, node.Module, "responded");
-                    return new DialplanStep(commands, StepEnd.CallEnds);
-                case CallflowJumpData jump:
-                    position = call.Config.Callflows.TryGetValue(jump.Id, out var jumped) ? FlowPosition.Root(jumped) : null;
-                    break;
-                case TransferData transfer:
-                    commands.Add(CallCommands.Transfer(transfer.Extension, transfer.Dialplan, transfer.Context));
-                    call.Decide(_metrics, node.Module, "transferred");
-                    return new DialplanStep(commands, StepEnd.HandedOver);
                 case IPickupData pickup:
                     return StartPickup(call, at, pickup, answered, commands);
                 default:
-                    throw new InvalidOperationException($"module '{node.Module}' has no dialplan step");
+                    // Every other module's step is its runner's, as the socket path runs it (ModuleStep).
+                    var step = _modules.Find(node.Module)?.Step(call, node, answered)
+                        ?? throw new InvalidOperationException($"module '{node.Module}' has no dialplan step");
+                    commands.AddRange(step.Commands);
+                    answered |= step.Answers;
+                    if (step.Outcome is { } outcome)
+                    {
+                        call.Decide(_metrics, node.Module, outcome);
+                    }
+                    if (step.HangupCause is { } cause)
+                    {
+                        commands.Add(CallCommands.Hangup(cause));
+                        return new DialplanStep(commands, StepEnd.CallEnds);
+                    }
+                    if (step.HandsOver)
+                    {
+                        return new DialplanStep(commands, StepEnd.HandedOver);
+                    }
+                    position = step.Jump is { } jumped ? FlowPosition.Root(jumped) : step.Child is { } child ? at.Child(child) : null;
+                    break;
             }
         }
         // The flow is over: FreeSWITCH ends the call once the extension has run, as it does after `socket` returns.

@@ -19,7 +19,7 @@ public sealed class DialplanMetrics
     private long _latencySumTicks;
 
     /// <summary>
-    /// One fetch answered: <c>callflow</c>, <c>continued</c>, <c>not_found</c>, <c>feed_down</c> (not found, so the
+    /// One fetch answered: <c>callflow</c>, <c>continued</c>, <c>not_found</c>, <c>socket</c> (not found: a module the outbound socket runs), <c>feed_down</c> (not found, so the
     /// socket path takes the call), <c>refused</c> (peer or credentials), <c>error</c>.
     /// </summary>
     public void Fetched(string result, TimeSpan elapsed)
@@ -40,7 +40,7 @@ public sealed class DialplanMetrics
 
     public void WritePrometheus(StringBuilder text, int callsInProgress)
     {
-        Family(text, "eslcallflow_dialplan_fetches_total", "Dialplan fetches answered, by result (callflow, continued, not_found, feed_down, refused, error).", "counter");
+        Family(text, "eslcallflow_dialplan_fetches_total", "Dialplan fetches answered, by result (callflow, continued, not_found, socket, feed_down, refused, error).", "counter");
         foreach (var (result, box) in _fetches.OrderBy(p => p.Key, StringComparer.Ordinal))
         {
             Sample(text, "eslcallflow_dialplan_fetches_total", $"result=\"{result}\"", Interlocked.Read(ref box.Value));

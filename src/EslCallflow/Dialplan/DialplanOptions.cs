@@ -16,8 +16,15 @@ public sealed class DialplanOptions : IValidatableObject
     /// <summary>The context the daemon's dialplan transfers a call into when its next step depends on a result.</summary>
     public const string NextContext = "eslcallflow-next";
 
-    /// <summary>Serve dialplan fetches. Off: only the outbound socket takes calls.</summary>
-    public bool Enabled { get; set; }
+    /// <summary>
+    /// The number the caller dialled, set on the channel by the first XML that waits for a result: the static copy of
+    /// <see cref="NextContext"/> hands the call to <c>eslcallflow_down</c> with it when the daemon does not answer the
+    /// continuation (the destination is then the continuation's token, not a number).
+    /// </summary>
+    public const string NumberVariable = "eslcallflow_number";
+
+    /// <summary>Serve dialplan fetches (the default: README, "Two ways in"). Off: only the outbound socket takes calls.</summary>
+    public bool Enabled { get; set; } = true;
 
     /// <summary>Where mod_xml_curl posts (its <c>gateway-url</c> is this plus <see cref="Path"/>). Port 0 picks a free port.</summary>
     [Required]

@@ -101,6 +101,7 @@ public static class DaemonHost
         builder.Services.AddSingleton<IRingGroupState>(sp => new FileRingGroupState(
             sp.GetRequiredService<IOptions<DaemonOptions>>().Value.ResolvedStatePath, sp.GetRequiredService<ILogger<FileRingGroupState>>()));
         builder.Services.AddSingleton<MemberPresence>();
+        builder.Services.AddSingleton<RingMemory>();
         builder.Services.AddSingleton<Ringer>();
         CallflowModules.Register(builder.Services);
         builder.Services.AddSingleton<CallReport>();

@@ -36,6 +36,7 @@ public sealed partial class ChannelTracker
 
     private readonly Dictionary<string, TaskCompletionSource<string>> _joinWatches = new(StringComparer.Ordinal);
     private readonly Dictionary<string, TaskCompletionSource<ChannelHangup>> _hangupWatches = new(StringComparer.Ordinal);
+    private readonly Dictionary<string, TaskCompletionSource<string>> _deviceWatches = new(StringComparer.Ordinal);
 
     /// <summary>
     /// Completes with the other leg's UUID at the next CHANNEL_BRIDGE that names <paramref name="uuid"/> as either
@@ -50,11 +51,26 @@ public sealed partial class ChannelTracker
     /// </summary>
     public Task<ChannelHangup> HungUpAsync(string uuid, CancellationToken cancellationToken) => Watch(_hangupWatches, uuid, cancellationToken);
 
-    private Task<T> Watch<T>(Dictionary<string, TaskCompletionSource<T>> watches, string uuid, CancellationToken cancellationToken)
+    /// <summary>
+    /// Completes with the device a channel rings once the feed has shown it (<see cref="KnownDevice"/>): at once when
+    /// it has, the channel here or lately ended. A call's own socket can name an answered leg before the feed has shown
+    /// that leg at all (a conversation of a moment: the bridge returns and the socket's held events come with its
+    /// reply, while the feed's events of the leg are still on their way). One watch per channel; cancelled by
+    /// <paramref name="cancellationToken"/>.
+    /// </summary>
+    public Task<string> DeviceKnownAsync(string uuid, CancellationToken cancellationToken) =>
+        Watch(_deviceWatches, uuid, cancellationToken, () => KnownDeviceLocked(uuid));
+
+    private Task<T> Watch<T>(Dictionary<string, TaskCompletionSource<T>> watches, string uuid, CancellationToken cancellationToken, Func<T?>? already = null)
+        where T : class
     {
         var watch = new TaskCompletionSource<T>(TaskCreationOptions.RunContinuationsAsynchronously);
         lock (_gate)
         {
+            if (already?.Invoke() is { } now)
+            {
+                return Task.FromResult(now);
+            }
             if (watches.Remove(uuid, out var replaced))
             {
                 replaced.TrySetCanceled(cancellationToken);

@@ -100,12 +100,16 @@ public sealed partial class ChannelTracker
                 _channels.Add(uuid, channel);
             }
             Update(channel, evt, name, ending);
+            if (channel.Device is { } device)
+            {
+                CompleteLocked(_deviceWatches, uuid, device);
+            }
             ReindexLocked(channel);
             TellLocked(channel);
             if (ending)
             {
                 channel.HangupCause ??= NonEmpty(evt["Hangup-Cause"]);
-                EndWatchesLocked(uuid, channel.HangupCause, seen: true);
+                EndWatchesLocked(uuid, channel.HangupCause, seen: true, channel);
             }
             if (name == "CHANNEL_BRIDGE" && channel.OtherLeg is { } other && _bridgeWatches.Remove(uuid, out var watch))
             {
@@ -200,7 +204,7 @@ public sealed partial class ChannelTracker
             // A watched channel the switch no longer has ended while the feed was away.
             foreach (var gone in _endWatches.Keys.Where(u => !kept.Contains(u)).ToList())
             {
-                EndWatchesLocked(gone, _channels.GetValueOrDefault(gone)?.HangupCause, seen: false);
+                EndWatchesLocked(gone, _channels.GetValueOrDefault(gone)?.HangupCause, seen: false, _channels.GetValueOrDefault(gone));
             }
             HangupWatchesGoneLocked(kept);
             _channels.Clear();
@@ -288,6 +292,18 @@ public sealed partial class ChannelTracker
             return _channels.TryGetValue(uuid, out var channel) && channel.IsRinging;
         }
     }
+
+    /// <summary>The device a channel rings or rang, if the feed has shown it: a channel here, or one lately ended.</summary>
+    public string? KnownDevice(string uuid)
+    {
+        lock (_gate)
+        {
+            return KnownDeviceLocked(uuid);
+        }
+    }
+
+    private string? KnownDeviceLocked(string uuid) =>
+        _channels.TryGetValue(uuid, out var channel) ? channel.Device : _recentlyEnded.GetValueOrDefault(uuid)?.Device;
 
     public ChannelView? Find(string uuid)
     {
@@ -385,15 +401,19 @@ public sealed partial class ChannelTracker
             Unindex(channel!);
             TellLocked(channel!);
         }
-        EndWatchesLocked(uuid, channel?.HangupCause ?? cause, seen: true);
+        EndWatchesLocked(uuid, channel?.HangupCause ?? cause, seen: true, channel);
     }
 
     /// <summary>The first end seen of a channel is kept (a DESTROY after its HANGUP changes nothing) and told to its watches.</summary>
-    private void EndWatchesLocked(string uuid, string? cause, bool seen)
+    private void EndWatchesLocked(string uuid, string? cause, bool seen, TrackedChannel? channel = null)
     {
         if (!_recentlyEnded.TryGetValue(uuid, out var end))
         {
-            end = new ChannelEnd(uuid, cause, seen, ++_endSequence);
+            end = new ChannelEnd(uuid, cause, seen, ++_endSequence) { Device = channel?.Device };
+            if (end.Device is { } device)
+            {
+                CompleteLocked(_deviceWatches, uuid, device);
+            }
             _recentlyEnded[uuid] = end;
             _recentlyEndedOrder.Enqueue(uuid);
             if (_recentlyEndedOrder.Count > RecentlyEndedKept)

@@ -14,6 +14,10 @@ internal sealed class TrackedChannel(string uuid)
     public long RingingSinceMicros { get; set; }
     public string? DeviceId { get; set; }
     public string? SipIdentity { get; set; }
+
+    /// <summary>The device the channel rings, once the feed has shown it: the daemon's device variable, else its SIP identity.</summary>
+    public string? Device => DeviceId ?? SipIdentity;
+
     public long LastSeen { get; set; }
 
     /// <summary>Joined to another leg now (between its CHANNEL_BRIDGE and CHANNEL_UNBRIDGE, as either leg).</summary>
@@ -51,4 +55,8 @@ public sealed record ChannelView(
 
 /// <summary>How a channel left the tracker: its hangup cause if the feed said it, and whether its end was seen at all.</summary>
 /// <param name="Order">Ends the tracker learned earlier have smaller numbers (0: it did not learn it, the switch said so).</param>
-public sealed record ChannelEnd(string Uuid, string? Cause, bool Seen, long Order = 0);
+public sealed record ChannelEnd(string Uuid, string? Cause, bool Seen, long Order = 0)
+{
+    /// <summary>The device it rang, when the feed had shown it (a ring group's answer is told by it after the leg is gone).</summary>
+    public string? Device { get; init; }
+}

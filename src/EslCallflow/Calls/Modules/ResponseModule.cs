@@ -1,16 +1,15 @@
 using EslCallflow.Callflows.Documents;
 using EslCallflow.Callflows.Modules;
-using EslCallflow.Metrics;
 
 namespace EslCallflow.Calls.Modules;
 
 /// <summary>response (KAZOO cf_response): a SIP error, optionally after early media; terminal.</summary>
-public sealed class ResponseModule(DaemonMetrics metrics) : CallflowModule<ResponseData>
+public sealed class ResponseModule : CallflowModule<ResponseData>
 {
-    protected override async Task<FlowNode?> RunAsync(CallContext call, FlowNode node, ResponseData data, CancellationToken stopping)
-    {
-        await SessionActions.RespondAsync(call.Session, data.Code, data.Message, data.Media, stopping).ConfigureAwait(false);
-        call.Decide(metrics, node.Module, "responded");
-        return null;
-    }
+    protected override ModuleStep Step(ICall call, FlowNode node, ResponseData data, bool answered) =>
+        new(CallCommands.Respond(data.Code, data.Message, data.Media, answered))
+        {
+            HangupCause = "NORMAL_CLEARING",
+            Outcome = "responded",
+        };
 }

@@ -33,7 +33,7 @@ public sealed class BridgeWatcher
         var bridgedOnFeed = _tracker.BridgedAsync(session.UniqueId, feedWatch.Token);
         var completion = SessionActions.BridgeAsync(session, plan.Commands, stopping);
         // Only the legs are kept while the bridge runs: the plan's text (kilobytes) is not kept for the whole call.
-        return new Bridge(this, session, plan.Legs, ringingSince, completion, bridgedOnFeed, feedWatch);
+        return new Bridge(this, session, plan.Legs, ringingSince, completion, bridgedOnFeed, feedWatch, stopping);
     }
 
     /// <summary>One bridge on its way.</summary>
@@ -46,9 +46,11 @@ public sealed class BridgeWatcher
         private readonly Task<EslEvent> _completion;
         private readonly Task<string> _bridgedOnFeed;
         private readonly CancellationTokenSource _feedWatch;
+        private readonly CancellationToken _stopping;
 
-        internal Bridge(BridgeWatcher watcher, EslOutboundSession session, IReadOnlyList<PlannedLeg> legs, long ringingSince, Task<EslEvent> completion, Task<string> bridgedOnFeed, CancellationTokenSource feedWatch)
+        internal Bridge(BridgeWatcher watcher, EslOutboundSession session, IReadOnlyList<PlannedLeg> legs, long ringingSince, Task<EslEvent> completion, Task<string> bridgedOnFeed, CancellationTokenSource feedWatch, CancellationToken stopping)
         {
+            _stopping = stopping;
             _watcher = watcher;
             _session = session;
             _legs = legs;
@@ -82,8 +84,9 @@ public sealed class BridgeWatcher
             await _feedWatch.CancelAsync().ConfigureAwait(false);
             if (answeredLeg is not null && claims.PickedUpBy(session.UniqueId) is null)
             {
-                var device = _watcher.DeviceOf(answeredLeg, _legs);
-                return new RingEnd.Answered(answeredLeg, device, time.GetElapsedTime(_ringingSince), TalkAsync(device, time.GetTimestamp()));
+                var (rang, answeredAt) = (time.GetElapsedTime(_ringingSince), time.GetTimestamp());
+                var device = await _watcher.DeviceOfAsync(answeredLeg, _legs, _stopping).ConfigureAwait(false);
+                return new RingEnd.Answered(answeredLeg, device, rang, TalkAsync(device, answeredAt));
             }
             var completed = await _completion.ConfigureAwait(false);
             var outcome = BridgeOutcome.From(completed);
@@ -92,8 +95,9 @@ public sealed class BridgeWatcher
                 case BridgeResult.Answered:
                     // Answered, and the conversation already over, with no CHANNEL_BRIDGE seen first (the feed was down,
                     // or its event lost the race with this completion): the talk time is FreeSWITCH's.
-                    var device = _watcher.DeviceOf(outcome.OtherLeg, _legs);
-                    return new RingEnd.Answered(outcome.OtherLeg ?? "unknown", device, time.GetElapsedTime(_ringingSince),
+                    var rang = time.GetElapsedTime(_ringingSince);
+                    var device = await _watcher.DeviceOfAsync(outcome.OtherLeg, _legs, _stopping).ConfigureAwait(false);
+                    return new RingEnd.Answered(outcome.OtherLeg ?? "unknown", device, rang,
                         Task.FromResult(TalkEndOf(session, device, completed, outcome.TalkSeconds ?? 0)));
                 case BridgeResult.PickedUp:
                     return new RingEnd.PickedUp(claims.PickedUpBy(session.UniqueId) ?? _watcher.DeviceOf(outcome.OtherLeg, null), outcome.OtherLeg,
@@ -139,10 +143,38 @@ public sealed class BridgeWatcher
     /// </summary>
     internal string DeviceOf(string? legUuid, IReadOnlyList<PlannedLeg>? legs)
     {
-        if (legUuid is not null && _tracker.Find(legUuid) is { } leg && (leg.DeviceId ?? leg.SipIdentity) is { } device)
+        if (legUuid is not null && _tracker.KnownDevice(legUuid) is { } device)
         {
             return device;
         }
         return legs is [var only] ? only.Device.Id : "unknown";
     }
+
+    /// <summary>
+    /// The device of an answered leg the call's own socket named, once the channel feed has shown it: the socket can
+    /// be ahead of the feed by a few milliseconds (the bridge of a short conversation returns, and FreeSWITCH sends
+    /// the socket's held events with its reply), and least_recent's memory, the log line and the record need the
+    /// device, not "unknown". A leg the feed showed and saw end is known too. Waited for at most <see cref="FeedTrail"/>
+    /// (with the feed down it never shows).
+    /// </summary>
+    internal async Task<string> DeviceOfAsync(string? legUuid, IReadOnlyList<PlannedLeg> legs, CancellationToken cancellationToken)
+    {
+        if (legUuid is null || legs.Count <= 1 || _tracker.KnownDevice(legUuid) is not null)
+        {
+            return DeviceOf(legUuid, legs);
+        }
+        using var wait = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
+        wait.CancelAfter(FeedTrail);
+        try
+        {
+            return await _tracker.DeviceKnownAsync(legUuid, wait.Token).ConfigureAwait(false);
+        }
+        catch (OperationCanceledException) when (!cancellationToken.IsCancellationRequested)
+        {
+            return DeviceOf(legUuid, legs);
+        }
+    }
+
+    /// <summary>How long an answer's report waits for the feed to show the answered leg (it trails by milliseconds).</summary>
+    private static readonly TimeSpan FeedTrail = TimeSpan.FromMilliseconds(500);
 }

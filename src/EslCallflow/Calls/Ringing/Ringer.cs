@@ -2,8 +2,6 @@ using EslCallflow.Callflows.Documents;
 using EslCallflow.Callflows.Modules;
 using EslCallflow.Callflows.RingGroups;
 using EslCallflow.Calls.Pickup;
-using EslCallflow.GroupState;
-using EslCallflow.Tracking;
 using EslCallflow.Esl.Outbound;
 using EslCallflow.Records;
 
@@ -14,48 +12,34 @@ namespace EslCallflow.Calls.Ringing;
 /// attempt, send its bridge, follow it to its end; repeat while nobody answers, then go on to the child named by
 /// the cause, else <c>_</c>, else hang up with it.
 /// </summary>
-public sealed class Ringer(BridgeWatcher watcher, RingReport report, ConversationWatch conversations, ChannelTracker channels, IRingGroupState state, TimeProvider time)
+public sealed class Ringer(BridgeWatcher watcher, RingReport report, ConversationWatch conversations, RingMemory memories)
 {
     public async Task<FlowNode?> RingAsync(CallContext call, FlowNode node, RingGroupData data, CancellationToken stopping)
     {
         var random = new Random();
         var cause = "NO_ANSWER";
-        // Read once per call: every attempt of a round_robin call starts where the call started.
-        var memory = data.StateKey is null && data.CallflowId is null
-            ? GroupMemory.Empty
-            : await state.ReadAsync(data.StateKey, data.CallflowId, stopping).ConfigureAwait(false);
+        var memory = await memories.ReadAsync(data, stopping).ConfigureAwait(false);
         for (var attempt = 1; attempt <= data.Repeats; attempt++)
         {
-            var facts = new RingGroupFacts(
-                data.SkipBusy ? channels.AnsweredDeviceKeys() : RingGroupFacts.None.BusyDeviceKeys,
-                memory.LoggedOut,
-                memory.LastStarted,
-                memory.LastAnswered);
-            var plan = RingGroupPlanner.Plan(call.Config, data, call.Caller, random, facts);
+            var plan = memories.Plan(call, data, memory, random);
             report.Planned(call, plan);
             if (!plan.HasLegs)
             {
                 report.NobodyToRing(call, node, attempt, data, plan);
-                var nobody = plan.NobodyCause;
-                return (nobody == "USER_BUSY" ? node.Child(nobody) : null) ?? node.Child(FlowNode.DefaultChild)
-                    ?? await HangupAsync(call, nobody, stopping).ConfigureAwait(false);
+                return RingMemory.NobodyChild(node, plan, out var nobody) is { } child
+                    ? node.Child(child)
+                    : await HangupAsync(call, nobody, stopping).ConfigureAwait(false);
             }
             report.Ringing(call, attempt, data, plan);
             using var bridge = watcher.Send(call.Session, plan, stopping);
             RingReport.Rung(call, node, attempt, data, plan);
-            if (attempt == 1 && data is { Strategy: RingStrategy.RoundRobin, StateKey: { } key })
-            {
-                await state.StartedAsync(key, plan.Legs[0].Device.Id, stopping).ConfigureAwait(false);
-            }
+            await memories.RungAsync(data, attempt, plan, stopping).ConfigureAwait(false);
             var end = await bridge.EndAsync().ConfigureAwait(false);
             report.Ended(call, node, attempt, end);
             switch (end)
             {
                 case RingEnd.Answered answered:
-                    if (data is { Strategy: RingStrategy.LeastRecent, StateKey: { } answeredKey })
-                    {
-                        await state.AnsweredAsync(answeredKey, DeviceIdOf(answered.Device, plan), time.GetUtcNow(), stopping).ConfigureAwait(false);
-                    }
+                    await memories.AnsweredAsync(data, answered.Device, plan, stopping).ConfigureAwait(false);
                     report.TalkEnded(call, answered.Device, await answered.Talk.ConfigureAwait(false));
                     return null;
                 case RingEnd.PickedUp { PickerCall: { } pickerCall } picked:
@@ -100,11 +84,6 @@ public sealed class Ringer(BridgeWatcher watcher, RingReport report, Conversatio
             return null;
         }
     }
-
-    /// <summary>The device id of the leg that answered (the feed may name it by its SIP identity).</summary>
-    private static string DeviceIdOf(string answered, RingGroupAttempt plan) =>
-        plan.Legs.FirstOrDefault(l => l.Device.Id == answered || string.Equals($"{l.Device.SipUsername}@{l.Device.SipRealm}", answered, StringComparison.OrdinalIgnoreCase))?.Device.Id
-        ?? answered;
 
     private static async Task<FlowNode?> HangupAsync(CallContext call, string cause, CancellationToken stopping)
     {
