@@ -298,6 +298,9 @@ public sealed class RingGroupTests(RealSwitch fixture, ITestOutputHelper output)
         Assert.Equal(486, s.Phone("1001").Incoming.Single().RejectedWith);
         Assert.Null(answered.CancelledAt);
         await call.HangUpAsync(s.Cancellation);
+        // The busy member's USER_BUSY is left in the caller's last_bridge_hangup_cause; the caller ended this talk.
+        var ended = await s.DaemonLineAsync(Soon, "ended after", "with dev1002");
+        Assert.Contains("caller hung up (NORMAL_CLEARING)", ended, StringComparison.Ordinal);
     });
 
     public static TheoryData<string, string> Children => new()

@@ -107,6 +107,30 @@ public class CallRecordTests
     }
 
     [Fact]
+    public async Task A_caller_ending_the_talk_is_the_cause_not_the_busy_member_that_declined_while_the_group_rang()
+    {
+        var (daemon, receiver) = await StartAsync();
+        await using var _ = daemon;
+        await using var __ = receiver;
+        // As the real switch sent it (soak, 7403: 2004 busy, 2005 answered, the caller hung up): the busy member's
+        // hangup left USER_BUSY in the caller's last_bridge_hangup_cause, and nothing overwrote it before the end.
+        await using var call = await daemon.CallAsync("7000", "1005", (c, e) => e.Application != "bridge"
+            ? c.CompleteAsync(e)
+            : c.CompleteAsync(e, new Dictionary<string, string>
+            {
+                ["variable_originate_disposition"] = "SUCCESS",
+                ["variable_last_bridge_to"] = "leg-of-1001",
+                ["variable_last_bridge_hangup_cause"] = "USER_BUSY",
+                ["Answer-State"] = "hangup",
+                ["Hangup-Cause"] = "NORMAL_CLEARING",
+            }));
+
+        var record = (await EventsOfAsync(receiver, call.Uuid))[^1].Record;
+
+        Assert.Equal(("answered", "caller", "NORMAL_CLEARING"), (Text(record, "outcome"), Text(record, "hung_up_by"), Text(record, "hangup_cause")));
+    }
+
+    [Fact]
     public async Task Picked_up_the_picked_call_and_the_pickers_call_name_each_other()
     {
         var (daemon, receiver) = await StartAsync();

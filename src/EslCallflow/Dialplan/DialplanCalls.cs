@@ -426,8 +426,12 @@ public sealed partial class DialplanCalls : IHostedService
             }
             if (call.Talking is { } talking)
             {
-                var hungUpBy = hangup.ByItsPhone ?? true ? CallEnding.Caller : talking.Device;
-                var talk = new TalkEnd(_time.GetElapsedTime(talking.Since).TotalSeconds, hungUpBy, hangup.LastBridgeCause ?? hangup.Cause ?? "NORMAL_CLEARING");
+                var callerHungUp = hangup.ByItsPhone ?? true;
+                var hungUpBy = callerHungUp ? CallEnding.Caller : talking.Device;
+                // A busy member that declined while the group rang leaves its USER_BUSY in last_bridge_hangup_cause
+                // (switch_channel.c, switch_channel_set_variable_partner): when the caller ended the talk, its own cause says it.
+                var cause = (callerHungUp ? hangup.Cause : null) ?? hangup.LastBridgeCause ?? hangup.Cause ?? "NORMAL_CLEARING";
+                var talk = new TalkEnd(_time.GetElapsedTime(talking.Since).TotalSeconds, hungUpBy, cause);
                 call.Talk.TrySetResult(talk);
                 _flow.TalkEnded(call, talking.Device, talk);
             }

@@ -132,7 +132,11 @@ public sealed class BridgeWatcher
             // The caller's own hangup ends the bridge with the caller's channel already down; the other way round
             // the bridge returns first and hangup_after_bridge then ends the caller.
             var callerHungUp = ended is null ? session.CallEnded.IsCancellationRequested : ended.AnswerState == "hangup";
-            var cause = ended?.GetVariable("last_bridge_hangup_cause") ?? ended?.GetVariable("bridge_hangup_cause") ?? ended?.HangupCause ?? "NORMAL_CLEARING";
+            // last_bridge_hangup_cause is set on the caller by whichever partner hangs up (switch_channel.c,
+            // switch_channel_perform_hangup, switch_channel_set_variable_partner), a member that declined while the
+            // group rang among them (a busy member's USER_BUSY): when the caller ended the talk, its own cause says it.
+            var cause = (callerHungUp ? ended?.HangupCause ?? session.HangupCause : null)
+                ?? ended?.GetVariable("last_bridge_hangup_cause") ?? ended?.GetVariable("bridge_hangup_cause") ?? ended?.HangupCause ?? "NORMAL_CLEARING";
             return new TalkEnd(talked, callerHungUp ? "caller" : device, cause);
         }
     }
