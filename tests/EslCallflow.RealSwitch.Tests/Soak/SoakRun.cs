@@ -97,7 +97,8 @@ public sealed partial class SoakRun(Scene s, SoakSettings settings)
     /// </summary>
     private void ExplainPickupsOfFaultCalls(List<SoakCall> calls, IReadOnlyList<DaemonLogLine> lines, DaemonCalls daemonCalls, TimeSpan start, DateTime wallStart)
     {
-        var takenAt = daemonCalls.All.ToDictionary(c => c.Uuid, c => c.At, StringComparer.Ordinal);
+        // On the dialplan path a call's later fetches log it again: the first time it was taken counts.
+        var takenAt = daemonCalls.All.GroupBy(c => c.Uuid, StringComparer.Ordinal).ToDictionary(g => g.Key, g => g.Min(c => c.At), StringComparer.Ordinal);
         foreach (var call in calls.Where(c => c.Fault is null && !c.AsExpected && c.Kind.Picker() is not null))
         {
             var (from, to) = (wallStart + (call.StartedAt - start), wallStart + (call.EndedAt - start));
