@@ -33,25 +33,14 @@ public sealed class KamailioPickupLookupTests
         await PublishAsync(redis, "gone", "sip:127.0.0.1:9", ringing with { LegUuid = "leg-2", DeviceId = "dev-1002", SipIdentity = "1002@127.0.0.1", DeviceKeys = ["sip:1002@127.0.0.1"], NodeId = "gone" });
         await redis.CommandAsync("DEL eslcallflow:node:gone");
 
-        var folder = Directory.CreateTempSubdirectory("kamailio-lookup");
-        await File.WriteAllTextAsync(Path.Combine(folder.FullName, "nodes.list"), $"1 {first.Uri} 0 10\n1 {second.Uri} 0 5\n");
-        var port = FreeUdpPort();
-        using var kamailio = StartKamailio(folder.FullName, port, redis.Port, out var stderr);
-        try
-        {
-            using var phone = new UdpClient(new IPEndPoint(IPAddress.Loopback, 0));
-            Assert.Same(second, await InviteAsync(phone, port, "*71001", kamailio, stderr, first, second));
-            Assert.Same(second, await InviteAsync(phone, port, "**1001", kamailio, stderr, first, second));
-            Assert.Same(first, await InviteAsync(phone, port, "*71003", kamailio, stderr, first, second)); // rings nowhere
-            Assert.Same(first, await InviteAsync(phone, port, "*71002", kamailio, stderr, first, second)); // its node is dead
-            Assert.Same(first, await InviteAsync(phone, port, "7000", kamailio, stderr, first, second));   // not a pickup code
-        }
-        finally
-        {
-            kamailio.Kill(entireProcessTree: true);
-            await kamailio.WaitForExitAsync();
-            folder.Delete(recursive: true);
-        }
+        await using var lookup = await Lookup.StartAsync(redis.Port, (first, 10), (second, 5));
+        var (port, kamailio, stderr) = (lookup.Port, lookup.Kamailio, lookup.Stderr);
+        using var phone = new UdpClient(new IPEndPoint(IPAddress.Loopback, 0));
+        Assert.Same(second, await InviteAsync(phone, port, "*71001", kamailio, stderr, first, second));
+        Assert.Same(second, await InviteAsync(phone, port, "**1001", kamailio, stderr, first, second));
+        Assert.Same(first, await InviteAsync(phone, port, "*71003", kamailio, stderr, first, second)); // rings nowhere
+        Assert.Same(first, await InviteAsync(phone, port, "*71002", kamailio, stderr, first, second)); // its node is dead
+        Assert.Same(first, await InviteAsync(phone, port, "7000", kamailio, stderr, first, second));   // not a pickup code
     }
 
     [NeedsToolFact("kamailio", "redis-server")]
@@ -72,26 +61,39 @@ public sealed class KamailioPickupLookupTests
         await PublishAsync(redis, "gone", "sip:127.0.0.1:9", [Leg("1001", 1_000, "gone")]);
         await redis.CommandAsync("DEL eslcallflow:node:gone");
 
-        var folder = Directory.CreateTempSubdirectory("kamailio-group-lookup");
-        await File.WriteAllTextAsync(Path.Combine(folder.FullName, "nodes.list"), $"1 {first.Uri} 0 10\n1 {second.Uri} 0 5\n1 {third.Uri} 0 1\n");
-        var port = FreeUdpPort();
-        using var kamailio = StartKamailio(folder.FullName, port, redis.Port, out var stderr);
-        try
+        await using var lookup = await Lookup.StartAsync(redis.Port, (first, 10), (second, 5), (third, 1));
+        var (port, kamailio, stderr) = (lookup.Port, lookup.Kamailio, lookup.Stderr);
+        using var phone = new UdpClient(new IPEndPoint(IPAddress.Loopback, 0));
+        Assert.Same(third, await InviteAsync(phone, port, "8000", kamailio, stderr, "1006", first, second, third));
+        // The picker's own phone is never the one picked up: from 1003, the next oldest (1002 on node b).
+        Assert.Same(second, await InviteAsync(phone, port, "8000", kamailio, stderr, "1003", first, second, third));
+        Assert.Same(first, await InviteAsync(phone, port, "7000", kamailio, stderr, "1006", first, second, third)); // no group pickup
+        Assert.Same(first, await InviteAsync(phone, port, "8001", kamailio, stderr, "1006", first, second, third)); // nor this
+        // Nothing in scope rings any more (their node's heartbeats are gone): the dispatcher's choice.
+        await redis.CommandAsync("DEL eslcallflow:node:b eslcallflow:node:c");
+        Assert.Same(first, await InviteAsync(phone, port, "8000", kamailio, stderr, "1006", first, second, third));
+    }
+
+    /// <summary>Kamailio on deploy/kamailio/kamailio.cfg with these nodes in its dispatcher list, stopped and cleaned up when disposed.</summary>
+    private sealed class Lookup(DirectoryInfo folder, int port, Process kamailio, StringBuilder stderr) : IAsyncDisposable
+    {
+        public int Port => port;
+        public Process Kamailio => kamailio;
+        public StringBuilder Stderr => stderr;
+
+        public static async Task<Lookup> StartAsync(int redisPort, params (FakeNode Node, int Priority)[] nodes)
         {
-            using var phone = new UdpClient(new IPEndPoint(IPAddress.Loopback, 0));
-            Assert.Same(third, await InviteAsync(phone, port, "8000", kamailio, stderr, "1006", first, second, third));
-            // The picker's own phone is never the one picked up: from 1003, the next oldest (1002 on node b).
-            Assert.Same(second, await InviteAsync(phone, port, "8000", kamailio, stderr, "1003", first, second, third));
-            Assert.Same(first, await InviteAsync(phone, port, "7000", kamailio, stderr, "1006", first, second, third)); // no group pickup
-            Assert.Same(first, await InviteAsync(phone, port, "8001", kamailio, stderr, "1006", first, second, third)); // nor this
-            // Nothing in scope rings any more (their node's heartbeats are gone): the dispatcher's choice.
-            await redis.CommandAsync("DEL eslcallflow:node:b eslcallflow:node:c");
-            Assert.Same(first, await InviteAsync(phone, port, "8000", kamailio, stderr, "1006", first, second, third));
+            var folder = Directory.CreateTempSubdirectory("kamailio-lookup");
+            await File.WriteAllTextAsync(Path.Combine(folder.FullName, "nodes.list"), string.Concat(nodes.Select(n => $"1 {n.Node.Uri} 0 {n.Priority}\n")));
+            var port = FreeUdpPort();
+            return new Lookup(folder, port, StartKamailio(folder.FullName, port, redisPort, out var stderr), stderr);
         }
-        finally
+
+        public async ValueTask DisposeAsync()
         {
             kamailio.Kill(entireProcessTree: true);
             await kamailio.WaitForExitAsync();
+            kamailio.Dispose();
             folder.Delete(recursive: true);
         }
     }
