@@ -159,6 +159,7 @@ public sealed partial class HttpEndpointService : IHostedService, IAsyncDisposab
             ("process_resident_memory_bytes", "Resident memory of the daemon.", Environment.WorkingSet),
             ("dotnet_gc_heap_size_bytes", "Managed heap size after the last garbage collection.", GC.GetGCMemoryInfo().HeapSizeBytes),
             ("dotnet_gc_live_bytes_at_last_full_gc", "Bytes alive after the last gen2 collection (blocking or background): live managed memory.", LiveBytesAtLastFullGc()),
+            ("dotnet_gc_promoted_bytes_at_last_full_gc", "Bytes the last gen2 collection found reachable and kept (its promoted bytes).", LastFullGc().PromotedBytes),
         ],
         [
             ("eslcallflow_esl_reconnects_total", "Inbound event socket reconnections.", _inbound.Client.ReconnectCount),
@@ -172,10 +173,15 @@ public sealed partial class HttpEndpointService : IHostedService, IAsyncDisposab
 
     private static long LiveBytesAtLastFullGc()
     {
+        var last = LastFullGc();
+        return last.Index == 0 ? 0 : last.HeapSizeBytes - last.FragmentedBytes;
+    }
+
+    private static GCMemoryInfo LastFullGc()
+    {
         var blocking = GC.GetGCMemoryInfo(GCKind.FullBlocking);
         var background = GC.GetGCMemoryInfo(GCKind.Background);
-        var last = blocking.Index >= background.Index ? blocking : background;
-        return last.Index == 0 ? 0 : last.HeapSizeBytes - last.FragmentedBytes;
+        return blocking.Index >= background.Index ? blocking : background;
     }
 
     private string Channels()

@@ -10,7 +10,7 @@ namespace EslCallflow.RealSwitch.Tests.Soak;
 /// than the 10% the check allows. RSS is read from /proc/pid/status (what the kernel charges it): the median of five
 /// reads a second apart. The heap after the last collection of the daemon's own choosing is reported beside them.
 /// </summary>
-public sealed record MemorySample(TimeSpan At, int Pid, double RssBytes, double HeapBytes, double HeapAfterLastGcBytes, double Gen2Collections)
+public sealed record MemorySample(TimeSpan At, int Pid, double RssBytes, double HeapBytes, double HeapAfterLastGcBytes, double PromotedBytes, double Gen2Collections)
 {
     private const int Reads = 5;
 
@@ -33,7 +33,7 @@ public sealed record MemorySample(TimeSpan At, int Pid, double RssBytes, double 
             }
             rss.Add(ResidentBytes(pid));
         }
-        return new MemorySample(at, pid, Median(rss), after.Value("dotnet_gc_live_bytes_at_last_full_gc"), before.Value("dotnet_gc_heap_size_bytes"), after.Value("dotnet_gc_gen2_collections_total"));
+        return new MemorySample(at, pid, Median(rss), after.Value("dotnet_gc_live_bytes_at_last_full_gc"), before.Value("dotnet_gc_heap_size_bytes"), after.Value("dotnet_gc_promoted_bytes_at_last_full_gc"), after.Value("dotnet_gc_gen2_collections_total"));
     }
 
     /// <summary>VmRSS of /proc/<paramref name="pid"/>/status, in bytes.</summary>
@@ -48,5 +48,5 @@ public sealed record MemorySample(TimeSpan At, int Pid, double RssBytes, double 
     public static string Mb(double bytes) => (bytes / 1024 / 1024).ToString("F1", CultureInfo.InvariantCulture);
 
     public override string ToString() =>
-        $"at {At.TotalMinutes:F1} min (pid {Pid}): RSS {Mb(RssBytes)} MB, live managed heap {Mb(HeapBytes)} MB (after an induced full GC; before it, heap after the daemon's last GC {Mb(HeapAfterLastGcBytes)} MB; {Gen2Collections:F0} gen2 collections)";
+        $"at {At.TotalMinutes:F1} min (pid {Pid}): RSS {Mb(RssBytes)} MB, live managed heap {Mb(HeapBytes)} MB (after an induced full GC, which kept {Mb(PromotedBytes)} MB of objects; before it, heap after the daemon's last GC {Mb(HeapAfterLastGcBytes)} MB; {Gen2Collections:F0} gen2 collections)";
 }

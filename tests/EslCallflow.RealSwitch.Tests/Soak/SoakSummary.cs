@@ -94,7 +94,7 @@ public sealed partial class SoakSummary(
         text.AppendLine(CultureInfo.InvariantCulture, $"daemon memory (samples at {string.Join(", ", settings.MemorySamplesAt.Select(a => a.TotalMinutes.ToString("F1", CultureInfo.InvariantCulture)))} min; flat means within {Flat:P0} of the first):");
         foreach (var sample in memory)
         {
-            text.AppendLine(CultureInfo.InvariantCulture, $"  {sample}; RSS {Growth(m => m.RssBytes, sample):+0.0%;-0.0%}, heap {Growth(m => m.HeapBytes, sample):+0.0%;-0.0%} from the first");
+            text.AppendLine(CultureInfo.InvariantCulture, $"  {sample}; RSS {Growth(m => m.RssBytes, sample):+0.0%;-0.0%}, heap {Growth(m => m.HeapBytes, sample):+0.0%;-0.0%}, kept objects {Growth(m => m.PromotedBytes, sample):+0.0%;-0.0%} from the first");
         }
 
         var ended = events.Where(e => e.Type == "call.ended").ToList();
