@@ -117,4 +117,45 @@ public class DialplanDocumentTests
         Assert.Null(ContinuationToken.Decode("7000"));
         Assert.Null(ContinuationToken.Decode("not base64!"));
     }
+
+    [Fact]
+    public void Plain_variables_set_one_after_another_go_to_FreeSWITCH_as_one_multiset_in_their_order()
+    {
+        var document = DialplanDocument.Build("default",
+        [
+            new PlannedCommand("set", AppArgument.Set("eslcallflow_number", "*71001")),
+            new PlannedCommand("set", AppArgument.Set("ringback", "%(2000,4000,440,480)")),
+            new PlannedCommand("multiset", RingGroupPlanner.BridgeSettings),
+            new PlannedCommand("ring_ready", null),
+            new PlannedCommand("set", AppArgument.Set("alone", "1")),
+            new PlannedCommand("bridge", "user/1001"),
+        ]);
+
+        var read = XmlDialplan.Read(document, "default");
+
+        Assert.Equal(
+        [
+            new DialplanAction("multiset", "eslcallflow_number=*71001 ringback=%(2000,4000,440,480) continue_on_fail=true hangup_after_bridge=true"),
+            new DialplanAction("ring_ready", null),
+            new DialplanAction("set", "alone=1"),
+            new DialplanAction("bridge", "user/1001"),
+        ], read.Actions);
+    }
+
+    [Theory]
+    [InlineData("Sales Team")]
+    [InlineData("O'Brien")]
+    [InlineData("say \"hi\"")]
+    [InlineData("${hostname}")]
+    [InlineData("back\\slash")]
+    public void A_value_that_multiset_would_split_or_unquote_keeps_its_own_set(string value)
+    {
+        var own = new PlannedCommand("set", AppArgument.Set("effective_caller_id_name", value));
+        var document = DialplanDocument.Build("default", [new PlannedCommand("set", "eslcallflow_number=7000"), own, new PlannedCommand("multiset", "^^|a=1|b=2")]);
+
+        var read = XmlDialplan.Read(document, "default");
+
+        Assert.Equal(["set", "set", "multiset"], read.Actions.Select(a => a.Application));
+        Assert.Equal(value, VariableExpansion.Expand(VariableExpansion.Expand(read.Actions[1].Data!).Text.Split('=', 2)[1]).Text);
+    }
 }

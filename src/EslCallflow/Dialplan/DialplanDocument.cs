@@ -55,6 +55,7 @@ public static class DialplanDocument
         {
             commands = [new("set", BackslashVariable + "=\\"), new("set", DollarVariable + "=$"), .. commands.Select(c => c with { Argument = WithoutEscapedApostrophes(c.Argument) })];
         }
+        commands = VariableSets.Folded(commands);
         var xml = new StringBuilder(256 + commands.Sum(c => 48 + (c.Argument?.Length ?? 0)));
         xml.Append("<document type=\"freeswitch/xml\">\n<section name=\"dialplan\">\n<context name=\"");
         AppendAttribute(xml, context);
