@@ -47,6 +47,11 @@ public sealed partial class EslReconnectingInboundClient
             SingleWriter = true,
             SingleReader = true,
             FullMode = BoundedChannelFullMode.Wait,
+            // The relay below only moves events from the connection's queue to here, so the consumer's next step runs
+            // on its thread rather than as one more thread-pool hop per event: each hop is a worker woken, and on a
+            // small machine those context switches were the larger part of the daemon's CPU per call (BENCHMARKS.md,
+            // issue 29). The read loop itself still never runs the consumer (EventSubscriber).
+            AllowSynchronousContinuations = true,
         });
         _connectPipeline = new ResiliencePipelineBuilder { TimeProvider = timeProvider ?? TimeProvider.System }
             .AddRetry(new RetryStrategyOptions

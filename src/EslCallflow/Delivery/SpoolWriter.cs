@@ -20,7 +20,13 @@ public sealed partial class SpoolWriter : IDisposable
     /// <summary>Events handed over and not yet taken, at most; beyond it a call's event is counted and logged as not sent.</summary>
     public const int HandOverCapacity = 65_536;
     private const int MaxBatch = 1024;
-    private readonly BlockingCollection<IOutgoingEvent> _handOver = new(new ConcurrentQueue<IOutgoingEvent>(), HandOverCapacity);
+    private readonly ConcurrentQueue<IOutgoingEvent> _handOver = new();
+    // Not BlockingCollection: its take waits on a SemaphoreSlim, which spins (sched_yield) each time the hand-over runs
+    // dry before it sleeps, and at a few events a second that was most of this thread's CPU (BENCHMARKS.md, issue 29).
+    private readonly AutoResetEvent _arrived = new(false);
+    private readonly Lock _gate = new();
+    private int _count;
+    private bool _completed;
     private readonly TaskCompletionSource _stopped = new(TaskCreationOptions.RunContinuationsAsynchronously);
     private readonly IReadOnlyList<DeliveryBacklog> _queues;
     private readonly TimeSpan _gatherWindow;
@@ -42,15 +48,51 @@ public sealed partial class SpoolWriter : IDisposable
     /// <summary>From the call path: never blocks. False when the hand-over is full, or after <see cref="Complete"/>.</summary>
     public bool TryHandOver(IOutgoingEvent evt)
     {
-        try
+        lock (_gate)
         {
-            return _handOver.TryAdd(evt);
+            // Completed: the dispatcher is stopping, and the caller counts this event as not sent, as a full hand-over.
+            if (_completed || _count >= HandOverCapacity)
+            {
+                return false;
+            }
+            _count++;
+            _handOver.Enqueue(evt);
         }
-        catch (InvalidOperationException)
+        _arrived.Set();
+        return true;
+    }
+
+    /// <summary>The next event handed over, waiting for one; false once completed and all taken.</summary>
+    private bool Take(out IOutgoingEvent evt)
+    {
+        while (true)
         {
-            // Completed or disposed: the dispatcher is stopping, and the caller counts this event as not sent, as a full hand-over.
+            if (TryTake(out evt))
+            {
+                return true;
+            }
+            lock (_gate)
+            {
+                if (_completed && _handOver.IsEmpty)
+                {
+                    return false;
+                }
+            }
+            _arrived.WaitOne();
+        }
+    }
+
+    private bool TryTake(out IOutgoingEvent evt)
+    {
+        if (!_handOver.TryDequeue(out evt!))
+        {
             return false;
         }
+        lock (_gate)
+        {
+            _count--;
+        }
+        return true;
     }
 
     public void Start()
@@ -60,14 +102,21 @@ public sealed partial class SpoolWriter : IDisposable
     }
 
     /// <summary>No more events: what was handed over is still spooled, then <see cref="Stopped"/> completes.</summary>
-    public void Complete() => _handOver.CompleteAdding();
+    public void Complete()
+    {
+        lock (_gate)
+        {
+            _completed = true;
+        }
+        _arrived.Set();
+    }
 
     /// <summary>Frees the hand-over, unless the thread still runs (stuck on a disk that does not answer): it keeps it then.</summary>
     public void Dispose()
     {
         if (_thread is not { IsAlive: true })
         {
-            _handOver.Dispose();
+            _arrived.Dispose();
         }
     }
 
@@ -77,14 +126,14 @@ public sealed partial class SpoolWriter : IDisposable
         {
             var taken = new List<IOutgoingEvent>(MaxBatch);
             // Blocking is this thread's job: it waits on its own hand-over, and no pool worker waits with it.
-            while (_handOver.TryTake(out var first, Timeout.Infinite))
+            while (Take(out var first))
             {
-                if (_gatherWindow > TimeSpan.Zero && !_handOver.IsAddingCompleted)
+                if (_gatherWindow > TimeSpan.Zero && !Volatile.Read(ref _completed))
                 {
                     Thread.Sleep(_gatherWindow);
                 }
                 taken.Add(first);
-                while (taken.Count < MaxBatch && _handOver.TryTake(out var next))
+                while (taken.Count < MaxBatch && TryTake(out var next))
                 {
                     taken.Add(next);
                 }
