@@ -1,4 +1,5 @@
 using System.Text;
+using System.Text.Json;
 using EslCallflow.Delivery;
 using Microsoft.Extensions.DependencyInjection;
 
@@ -237,6 +238,22 @@ public class WebhookDeliveryTests
         Assert.Equal(("answered", "4", "7000", "dev1005"), (ended["Eslcallflow-Outcome"], ended["Eslcallflow-Sequence"], ended["Eslcallflow-Number"], ended["Eslcallflow-Caller-Device-Id"]));
         Assert.Equal("leg-of-1002", ended["Eslcallflow-Answered-Leg-Uuid"]);
         Assert.Contains("dev1001", ended["Eslcallflow-Ring-Attempts-1-Rung"], StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task With_subclass_headers_the_custom_event_carries_only_its_subclass_and_the_whole_event_in_its_body()
+    {
+        await using var daemon = await RunningDaemon.StartAsync(null, "--CallRecords:FreeSwitchEventHeaders=Subclass");
+        await using var call = await daemon.CallAsync("7000", "1005", Bridges.Answered("leg-of-1002"));
+        await call.Closed.WaitAsync(Timeout);
+
+        await Eventually.True(() => daemon.FreeSwitch.SentEvents.Count(e => e.Body?.Contains(call.Uuid, StringComparison.Ordinal) == true) == 4, Timeout);
+
+        var events = daemon.FreeSwitch.SentEvents.Where(e => e.Body?.Contains(call.Uuid, StringComparison.Ordinal) == true).ToList();
+        Assert.All(events, e => Assert.Equal(("CUSTOM", "eslcallflow::call"), (e.EventName, Assert.Single(e.Headers, h => h.Key is not ("Content-Length" or "Event-UUID")).Value)));
+        var bodies = events.Select(e => JsonDocument.Parse(e.Body!).RootElement).ToList();
+        Assert.Equal(["call.started", "call.ringing", "call.answered", "call.ended"], bodies.Select(b => b.GetProperty("type").GetString()));
+        Assert.Equal("answered", bodies[^1].GetProperty("record").GetProperty("outcome").GetString());
     }
 
     [Fact]

@@ -10,6 +10,7 @@ namespace EslCallflow.Delivery;
 /// <item><see cref="FreeSwitchEventHeaderSet.Keys"/>: the fields a consumer filters on (<c>Eslcallflow-Event</c>,
 /// <c>Eslcallflow-Call-Uuid</c>, and <c>Eslcallflow-Outcome</c> once there is one); the id, the sequence and the
 /// record are in the body.</item>
+/// <item><see cref="FreeSwitchEventHeaderSet.Subclass"/>: nothing more; everything is in the body.</item>
 /// <item><see cref="FreeSwitchEventHeaderSet.Record"/>: every field of the event and its record flattened,
 /// <c>Eslcallflow-</c> and the path in Title-Case (<c>record.answered.device_id</c> is <c>Eslcallflow-Answered-Device-Id</c>;
 /// list items are numbered from 1; lists of names are comma-separated).</item>
@@ -29,6 +30,10 @@ public static class FreeSwitchEventHeaders
     public static IReadOnlyList<KeyValuePair<string, string>> From(string eventJson, FreeSwitchEventHeaderSet set = FreeSwitchEventHeaderSet.Keys)
     {
         var headers = new List<KeyValuePair<string, string>> { new("Event-Subclass", Subclass) };
+        if (set == FreeSwitchEventHeaderSet.Subclass)
+        {
+            return headers;
+        }
         var seen = new HashSet<string>(StringComparer.OrdinalIgnoreCase);
         using var doc = JsonDocument.Parse(eventJson);
         if (set == FreeSwitchEventHeaderSet.Keys)
