@@ -58,8 +58,16 @@ public sealed partial class SpoolWriter : IDisposable
             _count++;
             _handOver.Enqueue(evt);
         }
-        _arrived.Set();
-        return true;
+        try
+        {
+            _arrived.Set();
+            return true;
+        }
+        catch (ObjectDisposedException)
+        {
+            // Disposed meanwhile, with no thread left to take it: not sent, as after Complete.
+            return false;
+        }
     }
 
     /// <summary>The next event handed over, waiting for one; false once completed and all taken.</summary>
@@ -114,6 +122,10 @@ public sealed partial class SpoolWriter : IDisposable
     /// <summary>Frees the hand-over, unless the thread still runs (stuck on a disk that does not answer): it keeps it then.</summary>
     public void Dispose()
     {
+        lock (_gate)
+        {
+            _completed = true;
+        }
         if (_thread is not { IsAlive: true })
         {
             _arrived.Dispose();
