@@ -26,7 +26,7 @@ public sealed partial class ClusterDeploymentTests
         var starts = ServiceLine().Matches(Compose).ToList();
         var at = starts.FindIndex(m => m.Groups["service"].Value == service);
         var block = Compose[starts[at].Index..(at + 1 < starts.Count ? starts[at + 1].Index : Compose.Length)];
-        return Regex.Match(block, $@"{Regex.Escape(name)}: ""?(?<v>[^""\n]+)").Groups["v"].Value;
+        return Regex.Match(block, $@"{Regex.Escape(name)}: ""?(?<v>[^""\n#]+)").Groups["v"].Value.TrimEnd();
     }
 
     [Theory]
@@ -43,6 +43,9 @@ public sealed partial class ClusterDeploymentTests
         Assert.Equal(vars["event_socket_port"], ComposeSetting(daemon, "ESLCALLFLOW_Esl__Inbound__Port"));
         Assert.Equal(vars["eslcallflow_socket"], "127.0.0.1:" + ComposeSetting(daemon, "ESLCALLFLOW_Esl__Outbound__Port"));
         Assert.Equal(node, ComposeSetting(daemon, "ESLCALLFLOW_Cluster__NodeId"));
+        // mod_xml_curl asks this node's own daemon, where it listens (on the host's network, a port of its own).
+        var dialplanUrl = ComposeSetting(daemon, "ESLCALLFLOW_Dialplan__Url") is { Length: > 0 } url ? url : new EslCallflow.Dialplan.DialplanOptions().Url;
+        Assert.Equal(dialplanUrl.TrimEnd('/') + new EslCallflow.Dialplan.DialplanOptions().Path, vars["eslcallflow_dialplan_url"]);
         Assert.Equal("proxy", vars["inbound_acl"]);
         var proxy = ComposeSetting(daemon, "ESLCALLFLOW_Cluster__ProxyUri");
         Assert.Equal(proxy["sip:".Length..].Split(':')[0] + "/32", vars["proxy_cidr"]);
@@ -57,7 +60,7 @@ public sealed partial class ClusterDeploymentTests
         var shipped = Vars("freeswitch-conf/vars.xml");
         Assert.Equal(shipped.Keys.Order(), a.Keys.Order());
         Assert.Equal(shipped.Keys.Order(), b.Keys.Order());
-        foreach (var name in new[] { "sip_port", "event_socket_port", "eslcallflow_socket" })
+        foreach (var name in new[] { "sip_port", "event_socket_port", "eslcallflow_socket", "eslcallflow_dialplan_url" })
         {
             Assert.NotEqual(a[name], b[name]);
         }

@@ -158,4 +158,16 @@ public class DialplanDocumentTests
         Assert.Equal(["set", "set", "multiset"], read.Actions.Select(a => a.Application));
         Assert.Equal(value, VariableExpansion.Expand(VariableExpansion.Expand(read.Actions[1].Data!).Text.Split('=', 2)[1]).Text);
     }
+
+    [Fact]
+    public void A_name_multiset_would_read_as_a_delimiter_or_a_scope_keeps_its_own_set_and_no_multiset_passes_256_pieces()
+    {
+        List<PlannedCommand> commands = [new("set", "^^|a=1"), new("set", "%[x=1]y=2"), .. Enumerable.Range(0, 300).Select(i => new PlannedCommand("set", $"v{i}=1"))];
+
+        var read = XmlDialplan.Read(DialplanDocument.Build("default", commands), "default");
+
+        Assert.Equal(["set", "set", "multiset", "multiset"], read.Actions.Select(a => a.Application));
+        Assert.Equal([256, 44], read.Actions.Skip(2).Select(a => a.Data!.Split(' ').Length));
+        Assert.Equal(Enumerable.Range(0, 300).Select(i => $"v{i}=1"), read.Actions.Skip(2).SelectMany(a => a.Data!.Split(' ')));
+    }
 }

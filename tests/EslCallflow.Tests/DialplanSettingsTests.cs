@@ -35,7 +35,10 @@ public class DialplanSettingsTests
         var url = binding.Elements("param").Single(p => (string?)p.Attribute("name") == "gateway-url");
         var defaults = new DialplanOptions();
 
-        Assert.Equal(new Uri(new Uri(defaults.Url), defaults.Path).ToString(), (string?)url.Attribute("value"));
+        // The URL is vars.xml's, so that each node of a cluster names its own daemon.
+        Assert.Equal("$${eslcallflow_dialplan_url}", (string?)url.Attribute("value"));
+        var vars = File.ReadAllText(RepositoryFiles.PathOf("freeswitch-conf/vars.xml"));
+        Assert.Contains($"data=\"eslcallflow_dialplan_url={new Uri(new Uri(defaults.Url), defaults.Path)}\"", vars, StringComparison.Ordinal);
         Assert.Equal("dialplan", (string?)url.Attribute("bindings"));
         // A hung daemon costs a call at most this long before the static dialplan runs.
         Assert.Equal("1", (string?)binding.Elements("param").Single(p => (string?)p.Attribute("name") == "timeout").Attribute("value"));

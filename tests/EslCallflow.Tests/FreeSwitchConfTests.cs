@@ -83,12 +83,14 @@ public partial class FreeSwitchConfTests
     private static partial Regex EslCallflowSetting();
 
     [Fact]
-    public void Every_eslcallflow_variable_the_dialplan_reads_is_set_in_vars_xml()
+    public void Every_eslcallflow_variable_the_dialplan_and_the_modules_read_is_set_in_vars_xml()
     {
         // Read per call as global variables (switch_channel.c switch_channel_get_variable_dup falls back to
         // switch_core_get_variable, which the preprocessor's "set" fills): a name set nowhere expands to nothing, and
         // an empty socket target fails every call over to eslcallflow_down.
-        var dialplan = Directory.EnumerateFiles(RepositoryFiles.PathOf("freeswitch-conf/dialplan"), "*.xml").Select(File.ReadAllText).ToList();
+        // The module configurations' $${...} too (xml_curl.conf.xml's gateway-url), expanded when they load.
+        var dialplan = Directory.EnumerateFiles(RepositoryFiles.PathOf("freeswitch-conf/dialplan"), "*.xml")
+            .Concat(Directory.EnumerateFiles(RepositoryFiles.PathOf("freeswitch-conf/autoload_configs"), "*.xml")).Select(File.ReadAllText).ToList();
         // Less the channel variable the daemon's own XML sets on the call (the fast path's dialled number).
         var read = dialplan.SelectMany(d => EslCallflowVariable().Matches(d).Select(m => m.Groups[1].Value)).Where(v => v != Dialplan.DialplanOptions.NumberVariable).ToHashSet();
         var set = EslCallflowSetting().Matches(File.ReadAllText(RepositoryFiles.PathOf("freeswitch-conf/vars.xml"))).Select(m => m.Groups[1].Value).ToHashSet();

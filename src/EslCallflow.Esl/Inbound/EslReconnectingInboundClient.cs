@@ -21,7 +21,8 @@ namespace EslCallflow.Esl.Inbound;
 /// </remarks>
 public sealed partial class EslReconnectingInboundClient
 {
-    // Enough to keep the pump and the consumer from waking each other for every event; the queue is the connection's.
+    // The consumer runs on the relay's thread (AllowSynchronousContinuations below), so this fills only while it awaits
+    // (a resync after a reconnect); the queue that absorbs a slow consumer is the connection's.
     private const int SignalHandOff = 256;
 
     private readonly EslInboundOptions _options;

@@ -130,6 +130,11 @@ public sealed partial class SpoolWriter : IDisposable
         {
             _arrived.Dispose();
         }
+        else
+        {
+            // Never completed: the thread spools what is left and ends, unless the disk holds it (it keeps the event then).
+            _arrived.Set();
+        }
     }
 
     private void Run()

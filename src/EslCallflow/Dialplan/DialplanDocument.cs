@@ -7,7 +7,8 @@ namespace EslCallflow.Dialplan;
 
 /// <summary>
 /// The documents mod_xml_curl gets back: a dialplan of one extension whose actions are the applications the call
-/// runs, in order, each with exactly the argument the socket path sends it; or "not found", after which FreeSWITCH
+/// runs, in order, each with exactly the argument the socket path sends it (consecutive plain variables in one
+/// <c>multiset</c>, <see cref="VariableSets"/>); or "not found", after which FreeSWITCH
 /// hunts its static dialplan (switch_xml.c <c>switch_xml_locate</c>: a <c>result</c> section with
 /// <c>status="not found"</c> makes it try the next binding, then the static configuration).
 /// </summary>

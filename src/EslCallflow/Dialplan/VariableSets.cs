@@ -15,8 +15,10 @@ namespace EslCallflow.Dialplan;
 /// quote, apostrophe, backslash or '$' (then <see cref="EslCallflow.Callflows.FreeSwitch.AppArgument"/> left it as it
 /// is too), and a <c>multiset</c> is joined only in its plain space-separated form (no <c>^^</c> delimiter).
 /// </remarks>
-public static class VariableSets
+public static partial class VariableSets
 {
+    private const int MaxPieces = 256;
+
     public static IReadOnlyList<PlannedCommand> Folded(IReadOnlyList<PlannedCommand> commands)
     {
         List<PlannedCommand>? folded = null;
@@ -27,6 +29,8 @@ public static class VariableSets
             {
                 run++;
             }
+            // multiset_function splits into at most 256 pieces (its array[256]): past that the rest would be one value.
+            run = Math.Min(run, i + MaxPieces);
             if (run - i < 2)
             {
                 folded?.Add(commands[i]);
@@ -42,12 +46,20 @@ public static class VariableSets
     /// <summary>What <paramref name="command"/> sets, as multiset pieces; null when it is not a set that can be folded.</summary>
     private static string? Pieces(PlannedCommand command) => command switch
     {
-        { Application: "set", Argument: { } argument } when IsPlain(argument) && argument.Contains('=') => argument,
-        { Application: "multiset", Argument: { } argument } when !argument.StartsWith("^^", StringComparison.Ordinal)
-            && argument.Split(' ', StringSplitOptions.RemoveEmptyEntries) is { Length: > 0 } pieces && pieces.All(p => IsPlain(p) && p.Contains('=')) => string.Join(' ', pieces),
+        { Application: "set", Argument: { } argument } when IsPlain(argument) => argument,
+        { Application: "multiset", Argument: { } argument } when !argument.TrimStart().StartsWith("^^", StringComparison.Ordinal)
+            && argument.Split(' ', StringSplitOptions.RemoveEmptyEntries) is { Length: > 0 } pieces && pieces.All(IsPlain) => string.Join(' ', pieces),
         _ => null,
     };
 
+    /// <summary>
+    /// A name as the daemon writes them (no leading <c>^^</c>, which would change the delimiter, nor <c>%[</c>, which
+    /// switch_core_session.c reads as scoped variables, when it comes first), then a value with nothing
+    /// switch_separate_string or expansion would act on.
+    /// </summary>
     private static bool IsPlain(string piece) =>
-        piece.Length > 0 && !piece.StartsWith('=') && !piece.AsSpan().ContainsAny(" '\"\\$") && !piece.AsSpan().ContainsAnyInRange('\0', '\x1F');
+        PlainName().IsMatch(piece) && !piece.AsSpan().ContainsAny(" '\"\\$") && !piece.AsSpan().ContainsAnyInRange('\0', '\x1F') && !piece.Contains('\x7F');
+
+    [System.Text.RegularExpressions.GeneratedRegex("^[A-Za-z_][A-Za-z0-9_.-]*=")]
+    private static partial System.Text.RegularExpressions.Regex PlainName();
 }

@@ -150,7 +150,10 @@ public sealed partial class HttpEndpointService : IHostedService, IAsyncDisposab
         return text.ToString();
     }
 
-    private string DaemonMetricsText() => _metrics.ToPrometheus(
+    private string DaemonMetricsText()
+    {
+        var lastFullGc = LastFullGc();
+        return _metrics.ToPrometheus(
         [
             ("eslcallflow_active_calls", "Calls whose outbound session is open.", _outbound.Listener.ActiveSessions),
             ("eslcallflow_tracked_channels", "Channels the tracker follows.", _tracker.Count),
@@ -158,8 +161,8 @@ public sealed partial class HttpEndpointService : IHostedService, IAsyncDisposab
             ("eslcallflow_esl_connected", "1 while the inbound event socket is up and rebuilt.", _inbound.IsConnected ? 1 : 0),
             ("process_resident_memory_bytes", "Resident memory of the daemon.", Environment.WorkingSet),
             ("dotnet_gc_heap_size_bytes", "Managed heap size after the last garbage collection.", GC.GetGCMemoryInfo().HeapSizeBytes),
-            ("dotnet_gc_live_bytes_at_last_full_gc", "Bytes alive after the last gen2 collection (blocking or background): live managed memory.", LiveBytesAtLastFullGc()),
-            ("dotnet_gc_promoted_bytes_at_last_full_gc", "Bytes the last gen2 collection found reachable and kept (its promoted bytes).", LastFullGc().PromotedBytes),
+            ("dotnet_gc_live_bytes_at_last_full_gc", "Bytes alive after the last gen2 collection (blocking or background): live managed memory.", lastFullGc.Index == 0 ? 0 : lastFullGc.HeapSizeBytes - lastFullGc.FragmentedBytes),
+            ("dotnet_gc_promoted_bytes_at_last_full_gc", "Bytes the last gen2 collection found reachable and kept (its promoted bytes).", lastFullGc.PromotedBytes),
         ],
         [
             ("eslcallflow_esl_reconnects_total", "Inbound event socket reconnections.", _inbound.Client.ReconnectCount),
@@ -170,11 +173,6 @@ public sealed partial class HttpEndpointService : IHostedService, IAsyncDisposab
             ("dotnet_gc_pause_microseconds_total", "Time the runtime was paused for garbage collection.", (long)GC.GetTotalPauseDuration().TotalMicroseconds),
             ("dotnet_allocated_bytes_total", "Managed bytes allocated since start.", GC.GetTotalAllocatedBytes()),
         ]);
-
-    private static long LiveBytesAtLastFullGc()
-    {
-        var last = LastFullGc();
-        return last.Index == 0 ? 0 : last.HeapSizeBytes - last.FragmentedBytes;
     }
 
     private static GCMemoryInfo LastFullGc()

@@ -68,7 +68,7 @@ public sealed partial class FreeSwitchInstance : IAsyncDisposable
     [GeneratedRegex(@"<param\s+name=""password""\s+value=""([^""]*)""")]
     private static partial Regex EslPasswordParam();
 
-    [GeneratedRegex(@"(name=""gateway-url""\s+value=""http://127\.0\.0\.1:)\d+")]
+    [GeneratedRegex(@"(data=""eslcallflow_dialplan_url=http://127\.0\.0\.1:)\d+")]
     private static partial Regex GatewayUrl();
 
     [GeneratedRegex(@"\s*<load module=""mod_xml_curl""/>")]
@@ -95,7 +95,7 @@ public sealed partial class FreeSwitchInstance : IAsyncDisposable
             }
             File.WriteAllText(vars, setting.Replace(text, $@"data=""{name}={value}"""));
         }
-        Rewrite(Path.Combine(Configuration, "autoload_configs", "xml_curl.conf.xml"), GatewayUrl(), DaemonDialplanPort);
+        Rewrite(vars, GatewayUrl(), DaemonDialplanPort);
         SetXmlCurlLoaded(Path.Combine(Configuration, "autoload_configs", "modules.conf.xml"), SuiteTransport.IsDialplan);
         foreach (var folder in new[] { "log", "db", "run", "temp", "cache", "storage", "recordings" })
         {
