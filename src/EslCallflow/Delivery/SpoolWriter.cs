@@ -1,4 +1,3 @@
-using System.Collections.Concurrent;
 using Microsoft.Extensions.Logging;
 
 namespace EslCallflow.Delivery;
@@ -20,12 +19,11 @@ public sealed partial class SpoolWriter : IDisposable
     /// <summary>Events handed over and not yet taken, at most; beyond it a call's event is counted and logged as not sent.</summary>
     public const int HandOverCapacity = 65_536;
     private const int MaxBatch = 1024;
-    private readonly ConcurrentQueue<IOutgoingEvent> _handOver = new();
     // Not BlockingCollection: its take waits on a SemaphoreSlim, which spins (sched_yield) each time the hand-over runs
     // dry before it sleeps, and at a few events a second that was most of this thread's CPU (BENCHMARKS.md, issue 29).
+    private readonly Queue<IOutgoingEvent> _handOver = new();
     private readonly AutoResetEvent _arrived = new(false);
     private readonly Lock _gate = new();
-    private int _count;
     private bool _completed;
     private readonly TaskCompletionSource _stopped = new(TaskCreationOptions.RunContinuationsAsynchronously);
     private readonly IReadOnlyList<DeliveryBacklog> _queues;
@@ -51,11 +49,10 @@ public sealed partial class SpoolWriter : IDisposable
         lock (_gate)
         {
             // Completed: the dispatcher is stopping, and the caller counts this event as not sent, as a full hand-over.
-            if (_completed || _count >= HandOverCapacity)
+            if (_completed || _handOver.Count >= HandOverCapacity)
             {
                 return false;
             }
-            _count++;
             _handOver.Enqueue(evt);
         }
         try
@@ -75,13 +72,13 @@ public sealed partial class SpoolWriter : IDisposable
     {
         while (true)
         {
-            if (TryTake(out evt))
-            {
-                return true;
-            }
             lock (_gate)
             {
-                if (_completed && _handOver.IsEmpty)
+                if (_handOver.TryDequeue(out evt!))
+                {
+                    return true;
+                }
+                if (_completed)
                 {
                     return false;
                 }
@@ -92,15 +89,10 @@ public sealed partial class SpoolWriter : IDisposable
 
     private bool TryTake(out IOutgoingEvent evt)
     {
-        if (!_handOver.TryDequeue(out evt!))
-        {
-            return false;
-        }
         lock (_gate)
         {
-            _count--;
+            return _handOver.TryDequeue(out evt!);
         }
-        return true;
     }
 
     public void Start()

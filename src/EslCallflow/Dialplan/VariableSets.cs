@@ -21,11 +21,12 @@ public static partial class VariableSets
 
     public static IReadOnlyList<PlannedCommand> Folded(IReadOnlyList<PlannedCommand> commands)
     {
+        var pieces = commands.Select(Pieces).ToList();
         List<PlannedCommand>? folded = null;
         for (var i = 0; i < commands.Count; i++)
         {
             var run = i;
-            while (run < commands.Count && Pieces(commands[run]) is not null)
+            while (run < commands.Count && pieces[run] is not null)
             {
                 run++;
             }
@@ -37,7 +38,7 @@ public static partial class VariableSets
                 continue;
             }
             folded ??= [.. commands.Take(i)];
-            folded.Add(new PlannedCommand("multiset", string.Join(' ', commands.Skip(i).Take(run - i).Select(c => Pieces(c)))));
+            folded.Add(new PlannedCommand("multiset", string.Join(' ', pieces.Skip(i).Take(run - i))));
             i = run - 1;
         }
         return folded ?? commands;
