@@ -7,9 +7,9 @@ namespace EslCallflow.RealSwitch.Tests;
 
 /// <summary>
 /// What one <c>sendevent CUSTOM eslcallflow::call</c> costs FreeSWITCH, by the headers it carries, reported (not
-/// asserted): the daemon's call records fire four a call (CallRecords:FreeSwitchEvents). mod_event_socket.c
+/// asserted): with CallRecords:FreeSwitchEvents on, the daemon's call records fire four a call. mod_event_socket.c
 /// <c>read_packet</c> reads a command's headers one byte per <c>recv</c> and its body in one, so the header bytes are
-/// what to count. The same event body (a record's JSON) goes with the daemon's default key headers, with
+/// what to count. The same event body (a record's JSON) goes with the key headers (the default header set), with
 /// <c>Event-Subclass</c> alone, and with the key headers and no body, in alternating rounds on one inbound
 /// connection. BENCHMARKS.md keeps the figures.
 /// </summary>

@@ -22,7 +22,7 @@ public class CallRecordSettingsTests
 
         Assert.Equal(0, CliCommands.Run(["check", RunningDaemon.BundledConfig], output, new StringWriter()));
 
-        Assert.Contains("webhooks valid: none enabled; FreeSWITCH events on", output.ToString());
+        Assert.Contains("webhooks valid: none enabled; FreeSWITCH events off", output.ToString());
     }
 
     [Fact]
@@ -80,7 +80,7 @@ public class CallRecordSettingsTests
     public async Task A_state_folder_that_cannot_be_used_keeps_events_in_memory_and_calls_go_on()
     {
         var notAFolder = Path.GetTempFileName();
-        await using var daemon = await RunningDaemon.StartAsync(null, $"--EslCallflow:StatePath={notAFolder}");
+        await using var daemon = await RunningDaemon.StartAsync(null, $"--EslCallflow:StatePath={notAFolder}", "--CallRecords:FreeSwitchEvents=true");
         await using var call = await daemon.CallAsync("7000", "1005", Bridges.Answered());
 
         await call.Closed.WaitAsync(TimeSpan.FromSeconds(10));

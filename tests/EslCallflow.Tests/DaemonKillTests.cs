@@ -78,6 +78,7 @@ public class DaemonKillTests
             $"--EslCallflow:ConfigurationPath={RunningDaemon.BundledConfig}",
             $"--Esl:Inbound:Port={eslPort}", $"--Esl:Outbound:Port={callPort}", $"--Http:Url=http://127.0.0.1:{httpPort}",
             "--Dialplan:Url=http://127.0.0.1:0",
+            "--CallRecords:FreeSwitchEvents=true",
             "--Logging:MinimumLevel=Warning",
             .. HookArgs.For(hookUrl),
         ])

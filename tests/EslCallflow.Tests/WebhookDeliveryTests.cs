@@ -12,6 +12,7 @@ namespace EslCallflow.Tests;
 public class WebhookDeliveryTests
 {
     private static readonly TimeSpan Timeout = TimeSpan.FromSeconds(20);
+    private const string FreeSwitchEventsOn = "--CallRecords:FreeSwitchEvents=true";
 
     private static void AssertInOrderPerCall(IReadOnlyList<ReceivedHook> delivered)
     {
@@ -172,7 +173,7 @@ public class WebhookDeliveryTests
         await receiver.StopAsync();
         string[] sentToSwitch;
         string callUuid;
-        await using (var first = await RunningDaemon.StartAsync(null, [.. HookArgs.For(receiver.Url), $"--EslCallflow:StatePath={state}"]))
+        await using (var first = await RunningDaemon.StartAsync(null, [.. HookArgs.For(receiver.Url), $"--EslCallflow:StatePath={state}", FreeSwitchEventsOn]))
         {
             await using var call = await first.CallAsync("7000", "1005", Bridges.Answered());
             await call.Closed.WaitAsync(TimeSpan.FromSeconds(5));
@@ -197,7 +198,7 @@ public class WebhookDeliveryTests
     [Fact]
     public async Task Every_event_reaches_the_switch_as_a_custom_event_with_its_keys_as_headers_and_the_record_as_json_body()
     {
-        await using var daemon = await RunningDaemon.StartAsync();
+        await using var daemon = await RunningDaemon.StartAsync(null, FreeSwitchEventsOn);
         await using var call = await daemon.CallAsync("7000", "1005", Bridges.Answered("leg-of-1002"));
         await call.Closed.WaitAsync(Timeout);
 
@@ -226,9 +227,24 @@ public class WebhookDeliveryTests
     }
 
     [Fact]
+    public async Task By_default_the_switch_is_sent_no_custom_event_and_the_start_says_how_to_turn_them_on()
+    {
+        await using var receiver = await WebhookReceiver.StartAsync();
+        await using var daemon = await RunningDaemon.StartAsync(null, HookArgs.For(receiver.Url));
+        await using var call = await daemon.CallAsync("7000", "1005", Bridges.Answered("leg-of-1002"));
+        await call.Closed.WaitAsync(Timeout);
+
+        // The webhook has the whole call, so every event was made; none of them went to the switch.
+        await receiver.WaitForAsync(d => d.Any(h => h.CallUuid == call.Uuid && h.Type == "call.ended"), Timeout);
+        Assert.DoesNotContain(daemon.FreeSwitch.SentEvents, e => e.EventName == "CUSTOM");
+        Assert.Single(daemon.LogEvents("CallRecords:FreeSwitchEvents=true"));
+        Assert.DoesNotContain(daemon.Host.Services.GetRequiredService<CallEventDispatcher>().Queues, q => q.Name == "freeswitch");
+    }
+
+    [Fact]
     public async Task With_record_headers_the_custom_event_carries_every_field_of_the_record_as_a_header()
     {
-        await using var daemon = await RunningDaemon.StartAsync(null, "--CallRecords:FreeSwitchEventHeaders=Record");
+        await using var daemon = await RunningDaemon.StartAsync(null, FreeSwitchEventsOn, "--CallRecords:FreeSwitchEventHeaders=Record");
         await using var call = await daemon.CallAsync("7000", "1005", Bridges.Answered("leg-of-1002"));
         await call.Closed.WaitAsync(Timeout);
 
@@ -243,7 +259,7 @@ public class WebhookDeliveryTests
     [Fact]
     public async Task With_subclass_headers_the_custom_event_carries_only_its_subclass_and_the_whole_event_in_its_body()
     {
-        await using var daemon = await RunningDaemon.StartAsync(null, "--CallRecords:FreeSwitchEventHeaders=Subclass");
+        await using var daemon = await RunningDaemon.StartAsync(null, FreeSwitchEventsOn, "--CallRecords:FreeSwitchEventHeaders=Subclass");
         await using var call = await daemon.CallAsync("7000", "1005", Bridges.Answered("leg-of-1002"));
         await call.Closed.WaitAsync(Timeout);
 
@@ -259,7 +275,7 @@ public class WebhookDeliveryTests
     [Fact]
     public async Task Custom_events_wait_in_the_spool_while_the_event_socket_is_down()
     {
-        await using var daemon = await RunningDaemon.StartAsync(null, "--Esl:Inbound:MaxReconnectDelay=00:00:00.500");
+        await using var daemon = await RunningDaemon.StartAsync(null, FreeSwitchEventsOn, "--Esl:Inbound:MaxReconnectDelay=00:00:00.500");
         var password = daemon.FreeSwitch.Password;
         daemon.FreeSwitch.Password = "not-the-daemons";
         daemon.FreeSwitch.DropConnections();

@@ -80,6 +80,11 @@ public sealed partial class CallEventDispatcher : IHostedService, IAsyncDisposab
         if (_options.FreeSwitchEvents)
         {
             AddQueue(spoolRoot, DeliveryOptions.FreeSwitchDestination, static _ => true, new FreeSwitchEventSink(_freeSwitch, _options.FreeSwitchEventHeaders), DeliveryPolicy.FreeSwitch, queueLogger);
+            LogFreeSwitchEventsOn(_logger, _options.FreeSwitchEventHeaders);
+        }
+        else
+        {
+            LogFreeSwitchEventsOff(_logger);
         }
         _spoolWriter.Start();
         _workers = Task.WhenAll(_queues.Select(q => q.RunAsync(_stopWorkers.Token)));
@@ -146,6 +151,12 @@ public sealed partial class CallEventDispatcher : IHostedService, IAsyncDisposab
 
     [LoggerMessage(EventId = 7010, Level = LogLevel.Information, Message = "Webhook {Hook}: {Url}, events {Events}")]
     private static partial void LogHook(ILogger logger, string hook, string url, string events);
+
+    [LoggerMessage(EventId = 7020, Level = LogLevel.Information, Message = "FreeSWITCH CUSTOM eslcallflow::call events on, headers {Headers}")]
+    private static partial void LogFreeSwitchEventsOn(ILogger logger, FreeSwitchEventHeaderSet headers);
+
+    [LoggerMessage(EventId = 7021, Level = LogLevel.Information, Message = "FreeSWITCH CUSTOM eslcallflow::call events off (set CallRecords:FreeSwitchEvents=true for ESL consumers that follow them)")]
+    private static partial void LogFreeSwitchEventsOff(ILogger logger);
 
     [LoggerMessage(EventId = 7011, Level = LogLevel.Error, Message = "Call {CallUuid}: event {EventType} not sent anywhere: the spool is stopped or {Capacity} events are waiting for it")]
     private static partial void LogHandOffFull(ILogger logger, string callUuid, string eventType, int capacity);

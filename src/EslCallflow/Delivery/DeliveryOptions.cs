@@ -13,8 +13,13 @@ public sealed class DeliveryOptions : IValidatableObject
     /// <summary>The destination name of the FreeSWITCH CUSTOM event (a webhook cannot take it).</summary>
     public const string FreeSwitchDestination = "freeswitch";
 
-    /// <summary>Send every event to FreeSWITCH too, as <c>CUSTOM eslcallflow::call</c> on the inbound connection.</summary>
-    public bool FreeSwitchEvents { get; set; } = true;
+    /// <summary>
+    /// Send every event to FreeSWITCH too, as <c>CUSTOM eslcallflow::call</c> on the inbound connection. Off unless
+    /// asked for: mod_event_socket reads each command's headers one byte per system call, so the four events of a
+    /// call cost FreeSWITCH about 1.2 ms of CPU (4% of an answered call) whether or not any listener follows them,
+    /// and the daemon about 2 ms (BENCHMARKS.md, issue 29). Webhooks and the records do not need them.
+    /// </summary>
+    public bool FreeSwitchEvents { get; set; }
 
     /// <summary>
     /// The CUSTOM event's headers: <c>Keys</c> (the event, the call UUID and the outcome; the record is in the body) or <c>Record</c> (every field flattened, at a CPU cost to FreeSWITCH for each header byte).
