@@ -12,7 +12,8 @@ namespace EslCallflow.RealSwitch.Tests;
 [Collection(RealSwitchCollection.Name)]
 public sealed class PostDialDelayTests(RealSwitch fixture, ITestOutputHelper output)
 {
-    private const int CallsEach = 30;
+    // 60, not the 30 the target asks for at least: between runs the median of 30 moved by half a millisecond.
+    private const int CallsEach = 60;
     // Past tier-0: the daemon's methods are compiled again, optimised, after 30 calls; a daemon in service is long past that.
     private const int WarmUp = 40;
 
