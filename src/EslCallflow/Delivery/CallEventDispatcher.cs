@@ -27,6 +27,7 @@ public sealed partial class CallEventDispatcher : IHostedService, IAsyncDisposab
     private readonly SpoolWriter _spoolWriter;
     private HttpClient? _http;
     private Task _workers = Task.CompletedTask;
+    private volatile bool _anyDestination;
 
     public CallEventDispatcher(IOptions<DeliveryOptions> options, IOptions<DaemonOptions> daemon, IFreeSwitchEventPublisher freeSwitch, DeliveryMetrics metrics,
         TimeProvider time, ILoggerFactory loggerFactory, ILogger<CallEventDispatcher> logger)
@@ -46,6 +47,12 @@ public sealed partial class CallEventDispatcher : IHostedService, IAsyncDisposab
     /// <summary>From the call path: never blocks. Should the hand-over be full, the event is counted and logged.</summary>
     public void Enqueue(IOutgoingEvent evt)
     {
+        // No webhook and no CUSTOM event (the default): nothing would read it, so the spool thread is not woken to
+        // turn it into JSON for nobody.
+        if (!_anyDestination)
+        {
+            return;
+        }
         if (!_spoolWriter.TryHandOver(evt))
         {
             _metrics.Failed("dispatcher", "dispatcher_behind");
@@ -86,7 +93,11 @@ public sealed partial class CallEventDispatcher : IHostedService, IAsyncDisposab
         {
             LogFreeSwitchEventsOff(_logger);
         }
-        _spoolWriter.Start();
+        _anyDestination = _queues.Count > 0;
+        if (_anyDestination)
+        {
+            _spoolWriter.Start();
+        }
         _workers = Task.WhenAll(_queues.Select(q => q.RunAsync(_stopWorkers.Token)));
         return Task.CompletedTask;
     }
