@@ -17,13 +17,8 @@ public sealed class CallEventTests(RealSwitch fixture, ITestOutputHelper output)
     [RealSwitchFact]
     public Task By_default_an_event_socket_consumer_sees_no_event_of_the_daemons() => fixture.RunAsync(output, async s =>
     {
-        await using var consumer = await SwitchConsole.ConnectAsync(s.Switch.EslPort, s.Switch.EslPassword, s.Cancellation);
-        await consumer.SubscribeAsync("CUSTOM eslcallflow::call", s.Cancellation);
-        s.Phone("1003").Behaviour = PhoneBehaviour.AnswersAfter(TimeSpan.FromSeconds(1));
-        var call = s.Phone("1005").Dial("7101");
-        await call.AnsweredAsync(Soon);
-        var uuid = await s.DaemonCallAsync("7101");
-        await call.HangUpAsync(s.Cancellation);
+        var (consumer, uuid) = await FollowOneCallAsync(s);
+        await using var _ = consumer;
         await s.CallLineAsync(uuid, Soon, "ended after");
 
         // The record's last event would have been fired by now (the events on: within milliseconds of the hangup).
@@ -51,15 +46,31 @@ public sealed class CallEventTests(RealSwitch fixture, ITestOutputHelper output)
 
     private static readonly Dictionary<string, string> EventsOn = new() { ["CallRecords:FreeSwitchEvents"] = "true" };
 
+    /// <summary>An event-socket consumer of <c>CUSTOM eslcallflow::call</c>, then one ring-group call answered and hung up.</summary>
+    private static async Task<(SwitchConsole Consumer, string CallUuid)> FollowOneCallAsync(Scene s)
+    {
+        var consumer = await SwitchConsole.ConnectAsync(s.Switch.EslPort, s.Switch.EslPassword, s.Cancellation);
+        try
+        {
+            await consumer.SubscribeAsync("CUSTOM eslcallflow::call", s.Cancellation);
+            s.Phone("1003").Behaviour = PhoneBehaviour.AnswersAfter(TimeSpan.FromSeconds(1));
+            var call = s.Phone("1005").Dial("7101");
+            await call.AnsweredAsync(Soon);
+            var uuid = await s.DaemonCallAsync("7101");
+            await call.HangUpAsync(s.Cancellation);
+            return (consumer, uuid);
+        }
+        catch
+        {
+            await consumer.DisposeAsync();
+            throw;
+        }
+    }
+
     private static async Task ConsumerSeesOneCallAsync(Scene s)
     {
-        await using var consumer = await SwitchConsole.ConnectAsync(s.Switch.EslPort, s.Switch.EslPassword, s.Cancellation);
-        await consumer.SubscribeAsync("CUSTOM eslcallflow::call", s.Cancellation);
-        s.Phone("1003").Behaviour = PhoneBehaviour.AnswersAfter(TimeSpan.FromSeconds(1));
-        var call = s.Phone("1005").Dial("7101");
-        await call.AnsweredAsync(Soon);
-        var uuid = await s.DaemonCallAsync("7101");
-        await call.HangUpAsync(s.Cancellation);
+        var (consumer, uuid) = await FollowOneCallAsync(s);
+        await using var _ = consumer;
 
         var seen = new List<(Dictionary<string, string> Headers, string? Body)>();
         using var wait = CancellationTokenSource.CreateLinkedTokenSource(s.Cancellation);
