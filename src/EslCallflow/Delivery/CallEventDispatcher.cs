@@ -27,7 +27,6 @@ public sealed partial class CallEventDispatcher : IHostedService, IAsyncDisposab
     private readonly SpoolWriter _spoolWriter;
     private HttpClient? _http;
     private Task _workers = Task.CompletedTask;
-    private volatile bool _anyDestination;
 
     public CallEventDispatcher(IOptions<DeliveryOptions> options, IOptions<DaemonOptions> daemon, IFreeSwitchEventPublisher freeSwitch, DeliveryMetrics metrics,
         TimeProvider time, ILoggerFactory loggerFactory, ILogger<CallEventDispatcher> logger)
@@ -48,8 +47,8 @@ public sealed partial class CallEventDispatcher : IHostedService, IAsyncDisposab
     public void Enqueue(IOutgoingEvent evt)
     {
         // No webhook and no CUSTOM event (the default): nothing would read it, so the spool thread is not woken to
-        // turn it into JSON for nobody.
-        if (!_anyDestination)
+        // turn it into JSON for nobody. The destinations are all added by StartAsync, before the first call.
+        if (_queues.Count == 0)
         {
             return;
         }
@@ -93,8 +92,7 @@ public sealed partial class CallEventDispatcher : IHostedService, IAsyncDisposab
         {
             LogFreeSwitchEventsOff(_logger);
         }
-        _anyDestination = _queues.Count > 0;
-        if (_anyDestination)
+        if (_queues.Count > 0)
         {
             _spoolWriter.Start();
         }
